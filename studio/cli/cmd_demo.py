@@ -1,0 +1,14 @@
+"""`engine-studio demo`: TODO (owned by the issue that builds it)."""
+
+from __future__ import annotations
+
+from studio.core.errors import StudioError
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("demo", help="(not built yet)")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    raise StudioError("'demo' is not built yet")

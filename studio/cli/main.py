@@ -1,0 +1,58 @@
+"""`engine-studio` entry point: dispatch to one module per command, turn StudioError into one
+line on stderr and exit status 2, never a traceback (unless --debug)."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from studio import __version__
+from studio.core.errors import StudioError
+
+# One module per command, in the order `--help` lists them.
+COMMANDS = [
+    "inspect", "demo_model", "build", "layers", "check", "bench", "accuracy",
+    "report", "demo", "window",
+]
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="engine-studio",
+        description="Build, inspect, benchmark and report ONNX -> TensorRT / ONNX Runtime engines.",
+    )
+    parser.add_argument("--version", action="version", version=f"engine-studio {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMANDS:
+        importlib.import_module(f"studio.cli.cmd_{name}").add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:  # no command: the window on the demo model
+        args = parser.parse_args(["window"])
+    try:
+        return int(args.func(args) or 0)
+    except StudioError as e:
+        print(f"engine-studio: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("engine-studio: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as e:  # a bug: still one line unless asked for more
+        if args.debug:
+            raise
+        print(f"engine-studio: internal error: {type(e).__name__}: {e} (run with --debug for a traceback)",
+              file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,190 @@
+"""The backend contract, modelled on Polygraphy's split: a build step that yields an artifact,
+a runner with activate/infer/deactivate, and capabilities the CLI and the window read to refuse
+(or grey out, with the reason) what a backend cannot do.
+
+A backend is registered under the entry-point group `engine_studio.backends` (see registry.py);
+the built-in ones in plugins/ register the same way a third party would."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
+
+from studio.core.errors import CapabilityError, StudioError
+
+if TYPE_CHECKING:
+    from studio.core.backends.runner import Runner
+    from studio.core.jobs.progress import TaskState
+
+
+class Precision(str, Enum):
+    FP32 = "fp32"
+    FP16 = "fp16"
+    BF16 = "bf16"
+    INT8 = "int8"
+    FP8 = "fp8"
+
+    @classmethod
+    def parse(cls, text: str) -> "Precision":
+        try:
+            return cls(text.lower())
+        except ValueError:
+            raise StudioError(f"unknown precision {text!r}; choose one of "
+                              + ", ".join(p.value for p in cls)) from None
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    """What a backend can do *here*, as data. A value of None in `precisions` means supported;
+    a string is the reason it is not (shown in the window's tooltip and the CLI's error)."""
+
+    precisions: dict[str, str | None]
+    build_needs_gpu: bool
+    run_needs_gpu: bool
+    layer_profiling: bool
+    timing_cache: bool = False
+    library: str = ""          # e.g. "tensorrt_rtx 1.7.1" or "onnxruntime 1.32.0"
+    can_run_here: str | None = None  # None = runs here; else why not ("no NVIDIA GPU", ...)
+    notes: str = ""
+
+    def check_precision(self, precision: str) -> None:
+        if precision not in self.precisions:
+            raise CapabilityError(f"precision {precision!r} is not known to this backend")
+        reason = self.precisions[precision]
+        if reason:
+            raise CapabilityError(f"precision {precision} is not available: {reason}")
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ShapeProfile:
+    """min/opt/max for one dynamic input, e.g. input_ids: 1x8, 32x64, 64x128."""
+
+    name: str
+    min: tuple[int, ...]
+    opt: tuple[int, ...]
+    max: tuple[int, ...]
+
+    @classmethod
+    def parse(cls, spec: str) -> "ShapeProfile":
+        """Parse `NAME:MIN,OPT,MAX` where each shape is `AxBxC`."""
+        try:
+            name, rest = spec.rsplit(":", 1)
+            dims = [tuple(int(d) for d in s.lower().split("x")) for s in rest.split(",")]
+        except ValueError:
+            raise StudioError(f"bad --shapes {spec!r}; expected NAME:MIN,OPT,MAX like input_ids:1x8,32x64,64x128") from None
+        if len(dims) != 3 or not name:
+            raise StudioError(f"bad --shapes {spec!r}; expected NAME:MIN,OPT,MAX like input_ids:1x8,32x64,64x128")
+        mn, op, mx = dims
+        if not (len(mn) == len(op) == len(mx)):
+            raise StudioError(f"--shapes {spec!r}: min, opt and max must have the same rank")
+        if any(a > b or b > c or a < 1 for a, b, c in zip(mn, op, mx)):
+            raise StudioError(f"--shapes {spec!r}: need 1 <= min <= opt <= max in every dimension")
+        return cls(name, mn, op, mx)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "min": list(self.min), "opt": list(self.opt), "max": list(self.max)}
+
+
+@dataclass
+class CalibrationSpec:
+    """Where calibration samples come from. Text files are tokenized with `tokenizer`."""
+
+    path: str
+    column: str | None = None        # text column of CSV/JSONL
+    label_column: str | None = None
+    tokenizer: str | None = None     # tokenizer.json
+    max_length: int = 128
+    samples: int = 256
+    seed: int = 0
+    method: str = "minmax"           # minmax | entropy | percentile
+
+
+@dataclass
+class BuildConfig:
+    """Everything a build takes. Serialized whole into the artifact's sidecar."""
+
+    model: str
+    backend: str
+    output: str
+    precision: str = "fp32"
+    workspace: int | None = None            # bytes
+    optimization_level: int | None = None
+    profiles: list[ShapeProfile] = field(default_factory=list)
+    calibration: CalibrationSpec | None = None
+    keep_fp32: list[str] = field(default_factory=list)   # node names or op types
+    timing_cache: str | None = None
+    options: dict = field(default_factory=dict)          # backend-specific extras
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        d["profiles"] = [p.to_dict() for p in self.profiles]
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "BuildConfig":
+        d = dict(d)
+        d["profiles"] = [ShapeProfile(p["name"], tuple(p["min"]), tuple(p["opt"]), tuple(p["max"]))
+                         for p in d.get("profiles", [])]
+        if d.get("calibration"):
+            d["calibration"] = CalibrationSpec(**d["calibration"])
+        return cls(**d)
+
+
+@dataclass
+class BuildResult:
+    """What a finished build reports (also what `build --json` prints)."""
+
+    output: str            # the artifact: .engine, or an optimized .onnx for ONNX Runtime
+    sidecar: str           # <output>.json, see studio.core.backends.sidecar
+    backend: str
+    precision: str
+    build_seconds: float
+    size_bytes: int
+    layer_report: str | None = None   # path of the captured layer report, if any
+    timing_cache_hit: bool | None = None
+    library: str = ""
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """One inference backend. Implementations live in plugins/ and are found by entry point."""
+
+    name: str
+    display_name: str
+
+    def capabilities(self) -> Capabilities: ...
+
+    def build(self, config: BuildConfig, state: "TaskState") -> BuildResult:
+        """Build in *this* process, writing atomically. studio.core.jobs runs it in a child
+        process so a native crash cannot take the caller down."""
+        ...
+
+    def open_runner(self, artifact: str, **options) -> "Runner":
+        """A runner over a built artifact (not yet activated)."""
+        ...
+
+
+def sidecar_path(artifact: str | Path) -> Path:
+    artifact = Path(artifact)
+    return artifact.with_name(artifact.name + ".json")
+
+
+def read_sidecar(artifact: str | Path) -> dict:
+    p = sidecar_path(artifact)
+    try:
+        return json.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise StudioError("no sidecar beside this artifact; it was not built by Engine Studio",
+                          where=str(artifact)) from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as e:
+        raise StudioError(f"sidecar is not valid JSON ({e})", where=str(p)) from None

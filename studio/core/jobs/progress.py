@@ -1,0 +1,62 @@
+"""The state object a long task receives (in the spirit of Orange3's TaskState): it reports
+progress and log lines and asks whether it should stop. The same task runs in a child process
+(studio.core.jobs), a Qt worker or a plain CLI call; only the sink behind it changes."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Callable
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    kind: str  # "progress" | "log" | "result" | "error"
+    phase: str = ""
+    fraction: float | None = None  # 0..1 overall, None when unknown
+    message: str = ""
+    level: str = "info"
+    payload: dict | None = None
+    t: float = field(default_factory=time.monotonic)
+
+    def to_dict(self) -> dict:
+        return {k: v for k, v in self.__dict__.items() if v not in (None, "")}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ProgressEvent":
+        return cls(**d)
+
+
+class TaskState:
+    """Progress sink + cancellation flag handed to every long-running core function."""
+
+    def __init__(self, on_event: Callable[[ProgressEvent], None] | None = None,
+                 min_interval: float = 0.05):
+        self._on_event = on_event
+        self._cancel = threading.Event()
+        self._min_interval = min_interval  # throttle progress, never log lines
+        self._last_progress = 0.0
+
+    # --- asked by the task
+    @property
+    def cancelled(self) -> bool:
+        return self._cancel.is_set()
+
+    def progress(self, phase: str, fraction: float | None = None, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now - self._last_progress < self._min_interval and fraction not in (0.0, 1.0):
+            return
+        self._last_progress = now
+        self._emit(ProgressEvent("progress", phase=phase, fraction=fraction))
+
+    def log(self, message: str, level: str = "info") -> None:
+        self._emit(ProgressEvent("log", message=message, level=level))
+
+    # --- asked by whoever runs the task
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    def _emit(self, ev: ProgressEvent) -> None:
+        if self._on_event is not None:
+            self._on_event(ev)
