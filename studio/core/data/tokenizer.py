@@ -1,0 +1,59 @@
+"""Text -> model inputs with HF `tokenizers` and a tokenizer.json (no transformers, no torch)."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from studio.core.errors import StudioError
+
+
+class TextTokenizer:
+    """Tokenizes texts into BERT-style inputs: input_ids, attention_mask (and token_type_ids
+    when asked), int64, shape [batch, seq]."""
+
+    def __init__(self, path: str | Path):
+        from tokenizers import Tokenizer
+
+        self.path = Path(path)
+        try:
+            self._tok = Tokenizer.from_file(str(self.path))
+        except FileNotFoundError:
+            raise StudioError("tokenizer file not found", where=str(self.path)) from None
+        except Exception as e:
+            raise StudioError(f"not a tokenizer.json ({e})", where=str(self.path)) from None
+        self._tok.no_padding()
+        self._tok.no_truncation()
+        self.pad_id = self._tok.token_to_id("[PAD]") or 0
+
+    def lengths(self, texts: list[str], max_length: int = 512) -> np.ndarray:
+        """Each text's own token count (special tokens included), capped at max_length."""
+        return np.array([min(len(e.ids), max_length) for e in self._tok.encode_batch(list(texts))], dtype=np.int64)
+
+    def encode(self, texts: list[str], max_length: int = 128, pad_to: int | None = None,
+               with_token_type_ids: bool = False) -> dict[str, np.ndarray]:
+        """Encode a batch. Truncates to `max_length`; pads to `pad_to` if given, else to the
+        longest text in the batch (each text keeps its real length in the mask)."""
+        encs = self._tok.encode_batch(list(texts))
+        ids = [e.ids[:max_length] for e in encs]
+        if ids and any(len(e.ids) > max_length for e in encs):
+            # Keep the final [SEP] when truncating, as HF's truncation does.
+            ids = [i if len(e.ids) <= max_length else i[:-1] + [e.ids[-1]] for i, e in zip(ids, encs)]
+        width = pad_to if pad_to is not None else max((len(i) for i in ids), default=1)
+        out_ids = np.full((len(ids), width), self.pad_id, dtype=np.int64)
+        mask = np.zeros((len(ids), width), dtype=np.int64)
+        for r, seq in enumerate(ids):
+            seq = seq[:width]
+            out_ids[r, : len(seq)] = seq
+            mask[r, : len(seq)] = 1
+        feed = {"input_ids": out_ids, "attention_mask": mask}
+        if with_token_type_ids:
+            feed["token_type_ids"] = np.zeros_like(out_ids)
+        return feed
+
+
+@lru_cache(maxsize=8)
+def load_tokenizer(path: str) -> TextTokenizer:
+    return TextTokenizer(path)
