@@ -150,6 +150,9 @@ class BuildResult:
     timing_cache_hit: bool | None = None
     library: str = ""
     warnings: list[str] = field(default_factory=list)
+    # Backend facts for the sidecar: library/CUDA versions, target compute capabilities,
+    # precision recipe, calibration summary... The build job merges them into the sidecar.
+    metadata: dict = field(default_factory=dict)
 
     def to_dict(self) -> dict:
         return asdict(self)
