@@ -105,6 +105,14 @@ class Runner:
                     raise StudioError(f"input {name!r}: dim {i} is {got}, model expects {want} (shape {meta.shape})")
 
     def infer(self, feed: dict[str, np.ndarray], check: bool = False) -> dict[str, np.ndarray]:
+        out, timing = self.infer_timed(feed, check)
+        self.last_timing = timing
+        return out
+
+    def infer_timed(self, feed: dict[str, np.ndarray], check: bool = False
+                    ) -> tuple[dict[str, np.ndarray], InferTiming]:
+        """`infer` that returns this call's timing with the outputs, so several threads may
+        share one runner whose backend session is thread-safe (last_timing is not)."""
         if not self.is_active:
             raise StudioError(f"runner {self.name} is not active")
         if check:
@@ -118,5 +126,4 @@ class Runner:
             timing.latency = wall
         if self.cold_start.first_infer_ms is None:
             self.cold_start.first_infer_ms = timing.latency
-        self.last_timing = timing
-        return out
+        return out, timing
