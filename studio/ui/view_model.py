@@ -1,0 +1,144 @@
+"""What the canvas draws, as plain data: one ViewGraph for an ONNX graph (engineer A's Graph) or
+an engine plan (engineer E's Plan). No Qt here, so converters are testable and the canvas only
+paints; the facts come from the core objects, this only picks what to show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class ViewNode:
+    id: str
+    title: str                     # drawn in the box: op type or layer type
+    subtitle: str = ""             # drawn below when zoomed in: the node name
+    category: str = ""             # colour key when colouring by type
+    precision: str = ""            # colour key when colouring by precision
+    time_ms: float | None = None   # colour key when colouring by layer time
+    details: dict = field(default_factory=dict)  # shown in the details panel
+    kind: str = "node"             # node | input | output
+
+
+@dataclass
+class ViewGraph:
+    kind: str                      # "onnx" | "plan"
+    source: str                    # the file it came from
+    nodes: list[ViewNode]
+    edges: list[tuple[str, str, str]]   # (src id, dst id, tensor)
+
+    def node(self, node_id: str) -> ViewNode:
+        idx = getattr(self, "_idx", None)
+        if idx is None:
+            idx = {n.id: n for n in self.nodes}
+            self._idx = idx
+        return idx[node_id]
+
+
+def _shape_text(value) -> str:
+    if value is None:
+        return "?"
+    dtype = getattr(value, "dtype", None) or "?"
+    shape = getattr(value, "shape", None)
+    if shape is None:
+        return f"{dtype}"
+    return f"{dtype}[{', '.join(str(d) for d in shape)}]"
+
+
+def _attr_text(v) -> str:
+    text = repr(v) if not isinstance(v, str) else v
+    return text if len(text) <= 200 else text[:197] + "..."
+
+
+def from_onnx_graph(graph, source: str = "") -> ViewGraph:
+    """A's studio.core.graph.model.Graph -> ViewGraph, with graph inputs and outputs as nodes."""
+    values = getattr(graph, "values", {}) or {}
+    inits = getattr(graph, "initializers", {}) or {}
+    if not isinstance(inits, dict):
+        inits = {getattr(i, "name", str(i)): i for i in inits}
+    nodes: list[ViewNode] = []
+    for inp in getattr(graph, "inputs", ()):
+        name = inp if isinstance(inp, str) else getattr(inp, "name", str(inp))
+        if name in inits:
+            continue
+        nodes.append(ViewNode(id=f"input:{name}", title=name, subtitle=_shape_text(values.get(name)),
+                              category="Input", kind="input",
+                              details={"Graph input": name, "Type": _shape_text(values.get(name))}))
+    for node in graph.nodes:
+        ins, params = {}, {}
+        for t in node.inputs:
+            if not t:
+                continue
+            if t in inits:
+                init = inits[t]
+                params[t] = _shape_text(init)
+            else:
+                ins[t] = _shape_text(values.get(t))
+        outs = {t: _shape_text(values.get(t)) for t in node.outputs if t}
+        details = {"Name": node.name, "Op type": node.op_type}
+        if getattr(node, "domain", ""):
+            details["Domain"] = node.domain
+        attrs = getattr(node, "attributes", {}) or {}
+        if attrs:
+            details["Attributes"] = {k: _attr_text(v) for k, v in attrs.items()}
+        details["Inputs"] = ins
+        if params:
+            details["Parameters"] = params
+        details["Outputs"] = outs
+        nodes.append(ViewNode(id=node.name, title=node.op_type, subtitle=node.name,
+                              category=node.op_type, details=details))
+    for out in getattr(graph, "outputs", ()):
+        name = out if isinstance(out, str) else getattr(out, "name", str(out))
+        nodes.append(ViewNode(id=f"output:{name}", title=name, subtitle=_shape_text(values.get(name)),
+                              category="Output", kind="output",
+                              details={"Graph output": name, "Type": _shape_text(values.get(name))}))
+    ids = {n.id for n in nodes}
+    edges = [(s, d, t) for s, d, t in graph.edges()]
+    for n in nodes:
+        if n.kind == "input":
+            name = n.id.split(":", 1)[1]
+            v = values.get(name)
+            for c in getattr(v, "consumers", ()) or ():
+                if c in ids:
+                    edges.append((n.id, c, name))
+        elif n.kind == "output":
+            name = n.id.split(":", 1)[1]
+            v = values.get(name)
+            p = getattr(v, "producer", None)
+            if p in ids:
+                edges.append((p, n.id, name))
+    return ViewGraph("onnx", source, nodes, edges)
+
+
+def _io_text(ios) -> dict:
+    out = {}
+    for t in ios or ():
+        name = getattr(t, "name", None) or str(t)
+        out[name] = _shape_text(t)
+    return out
+
+
+def from_plan(plan, source: str = "", layer_times_ms: dict | None = None) -> ViewGraph:
+    """E's studio.core.graph.plan.Plan -> ViewGraph."""
+    nodes = []
+    for layer in plan.layers:
+        details = {"Name": layer.name, "Layer type": layer.type,
+                   "Precision": getattr(layer, "precision", "") or "?",
+                   "Tactic": getattr(layer, "tactic", "") or "?",
+                   "Inputs": _io_text(getattr(layer, "inputs", ())),
+                   "Outputs": _io_text(getattr(layer, "outputs", ()))}
+        onnx_nodes = list(getattr(layer, "onnx_nodes", ()) or ())
+        if onnx_nodes:
+            details["ONNX nodes absorbed"] = onnx_nodes
+        t = (layer_times_ms or {}).get(layer.name)
+        if t is not None:
+            details["Time (ms)"] = f"{t:.4f}"
+        nodes.append(ViewNode(id=layer.name, title=str(layer.type),
+                              subtitle=f"{layer.name}  ({len(onnx_nodes)} ONNX)" if onnx_nodes else layer.name,
+                              category=str(layer.type), precision=str(getattr(layer, "precision", "") or ""),
+                              time_ms=t, details=details))
+    edges = []
+    for e in plan.edges():
+        s, d = e[0], e[1]
+        t = e[2] if len(e) > 2 else ""
+        edges.append((s, d, t))
+    return ViewGraph("plan", source, nodes, edges)
