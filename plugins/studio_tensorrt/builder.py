@@ -1,0 +1,238 @@
+"""ONNX -> TensorRT / TensorRT-RTX engine, in the calling process (studio.core.jobs runs this in
+a child so a native crash cannot take the caller down).
+
+Order: precision pass (strongly typed: the precision lives in the ONNX model), parse (every
+parser error listed, nothing written), builder config (workspace, optimization level, one
+profile, DETAILED profiling verbosity, progress monitor, timing cache), build, then atomic
+writes of the engine and of the `Layers:` report."""
+
+from __future__ import annotations
+
+import hashlib
+import tempfile
+import time
+from pathlib import Path
+
+from studio.core.backends.base import BuildConfig, BuildResult, sidecar_path
+from studio.core.backends.profiles import model_inputs, resolve_profiles
+from studio.core.errors import BuildError, CapabilityError, Cancelled, ModelError, StudioError
+from studio.core.io import atomic_path, write_bytes_atomic, write_text_atomic
+from studio.core.jobs.progress import TaskState
+from studio.core.jobs.substate import SubState
+
+from studio_tensorrt.library import RTX_DEFAULT_TARGETS, TrtLibrary, detect_gpu, load_library
+from studio_tensorrt.logger import make_logger
+from studio_tensorrt.monitor import make_progress_monitor
+
+# Slices of the overall progress bar.
+PREPARE_END_CALIBRATED = 0.35   # int8/fp8: calibration runs the model over the samples
+PREPARE_END_CAST = 0.05
+PARSE_SHARE = 0.05
+WRITE_SHARE = 0.03
+
+MAX_LISTED_PARSER_ERRORS = 50
+
+
+def layer_report_path(output: str | Path) -> Path:
+    output = Path(output)
+    return output.with_name(output.name + ".layers.txt")
+
+
+def prepare(config: BuildConfig, workdir: str, state: TaskState):
+    """Engineer D's precision pass; fp32 is the model itself when that module is absent."""
+    try:
+        from studio.core.precision.prepare import prepare_precision
+    except ImportError:
+        if config.precision != "fp32":
+            raise CapabilityError(f"precision {config.precision} needs the precision passes "
+                                  "(studio.core.precision), which are not installed") from None
+        return None
+    return prepare_precision(config, target="tensorrt", workdir=workdir, state=state)
+
+
+def _parser_errors(parser) -> list[str]:
+    lines = []
+    for i in range(parser.num_errors):
+        e = parser.get_error(i)
+        node, name, op = e.node(), e.node_name(), e.node_operator()
+        where = f"node {node}" if node >= 0 else "model"
+        if name:
+            where += f" {name!r}"
+        if op:
+            where += f" ({op})"
+        lines.append(f"{where}: {e.desc()} [{e.code().name if hasattr(e.code(), 'name') else e.code()}]")
+    return lines
+
+
+def _seq_lengths(calibration: dict | None) -> dict | None:
+    if not calibration:
+        return None
+    for key in ("sequence_lengths", "sequence_length", "seq_lengths", "lengths"):
+        v = calibration.get(key)
+        if isinstance(v, dict):
+            return v
+    return None
+
+
+def _network_flags(lib: TrtLibrary, precision: str) -> int:
+    # TensorRT 10 is weakly typed unless asked; the precision recipe (casts, Q/DQ) is only
+    # honoured as written in a strongly typed network. TensorRT 11 and TensorRT-RTX are always so.
+    flag = getattr(lib.module.NetworkDefinitionCreationFlag, "STRONGLY_TYPED", None)
+    if flag is not None and not lib.is_rtx and precision != "fp32":
+        return 1 << int(flag)
+    return 0
+
+
+def _timing_cache(lib, config_trt, path: str | None, state: TaskState) -> dict | None:
+    if not path:
+        return None
+    info = {"path": str(path), "supported": not lib.is_rtx, "loaded": False, "hit": None,
+            "entries_added": None}
+    if lib.is_rtx:
+        info["note"] = "TensorRT-RTX treats timing caches as no-ops (it keeps a runtime cache for its JIT instead)"
+        state.log(info["note"] + "; the file is neither read nor written", "warning")
+        return info
+    data = b""
+    p = Path(path)
+    if p.exists():
+        data = p.read_bytes()
+    cache = config_trt.create_timing_cache(data)
+    if cache is None or not config_trt.set_timing_cache(cache, False):
+        state.log(f"timing cache {path} does not fit this TensorRT/GPU; starting a new one", "warning")
+        cache = config_trt.create_timing_cache(b"")
+        config_trt.set_timing_cache(cache, False)
+        data = b""
+    info["loaded"] = bool(data)
+    info["loaded_bytes"] = len(data)
+    info["_before"] = data
+    return info
+
+
+def _save_timing_cache(config_trt, info: dict | None) -> None:
+    if not info or not info.get("supported"):
+        return
+    before = info.pop("_before", b"")
+    cache = config_trt.get_timing_cache()
+    after = bytes(memoryview(cache.serialize())) if cache is not None else b""
+    info["saved_bytes"] = len(after)
+    # A loaded cache that the build did not grow served every tactic from the cache.
+    info["entries_added"] = after != before
+    info["hit"] = bool(before) and after == before
+    if after and after != before:
+        write_bytes_atomic(info["path"], after)
+
+
+def build_engine(config: BuildConfig, state: TaskState, lib: TrtLibrary | None = None) -> BuildResult:
+    lib = lib or load_library(config.options.get("library"))
+    trt = lib.module
+    t0 = time.perf_counter()
+    model = Path(config.model)
+    output = Path(config.output)
+    if not model.is_file():
+        raise ModelError("model file not found", where=str(model))
+    if output.resolve() == model.resolve():
+        raise StudioError("the output would overwrite the model", where=str(output))
+    calibrated = config.precision in ("int8", "fp8")
+    prep_end = PREPARE_END_CALIBRATED if calibrated else PREPARE_END_CAST
+    notes: list[str] = []
+
+    with tempfile.TemporaryDirectory(prefix="studio-trt-") as workdir:
+        state.progress("Preparing precision", 0.0, force=True)
+        prepared = prepare(config, workdir, SubState(state, 0.0, prep_end))
+        if state.cancelled:
+            raise Cancelled("build cancelled")
+        onnx_path = Path(prepared.path) if prepared is not None else model
+        calibration = getattr(prepared, "calibration", None) if prepared is not None else None
+        recipe = getattr(prepared, "recipe", None) if prepared is not None else None
+        notes += list(getattr(prepared, "notes", None) or [])
+
+        # Profiles are checked before the parser runs: a contradiction is the user's to fix.
+        inputs = model_inputs(onnx_path)
+        profiles = resolve_profiles(inputs, config.profiles, _seq_lengths(calibration), where=str(model))
+
+        state.progress("Parsing ONNX", prep_end, force=True)
+        logger = make_logger(trt, state, forward_verbose=bool(config.options.get("verbose")))
+        builder = trt.Builder(logger)
+        network = builder.create_network(_network_flags(lib, config.precision))
+        parser = trt.OnnxParser(network, logger)
+        if not parser.parse_from_file(str(onnx_path)):
+            errors = _parser_errors(parser)
+            shown = errors[:MAX_LISTED_PARSER_ERRORS]
+            more = f" (and {len(errors) - len(shown)} more)" if len(errors) > len(shown) else ""
+            raise BuildError(f"the ONNX parser refused the model: {len(errors)} error(s): "
+                             + "; ".join(shown) + more, where=str(model), log_tail=errors)
+
+        cfg = builder.create_builder_config()
+        if config.workspace is not None:
+            cfg.set_memory_pool_limit(trt.MemoryPoolType.WORKSPACE, int(config.workspace))
+        if config.optimization_level is not None:
+            if not 0 <= config.optimization_level <= 5:
+                raise StudioError(f"optimization level {config.optimization_level} is out of range 0..5")
+            cfg.builder_optimization_level = int(config.optimization_level)
+        cfg.profiling_verbosity = trt.ProfilingVerbosity.DETAILED
+        net_inputs = {network.get_input(i).name for i in range(network.num_inputs)}
+        if profiles:
+            prof = builder.create_optimization_profile()
+            for p in profiles:
+                if p.name in net_inputs:
+                    prof.set_shape(p.name, p.min, p.opt, p.max)
+            cfg.add_optimization_profile(prof)
+        tc = _timing_cache(lib, cfg, config.timing_cache, state)
+        build_lo = prep_end + PARSE_SHARE
+        monitor = make_progress_monitor(trt, state, build_lo, 1.0 - WRITE_SHARE)
+        cfg.progress_monitor = monitor
+
+        state.progress("Building engine", build_lo, force=True)
+        t_build = time.perf_counter()
+        engine = builder.build_serialized_network(network, cfg)
+        build_only = time.perf_counter() - t_build
+        if engine is None or state.cancelled:
+            if state.cancelled or monitor.cancel_seen:
+                raise Cancelled("build cancelled")
+            words = logger.errors[-5:] or list(logger.tail)[-5:]
+            raise BuildError("the builder failed: " + (" | ".join(words) or "no message"),
+                             where=str(model), log_tail=list(logger.tail))
+
+        state.progress("Writing engine", 1.0 - WRITE_SHARE, force=True)
+        view = memoryview(engine)
+        sha = hashlib.sha256(view).hexdigest()
+        with atomic_path(output) as tmp:
+            with open(tmp, "wb") as fh:
+                fh.write(view)
+        size = len(view)
+        del view, engine
+        report = None
+        if logger.layer_report:
+            report = layer_report_path(output)
+            write_text_atomic(report, logger.layer_report)
+        else:
+            notes.append("the builder logged no `Layers:` report")
+        _save_timing_cache(cfg, tc)
+
+    gpu = detect_gpu()
+    if lib.is_rtx:
+        n = cfg.num_compute_capabilities
+        targets = [str(cfg.get_compute_capability(i)).rsplit(".", 1)[-1] for i in range(n)] if n else list(RTX_DEFAULT_TARGETS)
+        targets = [t if "." in t else (f"{t[2:-1]}.{t[-1]}" if t.startswith("SM") else t) for t in targets]
+    else:
+        targets = [gpu.cc_text] if gpu.cc_text else []
+    warnings = [f"{k} warning(s) from the builder" for k in [logger.counts["warning"]] if k]
+    if tc and tc.get("note"):
+        warnings.append(tc["note"])
+    state.progress("Done", 1.0, force=True)
+    return BuildResult(
+        output=str(output), sidecar=str(sidecar_path(output)), backend="tensorrt",
+        precision=config.precision, build_seconds=round(time.perf_counter() - t0, 3),
+        size_bytes=size, layer_report=str(report) if report else None,
+        timing_cache_hit=tc.get("hit") if tc else None, library=lib.describe(), warnings=warnings,
+        metadata={
+            "library": lib.name, "library_version": lib.version, "cuda_version": lib.cuda_version,
+            "target_compute_capabilities": targets,
+            "build_gpu": gpu.to_dict(),
+            "recipe": recipe, "calibration": calibration, "notes": notes,
+            "input_profiles": [p.to_dict() for p in profiles],
+            "model_inputs": [{"name": i.name, "dtype": i.dtype, "shape": list(i.shape)} for i in inputs],
+            "timing_cache": tc, "artifact_sha256": sha,
+            "builder_seconds": round(build_only, 3),
+            "builder_log_counts": dict(logger.counts),
+        })

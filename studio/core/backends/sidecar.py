@@ -1,0 +1,76 @@
+"""The sidecar `<artifact>.json`: everything needed to know, later and elsewhere, what an
+artifact is, how it was made and whether it can run on a machine: backend and library
+versions, CUDA version, target compute capabilities, precision and recipe, the whole build
+config, input profiles, the source ONNX's path and sha256, the artifact's sha256 (so a
+replaced or modified engine is recognised as not ours), build time, size, timing-cache use,
+calibration summary, studio version. Written atomically, after the artifact."""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+from pathlib import Path
+
+from studio import __version__
+from studio.core.backends.base import BuildConfig, BuildResult, read_sidecar, sidecar_path
+from studio.core.errors import StudioError
+from studio.core.io import write_json_atomic
+
+SCHEMA_VERSION = 1
+
+
+def make_sidecar(config: BuildConfig, result: BuildResult, *, source_sha256: str | None,
+                 started_at: float | None = None, wall_seconds: float | None = None) -> dict:
+    md = dict(result.metadata or {})
+    artifact = Path(result.output)
+    artifact_sha = md.pop("artifact_sha256", None)
+    if artifact_sha is None:
+        from studio.core.jobs.build_job import _sha256_file
+        artifact_sha = _sha256_file(artifact)
+    source = Path(config.model)
+    return {
+        "schema_version": SCHEMA_VERSION,
+        "kind": "engine-studio-artifact",
+        "studio_version": __version__,
+        "created_at": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "backend": result.backend,
+        "library": md.pop("library", result.library.split(" ")[0] if result.library else None),
+        "library_version": md.pop("library_version", result.library.split(" ")[-1] if result.library else None),
+        "cuda_version": md.pop("cuda_version", None),
+        "target_compute_capabilities": md.pop("target_compute_capabilities", []),
+        "precision": result.precision,
+        "recipe": md.pop("recipe", None),
+        "build_config": config.to_dict(),
+        "input_profiles": md.pop("input_profiles", [p.to_dict() for p in config.profiles]),
+        "source": {"path": str(source.resolve()), "sha256": source_sha256,
+                   "size_bytes": source.stat().st_size if source.exists() else None},
+        "artifact": {"file": artifact.name, "sha256": artifact_sha, "size_bytes": result.size_bytes},
+        "build_seconds": result.build_seconds,
+        "wall_seconds": None if wall_seconds is None else round(wall_seconds, 3),
+        "started_at": None if started_at is None else
+            _dt.datetime.fromtimestamp(started_at, _dt.timezone.utc).isoformat(timespec="seconds"),
+        "timing_cache": md.pop("timing_cache", None),
+        "timing_cache_hit": result.timing_cache_hit,
+        "calibration": md.pop("calibration", None),
+        "layer_report": Path(result.layer_report).name if result.layer_report else None,
+        "warnings": list(result.warnings),
+        "backend_details": md,   # whatever else the backend reported
+    }
+
+
+def write_sidecar(artifact: str | os.PathLike, doc: dict) -> Path:
+    path = sidecar_path(artifact)
+    write_json_atomic(path, doc)
+    return path
+
+
+def load_sidecar(artifact: str | os.PathLike) -> dict:
+    """The sidecar, checked to be ours and of a schema we read."""
+    doc = read_sidecar(artifact)
+    where = str(sidecar_path(artifact))
+    if not isinstance(doc, dict) or doc.get("kind") != "engine-studio-artifact":
+        raise StudioError("this JSON is not an Engine Studio sidecar", where=where)
+    if doc.get("schema_version", 0) > SCHEMA_VERSION:
+        raise StudioError(f"sidecar schema {doc.get('schema_version')} is newer than this studio reads "
+                          f"({SCHEMA_VERSION}); update Engine Studio", where=where)
+    return doc

@@ -1,0 +1,258 @@
+"""Run any registered backend's build in a child process and turn whatever happens there into
+a BuildResult or a StudioError here.
+
+    result = run_build(config, on_event=print, cancel=threading.Event())
+
+Progress and log lines stream back as ProgressEvents. Setting `cancel` (or Ctrl-C in the
+caller) asks the child to stop (SIGTERM + a "cancel" line; the builder's progress monitor
+then returns False); a child still alive 5 s later is killed. A child that dies by a signal
+(abort, segfault, the kernel's OOM killer) becomes a BuildError with the signal and the tail
+of its log. Either way no partial artifact is left and no process outlives the call. On
+success the sidecar `<artifact>.json` is written here, for every backend."""
+
+from __future__ import annotations
+
+import glob
+import hashlib
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from pathlib import Path
+from typing import Callable
+
+from studio.core import errors
+from studio.core.backends.base import BuildConfig, BuildResult, sidecar_path
+from studio.core.errors import BuildError, Cancelled, StudioError
+from studio.core.jobs.progress import ProgressEvent
+
+KILL_AFTER_S = 5.0
+POLL_S = 0.05
+TAIL_LINES = 60
+
+
+def _signal_name(code: int) -> str:
+    try:
+        return signal.Signals(code).name
+    except ValueError:
+        return f"signal {code}"
+
+
+def _sha256_file(path: str | Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+class _SourceHash(threading.Thread):
+    """Hash the source ONNX while the child builds: the sidecar needs it, the build does not."""
+
+    def __init__(self, path: str):
+        super().__init__(daemon=True, name="source-sha256")
+        self.path, self.value, self.error = path, None, None
+
+    def run(self):
+        try:
+            self.value = _sha256_file(self.path)
+        except OSError as e:
+            self.error = str(e)
+
+
+def _error_from_payload(p: dict, tail: list[str]) -> StudioError:
+    kind = p.get("type", "StudioError")
+    msg, where = p.get("message", "build failed"), p.get("where")
+    log_tail = p.get("log_tail") or tail
+    if kind == "InternalError":
+        return BuildError(f"the build crashed inside the backend: {msg}", where, log_tail)
+    cls = getattr(errors, kind, None)
+    if cls is BuildError:
+        return BuildError(msg, where, log_tail)
+    if isinstance(cls, type) and issubclass(cls, StudioError):
+        return cls(msg, where)
+    return StudioError(msg, where)
+
+
+def _leftovers(output: Path, since: float) -> list[Path]:
+    """Temp files our atomic writers leave when the child is killed mid-write."""
+    out = []
+    for pat in (f".{glob.escape(output.name)}.*.part",):
+        for p in glob.glob(os.path.join(glob.escape(str(output.parent)), pat)):
+            try:
+                if os.path.getmtime(p) >= since - 1:
+                    out.append(Path(p))
+            except OSError:
+                pass
+    return out
+
+
+def _child_env() -> dict:
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[3])
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    env.setdefault("PYTHONUNBUFFERED", "1")
+    return env
+
+
+def run_build(config: BuildConfig, on_event: Callable[[ProgressEvent], None] | None = None,
+              cancel: threading.Event | None = None) -> BuildResult:
+    output = Path(config.output)
+    output.parent.mkdir(parents=True, exist_ok=True)
+    started = time.time()
+    t0 = time.perf_counter()
+    source_hash = _SourceHash(config.model)
+    source_hash.start()
+
+    tail: deque[str] = deque(maxlen=TAIL_LINES)
+    result_payload: list[dict] = []
+    error_payload: list[dict] = []
+
+    def deliver(ev: ProgressEvent) -> None:
+        if on_event is not None:
+            try:
+                on_event(ev)
+            except Exception:
+                pass  # a broken listener must not break the build
+
+    r_events, w_events = os.pipe()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "studio.core.jobs.child", "--events-fd", str(w_events)],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        pass_fds=(w_events,), env=_child_env(), start_new_session=True,
+    )
+    os.close(w_events)
+
+    def read_events():
+        with os.fdopen(r_events, "r", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                try:
+                    d = json.loads(line)
+                except json.JSONDecodeError:
+                    tail.append(line.rstrip())
+                    continue
+                kind = d.get("kind")
+                if kind == "result":
+                    result_payload.append(d.get("payload") or {})
+                    continue
+                if kind == "error":
+                    error_payload.append(d.get("payload") or {})
+                    continue
+                d.pop("t", None)
+                try:
+                    ev = ProgressEvent.from_dict(d)
+                except TypeError:
+                    continue
+                if ev.kind == "log":
+                    tail.append(f"[{ev.level}] {ev.message}")
+                deliver(ev)
+
+    def read_output():  # whatever native code prints, and Python's faulthandler on a crash
+        for raw in proc.stdout:
+            line = raw.decode("utf-8", "replace").rstrip()
+            tail.append(line)
+            deliver(ProgressEvent("log", message=line, level="native"))
+
+    readers = [threading.Thread(target=read_events, daemon=True, name="build-events"),
+               threading.Thread(target=read_output, daemon=True, name="build-output")]
+    for t in readers:
+        t.start()
+
+    cancelled_at: float | None = None
+    killed = False
+    try:
+        try:
+            proc.stdin.write(json.dumps({"task": "build", "config": config.to_dict()}).encode() + b"\n")
+            proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass
+        while True:
+            try:
+                code = proc.wait(timeout=POLL_S)
+                break
+            except subprocess.TimeoutExpired:
+                pass
+            except KeyboardInterrupt:
+                if cancel is None:
+                    cancel = threading.Event()
+                cancel.set()
+            if cancel is not None and cancel.is_set():
+                if cancelled_at is None:
+                    cancelled_at = time.monotonic()
+                    _ask_to_stop(proc)
+                elif not killed and time.monotonic() - cancelled_at > KILL_AFTER_S:
+                    proc.kill()
+                    killed = True
+    finally:
+        if proc.poll() is None:  # an exception here (not a cancel): never leave the child behind
+            proc.kill()
+            proc.wait()
+        try:
+            proc.stdin.close()
+        except OSError:
+            pass
+        for t in readers:
+            t.join(timeout=5)
+        if proc.stdout:
+            proc.stdout.close()
+
+    tail_list = list(tail)
+    if result_payload and code == 0 and cancelled_at is None:
+        result = BuildResult(**result_payload[0])
+        source_hash.join()
+        _write_sidecar(config, result, source_hash, started, time.perf_counter() - t0)
+        return result
+
+    # Failure or cancel: nothing of this build may stay on disk.
+    for p in _leftovers(output, started):
+        p.unlink(missing_ok=True)
+    if cancelled_at is not None:
+        _remove_fresh(output, started)
+        raise Cancelled("build cancelled" + (" (the builder did not stop in time and was killed)" if killed else ""))
+    if error_payload:
+        raise _error_from_payload(error_payload[0], tail_list)
+    if code < 0:
+        sig = _signal_name(-code)
+        hint = {"SIGKILL": " (killed from outside: out of memory?)", "SIGABRT": " (the native builder aborted)",
+                "SIGSEGV": " (the native builder crashed)"}.get(sig, "")
+        raise BuildError(f"the build process died with {sig}{hint}; last lines of its log: "
+                         + " | ".join(tail_list[-3:]), where=config.model, log_tail=tail_list)
+    raise BuildError(f"the build process exited with status {code} without a result; last lines: "
+                     + " | ".join(tail_list[-3:]), where=config.model, log_tail=tail_list)
+
+
+def _ask_to_stop(proc: subprocess.Popen) -> None:
+    try:
+        proc.stdin.write(b"cancel\n")
+        proc.stdin.flush()
+    except (BrokenPipeError, OSError, ValueError):
+        pass
+    try:
+        proc.send_signal(signal.SIGTERM)
+    except ProcessLookupError:
+        pass
+
+
+def _remove_fresh(output: Path, since: float) -> None:
+    """A child cancelled between its final rename and its result may have left a finished file
+    of *this* build; a cancelled build leaves nothing, so remove what it wrote."""
+    from studio.core.backends.base import sidecar_path as _sc
+    for p in (output, output.with_name(output.name + ".layers.txt"), _sc(output)):
+        try:
+            if p.exists() and p.stat().st_mtime >= since:
+                p.unlink()
+        except OSError:
+            pass
+
+
+def _write_sidecar(config, result, source_hash, started, wall):
+    from studio.core.backends.sidecar import make_sidecar, write_sidecar
+
+    result.sidecar = str(sidecar_path(result.output))
+    doc = make_sidecar(config, result, source_sha256=source_hash.value, started_at=started,
+                       wall_seconds=wall)
+    write_sidecar(result.output, doc)

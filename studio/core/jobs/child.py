@@ -1,0 +1,126 @@
+"""The build child process: `python -m studio.core.jobs.child --events-fd N`.
+
+Reads one JSON request line on stdin ({"task": "build", "config": {...}}), runs the named
+backend's build (found through the registry), and writes events as JSON lines on fd N.
+Cancel arrives three ways, whichever comes first: SIGTERM, a "cancel" line on stdin, or stdin
+closing (the parent died: an orphaned build must not run on). Native crashes are left to kill
+the process; the parent turns the exit signal and the log tail into a BuildError.
+
+ENGINE_STUDIO_TEST_CHILD_FAULT (tests only) injects a fault after the builder's first progress
+event: "abort" (os.abort), "segv" (a real segfault through ctypes), "exit" (os._exit(3)),
+"hang" (ignore cancel and sleep: exercises the parent's SIGKILL)."""
+
+from __future__ import annotations
+
+import argparse
+import faulthandler
+import json
+import os
+import signal
+import sys
+import threading
+import time
+import traceback
+
+FAULT_ENV = "ENGINE_STUDIO_TEST_CHILD_FAULT"
+
+
+class EventWriter:
+    def __init__(self, fd: int):
+        self._fh = os.fdopen(fd, "w", encoding="utf-8", buffering=1)
+        self._lock = threading.Lock()
+
+    def __call__(self, obj: dict) -> None:
+        line = json.dumps(obj, default=str)
+        with self._lock:
+            try:
+                self._fh.write(line + "\n")
+                self._fh.flush()
+            except (BrokenPipeError, OSError):
+                pass  # the parent is gone; stdin EOF will cancel us
+
+
+def _inject_fault(kind: str) -> None:
+    if kind == "abort":
+        os.abort()
+    if kind == "segv":
+        import ctypes
+        ctypes.string_at(0)
+    if kind == "exit":
+        os._exit(3)
+    if kind == "hang":
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        while True:
+            time.sleep(1)
+
+
+def _watch_stdin(state) -> None:
+    for line in sys.stdin:
+        if line.strip() == "cancel":
+            state.cancel()
+    state.cancel()  # EOF: the parent went away
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="studio.core.jobs.child")
+    ap.add_argument("--events-fd", type=int, required=True)
+    args = ap.parse_args(argv)
+    emit = EventWriter(args.events_fd)
+    faulthandler.enable()  # a segfault prints the Python stack to stderr: part of the log tail
+    # Ctrl-C in a terminal reaches the whole process group; the parent decides, not us.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+    from studio.core.jobs.progress import ProgressEvent, TaskState
+
+    fault = os.environ.get(FAULT_ENV, "")
+    fault_armed = {"on": bool(fault)}
+
+    def on_event(ev: ProgressEvent) -> None:
+        emit(ev.to_dict())
+        if fault_armed["on"] and ev.kind == "progress" and ev.phase.startswith("Building"):
+            fault_armed["on"] = False
+            _inject_fault(fault)
+
+    state = TaskState(on_event)
+    signal.signal(signal.SIGTERM, lambda *_: state.cancel())
+    try:
+        request = json.loads(sys.stdin.readline() or "{}")
+    except json.JSONDecodeError as e:
+        emit({"kind": "error", "payload": {"type": "StudioError", "message": f"bad request: {e}"}})
+        return 2
+    threading.Thread(target=_watch_stdin, args=(state,), daemon=True, name="cancel-watch").start()
+
+    from studio.core.errors import BuildError, StudioError
+
+    try:
+        if request.get("task") != "build":
+            raise StudioError(f"unknown task {request.get('task')!r}")
+        from studio.core.backends.base import BuildConfig
+        from studio.core.backends.registry import get_backend
+
+        config = BuildConfig.from_dict(request["config"])
+        backend = get_backend(config.backend)
+        emit({"kind": "log", "message": f"backend {config.backend}: {backend.capabilities().library}",
+              "level": "debug"})
+        result = backend.build(config, state)
+        emit({"kind": "result", "payload": result.to_dict()})
+        return 0
+    except StudioError as e:
+        emit({"kind": "error", "payload": {
+            "type": type(e).__name__, "message": e.message, "where": e.where,
+            "log_tail": getattr(e, "log_tail", None) or []}})
+        return 2
+    except BaseException as e:  # a bug in a backend: say so, with its stack, and exit cleanly
+        emit({"kind": "error", "payload": {
+            "type": "InternalError", "message": f"{type(e).__name__}: {e}",
+            "log_tail": traceback.format_exc().splitlines()[-15:]}})
+        return 1
+
+
+if __name__ == "__main__":
+    code = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Skip interpreter teardown: native libraries' static destructors add time and can crash
+    # after the work is already safely written.
+    os._exit(code)
