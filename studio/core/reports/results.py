@@ -123,6 +123,7 @@ class BenchResult:
     created: float = field(default_factory=time.time)
     host: dict = field(default_factory=_host)
     notes: list = field(default_factory=list)
+    layer_profile: dict | None = None              # per-layer times (trtexec --exportProfile)
     definitions: dict = field(default_factory=lambda: dict(DEFINITIONS))
     schema_version: int = SCHEMA_VERSION
     kind: str = "bench"

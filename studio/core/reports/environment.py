@@ -1,0 +1,84 @@
+"""The machine a report describes: CPU, cores, GPU and driver (when nvidia-smi answers), and the
+versions of the libraries that made the numbers. Read without importing the libraries (a
+TensorRT import costs seconds and may fail on a machine without a GPU)."""
+
+from __future__ import annotations
+
+import os
+import platform
+import shutil
+import subprocess
+from importlib import metadata
+
+from studio.core.reports.report_model import Environment
+
+# Report label -> distribution names to try, first found wins.
+LIBRARIES: dict[str, tuple[str, ...]] = {
+    "onnxruntime": ("onnxruntime", "onnxruntime-gpu"),
+    "tensorrt_rtx": ("tensorrt-rtx", "tensorrt_rtx"),
+    "tensorrt": ("tensorrt", "tensorrt-cu13", "tensorrt-cu12"),
+    "numpy": ("numpy",),
+    "onnx": ("onnx",),
+}
+
+
+def _dist_version(names: tuple[str, ...]) -> str | None:
+    for n in names:
+        try:
+            return metadata.version(n)
+        except metadata.PackageNotFoundError:
+            continue
+    return None
+
+
+def library_versions() -> dict[str, str | None]:
+    from studio import __version__
+    out = {label: _dist_version(names) for label, names in LIBRARIES.items()}
+    out["engine-studio"] = __version__
+    return out
+
+
+def cpu_model() -> str:
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh:
+            for line in fh:
+                if line.lower().startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def gpu_info(timeout: float = 5.0) -> tuple[str | None, str | None]:
+    """(GPU names, driver version) from nvidia-smi, or (None, None) without one."""
+    exe = shutil.which("nvidia-smi")
+    if not exe:
+        return None, None
+    try:
+        out = subprocess.run([exe, "--query-gpu=name,driver_version", "--format=csv,noheader"],
+                             capture_output=True, text=True, timeout=timeout, check=True).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None, None
+    rows = [[c.strip() for c in line.split(",")] for line in out.splitlines() if line.strip()]
+    if not rows:
+        return None, None
+    names = [r[0] for r in rows]
+    # Several identical cards read better as "2 x NVIDIA H100".
+    gpu = names[0] if len(set(names)) == 1 and len(names) == 1 else (
+        f"{len(names)} x {names[0]}" if len(set(names)) == 1 else ", ".join(names))
+    driver = rows[0][1] if len(rows[0]) > 1 else None
+    return gpu, driver
+
+
+def collect_environment() -> Environment:
+    gpu, driver = gpu_info()
+    return Environment(
+        source="the machine that made this report",
+        cpu=cpu_model(),
+        cores=os.cpu_count(),
+        gpu=gpu,
+        gpu_driver=driver,
+        os=f"{platform.system()} {platform.release()}",
+        python=platform.python_version(),
+        libraries=library_versions(),
+    )

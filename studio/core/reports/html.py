@@ -1,0 +1,403 @@
+"""The report as ONE self-contained HTML file: plots inline as SVG, no network access (no
+external fonts, scripts or images), a Content-Security-Policy that forbids scripts, clean print
+and a layout that reads on a phone.
+
+Safety: every string that came from a model or a file goes through `esc` (studio.core.reports.
+text), which escapes with quote=True, shows NUL/C0 controls and bidi overrides as visible
+markers, and cuts absurd lengths with a note; names are also wrapped in <bdi> so right-to-left
+text cannot reorder the cells around it. The only style is one <style> element whose hash is in
+the CSP, so even an injected style attribute would not apply."""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from typing import Callable
+
+from studio.core.reports import svg_plots
+from studio.core.reports.report_model import AccuracyInfo, BenchInfo, BuildInfo, Report
+from studio.core.reports.text import esc
+
+# Flags the accuracy table raises: below these the change deserves a reader's attention.
+TOP1_WARN = 0.99
+ACC_DROP_WARN = 0.01
+PATH_CHARS = 240
+
+CSS = """
+:root{--fg:#111827;--muted:#4b5563;--line:#e5e7eb;--accent:#2563eb;--bad:#b91c1c;--good:#15803d;--bg:#f9fafb}
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{margin:0;padding:16px;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:var(--fg);background:#fff;overflow-wrap:anywhere}
+main{max-width:1040px;margin:0 auto}
+h1{font-size:1.6em;margin:.2em 0}
+h2{font-size:1.25em;margin:1.6em 0 .5em;padding-bottom:.2em;border-bottom:2px solid var(--line)}
+h3{font-size:1.05em;margin:1.2em 0 .4em}
+.meta,.note,.muted{color:var(--muted);font-size:.9em}
+.cards{display:flex;flex-wrap:wrap;gap:12px;margin:.6em 0}
+.card{flex:1 1 200px;border:1px solid var(--line);border-radius:8px;padding:10px 14px;background:var(--bg)}
+.card .big{font-size:1.7em;font-weight:700;line-height:1.2}
+.card .label{color:var(--muted);font-size:.85em}
+.scroll{overflow-x:auto;max-width:100%}
+table{border-collapse:collapse;margin:.4em 0 1em;font-size:.9em;min-width:50%}
+th,td{border-bottom:1px solid var(--line);padding:4px 10px 4px 0;text-align:left;vertical-align:top}
+th{color:var(--muted);font-weight:600}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+.flag{color:var(--bad);font-weight:600}
+.ok{color:var(--good)}
+.plot{margin:.5em 0 1em}
+.plot svg{max-width:100%;height:auto;display:block}
+code,.mono{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.88em}
+dl{margin:.4em 0}
+dt{font-weight:600;margin-top:.5em}
+dd{margin:0 0 0 1em;color:var(--muted)}
+.build{border-left:3px solid var(--line);padding-left:12px;margin:1em 0}
+@media (max-width:600px){body{padding:10px;font-size:14px}.card .big{font-size:1.35em}th,td{padding:3px 6px 3px 0}}
+@media print{
+ body{padding:0;font-size:10pt;color:#000}
+ main{max-width:none}
+ .scroll{overflow:visible}
+ h2{break-after:avoid;page-break-after:avoid}
+ .card,.plot,table,.build{break-inside:avoid;page-break-inside:avoid}
+ .card{background:#fff}
+}
+@page{margin:14mm}
+""".strip()
+
+
+def css_hash(css: str = CSS) -> str:
+    return "sha256-" + base64.b64encode(hashlib.sha256(css.encode("utf-8")).digest()).decode("ascii")
+
+
+def content_security_policy(css: str = CSS) -> str:
+    # No script-src and default-src 'none': no script of any kind runs, nothing is fetched.
+    return (f"default-src 'none'; style-src '{css_hash(css)}'; img-src data:; font-src 'none'; "
+            f"connect-src 'none'; media-src 'none'; object-src 'none'; frame-src 'none'; "
+            f"base-uri 'none'; form-action 'none'")
+
+
+# ----------------------------------------------------------------------------- formatting
+
+def name(s, limit: int = 160) -> str:
+    return f"<bdi>{esc(s, limit)}</bdi>"
+
+
+def fnum(v, digits: int = 3, unit: str = "") -> str:
+    if v is None:
+        return "&ndash;"
+    if isinstance(v, int) and not isinstance(v, bool):
+        s = f"{v:,}"
+    else:
+        a = abs(v)
+        s = f"{v:,.0f}" if a >= 1000 else f"{v:.{digits}g}" if a >= 1 or a == 0 else f"{v:.{digits}g}"
+    return esc(s + (f" {unit}" if unit else ""))
+
+
+def fbytes(n) -> str:
+    if n is None:
+        return "&ndash;"
+    for unit, k in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if n >= k:
+            return esc(f"{n / k:.1f} {unit}")
+    return esc(f"{n} B")
+
+
+def fpct(v, signed: bool = False) -> str:
+    if v is None:
+        return "&ndash;"
+    return esc(f"{v * 100:+.2f} pp" if signed else f"{v * 100:.2f} %")
+
+
+def fmoney(v) -> str:
+    return "&ndash;" if v is None else esc(f"${v:,.4f}" if v < 1 else f"${v:,.2f}")
+
+
+def _table(headers: list[tuple[str, bool]], rows: list[list[str]]) -> str:
+    """Headers are (text, numeric); cells are already-escaped HTML."""
+    head = "".join(f'<th{" class=num" if num else ""}>{esc(h)}</th>' for h, num in headers)
+    body = []
+    for r in rows:
+        body.append("<tr>" + "".join(
+            f'<td{" class=num" if headers[i][1] else ""}>{c}</td>' for i, c in enumerate(r)) + "</tr>")
+    return f'<div class="scroll"><table><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody></table></div>'
+
+
+def _kv(rows: list[tuple[str, str]]) -> str:
+    return ('<div class="scroll"><table><tbody>'
+            + "".join(f"<tr><th>{esc(k)}</th><td>{v}</td></tr>" for k, v in rows)
+            + "</tbody></table></div>")
+
+
+class _Plots:
+    """Where plots go: inline SVG for the browser, or <img> references for Qt's renderer
+    (QTextDocument does not draw inline SVG; report_pdf registers the images)."""
+
+    def __init__(self, ref: Callable[[str, int], str] | None):
+        self.ref = ref
+        self.count = 0
+
+    def __call__(self, svg: str, alt: str) -> str:
+        self.count += 1
+        if self.ref is None:
+            return f'<div class="plot">{svg}</div>'
+        src = self.ref(svg, self.count)
+        return f'<div class="plot"><img src="{esc(src, None)}" alt="{esc(alt)}" width="640"></div>'
+
+
+# ----------------------------------------------------------------------------- sections
+
+def _speedup(r: Report, plot: _Plots) -> str:
+    sp = r.speedup
+    out = ['<section id="speedup"><h2>Speedup</h2>']
+    if sp is None:
+        out.append('<p class="note">A speedup needs at least two benchmarks (a baseline and a '
+                   'candidate); this report has ' + esc(str(len(r.benchmarks))) + ".</p>")
+    else:
+        saved = sp.p99_saved_ms
+        cards = [
+            (fnum(sp.throughput_ratio, 3) + "&times;", "throughput, best vs baseline"),
+            (fnum(saved, 3, "ms") if saved is not None else "&ndash;", "P99 latency saved per request"),
+            (fmoney(sp.best_cost_per_million), "per million requests (baseline "
+             + fmoney(sp.baseline_cost_per_million) + ")"),
+        ]
+        out.append('<div class="cards">' + "".join(
+            f'<div class="card"><div class="big">{big}</div><div class="label">{lab}</div></div>'
+            for big, lab in cards) + "</div>")
+        out.append(_table([("", False), ("Run", False), ("Precision", False), ("Throughput (req/s)", True),
+                           ("P99 (ms)", True), ("$ per million requests", True)], [
+            ["Baseline", name(sp.baseline), esc(sp.baseline_precision), fnum(sp.baseline_throughput, 4),
+             fnum(sp.baseline_p99_ms, 4), fmoney(sp.baseline_cost_per_million)],
+            ["Best", name(sp.best), esc(sp.best_precision), fnum(sp.best_throughput, 4),
+             fnum(sp.best_p99_ms, 4), fmoney(sp.best_cost_per_million)],
+        ]))
+        out.append(f'<p class="note">{esc(sp.assumption, None)}</p>')
+    thr = [(b.label, b.throughput) for b in r.benchmarks if b.throughput is not None]
+    if len(thr) >= 1:
+        best = r.speedup.best if r.speedup else None
+        out.append(plot(svg_plots.bar_svg(thr, title="Throughput by run", unit="req/s", highlight=best),
+                        "Throughput by run"))
+    out.append("</section>")
+    return "".join(out)
+
+
+def _model(r: Report, plot: _Plots) -> str:
+    m = r.model
+    out = ['<section id="model"><h2>Model</h2>']
+    if m is None:
+        out.append('<p class="note">No model summary was given.</p></section>')
+        return "".join(out)
+    out.append(_kv([
+        ("Name", name(m.name)), ("File", name(m.path, PATH_CHARS)),
+        ("Parameters", fnum(m.parameters)), ("Weights", fbytes(m.parameter_bytes)),
+        ("Nodes", fnum(m.nodes)),
+        ("Opsets", esc(", ".join(f"{k} {v}" for k, v in m.opsets.items())) or "&ndash;"),
+        ("Producer", esc(m.producer) or "&ndash;"),
+    ]))
+    tensors = [["input", name(t.name), esc(t.dtype), esc("[" + ", ".join(map(str, t.shape)) + "]")]
+               for t in m.inputs] + \
+              [["output", name(t.name), esc(t.dtype), esc("[" + ", ".join(map(str, t.shape)) + "]")]
+               for t in m.outputs]
+    if tensors:
+        out.append("<h3>Inputs and outputs</h3>")
+        out.append(_table([("", False), ("Name", False), ("Type", False), ("Shape", False)], tensors))
+    if m.op_histogram:
+        ops = sorted(m.op_histogram.items(), key=lambda kv: (-kv[1], kv[0]))
+        top = ops[:15]
+        out.append("<h3>Operators</h3>")
+        out.append(plot(svg_plots.bar_svg([(k, float(v)) for k, v in top],
+                                          title=f"Most used operators ({len(ops)} types)", unit="nodes"),
+                        "Operator histogram"))
+        rest = ops[15:]
+        if rest:
+            out.append('<p class="note">Also: ' + ", ".join(f"{name(k, 60)} {v}" for k, v in rest[:60])
+                       + (" &hellip;" if len(rest) > 60 else "") + "</p>")
+    out.append("</section>")
+    return "".join(out)
+
+
+def _environment(r: Report) -> str:
+    e = r.environment
+    out = ['<section id="environment"><h2>Environment</h2>']
+    if e is None:
+        out.append('<p class="note">Not recorded.</p></section>')
+        return "".join(out)
+    rows = [("CPU", esc(e.cpu) or "&ndash;"), ("Cores", fnum(e.cores)),
+            ("GPU", esc(e.gpu) if e.gpu else "none found"),
+            ("GPU driver", esc(e.gpu_driver) if e.gpu_driver else "&ndash;"),
+            ("OS", esc(e.os) or "&ndash;"), ("Python", esc(e.python) or "&ndash;")]
+    rows += [(k, esc(v) if v else '<span class="muted">not installed</span>') for k, v in e.libraries.items()]
+    out.append(_kv(rows))
+    out.append(f'<p class="note">Source: {esc(e.source, PATH_CHARS)}</p></section>')
+    return "".join(out)
+
+
+def _config_value(v) -> str:
+    if isinstance(v, (dict, list)):
+        return f'<span class="mono">{esc(json.dumps(v, ensure_ascii=False, default=str), 400)}</span>'
+    return esc(v, 400)
+
+
+def _build(b: BuildInfo) -> str:
+    out = [f'<div class="build"><h3>{name(b.label)}</h3>']
+    rows = [("Artifact", name(b.artifact, PATH_CHARS)), ("Backend", esc(b.backend) or "&ndash;"),
+            ("Precision", esc(b.precision) or "&ndash;"), ("Library", esc(b.library) or "&ndash;"),
+            ("Size", fbytes(b.size_bytes)), ("Build time", fnum(b.build_seconds, 3, "s")),
+            ("Layers before / after fusion",
+             f"{fnum(b.layers_before)} &rarr; {fnum(b.layers_after)}"
+             + (esc(f" ({b.layers_before / b.layers_after:.1f}x fewer)")
+                if b.layers_before and b.layers_after else ""))]
+    cfg = [(k, v) for k, v in b.config.items() if v not in (None, "", [], {}) and k not in ("output",)]
+    rows += [(f"config: {k}", _config_value(v)) for k, v in cfg[:40]]
+    out.append(_kv(rows))
+    if b.fusion_patterns:
+        out.append("<p><b>Main fusion patterns</b></p>")
+        out.append(_table([("ONNX nodes fused into one layer", False), ("Layers", True)],
+                          [[name(p.pattern, 200), fnum(p.count)] for p in b.fusion_patterns[:10]]))
+    if b.precision_per_layer:
+        out.append("<p><b>Precision per layer</b></p>")
+        out.append(_table([("Precision", False), ("Layers", True)],
+                          [[esc(k), fnum(v)] for k, v in sorted(b.precision_per_layer.items(),
+                                                                 key=lambda kv: -kv[1])]))
+    for w in b.warnings[:20]:
+        out.append(f'<p class="flag">Warning: {esc(w, 400)}</p>')
+    out.append("</div>")
+    return "".join(out)
+
+
+def _builds(r: Report) -> str:
+    out = ['<section id="builds"><h2>Builds</h2>']
+    if not r.builds:
+        out.append('<p class="note">No build was given.</p></section>')
+        return "".join(out)
+    out.append(_table([("Build", False), ("Backend", False), ("Precision", False), ("Size", True),
+                       ("Build time (s)", True), ("Layers before", True), ("Layers after", True)],
+                      [[name(b.label), esc(b.backend), esc(b.precision), fbytes(b.size_bytes),
+                        fnum(b.build_seconds, 3), fnum(b.layers_before), fnum(b.layers_after)]
+                       for b in r.builds]))
+    out.extend(_build(b) for b in r.builds)
+    out.append("</section>")
+    return "".join(out)
+
+
+_PCTS = ("min", "p50", "p90", "p95", "p99", "max", "mean")
+
+
+def _bench(b: BenchInfo, plot: _Plots) -> str:
+    out = [f'<div class="build"><h3>{name(b.label)}</h3>']
+    rows = [("Artifact", name(b.artifact, PATH_CHARS)), ("Backend", esc(b.backend) or "&ndash;"),
+            ("Precision", esc(b.precision) or "&ndash;"), ("Device", esc(b.device) or "&ndash;"),
+            ("Load", esc(b.load_pattern) or "&ndash;"), ("Batch size", fnum(b.batch_size)),
+            ("Concurrency", fnum(b.concurrency)), ("Requests timed", fnum(b.requests)),
+            ("Duration", fnum(b.duration_s, 3, "s")),
+            ("Throughput", fnum(b.throughput, 4, "req/s") + (
+                f" ({fnum(b.inferences_per_s, 4, 'inferences/s')})" if (b.batch_size or 1) > 1 else ""))]
+    rows += [(f"Cold start: {k.replace('_', ' ')}", fnum(v, 4, "ms")) for k, v in b.cold_start_ms.items()]
+    rows += [(f"Mean {k.replace('_', ' ')}", fnum(v, 4, "ms")) for k, v in b.timing_split_ms.items()]
+    out.append(_kv(rows))
+    h = b.histogram
+    if h.get("counts"):
+        markers = {k.upper(): b.latency_ms.get(k) for k in ("p50", "p99") if b.latency_ms.get(k) is not None}
+        out.append(plot(svg_plots.histogram_svg(h["edges_ms"], h["counts"], title=f"Latency histogram: {b.label}",
+                                                x_label="latency (ms)", markers=markers),
+                        f"Latency histogram of {b.label}"))
+    if b.curve:
+        series = [("P50", [(p.throughput, p.p50_ms) for p in b.curve]),
+                  ("P99", [(p.throughput, p.p99_ms) for p in b.curve])]
+        out.append(plot(svg_plots.line_svg(series, title=f"Latency vs throughput: {b.label}",
+                                           x_label="throughput (req/s)", y_label="latency (ms)"),
+                        f"Latency versus throughput of {b.label}"))
+        out.append(_table([("Load", False), ("Throughput (req/s)", True), ("P50 (ms)", True), ("P99 (ms)", True)],
+                          [[esc(p.label), fnum(p.throughput, 4), fnum(p.p50_ms, 4), fnum(p.p99_ms, 4)]
+                           for p in b.curve]))
+    out.append("</div>")
+    return "".join(out)
+
+
+def _benchmarks(r: Report, plot: _Plots) -> str:
+    out = ['<section id="benchmarks"><h2>Benchmarks</h2>']
+    if not r.benchmarks:
+        out.append('<p class="note">No benchmark was given.</p></section>')
+        return "".join(out)
+    keys = [k for k in _PCTS if any(k in b.latency_ms for b in r.benchmarks)]
+    out.append(_table([("Run", False), ("Precision", False), ("Throughput (req/s)", True)]
+                      + [(f"{k.upper() if k.startswith('p') else k} (ms)", True) for k in keys],
+                      [[name(b.label), esc(b.precision), fnum(b.throughput, 4)]
+                       + [fnum(b.latency_ms.get(k), 4) for k in keys] for b in r.benchmarks]))
+    out.extend(_bench(b, plot) for b in r.benchmarks)
+    out.append("</section>")
+    return "".join(out)
+
+
+def accuracy_flags(a: AccuracyInfo) -> list[str]:
+    """The result's own flags plus the report's thresholds, so a reader sees what to doubt."""
+    flags = list(a.flags)
+    if a.top1_agreement is not None and a.top1_agreement < TOP1_WARN:
+        flags.append(f"top-1 agreement below {TOP1_WARN:.0%}")
+    ch = a.accuracy_change
+    if ch is not None and ch < -ACC_DROP_WARN:
+        flags.append(f"intent accuracy dropped {abs(ch) * 100:.2f} points")
+    return flags
+
+
+def _accuracy(r: Report) -> str:
+    out = ['<section id="accuracy"><h2>Accuracy against FP32</h2>']
+    if not r.accuracy:
+        out.append('<p class="note">No accuracy result was given.</p></section>')
+        return "".join(out)
+    rows = []
+    for a in r.accuracy:
+        flags = accuracy_flags(a)
+        rows.append([name(a.label), esc(a.precision), esc(a.reference), fnum(a.samples),
+                     fnum(a.max_abs_error, 3), fnum(a.mean_abs_error, 3), fpct(a.top1_agreement),
+                     fpct(a.accuracy), fpct(a.accuracy_change, signed=True),
+                     ('<span class="flag">' + "; ".join(esc(f, 200) for f in flags) + "</span>") if flags
+                     else '<span class="ok">none</span>'])
+    out.append(_table([("Build", False), ("Precision", False), ("Reference", False), ("Samples", True),
+                       ("Max |error|", True), ("Mean |error|", True), ("Top-1 agreement", True),
+                       ("Intent accuracy", True), ("Change", True), ("Flags", False)], rows))
+    out.append(f'<p class="note">Flags: top-1 agreement under {TOP1_WARN:.0%} or an intent-accuracy '
+               f'drop over {ACC_DROP_WARN * 100:.0f} point, besides the flags the accuracy check '
+               f'raised itself. Errors are over the model outputs (logits), worst output.</p></section>')
+    return "".join(out)
+
+
+def _definitions(r: Report) -> str:
+    items = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v, None)}</dd>" for k, v in r.metric_definitions.items())
+    return f'<section id="definitions"><h2>How the metrics are defined</h2><dl>{items}</dl></section>'
+
+
+def _footer(r: Report) -> str:
+    out = ['<section id="sources"><h2>Sources</h2>']
+    if r.notes:
+        out.append("<ul>" + "".join(f"<li>{esc(n, 600)}</li>" for n in r.notes) + "</ul>")
+    out.append(_table([("File", False), ("Read as", False)],
+                      [[name(s.path, PATH_CHARS), esc(s.kind)] for s in r.sources]))
+    out.append("</section>")
+    return "".join(out)
+
+
+def render_html(report: Report, *, plot_ref: Callable[[str, int], str] | None = None) -> str:
+    """The whole report as one HTML string. `plot_ref`, when given, turns each plot's SVG into an
+    <img> source (for renderers without inline SVG); by default plots are inline SVG."""
+    plot = _Plots(plot_ref)
+    r = report
+    body = "".join([
+        f"<header><h1>{esc(r.title, 200)}</h1>",
+        f'<p class="meta">Created {esc(r.created)} by Engine Studio {esc(r.studio_version)}'
+        f" &middot; report schema {esc(r.schema)} v{esc(r.schema_version)}</p></header>",
+        _speedup(r, plot), _model(r, plot), _builds(r), _benchmarks(r, plot), _accuracy(r),
+        _environment(r), _definitions(r), _footer(r),
+    ])
+    return (
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy()}">'
+        '<meta name="referrer" content="no-referrer">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{esc(r.title, 200)}</title><style>{CSS}</style></head>"
+        f"<body><main>{body}</main></body></html>\n"
+    )
+
+
+def write_html(report: Report, path) -> None:
+    from studio.core.io import write_text_atomic
+    write_text_atomic(path, render_html(report))

@@ -1,0 +1,608 @@
+"""Read what builds, benchmarks and inspections left behind into a Report.
+
+A RESULTS argument may be: a build sidecar (`<artifact>.json`), an artifact with its sidecar
+beside it, a benchmark or accuracy result (studio.core.reports.results), a model summary
+(`engine-studio inspect --json`), or an ONNX model. Anything else is refused with one line
+naming the file. The readers are tolerant of missing fields: the producers' formats are still
+growing, and a report should show what is there rather than refuse what is not."""
+
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+
+from studio.core.errors import StudioError
+from studio.core.reports.report_model import (
+    DEFAULT_PRICE_PER_GPU_HOUR, AccuracyInfo, BenchInfo, BuildInfo, CurvePoint, Environment,
+    FusionPattern, ModelInfo, Report, SourceFile, TensorInfo, compute_speedup,
+)
+
+# Result JSON files over this size are refused: a report input is a summary, not raw data.
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+HISTOGRAM_BINS = 30
+
+
+# ----------------------------------------------------------------------------- small readers
+
+def _get(d, *keys, default=None):
+    """The first present, non-None value among `keys` (dotted paths reach into dicts)."""
+    if not isinstance(d, dict):
+        return default
+    for key in keys:
+        cur = d
+        for part in key.split("."):
+            if isinstance(cur, dict) and part in cur:
+                cur = cur[part]
+            else:
+                cur = None
+                break
+        if cur is not None:
+            return cur
+    return default
+
+
+def _num(v) -> float | None:
+    if isinstance(v, bool) or v is None:
+        return None
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        return None
+    return f if math.isfinite(f) else None
+
+
+def _int(v) -> int | None:
+    f = _num(v)
+    return int(f) if f is not None else None
+
+
+def _str(v) -> str:
+    return "" if v is None else str(v)
+
+
+def _fraction(v) -> float | None:
+    """Accept 0..1 or a percentage 0..100."""
+    f = _num(v)
+    if f is None:
+        return None
+    return f / 100.0 if f > 1.0 + 1e-9 else f
+
+
+_PCT_ALIASES = {"median": "p50", "avg": "mean", "average": "mean", "minimum": "min", "maximum": "max"}
+
+
+def _latency_stats(d: dict) -> dict[str, float]:
+    """Normalize {"p50_ms": .., "P99": .., "median": ..} to {"p50": .., "p99": ..}."""
+    out: dict[str, float] = {}
+    if not isinstance(d, dict):
+        return out
+    for k, v in d.items():
+        key = str(k).lower().removesuffix("_ms").removeprefix("latency_")
+        key = _PCT_ALIASES.get(key, key)
+        if key.replace(".", "").isdigit():
+            key = "p" + key
+        f = _num(v)
+        if f is not None and (key in ("min", "mean", "max", "std") or key.startswith("p")):
+            out[key] = f
+    return out
+
+
+def _ms_dict(d) -> dict[str, float]:
+    out = {}
+    if isinstance(d, dict):
+        for k, v in d.items():
+            f = _num(v)
+            if f is not None:
+                out[str(k).removesuffix("_ms")] = f
+    return out
+
+
+def histogram_from_samples(samples: list[float], bins: int = HISTOGRAM_BINS) -> dict:
+    vals = sorted(x for x in (_num(s) for s in samples) if x is not None)
+    if not vals:
+        return {}
+    lo, hi = vals[0], vals[-1]
+    # Cut the long tail at P99.9 so one outlier does not squeeze every bar into one column.
+    hi = min(hi, vals[min(len(vals) - 1, int(len(vals) * 0.999))])
+    if hi <= lo:
+        hi = lo + max(abs(lo) * 1e-3, 1e-6)
+    width = (hi - lo) / bins
+    counts = [0] * bins
+    for v in vals:
+        i = min(bins - 1, max(0, int((v - lo) / width)))
+        counts[i] += 1
+    return {"edges_ms": [lo + i * width for i in range(bins + 1)], "counts": counts}
+
+
+def _read_json(path: Path):
+    try:
+        size = path.stat().st_size
+    except OSError as e:
+        raise StudioError(f"cannot read: {e.strerror or e}", where=str(path)) from None
+    if size > MAX_INPUT_BYTES:
+        raise StudioError(f"file is {size:,} bytes; a result file is at most {MAX_INPUT_BYTES:,}",
+                          where=str(path))
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError:
+        raise StudioError("not a result: not UTF-8 text", where=str(path)) from None
+    except json.JSONDecodeError as e:
+        raise StudioError(f"not a result: invalid JSON at line {e.lineno} ({e.msg})",
+                          where=str(path)) from None
+    except OSError as e:
+        raise StudioError(f"cannot read: {e.strerror or e}", where=str(path)) from None
+
+
+# ----------------------------------------------------------------------------- classification
+
+def classify(data) -> str | None:
+    """model | build | benchmark | accuracy | report | None (not something a report reads)."""
+    if not isinstance(data, dict):
+        return None
+    schema = _str(data.get("schema") or data.get("kind") or data.get("type")).lower()
+    if "report" in schema:
+        return "report"
+    if "accuracy" in schema:
+        return "accuracy"
+    if "bench" in schema or "sweep" in schema:
+        return "benchmark"
+    if "sidecar" in schema or "build" in schema:
+        return "build"
+    if "summary" in schema or "model" == schema:
+        return "model"
+    keys = set(data)
+    if "config" in keys and keys & {"build_seconds", "size_bytes", "output", "artifact"}:
+        return "build"
+    if keys & {"top1_agreement", "top1", "max_abs_error", "max_abs_err", "agreement"}:
+        return "accuracy"
+    if keys & {"latency_ms", "latency", "percentiles", "throughput", "throughput_qps", "qps"}:
+        return "benchmark"
+    if "inputs" in keys and keys & {"op_histogram", "ops", "parameters", "num_parameters",
+                                    "nodes", "num_nodes", "op_types"}:
+        return "model"
+    return None
+
+
+# ----------------------------------------------------------------------------- section readers
+
+def _tensors(items) -> list[TensorInfo]:
+    out = []
+    for t in items or []:
+        if isinstance(t, dict):
+            shape = t.get("shape") or t.get("dims") or []
+            out.append(TensorInfo(name=_str(t.get("name")), dtype=_str(t.get("dtype") or t.get("type")),
+                                  shape=[s if isinstance(s, (int, str)) else str(s) for s in shape]
+                                  if isinstance(shape, (list, tuple)) else [str(shape)]))
+        elif isinstance(t, str):
+            out.append(TensorInfo(name=t))
+    return out
+
+
+def _histogram_dict(h) -> dict[str, int]:
+    if isinstance(h, dict):
+        return {str(k): int(v) for k, v in h.items() if _int(v) is not None}
+    if isinstance(h, list):   # [[op, count], ...] or [{"op_type":.., "count":..}]
+        out = {}
+        for row in h:
+            if isinstance(row, (list, tuple)) and len(row) == 2 and _int(row[1]) is not None:
+                out[str(row[0])] = int(row[1])
+            elif isinstance(row, dict):
+                name = _get(row, "op_type", "op", "name")
+                if name is not None and _int(row.get("count")) is not None:
+                    out[str(name)] = int(row["count"])
+        return out
+    return {}
+
+
+def model_from_summary(d: dict, source: str = "") -> ModelInfo:
+    hist = _histogram_dict(_get(d, "op_histogram", "ops", "op_types", default={}))
+    opsets = _get(d, "opsets", "opset_import", "opset", default={})
+    if isinstance(opsets, int):
+        opsets = {"ai.onnx": opsets}
+    elif isinstance(opsets, list):
+        opsets = {_str(_get(o, "domain")) or "ai.onnx": _int(_get(o, "version")) or 0
+                  for o in opsets if isinstance(o, dict)}
+    path = _str(_get(d, "path", "model", "file"))
+    return ModelInfo(
+        name=_str(_get(d, "name", "graph_name")) or (Path(path).name if path else Path(source).stem),
+        path=path or source,
+        inputs=_tensors(d.get("inputs")),
+        outputs=_tensors(d.get("outputs")),
+        parameters=_int(_get(d, "parameters", "num_parameters", "parameter_count", "params")),
+        parameter_bytes=_int(_get(d, "parameter_bytes", "weights_bytes", "weight_bytes")),
+        nodes=_int(_get(d, "nodes", "num_nodes", "node_count")) if not isinstance(d.get("nodes"), list)
+        else len(d["nodes"]),
+        op_histogram=hist,
+        opsets={str(k): int(v) for k, v in opsets.items() if _int(v) is not None} if isinstance(opsets, dict) else {},
+        producer=_str(_get(d, "producer", "producer_name")),
+    )
+
+
+def model_from_onnx(path: Path) -> ModelInfo:
+    """Summarize an ONNX model through the graph core's summary when it is there."""
+    try:
+        from studio.core.graph import summary as _summary  # engineer A's module
+    except ImportError:
+        _summary = None
+    if _summary is not None:
+        fn = getattr(_summary, "summarize", None) or getattr(_summary, "model_summary", None)
+        if fn is not None:
+            s = fn(str(path))
+            d = s.to_dict() if hasattr(s, "to_dict") else s
+            return model_from_summary(d, source=str(path))
+    return _model_from_onnx_fallback(path)
+
+
+def _model_from_onnx_fallback(path: Path) -> ModelInfo:
+    import onnx
+    from onnx import numpy_helper  # noqa: F401  (keeps the import cost in one place)
+    try:
+        from studio.core.graph.onnx_loader import load_model_proto
+        proto = load_model_proto(str(path), with_weights=False)
+    except ImportError:
+        try:
+            proto = onnx.load(str(path), load_external_data=False)
+        except Exception as e:  # protobuf raises several unrelated types on garbage
+            raise StudioError(f"not a result: cannot parse as ONNX ({type(e).__name__})",
+                              where=str(path)) from None
+    g = proto.graph
+    init_names = {i.name for i in g.initializer}
+    hist: dict[str, int] = {}
+    for n in g.node:
+        hist[n.op_type] = hist.get(n.op_type, 0) + 1
+    params = 0
+    for t in g.initializer:
+        n = 1
+        for dim in t.dims:
+            n *= dim
+        params += n
+
+    def tinfo(v):
+        tt = v.type.tensor_type
+        dims = [d.dim_param if d.HasField("dim_param") else (d.dim_value if d.HasField("dim_value") else "?")
+                for d in tt.shape.dim]
+        try:
+            dtype = onnx.helper.tensor_dtype_to_np_dtype(tt.elem_type).name
+        except Exception:
+            dtype = str(tt.elem_type)
+        return TensorInfo(v.name, dtype, dims)
+
+    return ModelInfo(
+        name=g.name or path.stem, path=str(path),
+        inputs=[tinfo(v) for v in g.input if v.name not in init_names],
+        outputs=[tinfo(v) for v in g.output],
+        parameters=params, nodes=len(g.node),
+        op_histogram=dict(sorted(hist.items(), key=lambda kv: (-kv[1], kv[0]))),
+        opsets={(o.domain or "ai.onnx"): o.version for o in proto.opset_import},
+        producer=" ".join(x for x in (proto.producer_name, proto.producer_version) if x),
+    )
+
+
+def _fusion_section(d: dict, artifact: str, model_path: str) -> dict:
+    """Layers before/after, main fusion patterns, precision per layer: from the sidecar when it
+    carries them, else computed from the layer report beside the artifact (engineer E's
+    studio.core.graph.fusion)."""
+    f = _get(d, "fusion", "fusion_stats", "metadata.fusion", "metadata.fusion_stats")
+    if not isinstance(f, dict):
+        f = _fusion_from_plan(d, artifact, model_path) or {}
+    patterns = _get(f, "patterns", "fusion_patterns", "top_patterns", default=[])
+    pats: list[FusionPattern] = []
+    if isinstance(patterns, dict):
+        pats = [FusionPattern(str(k), _int(v) or 0) for k, v in patterns.items()]
+    elif isinstance(patterns, list):
+        for p in patterns:
+            if isinstance(p, dict):
+                name = _get(p, "pattern", "name")
+                if isinstance(name, (list, tuple)):
+                    name = "+".join(map(str, name))
+                pats.append(FusionPattern(_str(name), _int(p.get("count")) or 0))
+            elif isinstance(p, (list, tuple)) and len(p) == 2:
+                name = "+".join(map(str, p[0])) if isinstance(p[0], (list, tuple)) else str(p[0])
+                pats.append(FusionPattern(name, _int(p[1]) or 0))
+    pats.sort(key=lambda p: (-p.count, p.pattern))
+    prec = _get(f, "precision_per_layer", "precisions", "layer_precisions", default={})
+    return {
+        "layers_before": _int(_get(f, "layers_before", "onnx_nodes", "nodes_before")),
+        "layers_after": _int(_get(f, "layers_after", "engine_layers", "layers")),
+        "fusion_patterns": pats,
+        "precision_per_layer": _histogram_dict(prec),
+    }
+
+
+def _fusion_from_plan(d: dict, artifact: str, model_path: str) -> dict | None:
+    report = _get(d, "layer_report")
+    if not report:
+        cand = Path(artifact).with_name(Path(artifact).name + ".layers.txt") if artifact else None
+        report = str(cand) if cand and cand.exists() else None
+    if not report or not Path(report).exists() or not model_path or not Path(model_path).exists():
+        return None
+    try:
+        from studio.core.graph import fusion as _fusion  # engineer E's module
+        from studio.core.graph.plan import load_plan
+    except ImportError:
+        return None
+    try:
+        plan = load_plan(report)
+        stats_fn = getattr(_fusion, "fusion_stats", None) or getattr(_fusion, "compute_stats", None)
+        if stats_fn is None:
+            return None
+        try:
+            stats = stats_fn(plan, model_path)
+        except TypeError:
+            from studio.core.graph.onnx_loader import open_graph
+            stats = stats_fn(plan, open_graph(model_path))
+        return stats.to_dict() if hasattr(stats, "to_dict") else dict(stats)
+    except StudioError:
+        return None
+
+
+def build_from_sidecar(d: dict, source: str, artifact: str | None = None) -> BuildInfo:
+    config = d.get("config") if isinstance(d.get("config"), dict) else {}
+    artifact = artifact or _str(_get(d, "output", "artifact", "config.output"))
+    model_path = _str(_get(config, "model"))
+    precision = _str(_get(d, "precision", "config.precision"))
+    backend = _str(_get(d, "backend", "config.backend"))
+    warnings = d.get("warnings") if isinstance(d.get("warnings"), list) else []
+    return BuildInfo(
+        label=f"{Path(artifact).name or Path(source).name} ({backend or '?'} {precision or '?'})",
+        artifact=artifact, backend=backend, precision=precision,
+        library=_str(_get(d, "library", "metadata.library")),
+        size_bytes=_int(_get(d, "size_bytes", "size")),
+        build_seconds=_num(_get(d, "build_seconds", "build_time_s", "seconds")),
+        config=config,
+        warnings=[str(w) for w in warnings],
+        source=source,
+        **_fusion_section(d, artifact, model_path),
+    )
+
+
+def bench_from_result(d: dict, source: str) -> BenchInfo:
+    artifact = _str(_get(d, "artifact", "engine", "model", "config.artifact"))
+    backend = _str(_get(d, "backend", "config.backend"))
+    precision = _str(_get(d, "precision", "config.precision", "build.precision"))
+    lat = _latency_stats(_get(d, "latency_ms", "latency", "percentiles", "stats.latency_ms",
+                              "stats.latency", "summary.latency_ms", default={}))
+    samples = _get(d, "latencies_ms", "samples_ms", "raw_latencies_ms", "stats.samples_ms")
+    hist = _get(d, "histogram", "latency_histogram", "stats.histogram")
+    histogram: dict = {}
+    if isinstance(hist, dict):
+        edges = _get(hist, "edges_ms", "edges", "bin_edges")
+        counts = _get(hist, "counts", "count")
+        if isinstance(edges, list) and isinstance(counts, list) and len(edges) == len(counts) + 1:
+            histogram = {"edges_ms": [float(e) for e in edges], "counts": [int(c) for c in counts]}
+    if not histogram and isinstance(samples, list):
+        histogram = histogram_from_samples(samples)
+    curve_raw = _get(d, "curve", "sweep", "points", default=[])
+    curve = []
+    if isinstance(curve_raw, list):
+        for p in curve_raw:
+            if not isinstance(p, dict):
+                continue
+            thr = _num(_get(p, "throughput", "throughput_qps", "qps"))
+            if thr is None:
+                continue
+            pl = _latency_stats(_get(p, "latency_ms", "latency", default={}))
+            curve.append(CurvePoint(
+                throughput=thr,
+                p50_ms=_num(_get(p, "p50_ms", "p50")) if _get(p, "p50_ms", "p50") is not None else pl.get("p50"),
+                p99_ms=_num(_get(p, "p99_ms", "p99")) if _get(p, "p99_ms", "p99") is not None else pl.get("p99"),
+                label=_str(_get(p, "label", "load", "concurrency", "rate"))))
+    throughput = _num(_get(d, "throughput", "throughput_qps", "qps", "requests_per_s",
+                           "stats.throughput", "summary.throughput"))
+    if isinstance(_get(d, "throughput"), dict):
+        throughput = _num(_get(d, "throughput.requests_per_s", "throughput.qps", "throughput.value"))
+    device = _get(d, "device", "environment.gpu", "environment.cpu", "env.device")
+    load = _get(d, "load", "load_pattern", "pattern", "config.load")
+    if isinstance(load, dict):
+        load = ", ".join(f"{k}={v}" for k, v in load.items())
+    label = _get(d, "label", "name")
+    return BenchInfo(
+        label=_str(label) or f"{Path(artifact).name or Path(source).stem} ({backend or '?'} {precision or '?'})",
+        artifact=artifact, backend=backend, precision=precision, device=_str(device),
+        batch_size=_int(_get(d, "batch_size", "batch", "config.batch_size")),
+        concurrency=_int(_get(d, "concurrency", "clients", "config.concurrency")),
+        load_pattern=_str(load),
+        requests=_int(_get(d, "requests", "count", "iterations", "stats.count")),
+        duration_s=_num(_get(d, "duration_s", "duration", "wall_s")),
+        throughput=throughput,
+        latency_ms=lat,
+        timing_split_ms=_ms_dict(_get(d, "timing_split_ms", "timing_split", "split_ms", "split", default={})),
+        histogram=histogram,
+        curve=curve,
+        cold_start_ms=_ms_dict(_get(d, "cold_start_ms", "cold_start", default={})),
+        source=source,
+    )
+
+
+def accuracy_from_result(d: dict, source: str) -> AccuracyInfo:
+    artifact = _str(_get(d, "artifact", "engine", "candidate", "model"))
+    precision = _str(_get(d, "precision", "candidate_precision"))
+    outputs = _get(d, "outputs", "per_output")
+
+    def worst(*keys, reduce=max):
+        vals = [_num(_get(d, *keys))]
+        if isinstance(outputs, dict):
+            vals += [_num(_get(o, *keys)) for o in outputs.values() if isinstance(o, dict)]
+        vals = [v for v in vals if v is not None]
+        return reduce(vals) if vals else None
+
+    flags = _get(d, "flags", "warnings", default=[])
+    if isinstance(flags, str):
+        flags = [flags]
+    label = _get(d, "label", "name")
+    return AccuracyInfo(
+        label=_str(label) or f"{Path(artifact).name or Path(source).stem} ({precision or '?'})",
+        artifact=artifact, precision=precision,
+        reference=_str(_get(d, "reference", "reference_precision")) or "fp32",
+        samples=_int(_get(d, "samples", "n", "count")),
+        max_abs_error=worst("max_abs_error", "max_abs_err", "max_abs"),
+        mean_abs_error=worst("mean_abs_error", "mean_abs_err", "mean_abs"),
+        max_rel_error=worst("max_rel_error", "max_rel_err", "max_rel"),
+        cosine_min=worst("cosine_min", "min_cosine", reduce=min),
+        top1_agreement=_fraction(_get(d, "top1_agreement", "top1", "agreement")),
+        reference_accuracy=_fraction(_get(d, "reference_accuracy", "fp32_accuracy", "accuracy_reference")),
+        accuracy=_fraction(_get(d, "accuracy", "candidate_accuracy", "intent_accuracy")),
+        flags=[str(f) for f in flags] if isinstance(flags, list) else [],
+        source=source,
+    )
+
+
+def _environment_from_result(d: dict, source: str) -> Environment | None:
+    env = _get(d, "environment", "env", "machine")
+    if not isinstance(env, dict):
+        return None
+    libs = env.get("libraries") or env.get("versions") or {}
+    return Environment(
+        source=source, cpu=_str(_get(env, "cpu", "cpu_model")),
+        cores=_int(_get(env, "cores", "cpu_count")),
+        gpu=_get(env, "gpu", "gpu_name"), gpu_driver=_get(env, "gpu_driver", "driver", "driver_version"),
+        os=_str(_get(env, "os", "platform")), python=_str(_get(env, "python")),
+        libraries={str(k): (None if v is None else str(v)) for k, v in libs.items()} if isinstance(libs, dict) else {},
+    )
+
+
+# ----------------------------------------------------------------------------- assembly
+
+def _expand(data) -> list:
+    """A results file may hold one result, a list of them, or {"results": [...]}."""
+    if isinstance(data, list):
+        return data
+    if isinstance(data, dict) and isinstance(data.get("results"), list) and classify(data) is None:
+        return data["results"]
+    return [data]
+
+
+def _via_results_module(path: Path):
+    """Engineer F's results module owns the results format; use its loader when it is there so
+    a report reads exactly what `bench`/`accuracy` wrote."""
+    try:
+        from studio.core.reports import results as _results
+    except ImportError:
+        return None
+    load = getattr(_results, "load", None) or getattr(_results, "load_result", None)
+    if load is None:
+        return None
+    try:
+        obj = load(str(path))
+    except StudioError:
+        return None
+    except Exception:
+        return None
+    items = obj if isinstance(obj, list) else [obj]
+    out = []
+    for it in items:
+        out.append(it.to_dict() if hasattr(it, "to_dict") else it)
+    return out
+
+
+def assemble_report(paths: list[str], *, title: str | None = None,
+                    price_per_gpu_hour: float = DEFAULT_PRICE_PER_GPU_HOUR,
+                    environment: Environment | None = None) -> Report:
+    """Read every path into one Report. Raises StudioError naming the first file that is missing
+    or is not something a report can read."""
+    from studio import __version__
+    from studio.core.reports.environment import collect_environment
+
+    if price_per_gpu_hour is None or not math.isfinite(price_per_gpu_hour) or price_per_gpu_hour < 0:
+        raise StudioError(f"price per GPU-hour must be a non-negative number, not {price_per_gpu_hour!r}")
+    report = Report(title=title or "Engine Studio report", studio_version=__version__,
+                    price_per_gpu_hour=float(price_per_gpu_hour))
+    file_env: Environment | None = None
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise StudioError("no such file", where=str(path))
+        if path.is_dir():
+            raise StudioError("is a folder, not a result file", where=str(path))
+        kinds_here: list[str] = []
+        if path.suffix.lower() == ".json":
+            items = _via_results_module(path)
+            if items is None:
+                items = _expand(_read_json(path))
+            for d in items:
+                kind = classify(d)
+                if kind is None or kind == "report":
+                    what = "a finished report" if kind == "report" else "not a result"
+                    raise StudioError(f"{what}: expected a build sidecar, a benchmark or accuracy "
+                                      f"result, a model summary or an ONNX model", where=str(path))
+                kinds_here.append(kind)
+                if kind == "model":
+                    if report.model is None:
+                        report.model = model_from_summary(d, source=str(path))
+                    else:
+                        report.notes.append(f"More than one model summary given; {path} was not used.")
+                elif kind == "build":
+                    art = _str(_get(d, "output", "artifact"))
+                    if not art and path.name.endswith(".json"):
+                        art = str(path.with_name(path.name[:-5]))
+                    report.builds.append(build_from_sidecar(d, str(path), art or None))
+                elif kind == "benchmark":
+                    report.benchmarks.append(bench_from_result(d, str(path)))
+                    file_env = file_env or _environment_from_result(d, str(path))
+                elif kind == "accuracy":
+                    report.accuracy.append(accuracy_from_result(d, str(path)))
+                    file_env = file_env or _environment_from_result(d, str(path))
+        else:
+            side = path.with_name(path.name + ".json")
+            if side.exists():
+                d = _read_json(side)
+                if classify(d) != "build":
+                    raise StudioError("not a result: the JSON beside this artifact is not a build sidecar",
+                                      where=str(side))
+                report.builds.append(build_from_sidecar(d, str(side), str(path)))
+                kinds_here.append("build")
+            elif path.suffix.lower() == ".onnx":
+                if report.model is None:
+                    report.model = model_from_onnx(path)
+                else:
+                    report.notes.append(f"More than one model given; {path} was not used.")
+                kinds_here.append("model")
+            else:
+                raise StudioError("not a result: no build sidecar beside it (expected "
+                                  f"{side.name}) and not an ONNX model or result JSON", where=str(path))
+        for k in dict.fromkeys(kinds_here):
+            report.sources.append(SourceFile(str(path), k))
+
+    if report.model is None:
+        # The builds know their source model: summarize it when it is still there.
+        for b in report.builds:
+            m = _str(b.config.get("model"))
+            if m and Path(m).is_file() and Path(m).suffix.lower() == ".onnx":
+                try:
+                    report.model = model_from_onnx(Path(m))
+                except StudioError:
+                    continue
+                report.notes.append(f"Model summary read from the builds' source model {m}.")
+                break
+
+    _fill_curves(report.benchmarks)
+    env = environment or collect_environment()
+    if file_env is not None:
+        # The result's own record of where it ran wins; fill its gaps from this machine.
+        for k, v in env.libraries.items():
+            file_env.libraries.setdefault(k, v)
+        env = file_env
+    report.environment = env
+    report.speedup, notes = compute_speedup(report.benchmarks, report.price_per_gpu_hour)
+    report.notes.extend(notes)
+    if report.is_empty:
+        raise StudioError("nothing to report: no model, build, benchmark or accuracy result given")
+    return report
+
+
+def _fill_curves(benchmarks: list[BenchInfo]) -> None:
+    """Several runs of one artifact at different loads make its latency-vs-throughput curve."""
+    groups: dict[tuple, list[BenchInfo]] = {}
+    for b in benchmarks:
+        groups.setdefault((b.artifact, b.backend, b.precision, b.device), []).append(b)
+    for runs in groups.values():
+        pts = [b for b in runs if b.throughput is not None and b.latency_ms]
+        if len(pts) < 2:
+            continue
+        curve = sorted((CurvePoint(b.throughput, b.latency_ms.get("p50"), b.latency_ms.get("p99"),
+                                   b.load_pattern or (f"{b.concurrency} clients" if b.concurrency else b.label))
+                        for b in pts), key=lambda p: p.throughput)
+        for b in runs:
+            if not b.curve:
+                b.curve = list(curve)

@@ -1,0 +1,313 @@
+"""The report as data: what one or more builds, benchmarks and accuracy checks say, assembled
+from the files they left behind, before any renderer (HTML, PDF, JSON) sees it.
+
+Every section is optional: a report of one build with no benchmark is still a report. The
+shapes of the inputs belong to other modules (sidecars: studio.core.backends.sidecar; results:
+studio.core.reports.results; model summary: studio.core.graph.summary; fused-graph stats:
+studio.core.graph.fusion); `inputs.py` reads them into the plain records below."""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import asdict, dataclass, field, fields
+
+REPORT_SCHEMA = "engine-studio/report"
+REPORT_SCHEMA_VERSION = 1
+DEFAULT_PRICE_PER_GPU_HOUR = 2.50
+
+# How each benchmark figure is defined, in trtexec's terms, so a reader can compare them with
+# numbers from trtexec itself.
+METRIC_DEFINITIONS: dict[str, str] = {
+    "Throughput": "Completed requests per second over the timed window (trtexec: 'Throughput', "
+                  "queries per second). Inferences per second = throughput x batch size.",
+    "Latency": "Wall time of one request from submit to its outputs on the host (trtexec: "
+               "'Latency' = H2D + GPU compute + D2H for one query).",
+    "P50 / P90 / P95 / P99": "Percentiles of per-request latency over the timed requests "
+                             "(trtexec reports the same percentiles of 'Latency').",
+    "Enqueue time": "Host time to enqueue the work (trtexec: 'Enqueue Time'); GPU backends only.",
+    "H2D / D2H latency": "Host-to-device copy of inputs / device-to-host copy of outputs "
+                         "(trtexec: 'H2D Latency', 'D2H Latency'); GPU backends only.",
+    "GPU compute time": "Device time of the enqueued work, measured with events (trtexec: "
+                        "'GPU Compute Time').",
+    "Cold start": "Time before steady state: loading or deserializing the artifact, creating the "
+                  "session or execution context, and the first inference.",
+    "Warm-up": "Requests run before timing starts; they are not counted (trtexec --warmUp).",
+}
+
+
+def _now() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
+
+
+class _Record:
+    """to_dict / from_dict for flat dataclasses whose fields are JSON values; unknown keys in
+    the input are dropped so an older studio reads a newer report's known parts."""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict):
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+
+@dataclass
+class TensorInfo(_Record):
+    name: str
+    dtype: str = ""
+    shape: list = field(default_factory=list)    # ints, or str for symbolic dims
+
+
+@dataclass
+class ModelInfo(_Record):
+    name: str = ""
+    path: str = ""
+    inputs: list[TensorInfo] = field(default_factory=list)
+    outputs: list[TensorInfo] = field(default_factory=list)
+    parameters: int | None = None
+    parameter_bytes: int | None = None
+    nodes: int | None = None
+    op_histogram: dict[str, int] = field(default_factory=dict)
+    opsets: dict[str, int] = field(default_factory=dict)
+    producer: str = ""
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "ModelInfo":
+        d = dict(d)
+        d["inputs"] = [TensorInfo.from_dict(t) for t in d.get("inputs", [])]
+        d["outputs"] = [TensorInfo.from_dict(t) for t in d.get("outputs", [])]
+        return super().from_dict(d)
+
+
+@dataclass
+class Environment(_Record):
+    source: str = ""              # where these facts come from: "report machine", a result file
+    cpu: str = ""
+    cores: int | None = None
+    gpu: str | None = None
+    gpu_driver: str | None = None
+    os: str = ""
+    python: str = ""
+    libraries: dict[str, str | None] = field(default_factory=dict)   # None = not installed
+
+
+@dataclass
+class FusionPattern(_Record):
+    pattern: str                   # e.g. "MatMul+Add+Relu"
+    count: int = 0
+
+
+@dataclass
+class BuildInfo(_Record):
+    label: str
+    artifact: str = ""
+    backend: str = ""
+    precision: str = ""
+    library: str = ""
+    size_bytes: int | None = None
+    build_seconds: float | None = None
+    config: dict = field(default_factory=dict)
+    layers_before: int | None = None      # ONNX nodes
+    layers_after: int | None = None       # engine layers after fusion
+    fusion_patterns: list[FusionPattern] = field(default_factory=list)
+    precision_per_layer: dict[str, int] = field(default_factory=dict)   # precision -> layers
+    warnings: list[str] = field(default_factory=list)
+    source: str = ""
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "BuildInfo":
+        d = dict(d)
+        d["fusion_patterns"] = [FusionPattern.from_dict(p) for p in d.get("fusion_patterns", [])]
+        return super().from_dict(d)
+
+
+@dataclass
+class CurvePoint(_Record):
+    throughput: float              # requests/s
+    p50_ms: float | None = None
+    p99_ms: float | None = None
+    label: str = ""                # the load that produced it: "4 clients", "200 req/s"
+
+
+@dataclass
+class BenchInfo(_Record):
+    label: str
+    artifact: str = ""
+    backend: str = ""
+    precision: str = ""
+    device: str = ""
+    batch_size: int | None = None
+    concurrency: int | None = None
+    load_pattern: str = ""
+    requests: int | None = None
+    duration_s: float | None = None
+    throughput: float | None = None            # requests/s
+    latency_ms: dict[str, float] = field(default_factory=dict)   # min mean p50 p90 p95 p99 max
+    timing_split_ms: dict[str, float] = field(default_factory=dict)  # h2d compute d2h enqueue
+    histogram: dict = field(default_factory=dict)  # {"edges_ms": [...], "counts": [...]}
+    curve: list[CurvePoint] = field(default_factory=list)
+    cold_start_ms: dict[str, float] = field(default_factory=dict)  # load, context, first_infer
+    source: str = ""
+
+    @property
+    def inferences_per_s(self) -> float | None:
+        if self.throughput is None:
+            return None
+        return self.throughput * (self.batch_size or 1)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "BenchInfo":
+        d = dict(d)
+        d["curve"] = [CurvePoint.from_dict(p) for p in d.get("curve", [])]
+        return super().from_dict(d)
+
+
+@dataclass
+class AccuracyInfo(_Record):
+    label: str
+    artifact: str = ""
+    precision: str = ""
+    reference: str = "fp32"
+    samples: int | None = None
+    max_abs_error: float | None = None
+    mean_abs_error: float | None = None
+    max_rel_error: float | None = None
+    cosine_min: float | None = None
+    top1_agreement: float | None = None     # fraction 0..1
+    reference_accuracy: float | None = None  # intent accuracy of the FP32 reference, 0..1
+    accuracy: float | None = None            # intent accuracy of this build, 0..1
+    flags: list[str] = field(default_factory=list)
+    source: str = ""
+
+    @property
+    def accuracy_change(self) -> float | None:
+        if self.accuracy is None or self.reference_accuracy is None:
+            return None
+        return self.accuracy - self.reference_accuracy
+
+
+@dataclass
+class Speedup(_Record):
+    baseline: str                    # labels of the two benchmarks compared
+    best: str
+    baseline_precision: str = ""
+    best_precision: str = ""
+    baseline_throughput: float | None = None
+    best_throughput: float | None = None
+    throughput_ratio: float | None = None
+    baseline_p99_ms: float | None = None
+    best_p99_ms: float | None = None
+    p99_saved_ms: float | None = None
+    price_per_gpu_hour: float = DEFAULT_PRICE_PER_GPU_HOUR
+    baseline_cost_per_million: float | None = None
+    best_cost_per_million: float | None = None
+    assumption: str = ""
+    same_device: bool = True
+
+
+@dataclass
+class SourceFile(_Record):
+    path: str
+    kind: str                        # model | build | benchmark | accuracy | summary
+
+
+@dataclass
+class Report:
+    title: str = "Engine Studio report"
+    created: str = field(default_factory=_now)
+    studio_version: str = ""
+    price_per_gpu_hour: float = DEFAULT_PRICE_PER_GPU_HOUR
+    model: ModelInfo | None = None
+    environment: Environment | None = None
+    builds: list[BuildInfo] = field(default_factory=list)
+    benchmarks: list[BenchInfo] = field(default_factory=list)
+    accuracy: list[AccuracyInfo] = field(default_factory=list)
+    speedup: Speedup | None = None
+    metric_definitions: dict[str, str] = field(default_factory=lambda: dict(METRIC_DEFINITIONS))
+    sources: list[SourceFile] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    schema: str = REPORT_SCHEMA
+    schema_version: int = REPORT_SCHEMA_VERSION
+
+    def to_dict(self) -> dict:
+        d = asdict(self)
+        # Put the schema tag first so a reader (or a person) sees what the file is.
+        return {"schema": d.pop("schema"), "schema_version": d.pop("schema_version"), **d}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "Report":
+        d = dict(d)
+        if d.get("model") is not None:
+            d["model"] = ModelInfo.from_dict(d["model"])
+        if d.get("environment") is not None:
+            d["environment"] = Environment.from_dict(d["environment"])
+        if d.get("speedup") is not None:
+            d["speedup"] = Speedup.from_dict(d["speedup"])
+        d["builds"] = [BuildInfo.from_dict(b) for b in d.get("builds", [])]
+        d["benchmarks"] = [BenchInfo.from_dict(b) for b in d.get("benchmarks", [])]
+        d["accuracy"] = [AccuracyInfo.from_dict(a) for a in d.get("accuracy", [])]
+        d["sources"] = [SourceFile.from_dict(s) for s in d.get("sources", [])]
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.model or self.builds or self.benchmarks or self.accuracy)
+
+
+# ----------------------------------------------------------------------------- the speedup story
+
+def cost_per_million(throughput: float | None, price_per_hour: float) -> float | None:
+    """Dollars per million requests for one device kept busy at `throughput` requests/s."""
+    if not throughput or throughput <= 0:
+        return None
+    return price_per_hour / (throughput * 3600.0) * 1e6
+
+
+def _is_fp32(b: BenchInfo) -> bool:
+    return (b.precision or "").lower() in ("fp32", "float32", "")
+
+
+def compute_speedup(benchmarks: list[BenchInfo], price_per_hour: float) -> tuple[Speedup | None, list[str]]:
+    """Baseline (the FP32 run; the slowest one if several) vs the best run (highest throughput).
+
+    Returns the comparison and notes that say what was assumed."""
+    notes: list[str] = []
+    runs = [b for b in benchmarks if b.throughput]
+    if len(runs) < 2:
+        return None, notes
+    best = max(runs, key=lambda b: b.throughput)
+    fp32 = [b for b in runs if _is_fp32(b) and b is not best]
+    # Prefer an FP32 run of the same backend and device as the best one: a like-for-like change.
+    same = [b for b in fp32 if b.backend == best.backend and b.device == best.device]
+    pool = same or fp32
+    if pool:
+        baseline = min(pool, key=lambda b: b.throughput)
+    else:
+        baseline = min((b for b in runs if b is not best), key=lambda b: b.throughput)
+        notes.append(f"No FP32 benchmark besides the best run; the baseline is the slowest run "
+                     f"({baseline.label}, {baseline.precision or 'unknown precision'}).")
+    same_device = baseline.device == best.device
+    if not same_device:
+        notes.append(f"Baseline and best run used different devices ({baseline.device or '?'} vs "
+                     f"{best.device or '?'}); the ratio mixes hardware and engine changes.")
+    p99_b = baseline.latency_ms.get("p99")
+    p99_n = best.latency_ms.get("p99")
+    sp = Speedup(
+        baseline=baseline.label, best=best.label,
+        baseline_precision=baseline.precision, best_precision=best.precision,
+        baseline_throughput=baseline.throughput, best_throughput=best.throughput,
+        throughput_ratio=best.throughput / baseline.throughput,
+        baseline_p99_ms=p99_b, best_p99_ms=p99_n,
+        p99_saved_ms=(p99_b - p99_n) if p99_b is not None and p99_n is not None else None,
+        price_per_gpu_hour=price_per_hour,
+        baseline_cost_per_million=cost_per_million(baseline.throughput, price_per_hour),
+        best_cost_per_million=cost_per_million(best.throughput, price_per_hour),
+        assumption=(f"Cost assumes one device fully busy at the measured throughput, billed at "
+                    f"${price_per_hour:.2f} per GPU-hour (set with --price-per-gpu-hour); "
+                    f"cost per million requests = price / (requests per second x 3600) x 10^6. "
+                    f"CPU runs are priced at the same hourly rate for comparison."),
+        same_device=same_device,
+    )
+    return sp, notes
