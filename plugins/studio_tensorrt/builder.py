@@ -137,6 +137,9 @@ def build_engine(config: BuildConfig, state: TaskState, lib: TrtLibrary | None =
     notes: list[str] = []
 
     with tempfile.TemporaryDirectory(prefix="studio-trt-") as workdir:
+        # The user's profiles are checked before anything slow: a contradiction is theirs to fix.
+        inputs = model_inputs(model)
+        resolve_profiles(inputs, config.profiles, None, where=str(model))
         state.progress("Preparing precision", 0.0, force=True)
         prepared = prepare(config, workdir, SubState(state, 0.0, prep_end))
         if state.cancelled:
@@ -146,8 +149,8 @@ def build_engine(config: BuildConfig, state: TaskState, lib: TrtLibrary | None =
         recipe = getattr(prepared, "recipe", None) if prepared is not None else None
         notes += list(getattr(prepared, "notes", None) or [])
 
-        # Profiles are checked before the parser runs: a contradiction is the user's to fix.
-        inputs = model_inputs(onnx_path)
+        if onnx_path != model:
+            inputs = model_inputs(onnx_path)
         profiles = resolve_profiles(inputs, config.profiles, _seq_lengths(calibration), where=str(model))
 
         state.progress("Parsing ONNX", prep_end, force=True)

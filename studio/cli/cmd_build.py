@@ -1,14 +1,154 @@
-"""`engine-studio build`: TODO (owned by the issue that builds it)."""
+"""`engine-studio build MODEL`: build an engine (TensorRT / TensorRT-RTX) or an optimized model
+(ONNX Runtime) in a child process, with progress on stderr and, with --json, the result object
+on stdout (`output`, `sidecar`, `backend`, `precision`, `build_seconds`, ...)."""
 
 from __future__ import annotations
 
+import re
+import sys
+import threading
+from pathlib import Path
+
+from studio.core.backends.base import BuildConfig, CalibrationSpec, Precision, ShapeProfile
 from studio.core.errors import StudioError
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
+_UNITS = {"": 1, "k": 1 << 10, "m": 1 << 20, "g": 1 << 30, "t": 1 << 40}
+CALIB_METHODS = ("minmax", "entropy", "percentile")
+
+
+def parse_size(text: str) -> int:
+    """'512M', '2G', '1.5g', '4096' -> bytes (binary units, as TensorRT's memory pools count)."""
+    m = _SIZE.match(str(text))
+    if not m:
+        raise StudioError(f"bad size {text!r}; write it like 512M, 2G or 1073741824")
+    n = int(float(m.group(1)) * _UNITS[m.group(2).lower()])
+    if n <= 0:
+        raise StudioError(f"size {text!r} must be more than zero")
+    return n
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("build", help="(not built yet)")
+    p = sub.add_parser("build", help="build an engine or an optimized model from an ONNX file",
+                       description="Build MODEL into an engine (tensorrt) or an optimized model "
+                                   "(onnxruntime), in a separate process. Writes OUT and OUT.json.")
+    p.add_argument("model", metavar="MODEL", help="the ONNX model")
+    p.add_argument("--backend", default="tensorrt", help="tensorrt | onnxruntime (or an installed plugin)")
+    p.add_argument("--precision", default="fp32", help="fp32 | fp16 | bf16 | int8 | fp8")
+    p.add_argument("--workspace", metavar="SIZE", help="builder workspace limit, e.g. 512M, 1G")
+    p.add_argument("--opt-level", type=int, metavar="N", help="builder optimization level (0-5)")
+    p.add_argument("--calib", metavar="FILE", help="calibration data: .csv/.jsonl texts or .npz/.npy arrays")
+    p.add_argument("--calib-column", metavar="NAME", help="text column of a CSV/JSONL file")
+    p.add_argument("--calib-label-column", metavar="NAME", help="optional label column")
+    p.add_argument("--calib-samples", type=int, default=256, metavar="N", help="samples to use (default 256)")
+    p.add_argument("--calib-method", default="minmax", choices=CALIB_METHODS)
+    p.add_argument("--calib-max-length", type=int, default=128, metavar="N", help="tokenizer max length")
+    p.add_argument("--calib-seed", type=int, default=0, metavar="N", help="shuffle seed")
+    p.add_argument("--tokenizer", metavar="FILE",
+                   help="tokenizer.json (default: beside the model, else the demo model's)")
+    p.add_argument("--shapes", action="append", default=[], metavar="NAME:MIN,OPT,MAX",
+                   help="profile of one dynamic input, e.g. input_ids:1x8,32x64,64x128 (repeat per input)")
+    p.add_argument("--keep-fp32", action="append", default=[], metavar="NAMES_OR_OPS",
+                   help="node names or op types kept in fp32 (comma separated, repeatable)")
+    p.add_argument("--timing-cache", metavar="FILE", help="timing cache to read and update")
+    p.add_argument("-o", "--output", metavar="OUT", help="artifact path (default: beside the model)")
+    p.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run)
 
 
+def default_tokenizer(model: Path) -> str | None:
+    beside = model.with_name("tokenizer.json")
+    if beside.is_file():
+        return str(beside)
+    try:
+        from studio.core.demo.paths import demo_model_path
+        demo = Path(demo_model_path()).with_name("tokenizer.json")
+        return str(demo) if demo.is_file() else None
+    except Exception:
+        return None
+
+
+def default_output(model: Path, backend: str, precision: str) -> Path:
+    if backend == "onnxruntime":
+        return model.with_name(f"{model.stem}.{precision}.ort.onnx")
+    return model.with_name(f"{model.stem}.{precision}.engine")
+
+
+def config_from_args(args) -> BuildConfig:
+    model = Path(args.model)
+    if not model.is_file():
+        raise StudioError("model file not found", where=str(model))
+    precision = Precision.parse(args.precision).value
+    profiles = [ShapeProfile.parse(s) for s in args.shapes]
+    calibration = None
+    if args.calib:
+        calib = Path(args.calib)
+        if not calib.is_file():
+            raise StudioError("calibration file not found", where=str(calib))
+        if args.calib_samples < 1:
+            raise StudioError("--calib-samples must be at least 1")
+        tokenizer = args.tokenizer
+        is_text = calib.suffix.lower() in (".csv", ".jsonl", ".json", ".txt", ".tsv")
+        if is_text and not tokenizer:
+            tokenizer = default_tokenizer(model)
+            if tokenizer is None:
+                raise StudioError("text calibration data needs a tokenizer: pass --tokenizer tokenizer.json",
+                                  where=str(calib))
+        calibration = CalibrationSpec(path=str(calib), column=args.calib_column,
+                                      label_column=args.calib_label_column, tokenizer=tokenizer,
+                                      max_length=args.calib_max_length, samples=args.calib_samples,
+                                      seed=args.calib_seed, method=args.calib_method)
+    elif precision in ("int8", "fp8"):
+        raise StudioError(f"precision {precision} needs calibration data: pass --calib FILE")
+    keep = [n.strip() for item in args.keep_fp32 for n in item.split(",") if n.strip()]
+    output = Path(args.output) if args.output else default_output(model, args.backend, precision)
+    if args.opt_level is not None and not 0 <= args.opt_level <= 5:
+        raise StudioError(f"--opt-level {args.opt_level} is out of range 0..5")
+    return BuildConfig(
+        model=str(model), backend=args.backend, output=str(output), precision=precision,
+        workspace=parse_size(args.workspace) if args.workspace else None,
+        optimization_level=args.opt_level, profiles=profiles, calibration=calibration,
+        keep_fp32=keep, timing_cache=args.timing_cache,
+    )
+
+
+class ProgressPrinter:
+    """One stderr line per phase, with the overall percentage; warnings and errors as they come."""
+
+    def __init__(self, stream=None, quiet: bool = False):
+        self.stream = stream or sys.stderr
+        self.quiet = quiet
+        self.last_phase = None
+
+    def __call__(self, ev) -> None:
+        if self.quiet:
+            return
+        if ev.kind == "progress" and ev.phase != self.last_phase:
+            self.last_phase = ev.phase
+            pct = "   " if ev.fraction is None else f"{int(ev.fraction * 100):3d}"
+            print(f"[{pct}%] {ev.phase}", file=self.stream, flush=True)
+        elif ev.kind == "log" and ev.level in ("warning", "error"):
+            print(f"  {ev.level}: {ev.message}", file=self.stream, flush=True)
+
+
 def run(args) -> int:
-    raise StudioError("'build' is not built yet")
+    from studio.cli.output import print_json
+    from studio.core.jobs.build_job import run_build
+
+    config = config_from_args(args)
+    cancel = threading.Event()
+    result = run_build(config, on_event=ProgressPrinter(quiet=args.quiet or False), cancel=cancel)
+    if args.json:
+        print_json(result.to_dict())
+    else:
+        print(f"{result.output}  ({result.size_bytes / 1e6:.1f} MB, {result.precision}, "
+              f"{result.library or result.backend}, {result.build_seconds:.1f} s)")
+        print(f"sidecar: {result.sidecar}")
+        if result.layer_report:
+            print(f"layer report: {result.layer_report}")
+        if result.timing_cache_hit is not None:
+            print(f"timing cache: {'hit' if result.timing_cache_hit else 'miss (updated)'}")
+        for w in result.warnings:
+            print(f"note: {w}")
+    return 0

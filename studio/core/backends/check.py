@@ -1,0 +1,101 @@
+"""Can this artifact run here, and if not, why? From the sidecar first (is it ours, which
+library and version built it, for which GPUs), then from what the backend can read of the
+artifact without loading it (a TensorRT plan's header). An artifact the studio did not produce
+(no sidecar, or its sha256 differs from the sidecar's) is untrusted: the backend is told so and
+will not deserialize it; `trust=True` lifts that, as the user's explicit choice."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from studio.core.backends.registry import get_backend
+from studio.core.backends.sidecar import load_sidecar
+from studio.core.errors import StudioError
+
+
+@dataclass
+class CheckReport:
+    artifact: str
+    runs_here: bool
+    reasons: list[str]
+    trusted: bool
+    trust_reason: str
+    backend: str | None
+    built_with: str | None = None
+    library_here: str | None = None
+    precision: str | None = None
+    target_compute_capabilities: list[str] = field(default_factory=list)
+    facts: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 22), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _guess_backend(path: Path) -> str | None:
+    with open(path, "rb") as fh:
+        head = fh.read(8)
+    if path.suffix.lower() == ".onnx":
+        return "onnxruntime"
+    if head[:4] in (b"vtrt", b"ftrt", b"ptrt") or path.suffix.lower() in (".engine", ".plan", ".trt"):
+        return "tensorrt"
+    return None
+
+
+def check_artifact(path: str | Path, trust: bool = False) -> CheckReport:
+    path = Path(path)
+    if not path.is_file():
+        raise StudioError("no such file", where=str(path))
+    reasons: list[str] = []
+    sidecar = None
+    try:
+        sidecar = load_sidecar(path)
+    except StudioError as e:
+        trust_reason = f"not built by Engine Studio ({e.message})"
+    else:
+        want = (sidecar.get("artifact") or {}).get("sha256")
+        if not want:
+            trust_reason = "the sidecar records no sha256 for the artifact"
+            sidecar = None
+        elif _sha256(path) != want:
+            trust_reason = "the file's sha256 differs from its sidecar's: modified or replaced after the build"
+            sidecar = None
+        else:
+            trust_reason = "built by Engine Studio (sidecar sha256 matches)"
+    trusted = sidecar is not None
+    backend_name = (sidecar or {}).get("backend") or _guess_backend(path)
+    report = CheckReport(str(path), False, reasons, trusted, trust_reason, backend_name)
+    if sidecar:
+        report.built_with = f"{sidecar.get('library')} {sidecar.get('library_version')}"
+        report.precision = sidecar.get("precision")
+        report.target_compute_capabilities = list(sidecar.get("target_compute_capabilities") or [])
+    if backend_name is None:
+        reasons.append("unknown artifact type: neither a TensorRT plan nor an ONNX model")
+        return report
+    backend = get_backend(backend_name)
+    caps = backend.capabilities()
+    report.library_here = caps.library
+    if sidecar and caps.library and report.built_with and report.built_with != caps.library \
+            and backend_name != "onnxruntime":
+        reasons.append(f"built with {report.built_with}, this machine has {caps.library}")
+    if sidecar and report.precision in caps.precisions and caps.precisions[report.precision]:
+        reasons.append(f"precision {report.precision}: {caps.precisions[report.precision]}")
+    inspect = getattr(backend, "inspect_artifact", None)
+    if inspect is not None:
+        found = inspect(str(path), sidecar, trusted or trust)
+        reasons.extend(found.get("reasons", []))
+        report.facts = found.get("facts", {})
+    elif caps.can_run_here:
+        reasons.append(caps.can_run_here)
+    report.reasons = list(dict.fromkeys(r for r in reasons if r))
+    report.runs_here = not report.reasons
+    return report
