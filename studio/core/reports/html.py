@@ -294,6 +294,8 @@ def _bench(b: BenchInfo, plot: _Plots) -> str:
     rows += [(f"Cold start: {k.replace('_', ' ')}", fnum(v, 4, "ms")) for k, v in b.cold_start_ms.items()]
     rows += [(f"Mean {k.replace('_', ' ')}", fnum(v, 4, "ms")) for k, v in b.timing_split_ms.items()]
     out.append(_kv(rows))
+    for w in b.warnings[:20]:
+        out.append(f'<p class="flag">Warning: {esc(w, 400)}</p>')
     h = b.histogram
     if h.get("counts"):
         markers = {k.upper(): b.latency_ms.get(k) for k in ("p50", "p99") if b.latency_ms.get(k) is not None}

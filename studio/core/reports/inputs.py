@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import platform
 from pathlib import Path
 
 from studio.core.errors import StudioError
@@ -140,7 +141,12 @@ def classify(data) -> str | None:
     """model | build | benchmark | accuracy | report | None (not something a report reads)."""
     if not isinstance(data, dict):
         return None
-    schema = _str(data.get("schema") or data.get("kind") or data.get("type")).lower()
+    kind = data.get("kind")
+    if kind == "engine-studio-artifact":
+        return "build"
+    if kind in ("bench", "accuracy") and "schema_version" in data:
+        return "benchmark" if kind == "bench" else "accuracy"
+    schema = _str(data.get("schema") or kind or data.get("type")).lower()
     if "report" in schema:
         return "report"
     if "accuracy" in schema:
@@ -152,7 +158,7 @@ def classify(data) -> str | None:
     if "summary" in schema or "model" == schema:
         return "model"
     keys = set(data)
-    if "config" in keys and keys & {"build_seconds", "size_bytes", "output", "artifact"}:
+    if keys & {"config", "build_config"} and keys & {"build_seconds", "size_bytes", "output", "artifact"}:
         return "build"
     if keys & {"top1_agreement", "top1", "max_abs_error", "max_abs_err", "agreement"}:
         return "accuracy"
@@ -197,7 +203,7 @@ def _histogram_dict(h) -> dict[str, int]:
 
 def model_from_summary(d: dict, source: str = "") -> ModelInfo:
     hist = _histogram_dict(_get(d, "op_histogram", "ops", "op_types", default={}))
-    opsets = _get(d, "opsets", "opset_import", "opset", default={})
+    opsets = _get(d, "opsets", "opset_imports", "opset_import", "opset", default={})
     if isinstance(opsets, int):
         opsets = {"ai.onnx": opsets}
     elif isinstance(opsets, list):
@@ -210,28 +216,30 @@ def model_from_summary(d: dict, source: str = "") -> ModelInfo:
         inputs=_tensors(d.get("inputs")),
         outputs=_tensors(d.get("outputs")),
         parameters=_int(_get(d, "parameters", "num_parameters", "parameter_count", "params")),
-        parameter_bytes=_int(_get(d, "parameter_bytes", "weights_bytes", "weight_bytes")),
+        parameter_bytes=_int(_get(d, "parameter_bytes", "weight_bytes", "weights_bytes")),
         nodes=_int(_get(d, "nodes", "num_nodes", "node_count")) if not isinstance(d.get("nodes"), list)
         else len(d["nodes"]),
         op_histogram=hist,
-        opsets={str(k): int(v) for k, v in opsets.items() if _int(v) is not None} if isinstance(opsets, dict) else {},
-        producer=_str(_get(d, "producer", "producer_name")),
+        opsets={(str(k) or "ai.onnx"): int(v) for k, v in opsets.items() if _int(v) is not None}
+        if isinstance(opsets, dict) else {},
+        producer=" ".join(x for x in (_str(_get(d, "producer", "producer_name")),
+                                      _str(d.get("producer_version"))) if x),
     )
 
 
 def model_from_onnx(path: Path) -> ModelInfo:
-    """Summarize an ONNX model through the graph core's summary when it is there."""
+    """Summarize an ONNX model through the graph core (the same summary `inspect` prints); it
+    checks external-data locations before opening anything and does not load weights."""
+    import warnings
     try:
-        from studio.core.graph import summary as _summary  # engineer A's module
+        from studio.core.graph.onnx_loader import open_graph
+        from studio.core.graph.summary import summarize
     except ImportError:
-        _summary = None
-    if _summary is not None:
-        fn = getattr(_summary, "summarize", None) or getattr(_summary, "model_summary", None)
-        if fn is not None:
-            s = fn(str(path))
-            d = s.to_dict() if hasattr(s, "to_dict") else s
-            return model_from_summary(d, source=str(path))
-    return _model_from_onnx_fallback(path)
+        return _model_from_onnx_fallback(path)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # loader warnings belong to `inspect`, not to a report
+        graph = open_graph(str(path))
+    return model_from_summary(summarize(graph).to_dict(), source=str(path))
 
 
 def _model_from_onnx_fallback(path: Path) -> ModelInfo:
@@ -311,44 +319,79 @@ def _fusion_section(d: dict, artifact: str, model_path: str) -> dict:
 
 
 def _fusion_from_plan(d: dict, artifact: str, model_path: str) -> dict | None:
+    """Fused-graph stats from the layer report the build left beside the artifact: engineer E's
+    studio.core.graph.fusion when it offers stats, else counted from the Plan directly."""
     report = _get(d, "layer_report")
+    if report and artifact and not Path(report).is_absolute():
+        report = str(Path(artifact).with_name(Path(report).name))
     if not report:
         cand = Path(artifact).with_name(Path(artifact).name + ".layers.txt") if artifact else None
         report = str(cand) if cand and cand.exists() else None
-    if not report or not Path(report).exists() or not model_path or not Path(model_path).exists():
+    if not report or not Path(report).exists():
+        return None
+    onnx_model = model_path if model_path and Path(model_path).is_file() else None
+    try:
+        from studio.core.graph.plan import load_plan
+        plan = load_plan(report, onnx_model=onnx_model)
+    except (ImportError, StudioError):
         return None
     try:
         from studio.core.graph import fusion as _fusion  # engineer E's module
-        from studio.core.graph.plan import load_plan
-    except ImportError:
-        return None
-    try:
-        plan = load_plan(report)
-        stats_fn = getattr(_fusion, "fusion_stats", None) or getattr(_fusion, "compute_stats", None)
-        if stats_fn is None:
-            return None
-        try:
-            stats = stats_fn(plan, model_path)
-        except TypeError:
+        stats_fn = getattr(_fusion, "fusion_stats", None)
+        if stats_fn is not None and onnx_model:
             from studio.core.graph.onnx_loader import open_graph
-            stats = stats_fn(plan, open_graph(model_path))
-        return stats.to_dict() if hasattr(stats, "to_dict") else dict(stats)
-    except StudioError:
-        return None
+            stats = stats_fn(plan, open_graph(onnx_model))
+            return stats.to_dict() if hasattr(stats, "to_dict") else dict(stats)
+    except (ImportError, StudioError, TypeError, AttributeError):
+        pass
+    return _fusion_from_plan_layers(plan, onnx_model)
+
+
+def _fusion_from_plan_layers(plan, onnx_model: str | None) -> dict:
+    op_of: dict[str, str] = {}
+    nodes_before = None
+    if onnx_model:
+        try:
+            from studio.core.graph.onnx_loader import open_graph
+            g = open_graph(onnx_model)
+            op_of = {n.name: n.op_type for n in g.nodes}
+            nodes_before = len(op_of)
+        except (ImportError, StudioError, AttributeError):
+            pass
+    patterns: dict[str, int] = {}
+    precisions: dict[str, int] = {}
+    for layer in plan.layers:
+        precisions[layer.precision or "unknown"] = precisions.get(layer.precision or "unknown", 0) + 1
+        if len(layer.onnx_nodes) > 1:
+            key = "+".join(op_of.get(n, "?") for n in layer.onnx_nodes) if op_of else layer.type
+            patterns[key] = patterns.get(key, 0) + 1
+    return {"layers_before": nodes_before, "layers_after": len(plan.layers),
+            "patterns": [{"pattern": k, "count": v} for k, v in patterns.items()],
+            "precision_per_layer": precisions}
 
 
 def build_from_sidecar(d: dict, source: str, artifact: str | None = None) -> BuildInfo:
-    config = d.get("config") if isinstance(d.get("config"), dict) else {}
-    artifact = artifact or _str(_get(d, "output", "artifact", "config.output"))
-    model_path = _str(_get(config, "model"))
+    """A build sidecar (studio.core.backends.sidecar, kind "engine-studio-artifact")."""
+    config = _get(d, "build_config", "config")
+    config = config if isinstance(config, dict) else {}
+    art = d.get("artifact")
+    if not artifact:
+        if isinstance(art, dict) and art.get("file"):
+            artifact = str(Path(source).with_name(str(art["file"])))
+        else:
+            artifact = _str(_get(d, "output", "artifact", "config.output"))
+    model_path = _str(_get(d, "source.path") or _get(config, "model"))
+    library = _str(_get(d, "library", "metadata.library"))
+    if d.get("library_version") and str(d["library_version"]) not in library:
+        library = f"{library} {d['library_version']}".strip()
     precision = _str(_get(d, "precision", "config.precision"))
     backend = _str(_get(d, "backend", "config.backend"))
     warnings = d.get("warnings") if isinstance(d.get("warnings"), list) else []
     return BuildInfo(
         label=f"{Path(artifact).name or Path(source).name} ({backend or '?'} {precision or '?'})",
         artifact=artifact, backend=backend, precision=precision,
-        library=_str(_get(d, "library", "metadata.library")),
-        size_bytes=_int(_get(d, "size_bytes", "size")),
+        library=library,
+        size_bytes=_int(_get(d, "artifact.size_bytes", "size_bytes", "size")),
         build_seconds=_num(_get(d, "build_seconds", "build_time_s", "seconds")),
         config=config,
         warnings=[str(w) for w in warnings],
@@ -473,27 +516,94 @@ def _expand(data) -> list:
     return [data]
 
 
-def _via_results_module(path: Path):
-    """Engineer F's results module owns the results format; use its loader when it is there so
-    a report reads exactly what `bench`/`accuracy` wrote."""
-    try:
-        from studio.core.reports import results as _results
-    except ImportError:
-        return None
-    load = getattr(_results, "load", None) or getattr(_results, "load_result", None)
-    if load is None:
-        return None
-    try:
-        obj = load(str(path))
-    except StudioError:
-        return None
-    except Exception:
-        return None
-    items = obj if isinstance(obj, list) else [obj]
-    out = []
-    for it in items:
-        out.append(it.to_dict() if hasattr(it, "to_dict") else it)
-    return out
+def describe_load(load) -> str:
+    """Words for a results `load` dict: "closed loop, 4 clients", "open loop, Poisson 200 req/s"."""
+    if not isinstance(load, dict):
+        return _str(load)
+    if load.get("pattern") == "closed":
+        n = load.get("clients")
+        return f"closed loop, {n} client{'s' if n != 1 else ''}" if n is not None else "closed loop"
+    if load.get("pattern") == "open":
+        parts = ["open loop"]
+        arr = load.get("arrivals")
+        rate = _num(load.get("offered_rate"))
+        parts.append(f"{arr or ''} {rate:g} req/s".strip() if rate is not None else _str(arr))
+        db = load.get("dynamic_batcher")
+        if isinstance(db, dict):
+            parts.append(f"dynamic batcher max {db.get('max_batch')} / {db.get('max_delay_ms')} ms")
+        return ", ".join(p for p in parts if p)
+    return ", ".join(f"{k}={v}" for k, v in load.items())
+
+
+def bench_from_results(res, source: str) -> BenchInfo:
+    """One BenchResult (studio.core.reports.results): the run of highest request rate is the
+    headline; with several runs (a sweep) they make the latency-vs-throughput curve."""
+    runs = list(res.runs)
+    artifact = res.artifact or res.model
+    runner = res.runner if isinstance(res.runner, dict) else {}
+    device = _str(runner.get("device")) or ", ".join(map(str, runner.get("providers") or [])) \
+        or _str((res.host or {}).get("processor")) or _str((res.host or {}).get("machine"))
+    label = f"{Path(artifact).name} ({res.backend} {res.precision})"
+    info = BenchInfo(label=label, artifact=_str(artifact), backend=_str(res.backend),
+                     precision=_str(res.precision), device=device, source=source,
+                     warnings=[str(n) for n in res.notes])
+    if not runs:
+        info.warnings.append("the result holds no measured run")
+        return info
+    head = max(runs, key=lambda r: r.requests_per_s or 0.0)
+    lat = head.latency_ms.to_dict()
+    info.batch_size = head.batch
+    info.concurrency = head.concurrency
+    info.load_pattern = describe_load(head.load)
+    info.requests = head.requests
+    info.duration_s = head.duration_s
+    info.throughput = head.requests_per_s
+    info.latency_ms = {k: float(lat[k]) for k in ("min", "mean", "p50", "p90", "p95", "p99", "p99_9", "max")
+                       if _num(lat.get(k)) is not None}
+    info.timing_split_ms = {k: float(v["mean"]) for k, v in (head.timing_split or {}).items()
+                            if isinstance(v, dict) and _num(v.get("mean")) is not None}
+    if head.queue_ms is not None:
+        info.timing_split_ms["queue"] = head.queue_ms.mean
+    h = head.histogram or {}
+    if h.get("counts") and len(h.get("edges", [])) == len(h["counts"]) + 1:
+        info.histogram = {"edges_ms": [float(e) for e in h["edges"]], "counts": [int(c) for c in h["counts"]]}
+    info.cold_start_ms = {k: float(v) for k, v in (head.cold_start or {}).items()
+                          if k.endswith("_ms") and _num(v) is not None}
+    info.warnings += [str(w) for w in head.warnings]
+    if len(runs) > 1:
+        info.curve = sorted((CurvePoint(r.requests_per_s, r.latency_ms.p50, r.latency_ms.p99,
+                                        f"batch {r.batch}, {describe_load(r.load)}") for r in runs),
+                            key=lambda p: p.throughput)
+        info.label = f"{label}, best of {len(runs)} loads"
+    return info
+
+
+def accuracy_from_results(res, source: str) -> AccuracyInfo:
+    """One AccuracyResult; its accuracies are in percent, the report keeps fractions."""
+    outs = list(res.outputs)
+
+    def over(attr, reduce=max):
+        vals = [v for v in (getattr(o, attr) for o in outs) if _num(v) is not None]
+        return reduce(vals) if vals else None
+
+    flags = [str(a) for a in res.alarm]
+    if res.flagged and res.accuracy_change is not None:
+        flags.append(f"intent accuracy changed {res.accuracy_change:+.2f} points "
+                     f"(threshold {res.threshold:g})")
+    if res.nan_count or res.inf_count:
+        msg = f"{res.nan_count} NaN and {res.inf_count} Inf values in the outputs"
+        if not any(msg in f for f in flags):
+            flags.append(msg)
+    pct = (lambda v: None if _num(v) is None else float(v) / 100.0)
+    return AccuracyInfo(
+        label=f"{Path(res.build).name} ({res.precision})", artifact=_str(res.build),
+        precision=_str(res.precision), reference=Path(_str(res.reference)).name or "fp32",
+        samples=res.samples, max_abs_error=_num(res.max_abs_error) if res.max_abs_error is not None
+        else over("max_abs_error"),
+        mean_abs_error=over("mean_abs_error"), max_rel_error=over("max_rel_error"),
+        cosine_min=over("cosine_min", min), top1_agreement=_num(res.top1_agreement),
+        reference_accuracy=pct(res.reference_accuracy), accuracy=pct(res.accuracy),
+        flags=flags, source=source)
 
 
 def assemble_report(paths: list[str], *, title: str | None = None,
@@ -509,6 +619,7 @@ def assemble_report(paths: list[str], *, title: str | None = None,
     report = Report(title=title or "Engine Studio report", studio_version=__version__,
                     price_per_gpu_hour=float(price_per_gpu_hour))
     file_env: Environment | None = None
+    hosts: list[dict] = []
     for raw in paths:
         path = Path(raw)
         if not path.exists():
@@ -517,10 +628,7 @@ def assemble_report(paths: list[str], *, title: str | None = None,
             raise StudioError("is a folder, not a result file", where=str(path))
         kinds_here: list[str] = []
         if path.suffix.lower() == ".json":
-            items = _via_results_module(path)
-            if items is None:
-                items = _expand(_read_json(path))
-            for d in items:
+            for d in _expand(_read_json(path)):
                 kind = classify(d)
                 if kind is None or kind == "report":
                     what = "a finished report" if kind == "report" else "not a result"
@@ -537,6 +645,16 @@ def assemble_report(paths: list[str], *, title: str | None = None,
                     if not art and path.name.endswith(".json"):
                         art = str(path.with_name(path.name[:-5]))
                     report.builds.append(build_from_sidecar(d, str(path), art or None))
+                elif kind in ("benchmark", "accuracy") and d.get("kind") in ("bench", "accuracy") \
+                        and "schema_version" in d:
+                    # The results module owns this format: it checks the version and the shape.
+                    from studio.core.reports import results as _results
+                    res = _results.from_dict(d, where=str(path))
+                    hosts.append(res.host)
+                    if kind == "benchmark":
+                        report.benchmarks.append(bench_from_results(res, str(path)))
+                    else:
+                        report.accuracy.append(accuracy_from_results(res, str(path)))
                 elif kind == "benchmark":
                     report.benchmarks.append(bench_from_result(d, str(path)))
                     file_env = file_env or _environment_from_result(d, str(path))
@@ -584,6 +702,11 @@ def assemble_report(paths: list[str], *, title: str | None = None,
             file_env.libraries.setdefault(k, v)
         env = file_env
     report.environment = env
+    other = sorted({_str(h.get("node")) for h in hosts if isinstance(h, dict) and h.get("node")}
+                   - {platform.node()})
+    if other:
+        report.notes.append(f"Some results were measured on another machine ({len(other)} host(s)); the "
+                            f"environment section describes the machine that made this report.")
     report.speedup, notes = compute_speedup(report.benchmarks, report.price_per_gpu_hour)
     report.notes.extend(notes)
     if report.is_empty:

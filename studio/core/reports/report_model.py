@@ -148,6 +148,7 @@ class BenchInfo(_Record):
     histogram: dict = field(default_factory=dict)  # {"edges_ms": [...], "counts": [...]}
     curve: list[CurvePoint] = field(default_factory=list)
     cold_start_ms: dict[str, float] = field(default_factory=dict)  # load, context, first_infer
+    warnings: list[str] = field(default_factory=list)
     source: str = ""
 
     @property
