@@ -1,0 +1,139 @@
+"""The `onnxruntime` backend. Its "engine" is the optimized model: transformer fusions where
+the model is BERT-like, a precision recipe chosen for the CPU, then ORT's graph optimizer run
+once offline and saved."""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+import time
+from pathlib import Path
+
+from studio.core.backends.base import BuildConfig, BuildResult, Capabilities, sidecar_path
+from studio.core.errors import BuildError, Cancelled
+from studio.core.io import atomic_path
+from studio.core.jobs.progress import TaskState
+
+from studio_onnxruntime.optimize import LEVELS, op_histogram, session_optimize, transformer_fusions
+
+CPU_FP16_NOTE = ("runs on the CPU provider but is usually slower than fp32 there (few fp16 kernels, "
+                 "casts around the rest); meaningful with the CUDA provider")
+
+
+def _ort():
+    import onnxruntime as ort
+
+    return ort
+
+
+class OnnxRuntimeBackend:
+    name = "onnxruntime"
+    display_name = "ONNX Runtime"
+
+    def __init__(self):
+        self._caps: Capabilities | None = None
+
+    def providers(self) -> list[str]:
+        return list(_ort().get_available_providers())
+
+    def has_cuda(self) -> bool:
+        return "CUDAExecutionProvider" in self.providers()
+
+    def capabilities(self) -> Capabilities:
+        if self._caps is not None:
+            return self._caps
+        ort = _ort()
+        cuda = self.has_cuda()
+        self._caps = Capabilities(
+            precisions={
+                "fp32": None,
+                "fp16": None,
+                "bf16": "ONNX Runtime's CPU provider has no bf16 kernels; use fp16 or int8 (or the tensorrt backend)",
+                "int8": None,
+                "fp8": "ONNX Runtime has no fp8 kernels on the CPU provider; use int8 (or the tensorrt backend)",
+            },
+            build_needs_gpu=False,
+            run_needs_gpu=False,
+            layer_profiling=True,
+            timing_cache=False,
+            library=f"onnxruntime {ort.__version__}",
+            can_run_here=None,
+            notes=("providers: " + ", ".join(self.providers())
+                   + ("" if cuda else "; no CUDA provider (install onnxruntime-gpu on a machine with an NVIDIA GPU)")
+                   + f"; fp16 {CPU_FP16_NOTE}; int8 uses dynamic quantization (U8S8), not the TensorRT Q/DQ recipe"),
+        )
+        return self._caps
+
+    def build(self, config: BuildConfig, state: TaskState) -> BuildResult:
+        from studio.core.precision.prepare import prepare_precision
+
+        caps = self.capabilities()
+        caps.check_precision(config.precision)
+        level = str(config.options.get("ort_optimization", "all"))
+        if level not in LEVELS:
+            raise BuildError(f"unknown ort_optimization {level!r}; choose one of {', '.join(LEVELS)}")
+        providers = ["CPUExecutionProvider"]
+        if config.options.get("provider") == "cuda":
+            if not self.has_cuda():
+                raise BuildError("the CUDA provider is not available in this onnxruntime")
+            providers = ["CUDAExecutionProvider", "CPUExecutionProvider"]
+        t0 = time.perf_counter()
+        output = Path(config.output)
+        notes: list[str] = []
+        with tempfile.TemporaryDirectory(prefix="studio-ort-", dir=output.parent if output.parent.exists() else None) as tmp:
+            tmp = Path(tmp)
+            state.progress("Transformer fusions", 0.0, force=True)
+            fused = tmp / "fused.onnx"
+            fusion = transformer_fusions(config.model, fused,
+                                         num_heads=int(config.options.get("num_heads", 0)),
+                                         hidden_size=int(config.options.get("hidden_size", 0)))
+            if fusion.applied:
+                state.log("transformer fusions: " + ", ".join(f"{k} x{v}" for k, v in fusion.fused.items()))
+            else:
+                notes.append(f"transformer fusions not applied: {fusion.reason}")
+                state.log(notes[-1])
+            if state.cancelled:
+                raise Cancelled("build cancelled")
+            state.progress("Precision", 0.3, force=True)
+            from dataclasses import replace
+
+            # Precision after fusion: dynamic int8 then quantizes fused Attention as one op.
+            pconfig = replace(config, model=str(fused if fusion.applied else config.model))
+            prepared = prepare_precision(pconfig, target="onnxruntime", workdir=str(tmp / "precision"), state=state)
+            notes += prepared.notes
+            if prepared.precision == "fp16":
+                notes.append(f"fp16 {CPU_FP16_NOTE}")
+            if state.cancelled:
+                raise Cancelled("build cancelled")
+            state.progress("Graph optimization", 0.7, force=True)
+            optimized = tmp / "optimized.onnx"
+            session_optimize(prepared.path, optimized, level, providers)
+            if level == "all":
+                notes.append("optimization level 'all' may add CPU-specific layouts: run the model on this kind of CPU")
+            state.progress("Writing", 0.95, force=True)
+            with atomic_path(output) as part:
+                shutil.copyfile(optimized, part)
+        seconds = time.perf_counter() - t0
+        ort = _ort()
+        ops_after = op_histogram(output)
+        metadata = {
+            "onnxruntime_version": ort.__version__,
+            "providers": providers,
+            "available_providers": self.providers(),
+            "optimization_level": level,
+            "transformer_fusions": fusion.to_dict(),
+            "recipe": prepared.recipe,
+            "calibration": prepared.calibration,
+            "op_types_after": ops_after,
+            "nodes_after": sum(ops_after.values()),
+        }
+        state.progress("Done", 1.0, force=True)
+        return BuildResult(output=str(output), sidecar=str(sidecar_path(output)), backend=self.name,
+                           precision=prepared.precision, build_seconds=seconds, size_bytes=output.stat().st_size,
+                           layer_report=None, timing_cache_hit=None, library=f"onnxruntime {ort.__version__}",
+                           warnings=notes, metadata=metadata)
+
+    def open_runner(self, artifact: str, **options):
+        from studio_onnxruntime.runner import OnnxRuntimeRunner  # engineer F's runner
+
+        return OnnxRuntimeRunner(artifact, **options)

@@ -1,0 +1,107 @@
+"""ONNX Runtime's side of a build: transformer fusions where the model is BERT-like
+(Attention, SkipLayerNormalization, BiasGelu...), then the session's graph optimizer run
+offline so the saved model is what ORT would otherwise rebuild at every session start."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import onnx
+
+from studio.core.errors import BuildError, StudioError
+
+LEVELS = ("disabled", "basic", "extended", "all")
+
+
+@dataclass
+class FusionReport:
+    applied: bool
+    reason: str = ""
+    model_type: str = ""
+    num_heads: int = 0
+    hidden_size: int = 0
+    fused: dict = field(default_factory=dict)   # fused op type -> count (non-zero only)
+    nodes_before: int = 0
+    nodes_after: int = 0
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def bert_like(model: onnx.ModelProto) -> tuple[bool, str]:
+    """Whether ORT's BERT fusions can apply: attention (MatMul + Softmax) and a layer norm,
+    either as one op or decomposed (ReduceMean ... Sqrt ... Div)."""
+    ops = {n.op_type for n in model.graph.node}
+    if "Softmax" not in ops or "MatMul" not in ops:
+        return False, "no attention (MatMul + Softmax) in the graph"
+    if not ({"LayerNormalization", "SkipLayerNormalization"} & ops or {"ReduceMean", "Sqrt"} <= ops):
+        return False, "no layer normalization in the graph"
+    return True, ""
+
+
+def transformer_fusions(src: str | Path, dst: str | Path, *, num_heads: int = 0, hidden_size: int = 0) -> FusionReport:
+    """Write the fused model to dst, or report why fusions did not apply (dst not written)."""
+    from onnxruntime.transformers import optimizer
+
+    model = onnx.load(str(src))
+    ok, why = bert_like(model)
+    before = len(model.graph.node)
+    if not ok:
+        return FusionReport(False, why, nodes_before=before, nodes_after=before)
+    chatter = io.StringIO()
+    # The fusion code logs warnings such as "producer not matched" for non-PyTorch models.
+    logger = logging.getLogger("onnxruntime.transformers")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        with contextlib.redirect_stdout(chatter):
+            opt = optimizer.optimize_model(model, model_type="bert", num_heads=num_heads,
+                                           hidden_size=hidden_size, opt_level=0)
+    except Exception as e:  # a graph the fusion scripts cannot follow: build without fusions
+        return FusionReport(False, f"ORT transformer optimizer failed ({type(e).__name__}: {e})",
+                            nodes_before=before, nodes_after=before)
+    finally:
+        logger.setLevel(level)
+    stats = {k: v for k, v in opt.get_fused_operator_statistics().items() if v}
+    if not stats.get("Attention") and not stats.get("MultiHeadAttention"):
+        return FusionReport(False, "ORT found no attention block to fuse", "bert", fused=stats,
+                            nodes_before=before, nodes_after=before)
+    opt.topological_sort()
+    opt.save_model_to_file(str(dst))  # adds the com.microsoft opset import that onnx.save would miss
+    return FusionReport(True, "", "bert", num_heads, hidden_size, stats, before, len(opt.model.graph.node))
+
+
+def session_optimize(src: str | Path, dst: str | Path, level: str = "all",
+                     providers: list[str] | None = None) -> None:
+    """Run ORT's graph optimizer once and save the result (SessionOptions.optimized_model_filepath)."""
+    import onnxruntime as ort
+
+    if level not in LEVELS:
+        raise StudioError(f"unknown ORT optimization level {level!r}; choose one of {', '.join(LEVELS)}")
+    so = ort.SessionOptions()
+    so.graph_optimization_level = {
+        "disabled": ort.GraphOptimizationLevel.ORT_DISABLE_ALL,
+        "basic": ort.GraphOptimizationLevel.ORT_ENABLE_BASIC,
+        "extended": ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED,
+        "all": ort.GraphOptimizationLevel.ORT_ENABLE_ALL,
+    }[level]
+    so.optimized_model_filepath = str(dst)
+    so.log_severity_level = 3
+    try:
+        ort.InferenceSession(str(src), so, providers=providers or ["CPUExecutionProvider"])
+    except Exception as e:
+        raise BuildError(f"ONNX Runtime could not load the model: {e}", where=str(src)) from None
+    if not Path(dst).exists():
+        raise BuildError("ONNX Runtime did not write the optimized model", where=str(src))
+
+
+def op_histogram(path: str | Path) -> dict[str, int]:
+    model = onnx.load(str(path), load_external_data=False)
+    out: dict[str, int] = {}
+    for n in model.graph.node:
+        out[n.op_type] = out.get(n.op_type, 0) + 1
+    return dict(sorted(out.items()))

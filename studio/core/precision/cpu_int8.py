@@ -1,0 +1,80 @@
+"""The ONNX Runtime CPU INT8 recipe. The TensorRT Q/DQ model runs *slower* than FP32 on ORT's
+CPU provider (every QuantizeLinear/DequantizeLinear pair is executed as written), so the CPU
+gets ORT's dynamic quantization instead: weights int8 ahead of time, activations quantized
+per batch inside MatMulInteger / DynamicQuantizeMatMul / QAttention (U8S8 kernels, VNNI).
+Applied after the transformer fusions so fused Attention is quantized as a whole."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import logging
+import tempfile
+from pathlib import Path
+
+import onnx
+
+from studio.core.errors import StudioError
+from studio.core.precision.model_io import load_model, name_nodes, nodes_of_types, resolve_keep_fp32, save_model
+
+DEFAULT_OP_TYPES = ("MatMul", "Attention")
+
+
+def head_nodes(model: onnx.ModelProto, op_types=("MatMul", "Gemm")) -> list[str]:
+    """MatMul/Gemm nodes closest to the `logits` output (the classifier head): its weights are
+    few and its error lands directly on the decision."""
+    producer = {o: n for n in model.graph.node for o in n.output}
+    targets = [o.name for o in model.graph.output if o.name == "logits"] or [model.graph.output[0].name]
+    found, seen = [], set()
+    stack = list(targets)
+    while stack:
+        t = stack.pop()
+        node = producer.get(t)
+        if node is None or node.name in seen:
+            continue
+        seen.add(node.name)
+        if node.op_type in op_types:
+            found.append(node.name)
+            continue
+        stack.extend(node.input)
+    return found
+
+
+def quantize_cpu_int8(model_path: str | Path, out_path: str | Path, *,
+                      op_types: tuple[str, ...] | list[str] = DEFAULT_OP_TYPES,
+                      per_channel: bool = False, reduce_range: bool = False,
+                      exclude_head: bool = True, keep_fp32: list[str] | tuple[str, ...] = ()) -> dict:
+    """Write the dynamically quantized model to out_path (atomically); return the recipe."""
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+
+    model = name_nodes(load_model(model_path))
+    ops, nodes = resolve_keep_fp32(model, keep_fp32)
+    exclude = set(nodes) | set(nodes_of_types(model, ops))
+    if exclude_head:
+        exclude |= set(head_nodes(model))
+    recipe = {"name": "ort-dynamic-int8", "kernels": "U8S8", "weight_type": "int8",
+              "op_types": list(op_types), "per_channel": per_channel, "reduce_range": reduce_range,
+              "exclude_head": exclude_head, "nodes_excluded": sorted(exclude)}
+    logger = logging.getLogger()
+    level = logger.level
+    with tempfile.TemporaryDirectory(prefix="studio-int8-", dir=Path(out_path).parent) as tmp:
+        named = Path(tmp) / "named.onnx"
+        save_model(model, named)
+        out = Path(tmp) / "int8.onnx"
+        logger.setLevel(logging.ERROR)  # "please run pre-processing" advice, not an error
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):
+                quantize_dynamic(str(named), str(out), op_types_to_quantize=list(op_types),
+                                 per_channel=per_channel, reduce_range=reduce_range,
+                                 weight_type=QuantType.QInt8, nodes_to_exclude=sorted(exclude) or None,
+                                 # ORT's contrib ops (Attention...) have no ONNX type inference
+                                 extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT})
+        except Exception as e:
+            raise StudioError(f"dynamic quantization failed: {type(e).__name__}: {e}") from None
+        finally:
+            logger.setLevel(level)
+        q = onnx.load(str(out))
+        save_model(q, out_path)
+    quantized = {"MatMulInteger", "DynamicQuantizeMatMul", "QAttention", "DynamicQuantizeLinear"}
+    recipe["quantized_nodes"] = sum(1 for n in q.graph.node if n.op_type in quantized)
+    return recipe

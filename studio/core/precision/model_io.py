@@ -1,0 +1,102 @@
+"""Loading and saving the ONNX models the precision passes rewrite."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import onnx
+
+from studio.core.errors import ModelError
+from studio.core.io import atomic_path
+
+_TWO_GIB = 2 ** 31
+
+
+def load_model(path: str | Path) -> onnx.ModelProto:
+    """The whole model, weights included, through the graph core's safe loader when present
+    (it checks external-data locations before anything is opened)."""
+    try:
+        from studio.core.graph.onnx_loader import load_model_proto
+    except ImportError:
+        load_model_proto = None
+    if load_model_proto is not None:
+        return load_model_proto(str(path), with_weights=True)
+    try:
+        return onnx.load(str(path))
+    except FileNotFoundError:
+        raise ModelError("model not found", where=str(path)) from None
+    except Exception as e:
+        raise ModelError(f"not a readable ONNX model ({type(e).__name__}: {e})", where=str(path)) from None
+
+
+def save_model(model: onnx.ModelProto, dest: str | Path) -> Path:
+    """Atomic save; weights go to external data beside the file when the model is over 2 GiB."""
+    dest = Path(dest)
+    big = model.ByteSize() >= _TWO_GIB
+    with atomic_path(dest) as tmp:
+        if big:
+            onnx.save_model(model, str(tmp), save_as_external_data=True, all_tensors_to_one_file=True,
+                            location=dest.name + ".data")
+        else:
+            onnx.save_model(model, str(tmp))
+    return dest
+
+
+def name_nodes(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Give unnamed nodes the graph core's names (`<op_type>_<index>`) so node-level choices
+    (keep in fp32, exclude from quantization) can address them."""
+    taken = {n.name for n in model.graph.node if n.name}
+    for i, node in enumerate(model.graph.node):
+        if not node.name:
+            name = f"{node.op_type}_{i}"
+            while name in taken:
+                name += "_"
+            node.name = name
+            taken.add(name)
+    return model
+
+
+def resolve_keep_fp32(model: onnx.ModelProto, keep: list[str] | tuple[str, ...]) -> tuple[list[str], list[str]]:
+    """Split user entries into (op types, node names). An entry that is neither an op type nor
+    a node name of this model is an error naming it, so a typo cannot silently keep nothing."""
+    op_types = {n.op_type for n in model.graph.node}
+    names = {n.name for n in model.graph.node}
+    ops, nodes = [], []
+    for entry in keep:
+        if entry in names:
+            nodes.append(entry)
+        elif entry in op_types:
+            ops.append(entry)
+        else:
+            raise ModelError(f"keep-fp32 entry {entry!r} is neither a node name nor an op type of this model "
+                             f"(op types: {', '.join(sorted(op_types))})")
+    return ops, nodes
+
+
+def nodes_of_types(model: onnx.ModelProto, op_types: list[str]) -> list[str]:
+    return [n.name for n in model.graph.node if n.op_type in set(op_types)]
+
+
+def topo_sort(model: onnx.ModelProto) -> onnx.ModelProto:
+    """Reorder graph nodes so every input is produced before it is used (ORT's converters
+    append their Cast nodes at the end, which onnx.checker and TensorRT's parser reject)."""
+    g = model.graph
+    available = {i.name for i in g.input} | {t.name for t in g.initializer} | {""}
+    nodes = list(g.node)
+    ordered, pending = [], nodes
+    while pending:
+        rest = []
+        for n in pending:
+            # Subgraph inputs (If/Loop bodies) may read outer names; only direct inputs matter here.
+            if all(i in available for i in n.input):
+                ordered.append(n)
+                available.update(n.output)
+            else:
+                rest.append(n)
+        if len(rest) == len(pending):
+            ordered.extend(rest)  # a cycle or an unknown input: leave for the checker to name
+            break
+        pending = rest
+    del g.node[:]
+    g.node.extend(ordered)
+    return model

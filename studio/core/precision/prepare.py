@@ -1,0 +1,124 @@
+"""One entry point from a build config to the ONNX model a backend compiles: the precision is
+made in the model (TensorRT 11 is strongly typed), with a recipe that depends on the target.
+TensorRT gets casts and calibrated Q/DQ; ONNX Runtime on the CPU gets casts and dynamic INT8."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from studio.core.backends.base import BuildConfig, Precision
+from studio.core.errors import CapabilityError, Cancelled, DataError
+from studio.core.jobs.progress import TaskState
+
+TARGETS = ("tensorrt", "onnxruntime")
+
+
+@dataclass
+class PreparedModel:
+    path: str                       # the ONNX file to build from (the source itself for fp32)
+    precision: str
+    recipe: dict                    # what was done, as data for the sidecar
+    calibration: dict | None = None  # CalibrationSummary.to_dict() when calibration data was used
+    notes: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _calibration_set(config: BuildConfig, state: TaskState):
+    from studio.core.data.calibration import calibration_set_for_model
+
+    if config.calibration is None:
+        raise DataError(f"{config.precision} for TensorRT needs calibration data (--calib FILE): "
+                        "its Q/DQ scales come from real inputs")
+    state.progress("Reading calibration data", 0.0, force=True)
+    padding = config.options.get("calibration_padding", "longest")
+    calib = calibration_set_for_model(config.calibration, config.model, padding=padding,
+                                      default_tokenizer=config.options.get("tokenizer"))
+    state.log(f"calibration: {len(calib)} samples from {config.calibration.path}")
+    return calib
+
+
+def _check_cancel(state: TaskState) -> None:
+    if state.cancelled:
+        raise Cancelled("build cancelled")
+
+
+def prepare_precision(config: BuildConfig, target: str, workdir: str | Path, state: TaskState) -> PreparedModel:
+    """Make the model for `config.precision` under `workdir`. Backend-specific choices come from
+    config.options: "int8_recipe" ("dynamic" | "qdq", ONNX Runtime only),
+    "int8_per_channel", "int8_reduce_range", "int8_exclude_head", "fp16_keep_fragile",
+    "calibration_batch_size", "calibration_padding" ("longest" | "fixed")."""
+    if target not in TARGETS:
+        raise CapabilityError(f"unknown precision target {target!r}; one of {', '.join(TARGETS)}")
+    precision = Precision.parse(config.precision).value
+    workdir = Path(workdir)
+    workdir.mkdir(parents=True, exist_ok=True)
+    opts = config.options or {}
+    stem = Path(config.model).stem
+    _check_cancel(state)
+
+    if precision == "fp32":
+        if config.keep_fp32:
+            state.log("keep-fp32 has no effect on an fp32 build", level="warning")
+        return PreparedModel(str(config.model), "fp32", {"name": "none"})
+
+    if precision in ("fp16", "bf16"):
+        from studio.core.precision.cast import cast_bf16, cast_fp16
+        from studio.core.precision.model_io import load_model, save_model
+
+        if precision == "bf16" and target == "onnxruntime":
+            raise CapabilityError("bf16 is not available on ONNX Runtime's CPU provider (no bf16 kernels)")
+        state.progress(f"Casting to {precision}", 0.0, force=True)
+        model = load_model(config.model)
+        if precision == "fp16":
+            model, notes = cast_fp16(model, config.keep_fp32, keep_fragile=bool(opts.get("fp16_keep_fragile", True)))
+        else:
+            model, notes = cast_bf16(model, config.keep_fp32)
+        out = save_model(model, workdir / f"{stem}.{precision}.onnx")
+        state.progress(f"Casting to {precision}", 1.0, force=True)
+        recipe = {"name": f"cast-{precision}", "keep_io_types": True, "keep_fp32": list(config.keep_fp32)}
+        return PreparedModel(str(out), precision, recipe, None, notes)
+
+    if precision == "fp8":
+        # TensorRT-RTX's parser takes FP8 Q/DQ only for GPUs of compute capability 8.9+, and this
+        # studio has not verified such a build end to end: refuse rather than guess.
+        raise CapabilityError("fp8 is not available: FP8 Q/DQ builds are not verified with this toolchain")
+
+    # int8
+    recipe_name = opts.get("int8_recipe", "dynamic" if target == "onnxruntime" else "qdq")
+    if target == "tensorrt" and recipe_name != "qdq":
+        raise CapabilityError(f"int8 recipe {recipe_name!r} is for ONNX Runtime; TensorRT takes Q/DQ")
+    if recipe_name == "qdq":
+        from studio.core.precision.qdq import quantize_qdq
+
+        calib = _calibration_set(config, state)
+        summary = calib.summary().to_dict()
+        _check_cancel(state)
+        out = workdir / f"{stem}.int8-qdq.onnx"
+        recipe = quantize_qdq(config.model, out, calib, state, method=config.calibration.method,
+                              keep_fp32=config.keep_fp32,
+                              batch_size=int(opts.get("calibration_batch_size", 8)))
+        notes = []
+        if target == "onnxruntime":
+            notes.append("the TensorRT Q/DQ recipe runs slower than fp32 on ONNX Runtime's CPU provider")
+        return PreparedModel(str(out), "int8", recipe, summary, notes)
+    if recipe_name != "dynamic":
+        raise CapabilityError(f"unknown int8 recipe {recipe_name!r}; choose 'dynamic' or 'qdq'")
+    from studio.core.precision.cpu_int8 import DEFAULT_OP_TYPES, quantize_cpu_int8
+
+    state.progress("Quantizing weights (dynamic int8)", 0.0, force=True)
+    summary = None
+    notes = []
+    if config.calibration is not None:
+        notes.append("dynamic int8 quantizes activations at run time; calibration data was not needed")
+    out = workdir / f"{stem}.int8-dynamic.onnx"
+    recipe = quantize_cpu_int8(config.model, out,
+                               op_types=tuple(opts.get("int8_op_types", DEFAULT_OP_TYPES)),
+                               per_channel=bool(opts.get("int8_per_channel", False)),
+                               reduce_range=bool(opts.get("int8_reduce_range", False)),
+                               exclude_head=bool(opts.get("int8_exclude_head", True)),
+                               keep_fp32=config.keep_fp32)
+    state.progress("Quantizing weights (dynamic int8)", 1.0, force=True)
+    return PreparedModel(str(out), "int8", recipe, summary, notes)
