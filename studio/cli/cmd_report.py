@@ -1,14 +1,70 @@
-"""`engine-studio report`: TODO (owned by the issue that builds it)."""
+"""`engine-studio report RESULTS... -o report.html|report.pdf|report.json`: one report from
+builds (sidecars or artifacts with their sidecar), benchmark and accuracy results, a model
+summary or the ONNX model. The output format follows the extension; the write is atomic."""
 
 from __future__ import annotations
 
+import argparse
+import math
+from pathlib import Path
+
 from studio.core.errors import StudioError
+
+FORMATS = {".html": "html", ".htm": "html", ".pdf": "pdf", ".json": "json"}
+
+
+def _price(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(v) or v < 0:
+        raise argparse.ArgumentTypeError(f"must be a non-negative number: {text!r}")
+    return v
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("report", help="(not built yet)")
+    from studio.core.reports.report_model import DEFAULT_PRICE_PER_GPU_HOUR
+
+    p = sub.add_parser("report", help="write an HTML, PDF or JSON report of builds, benchmarks and accuracy",
+                       description=__doc__)
+    p.add_argument("results", nargs="+", metavar="RESULTS",
+                   help="build sidecars or artifacts, bench/accuracy result JSON, inspect --json output, ONNX model")
+    p.add_argument("-o", "--output", required=True, help="report.html, report.pdf or report.json")
+    p.add_argument("--price-per-gpu-hour", type=_price, default=DEFAULT_PRICE_PER_GPU_HOUR, metavar="USD",
+                   help=f"hourly price used for cost per million requests (default {DEFAULT_PRICE_PER_GPU_HOUR:.2f})")
+    p.add_argument("--title", default=None, help="report title")
     p.set_defaults(func=run)
 
 
+def write_report(report, output: str) -> str:
+    """Write `report` in the format `output`'s extension names; returns the format."""
+    fmt = FORMATS.get(Path(output).suffix.lower())
+    if fmt is None:
+        raise StudioError("unknown report format; use .html, .pdf or .json", where=output)
+    if fmt == "html":
+        from studio.core.reports.html import write_html
+        write_html(report, output)
+    elif fmt == "json":
+        from studio.core.reports.json_report import save_report
+        save_report(report, output)
+    else:
+        # Qt stays out of the core and out of the other formats' start-up: import it only here.
+        from studio.ui.report_pdf import write_pdf
+        write_pdf(report, output)
+    return fmt
+
+
 def run(args) -> int:
-    raise StudioError("'report' is not built yet")
+    from studio.core.reports.inputs import assemble_report
+
+    if Path(args.output).suffix.lower() not in FORMATS:   # refuse before reading anything
+        raise StudioError("unknown report format; use .html, .pdf or .json", where=args.output)
+    report = assemble_report(args.results, title=args.title, price_per_gpu_hour=args.price_per_gpu_hour)
+    fmt = write_report(report, args.output)
+    parts = [f"{len(report.builds)} build(s)", f"{len(report.benchmarks)} benchmark(s)",
+             f"{len(report.accuracy)} accuracy result(s)"]
+    if report.speedup and report.speedup.throughput_ratio:
+        parts.append(f"best {report.speedup.throughput_ratio:.2f}x throughput")
+    print(f"wrote {fmt.upper()} report {args.output}: " + ", ".join(parts))
+    return 0

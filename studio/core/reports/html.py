@@ -378,9 +378,11 @@ def _footer(r: Report) -> str:
     return "".join(out)
 
 
-def render_html(report: Report, *, plot_ref: Callable[[str, int], str] | None = None) -> str:
+def render_html(report: Report, *, plot_ref: Callable[[str, int], str] | None = None,
+                css: str = CSS) -> str:
     """The whole report as one HTML string. `plot_ref`, when given, turns each plot's SVG into an
-    <img> source (for renderers without inline SVG); by default plots are inline SVG."""
+    <img> source (for renderers without inline SVG); by default plots are inline SVG. `css`
+    replaces the stylesheet (Qt's renderer reads a simpler CSS subset); the CSP hashes it."""
     plot = _Plots(plot_ref)
     r = report
     body = "".join([
@@ -392,14 +394,16 @@ def render_html(report: Report, *, plot_ref: Callable[[str, int], str] | None = 
     ])
     return (
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-        f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy()}">'
+        f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy(css)}">'
         '<meta name="referrer" content="no-referrer">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{esc(r.title, 200)}</title><style>{CSS}</style></head>"
+        f"<title>{esc(r.title, 200)}</title><style>{css}</style></head>"
         f"<body><main>{body}</main></body></html>\n"
     )
 
 
 def write_html(report: Report, path) -> None:
     from studio.core.io import write_text_atomic
+    from studio.core.reports.files import share_mode
     write_text_atomic(path, render_html(report))
+    share_mode(path)

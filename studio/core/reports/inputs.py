@@ -309,7 +309,7 @@ def _fusion_section(d: dict, artifact: str, model_path: str) -> dict:
                 name = "+".join(map(str, p[0])) if isinstance(p[0], (list, tuple)) else str(p[0])
                 pats.append(FusionPattern(name, _int(p[1]) or 0))
     pats.sort(key=lambda p: (-p.count, p.pattern))
-    prec = _get(f, "precision_per_layer", "precisions", "layer_precisions", default={})
+    prec = _get(f, "precision_per_layer", "precision", "precisions", "layer_precisions", default={})
     return {
         "layers_before": _int(_get(f, "layers_before", "onnx_nodes", "nodes_before")),
         "layers_after": _int(_get(f, "layers_after", "engine_layers", "layers")),
@@ -336,13 +336,9 @@ def _fusion_from_plan(d: dict, artifact: str, model_path: str) -> dict | None:
     except (ImportError, StudioError):
         return None
     try:
-        from studio.core.graph import fusion as _fusion  # engineer E's module
-        stats_fn = getattr(_fusion, "fusion_stats", None)
-        if stats_fn is not None and onnx_model:
-            from studio.core.graph.onnx_loader import open_graph
-            stats = stats_fn(plan, open_graph(onnx_model))
-            return stats.to_dict() if hasattr(stats, "to_dict") else dict(stats)
-    except (ImportError, StudioError, TypeError, AttributeError):
+        from studio.core.graph.fusion import fusion_map  # engineer E's plan <-> ONNX mapping
+        return fusion_map(plan, onnx_model).stats().to_dict()
+    except (ImportError, StudioError):
         pass
     return _fusion_from_plan_layers(plan, onnx_model)
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from studio.core.errors import StudioError
 from studio.core.io import write_text_atomic
 from studio.core.reports import schema_check
+from studio.core.reports.files import share_mode
 from studio.core.reports.report_model import REPORT_SCHEMA, REPORT_SCHEMA_VERSION, Report
 
 SCHEMA_PATH = Path(__file__).with_name("report.schema.json")
@@ -55,6 +56,7 @@ def loads(text: str, where: str | None = None) -> Report:
 
 def save_report(report: Report, path) -> None:
     write_text_atomic(path, dumps(report))
+    share_mode(path)
 
 
 def load_report(path) -> Report:
