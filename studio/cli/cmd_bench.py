@@ -1,14 +1,254 @@
-"""`engine-studio bench`: TODO (owned by the issue that builds it)."""
+"""`engine-studio bench MODEL_OR_ENGINE`: benchmark an ONNX model (ONNX Runtime, as is), a model
+built first (--backend/--precision, through the build job, cached under .cache/bench-builds),
+or a built artifact (its sidecar names the backend). Closed loop over --batch x --concurrency,
+or open loop at --qps (Poisson, or --trace) through the dynamic batcher (--max-batch,
+--max-delay-ms); --qps-sweep and --p99-budget give the latency/throughput curve and the highest
+rate under budget. --json prints {"runs": [{batch, concurrency, throughput, latency_ms{...}}]}."""
 
 from __future__ import annotations
 
+import hashlib
+import sys
+from argparse import Namespace
+from dataclasses import replace
+from pathlib import Path
+
 from studio.core.errors import StudioError
+
+CACHE = Path(".cache") / "bench-builds"
+
+
+def _int_list(text: str, what: str) -> list[int]:
+    try:
+        vals = [int(x) for x in str(text).split(",") if x.strip()]
+    except ValueError:
+        raise StudioError(f"--{what} {text!r}: expected integers separated by commas, like 1,8,32") from None
+    if not vals or any(v < 1 for v in vals):
+        raise StudioError(f"--{what} {text!r}: every value must be at least 1")
+    return vals
+
+
+def _float_list(text: str, what: str) -> list[float]:
+    try:
+        vals = [float(x) for x in str(text).split(",") if x.strip()]
+    except ValueError:
+        raise StudioError(f"--{what} {text!r}: expected numbers separated by commas") from None
+    if not vals or any(not v > 0 for v in vals):
+        raise StudioError(f"--{what} {text!r}: every value must be more than 0")
+    return vals
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("bench", help="(not built yet)")
+    p = sub.add_parser("bench", help="benchmark a model or a built engine (latency, throughput, load patterns)",
+                       description=__doc__.split("\n\n")[0])
+    p.add_argument("model", metavar="MODEL_OR_ENGINE", help=".onnx model, or a built artifact with its sidecar")
+    p.add_argument("--backend", help="build the .onnx first with this backend (tensorrt | onnxruntime)")
+    p.add_argument("--precision", help="build the .onnx first at this precision (fp32 | fp16 | bf16 | int8 | fp8)")
+    p.add_argument("--calib", metavar="FILE", help="calibration data for int8 builds (default: --data)")
+    p.add_argument("--batch", default="1", metavar="LIST", help="batch sizes, e.g. 1,8,32 (default 1)")
+    p.add_argument("--concurrency", default="1", metavar="LIST", help="concurrent clients, e.g. 1,4 (default 1)")
+    p.add_argument("--duration", type=float, default=10.0, metavar="S", help="measured seconds per configuration")
+    p.add_argument("--iterations", type=int, metavar="N", help="measured requests per configuration (instead of --duration)")
+    p.add_argument("--warmup", type=float, default=1.0, metavar="S", help="warm-up seconds (default 1)")
+    p.add_argument("--warmup-iters", type=int, metavar="N", help="warm-up requests instead of seconds")
+    p.add_argument("--shared-session", action="store_true", help="clients share one session (default: one each)")
+    p.add_argument("--qps", type=float, metavar="RATE", help="open loop: Poisson arrivals at RATE requests/s")
+    p.add_argument("--trace", metavar="FILE", help="open loop: replay arrival times (JSON list or one per line, seconds)")
+    p.add_argument("--max-batch", type=int, metavar="N", help="open loop: dynamic batcher's max batch")
+    p.add_argument("--max-delay-ms", type=float, default=5.0, metavar="MS", help="dynamic batcher's max queue delay")
+    p.add_argument("--qps-sweep", metavar="LIST", help="open loop at each rate, e.g. 50,100,200,400")
+    p.add_argument("--p99-budget", type=float, metavar="MS", help="find the highest rate whose P99 stays under MS")
+    p.add_argument("--data", metavar="FILE", help="inputs: .csv/.jsonl texts (tokenized) or .npz/.npy arrays; default synthetic")
+    p.add_argument("--data-column", metavar="NAME", help="text column of the data file")
+    p.add_argument("--seq-len", type=int, metavar="N", help="pad/truncate texts to N tokens (default: each text's own length)")
+    p.add_argument("--tokenizer", metavar="FILE", help="tokenizer.json (default: beside the model, else the demo's)")
+    p.add_argument("--threads", type=int, metavar="N", help="ONNX Runtime intra-op threads per session")
+    p.add_argument("--provider", default="cpu", help="ONNX Runtime provider: cpu | cuda")
+    p.add_argument("--json", action="store_true", help="print the results as one JSON object")
+    p.add_argument("-o", "--output", metavar="FILE", help="save the results JSON here")
+    p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run)
 
 
+def _say(args, msg: str) -> None:
+    if not args.quiet:
+        print(msg, file=sys.stderr, flush=True)
+
+
+def _build_first(args, model: Path) -> Path:
+    """Build the .onnx with --backend/--precision through the build job; reuse a cached build
+    of the same model file (path, size, mtime) and settings."""
+    from studio.cli.cmd_build import ProgressPrinter, config_from_args, default_output
+    from studio.core.jobs.build_job import run_build
+
+    backend = args.backend or "onnxruntime"
+    precision = (args.precision or "fp32").lower()
+    st = model.stat()
+    calib = args.calib or (args.data if precision in ("int8", "fp8") else None)
+    key = f"{model.resolve()}|{st.st_size}|{st.st_mtime_ns}|{backend}|{precision}|{calib}|{args.tokenizer}"
+    digest = hashlib.sha256(key.encode()).hexdigest()[:12]
+    out = CACHE / default_output(Path(f"{model.stem}-{digest}.onnx"), backend, precision).name
+    if out.exists() and out.with_name(out.name + ".json").exists():
+        _say(args, f"using cached build {out}")
+        return out
+    ns = Namespace(model=str(model), backend=backend, precision=precision, workspace=None, opt_level=None,
+                   calib=calib, calib_column=args.data_column if calib == args.data else None,
+                   calib_label_column=None, calib_samples=256, calib_method="minmax", calib_max_length=128,
+                   calib_seed=0, tokenizer=args.tokenizer, shapes=[], keep_fp32=[], timing_cache=None,
+                   output=str(out))
+    config = config_from_args(ns)
+    _say(args, f"building {model.name} with {backend} at {precision} -> {out}")
+    run_build(config, on_event=ProgressPrinter(quiet=args.quiet))
+    return out
+
+
+def profile_max_batch(sidecar: dict) -> int | None:
+    """The largest batch every input profile admits (first dim), or None when unbounded."""
+    maxes = []
+    for p in sidecar.get("input_profiles") or []:
+        try:
+            maxes.append(int(p["max"][0]))
+        except (KeyError, IndexError, TypeError, ValueError):
+            continue
+    return min(maxes) if maxes else None
+
+
+def resolve_target(args) -> dict:
+    """What to run: artifact path, backend, precision, sidecar (or None for a plain .onnx)."""
+    from studio.core.backends.base import sidecar_path
+    from studio.core.backends.sidecar import load_sidecar
+
+    path = Path(args.model)
+    if not path.exists():
+        raise StudioError("file not found", where=str(path))
+    has_sidecar = sidecar_path(path).exists()
+    if path.suffix.lower() == ".onnx" and not has_sidecar and (args.backend or args.precision):
+        path = _build_first(args, path)
+        has_sidecar = True
+    if has_sidecar:
+        sc = load_sidecar(path)
+        if args.backend and args.backend != sc.get("backend") and Path(args.model) == path:
+            raise StudioError(f"this artifact was built for {sc.get('backend')}, not {args.backend}", where=str(path))
+        return {"artifact": path, "backend": sc.get("backend"), "precision": sc.get("precision") or "?",
+                "sidecar": sc, "source": (sc.get("source") or {}).get("path") or str(path)}
+    if path.suffix.lower() != ".onnx":
+        raise StudioError("not an .onnx model and no sidecar beside it: build it with Engine Studio first",
+                          where=str(path))
+    return {"artifact": path, "backend": "onnxruntime", "precision": "as-is", "sidecar": None, "source": str(path)}
+
+
+def runner_factory(target: dict, args):
+    from studio.core.backends.registry import get_backend
+
+    backend = get_backend(target["backend"])
+    opts = {}
+    if target["backend"] == "onnxruntime":
+        opts = {"intra_op_threads": args.threads, "providers": [args.provider]}
+    elif args.threads:
+        raise StudioError("--threads applies to ONNX Runtime only")
+    artifact = str(target["artifact"])
+    return lambda: backend.open_runner(artifact, **opts)
+
+
 def run(args) -> int:
-    raise StudioError("'bench' is not built yet")
+    from studio.cli.output import print_json, print_table
+    from studio.core.bench import load as loadmod
+    from studio.core.bench import sweep
+    from studio.core.bench.harness import Bench, BenchConfig
+    from studio.core.bench.inputs import open_feed
+    from studio.core.reports.results import BenchResult
+
+    batches = _int_list(args.batch, "batch")
+    concs = _int_list(args.concurrency, "concurrency")
+    if args.iterations is None and not args.duration > 0:
+        raise StudioError(f"--duration must be more than 0 seconds (got {args.duration:g})")
+    if args.threads is not None and args.threads < 1:
+        raise StudioError(f"--threads must be at least 1 (got {args.threads})")
+    rates = _float_list(args.qps_sweep, "qps-sweep") if args.qps_sweep else None
+    trace = loadmod.load_trace(args.trace) if args.trace else None
+    if args.max_batch is not None and args.qps is None and trace is None and rates is None and args.p99_budget is None:
+        raise StudioError("--max-batch is for open-loop runs: give --qps, --trace, --qps-sweep or --p99-budget")
+    if args.p99_budget is not None and not args.p99_budget > 0:
+        raise StudioError("--p99-budget must be more than 0 ms")
+
+    target = resolve_target(args)
+    max_rows = profile_max_batch(target["sidecar"]) if target["sidecar"] else None
+    for b in batches + ([args.max_batch] if args.max_batch else []):
+        if max_rows is not None and b > max_rows:
+            raise StudioError(f"batch {b} is larger than the engine's optimization profile allows "
+                              f"(max batch {max_rows}); rebuild with --shapes covering it", where=str(target["artifact"]))
+    factory = runner_factory(target, args)
+
+    probe = factory()
+    probe.activate()          # a TensorRT engine without a GPU stops here, with the reason
+    metas = probe.input_metadata()
+    probe.deactivate()
+    tokenizer = args.tokenizer
+    if args.data and not tokenizer and Path(args.data).suffix.lower() not in (".npz", ".npy"):
+        from studio.cli.cmd_build import default_tokenizer
+
+        tokenizer = default_tokenizer(Path(args.model)) or default_tokenizer(Path(target["source"]))
+    feed = open_feed(metas, args.data, column=args.data_column, tokenizer=tokenizer, seq_len=args.seq_len,
+                     model_path=str(target["artifact"]))
+
+    base = BenchConfig(duration_s=args.duration, iterations=args.iterations, warmup_s=args.warmup,
+                       warmup_iters=args.warmup_iters, shared_runner=args.shared_session,
+                       max_batch=args.max_batch, max_delay_ms=args.max_delay_ms, max_batch_rows=max_rows)
+    base.validate()
+    result = BenchResult(model=target["source"], backend=target["backend"], precision=target["precision"],
+                         artifact=str(target["artifact"]),
+                         runner={"name": target["backend"], "threads": args.threads, "provider": args.provider,
+                                 "sessions": "shared" if args.shared_session else "one per client"},
+                         inputs=feed.describe())
+
+    def progress(r):
+        lm = r.latency_ms
+        _say(args, f"batch {r.batch:>3} x {r.concurrency} {r.load.get('pattern')}: {r.throughput:10.1f} samples/s  "
+                   f"p50 {lm.p50:8.3f} ms  p99 {lm.p99:8.3f} ms  cv {r.cv:5.1f}%")
+
+    open_loop = args.qps is not None or trace is not None
+    if open_loop:
+        for c in concs:
+            for b in (batches if not args.max_batch else [1]):
+                r = Bench(factory, feed, replace(base, batch=b, concurrency=c, rate=args.qps, trace=trace)).run()
+                result.runs.append(r)
+                progress(r)
+    if rates:
+        for c in concs:
+            result.runs += sweep.rate_sweep(factory, feed, replace(base, concurrency=c), rates, on_run=progress)
+    if args.p99_budget is not None:
+        start = args.qps or (rates[0] if rates else 10.0)
+        search = sweep.max_rate_under_p99(sweep.open_loop_runner(factory, feed, replace(base, concurrency=concs[0])),
+                                          args.p99_budget, start)
+        result.runs += [t[3] for t in search.tried]
+        result.notes.append({"p99_budget_search": search.to_dict()})
+        _say(args, f"highest rate with P99 <= {args.p99_budget:g} ms: "
+                   + (f"{search.best_rate:.1f} req/s" if search.best_rate else "none of the rates tried"))
+    if not (open_loop or rates or args.p99_budget is not None):
+        result.runs = sweep.grid(factory, feed, base, batches, concs, on_run=progress)
+
+    if args.output:
+        result.save(args.output)
+    if args.json:
+        print_json(result.to_dict())
+        return 0
+    cs = result.runs[0].cold_start if result.runs else None
+    if cs:
+        print(f"cold start: load {cs['load_ms']:.1f} ms, session/context {cs['context_ms']:.1f} ms, "
+              f"first inference {cs['first_infer_ms']:.2f} ms")
+    rows = []
+    for r in result.runs:
+        lm = r.latency_ms
+        load = r.load.get("pattern")
+        if load == "open":
+            load = f"open {r.load.get('offered_rate', 'trace')}"
+        rows.append([r.batch, r.concurrency, load, f"{r.throughput:.1f}", f"{lm.mean:.3f}", f"{lm.p50:.3f}",
+                     f"{lm.p90:.3f}", f"{lm.p95:.3f}", f"{lm.p99:.3f}", f"{lm.max:.3f}", f"{r.cv:.1f}%",
+                     f"{r.queue_ms.p50:.3f}" if r.queue_ms else "-"])
+    print_table(rows, ["batch", "conc", "load", "samples/s", "mean", "p50", "p90", "p95", "p99", "max", "cv", "queue p50"])
+    for r in result.runs:
+        for w in r.warnings:
+            print(f"warning (batch {r.batch} x {r.concurrency}): {w}", file=sys.stderr)
+    if args.output:
+        print(f"results: {args.output}")
+    return 0

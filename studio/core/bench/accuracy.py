@@ -1,0 +1,168 @@
+"""Accuracy of a build against the FP32 ONNX reference, run by ONNX Runtime on the same inputs:
+per output max/mean absolute and relative error, cosine similarity, top-1 agreement and a
+NaN/Inf count that raises an alarm; with labels, accuracy against FP32 and a flag when the drop
+exceeds the threshold (1 point by default)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from studio.core.bench.inputs import Feed
+from studio.core.errors import DataError, StudioError
+from studio.core.reports.results import AccuracyResult, OutputComparison
+
+REL_EPS = 1e-6
+
+
+class _Acc:
+    """Streaming accumulator for one output."""
+
+    def __init__(self, name):
+        self.name = name
+        self.shape = None
+        self.n = 0
+        self.sum_abs = 0.0
+        self.count = 0
+        self.max_abs = 0.0
+        self.sum_rel = 0.0
+        self.max_rel = 0.0
+        self.cos: list[np.ndarray] = []
+        self.agree = 0
+        self.rows = 0
+        self.nan = 0
+        self.inf = 0
+
+    def add(self, ref: np.ndarray, out: np.ndarray):
+        if ref.shape != out.shape:
+            raise StudioError(f"output {self.name!r}: build gives shape {out.shape}, reference {ref.shape}")
+        self.shape = list(ref.shape[1:])
+        o = out.astype(np.float64)
+        r = ref.astype(np.float64)
+        self.nan += int(np.isnan(o).sum())
+        self.inf += int(np.isinf(o).sum())
+        finite = np.isfinite(o)
+        diff = np.where(finite, np.abs(o - r), 0.0)
+        rel = diff / np.maximum(np.abs(r), REL_EPS)
+        self.sum_abs += float(diff.sum())
+        self.sum_rel += float(rel.sum())
+        self.count += int(finite.sum())
+        self.max_abs = max(self.max_abs, float(diff.max(initial=0.0)))
+        self.max_rel = max(self.max_rel, float(rel.max(initial=0.0)))
+        b = r.shape[0] if r.ndim else 1
+        of = np.where(finite, o, 0.0).reshape(b, -1)
+        rf = r.reshape(b, -1)
+        denom = np.linalg.norm(of, axis=1) * np.linalg.norm(rf, axis=1)
+        cos = np.where(denom > 0, (of * rf).sum(axis=1) / np.maximum(denom, 1e-30), 1.0)
+        self.cos.append(np.where(finite.reshape(b, -1).all(axis=1), cos, 0.0))
+        if r.ndim >= 2:
+            self.agree += int((np.argmax(np.where(finite, o, -np.inf), axis=-1) == np.argmax(r, axis=-1)).sum())
+            self.rows += int(np.prod(r.shape[:-1]))
+
+    def result(self) -> OutputComparison:
+        cos = np.concatenate(self.cos) if self.cos else np.ones(1)
+        return OutputComparison(
+            name=self.name, shape=["batch", *self.shape], max_abs_error=self.max_abs,
+            mean_abs_error=self.sum_abs / max(self.count, 1), max_rel_error=self.max_rel,
+            mean_rel_error=self.sum_rel / max(self.count, 1), cosine_mean=float(cos.mean()),
+            cosine_min=float(cos.min()), nan_count=self.nan, inf_count=self.inf,
+            top1_agreement=(self.agree / self.rows) if self.rows else None)
+
+
+def label_indices(labels: list, names: list[str] | None, where: str = "") -> np.ndarray:
+    """Label values -> output indices: through `names` (labels file order) when given; numeric
+    labels are indices."""
+    out = []
+    lookup = {n: i for i, n in enumerate(names)} if names else None
+    for i, lab in enumerate(labels):
+        lab = str(lab).strip()
+        if lookup is not None and lab in lookup:
+            out.append(lookup[lab])
+        elif lab.lstrip("-").isdigit():
+            out.append(int(lab))
+        elif lookup is None:
+            raise DataError(f"label {lab!r} is not an index and no labels file maps names to indices "
+                            "(pass --labels labels.txt)", where=where or None)
+        else:
+            raise DataError(f"label {lab!r} (row {i + 1}) is not in the labels file "
+                            f"({len(names)} names)", where=where or None)
+    return np.asarray(out, dtype=np.int64)
+
+
+def read_label_names(path) -> list[str]:
+    """One name per line in index order, or a JSON list."""
+    import json
+
+    p = Path(path)
+    try:
+        text = p.read_text(encoding="utf-8")
+    except OSError as e:
+        raise DataError(f"cannot read labels ({e.strerror})", where=str(p)) from None
+    if text.lstrip().startswith("["):
+        try:
+            names = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise DataError(f"labels file is not a JSON list ({e})", where=str(p)) from None
+        if not isinstance(names, list):
+            raise DataError("labels file is not a JSON list", where=str(p))
+        names = [str(n) for n in names]
+    else:
+        names = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    if not names:
+        raise DataError("labels file is empty", where=str(p))
+    if len(set(names)) != len(names):
+        raise DataError("labels file names the same label twice", where=str(p))
+    return names
+
+
+def compare(build_runner, ref_runner, feed: Feed, batch: int = 32, labels: np.ndarray | None = None,
+            label_output: str | None = None, threshold: float = 1.0, build: str = "", reference: str = "",
+            backend: str = "", precision: str = "", progress=None, cancelled=None) -> AccuracyResult:
+    """Both runners active. Runs every sample of `feed` through both, batch by batch."""
+    accs: dict[str, _Acc] = {}
+    correct = ref_correct = 0
+    first_logits = label_output
+    for start in range(0, feed.n, batch):
+        if cancelled and cancelled():
+            raise StudioError("accuracy check cancelled")
+        idx = list(range(start, min(feed.n, start + batch)))
+        f = feed.make_batch(idx)
+        ref = ref_runner.infer(f)
+        out = build_runner.infer(f)
+        missing = [k for k in ref if k not in out]
+        if missing:
+            raise StudioError(f"the build has no output(s) {', '.join(missing)} that the reference has")
+        for k in ref:
+            accs.setdefault(k, _Acc(k)).add(ref[k], out[k])
+        if labels is not None:
+            if first_logits is None:
+                first_logits = next((k for k in ref if ref[k].ndim == 2), None)
+                if first_logits is None:
+                    raise StudioError("no 2-D output to read class scores from; labels cannot be checked")
+            y = labels[idx]
+            n_cls = ref[first_logits].shape[-1]
+            if y.max(initial=0) >= n_cls or y.min(initial=0) < 0:
+                raise DataError(f"a label index is outside the {n_cls} classes of output {first_logits!r}")
+            correct += int((np.argmax(out[first_logits], -1) == y).sum())
+            ref_correct += int((np.argmax(ref[first_logits], -1) == y).sum())
+        if progress:
+            progress(min(1.0, (start + len(idx)) / feed.n))
+    outs = [a.result() for a in accs.values()]
+    top1 = next((o.top1_agreement for o in outs if o.top1_agreement is not None), None)
+    res = AccuracyResult(build=build, reference=reference, backend=backend, precision=precision,
+                         samples=feed.n, outputs=outs, top1_agreement=top1,
+                         max_abs_error=max((o.max_abs_error for o in outs), default=0.0),
+                         nan_count=sum(o.nan_count for o in outs), inf_count=sum(o.inf_count for o in outs),
+                         threshold=threshold)
+    if res.nan_count or res.inf_count:
+        res.alarm.append(f"the build produced {res.nan_count} NaN and {res.inf_count} Inf values: "
+                         "its outputs cannot be trusted (overflow in reduced precision?)")
+    if labels is not None:
+        res.accuracy = 100.0 * correct / feed.n
+        res.reference_accuracy = 100.0 * ref_correct / feed.n
+        res.accuracy_change = res.accuracy - res.reference_accuracy
+        res.flagged = -res.accuracy_change > threshold
+    if res.alarm:
+        res.flagged = True
+    return res
