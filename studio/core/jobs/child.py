@@ -8,7 +8,7 @@ the process; the parent turns the exit signal and the log tail into a BuildError
 
 ENGINE_STUDIO_TEST_CHILD_FAULT (tests only) injects a fault after the builder's first progress
 event: "abort" (os.abort), "segv" (a real segfault through ctypes), "exit" (os._exit(3)),
-"hang" (ignore cancel and sleep: exercises the parent's SIGKILL)."""
+"hang" (ignore cancel while holding the GIL: exercises the parent's SIGKILL)."""
 
 from __future__ import annotations
 
@@ -49,9 +49,27 @@ def _inject_fault(kind: str) -> None:
     if kind == "exit":
         os._exit(3)
     if kind == "hang":
+        # Native code that never returns and never lets go of the GIL: only SIGKILL ends it.
+        # (Catastrophic regex backtracking runs in C holding the GIL for ages.)
+        import re
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         while True:
-            time.sleep(1)
+            re.match(r"(a+)+$", "a" * 64 + "b")
+
+
+CANCEL_GRACE_S = 0.6
+CANCELLED_EXIT = 130
+
+
+def _enforce_cancel(state, emit) -> None:
+    """The builder only asks its progress monitor between steps, which can be seconds apart
+    on a big model. Give it a moment to stop politely, then leave: nothing has been written
+    that the parent does not clean up (artifacts are renamed into place only when complete)."""
+    while not state.cancelled:
+        time.sleep(0.02)
+    time.sleep(CANCEL_GRACE_S)
+    emit({"kind": "error", "payload": {"type": "Cancelled", "message": "build cancelled"}})
+    os._exit(CANCELLED_EXIT)
 
 
 def _watch_stdin(state) -> None:
@@ -89,6 +107,7 @@ def main(argv: list[str] | None = None) -> int:
         emit({"kind": "error", "payload": {"type": "StudioError", "message": f"bad request: {e}"}})
         return 2
     threading.Thread(target=_watch_stdin, args=(state,), daemon=True, name="cancel-watch").start()
+    threading.Thread(target=_enforce_cancel, args=(state, emit), daemon=True, name="cancel-enforce").start()
 
     from studio.core.errors import BuildError, StudioError
 

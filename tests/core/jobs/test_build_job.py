@@ -1,0 +1,162 @@
+"""The process-isolated build: real TensorRT-RTX builds in a child process, real crashes."""
+
+import os
+import threading
+import time
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+from studio.core.backends.base import BuildConfig, sidecar_path
+from studio.core.errors import BuildError, Cancelled
+from studio.core.jobs.build_job import run_build
+from studio.core.jobs.child import FAULT_ENV
+
+
+def _mlp(path, d=16):
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", d])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", d])
+    w = numpy_helper.from_array(np.eye(d, dtype=np.float32), "W")
+    nodes = [helper.make_node("MatMul", ["x", "W"], ["m"], name="mm"), helper.make_node("Relu", ["m"], ["y"], name="relu")]
+    m = helper.make_model(helper.make_graph(nodes, "g", [x], [y], [w]), opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    onnx.save(m, path)
+    return str(path)
+
+
+def chain_model(path, n=200, d=32):
+    """Long enough to build for a couple of seconds: time to cancel it mid-build."""
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", d])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", d])
+    rng = np.random.default_rng(0)
+    nodes, inits, cur = [], [], "x"
+    for i in range(n):
+        inits += [numpy_helper.from_array(rng.standard_normal((d, d)).astype(np.float32) * 0.05, f"W{i}"),
+                  numpy_helper.from_array(rng.standard_normal(d).astype(np.float32), f"B{i}")]
+        nodes += [helper.make_node("MatMul", [cur, f"W{i}"], [f"m{i}"], name=f"mm{i}"),
+                  helper.make_node("Add", [f"m{i}", f"B{i}"], [f"a{i}"], name=f"add{i}"),
+                  helper.make_node("Softmax" if i % 2 else "Relu", [f"a{i}"], [f"r{i}"], name=f"act{i}")]
+        cur = f"r{i}"
+    nodes.append(helper.make_node("Identity", [cur], ["y"], name="out"))
+    m = helper.make_model(helper.make_graph(nodes, "chain", [x], [y], inits), opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    onnx.save(m, path)
+    return str(path)
+
+
+def _children():
+    """Our build children still alive (by command line), to prove none leaked."""
+    mine = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            cmd = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
+            stat = open(f"/proc/{pid}/stat").read().split()
+        except OSError:
+            continue
+        if b"studio.core.jobs.child" in cmd and int(stat[3]) == os.getpid() and stat[2] != "Z":
+            mine.append(int(pid))
+    return mine
+
+
+def test_build_in_child_streams_progress_and_writes_sidecar(tmp_path):
+    model = _mlp(tmp_path / "m.onnx")
+    out = tmp_path / "out" / "m.engine"
+    events = []
+    res = run_build(BuildConfig(model, "tensorrt", str(out)), on_event=events.append)
+    assert out.is_file() and res.size_bytes == out.stat().st_size
+    kinds = {e.kind for e in events}
+    assert {"progress", "log"} <= kinds
+    assert [e.fraction for e in events if e.kind == "progress"][-1] == 1.0
+    sc = sidecar_path(out)
+    assert res.sidecar == str(sc) and sc.is_file()
+    assert sorted(p.name for p in out.parent.iterdir()) == ["m.engine", "m.engine.json", "m.engine.layers.txt"]
+    assert _children() == []
+
+
+def test_parser_errors_cross_the_process_boundary(tmp_path):
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])
+    m = helper.make_model(helper.make_graph([helper.make_node("NoSuchOp", ["x"], ["y"], name="the_bad_one")],
+                                            "g", [x], [y]), opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    onnx.save(m, tmp_path / "bad.onnx")
+    with pytest.raises(BuildError, match="node 0 'the_bad_one' \\(NoSuchOp\\)") as ei:
+        run_build(BuildConfig(str(tmp_path / "bad.onnx"), "tensorrt", str(tmp_path / "bad.engine")))
+    assert ei.value.log_tail
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.onnx"]
+
+
+def test_unknown_backend_is_a_clean_error(tmp_path):
+    from studio.core.errors import StudioError
+    with pytest.raises(StudioError, match="unknown backend 'nope'"):
+        run_build(BuildConfig(_mlp(tmp_path / "m.onnx"), "nope", str(tmp_path / "m.engine")))
+
+
+@pytest.mark.parametrize("fault,signame", [("abort", "SIGABRT"), ("segv", "SIGSEGV")])
+def test_a_native_crash_becomes_a_build_error_with_the_log_tail(tmp_path, monkeypatch, fault, signame):
+    monkeypatch.setenv(FAULT_ENV, fault)
+    out = tmp_path / "m.engine"
+    with pytest.raises(BuildError) as ei:
+        run_build(BuildConfig(_mlp(tmp_path / "m.onnx"), "tensorrt", str(out)))
+    msg = str(ei.value)
+    assert signame in msg
+    tail = "\n".join(ei.value.log_tail)
+    assert "Input filename" in tail               # the builder's own words made it across
+    if fault == "segv":
+        assert "Fatal Python error" in tail       # faulthandler's stack, from the child's stderr
+    assert not out.exists() and not sidecar_path(out).exists()
+    assert _children() == []
+
+
+@pytest.mark.slow
+def test_cancel_mid_build_takes_effect_within_a_second_and_leaves_nothing(tmp_path):
+    model = chain_model(tmp_path / "chain.onnx")
+    out = tmp_path / "out" / "chain.engine"
+    cancel = threading.Event()
+    when = {}
+
+    def on_event(ev):
+        if ev.kind == "progress" and ev.phase.startswith("Building engine") and "t" not in when:
+            when["t"] = time.monotonic()
+            cancel.set()
+
+    with pytest.raises(Cancelled):
+        run_build(BuildConfig(model, "tensorrt", str(out)), on_event=on_event, cancel=cancel)
+    assert time.monotonic() - when["t"] < 1.0
+    assert not out.parent.exists() or list(out.parent.iterdir()) == []
+    assert _children() == []
+
+
+@pytest.mark.slow
+def test_a_child_that_ignores_cancel_is_killed_after_five_seconds(tmp_path, monkeypatch):
+    monkeypatch.setenv(FAULT_ENV, "hang")
+    cancel = threading.Event()
+    out = tmp_path / "m.engine"
+
+    def on_event(ev):
+        if ev.kind == "progress" and ev.phase.startswith("Building"):
+            cancel.set()
+
+    t0 = time.monotonic()
+    with pytest.raises(Cancelled, match="killed"):
+        run_build(BuildConfig(_mlp(tmp_path / "m.onnx"), "tensorrt", str(out)), on_event=on_event, cancel=cancel)
+    assert 4.5 < time.monotonic() - t0 < 12
+    assert not out.exists() and _children() == []
+
+
+@pytest.mark.slow
+def test_cancel_loop_leaves_no_file_and_no_process(tmp_path):
+    """The 50-times loop is benchmarks/bench_cancel_loop.py; a short one here."""
+    model = chain_model(tmp_path / "chain.onnx", n=120)
+    out = tmp_path / "out" / "chain.engine"
+    for i in range(3):
+        cancel = threading.Event()
+        threading.Timer(0.3 + 0.2 * i, cancel.set).start()
+        with pytest.raises(Cancelled):
+            run_build(BuildConfig(model, "tensorrt", str(out)), cancel=cancel)
+        assert not out.parent.exists() or list(out.parent.iterdir()) == []
+        assert _children() == []
