@@ -10,7 +10,6 @@ name the file and the problem.
 
 from __future__ import annotations
 
-import mmap
 import os
 import stat
 import warnings as pywarnings
@@ -25,7 +24,7 @@ from studio.core.errors import ModelError
 from studio.core.graph.dtypes import dtype_name
 from studio.core.graph.external_data import ExternalRef, check_external_data, read_external, tensor_nbytes
 from studio.core.graph.model import EMPTY, Graph, Initializer, Node, TensorSummary, Value
-from studio.core.graph.wire import ScanResult, TensorHeader, WireError, scan_model
+from studio.core.graph.wire import FileBuffer, ScanResult, TensorHeader, WireError, scan_model
 
 PROTOBUF_LIMIT = 2 ** 31  # protobuf cannot serialize or parse a message of 2 GiB or more
 STRIP_OVER = 1024         # initializers with more payload than this stay in the file until asked
@@ -107,15 +106,11 @@ def _open(path) -> _Opened:
         if (fst.st_dev, fst.st_ino) != (st.st_dev, st.st_ino) or not stat.S_ISREG(fst.st_mode):
             raise ModelError("changed while it was being opened", where=path)
         try:
-            mm = mmap.mmap(fd, fst.st_size, access=mmap.ACCESS_READ)
-        except (OSError, ValueError) as e:
-            raise ModelError(f"cannot map the file: {e}", where=path) from None
-        try:
-            scan = scan_model(mm, fst.st_size, STRIP_OVER)
+            scan = scan_model(FileBuffer(fd, fst.st_size), fst.st_size, STRIP_OVER)
         except WireError as e:
             raise ModelError(f"not a valid ONNX model (truncated or corrupt protobuf: {e})", where=path) from None
-        finally:
-            mm.close()
+        except OSError as e:
+            raise ModelError(f"cannot read the file: {e.strerror}", where=path) from None
     finally:
         os.close(fd)
     if not scan.has_graph:
@@ -418,11 +413,15 @@ class _Builder:
 
 def infer_shapes(proto: onnx.ModelProto, warnings: list[str], path: str) -> onnx.ModelProto:
     """Shape inference on a weights-free proto; on failure the declared shapes stand."""
+    infer = onnx.shape_inference.infer_shapes
     try:
-        return onnx.shape_inference.infer_shapes(proto, check_type=False, strict_mode=False, data_prop=True)
-    except Exception as e:  # inference is a bonus: say so and keep the declared shapes
-        warnings.append(f"{path}: shape inference failed, showing declared shapes only: "
-                        f"{str(e).splitlines()[0] if str(e) else type(e).__name__}")
+        return infer(proto, check_type=False, strict_mode=True, data_prop=True)
+    except Exception as e:  # inference is a bonus: say why, then keep what the lenient pass finds
+        first = str(e).strip().splitlines()[-1] if str(e).strip() else type(e).__name__
+        warnings.append(f"{path}: shape inference failed ({first}); some shapes are the declared ones only")
+    try:
+        return infer(proto, check_type=False, strict_mode=False, data_prop=True)
+    except Exception:
         return proto
 
 

@@ -95,3 +95,14 @@ def encoder_path(tmp_path):
     path = tmp_path / "encoder.onnx"
     onnx.save(encoder_model(layers=2), path)
     return path
+
+
+@pytest.fixture
+def make_encoder():
+    """The encoder_model builder (test modules cannot import conftest under importlib mode)."""
+    return encoder_model
+
+
+@pytest.fixture
+def hand_flops():
+    return encoder_flops
