@@ -21,6 +21,7 @@ READABLE_PATTERNS: list[tuple[tuple[str, ...], str]] = [
     (("Pow", "Mul", "Add", "Mul", "Tanh", "Add", "Mul", "Mul"), "GELU(tanh)"),
     (("Div", "Erf", "Add", "Mul", "Mul"), "GELU"),
     (("Mul", "Erf", "Add", "Mul", "Mul"), "GELU"),
+    (("Mul", "Div", "Erf", "Add", "Mul"), "GELU"),
     (("MatMul", "Div", "Add", "Softmax", "MatMul"), "MHA"),
     (("MatMul", "Mul", "Add", "Softmax", "MatMul"), "MHA"),
     (("MatMul", "Div", "Softmax", "MatMul"), "MHA"),
@@ -32,6 +33,8 @@ READABLE_PATTERNS: list[tuple[tuple[str, ...], str]] = [
     (("QuantizeLinear",), "Q"),
 ]
 _SHAPE_OPS = {"Shape", "Size"}
+# Ops that only re-describe memory: a builder makes them views of their input, no kernel.
+_VIEW_OPS = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"}
 _INSERTED = re.compile(r"(_QuantizeLinear|_DequantizeLinear|_Quant|_Dequant|_quant|_dequant)$"
                        r"|^graph_(input|output)_cast\d*|^(InsertedPrecisionFreeCast|Cast_fp16|fp16_cast)")
 
@@ -75,7 +78,7 @@ class FusionStats:
     patterns: dict[str, int]            # readable pattern -> number of layers
     precision: dict[str, int]           # layer precision -> number of layers
     types: dict[str, int]               # layer type -> number of layers
-    unabsorbed_kinds: dict[str, int]    # constant / shape / other -> nodes
+    unabsorbed_kinds: dict[str, int]    # constant / shape / view / other -> nodes
 
     @property
     def ratio(self) -> float | None:
@@ -200,7 +203,8 @@ def _name(node) -> str:
 
 def _classify(graph: Graph, unabsorbed: set[str]) -> dict[str, str]:
     """Why a node has no layer: `constant` (all inputs are weights/constants: folded at build
-    time), `shape` (computes on tensor shapes only: resolved by the shape profile), `other`."""
+    time), `shape` (computes on tensor shapes only: resolved by the shape profile), `view`
+    (reshape-like: became a view of its input), `other`."""
     const: set[str] = set(graph.initializers)
     shape: set[str] = set()
     kinds: dict[str, str] = {}
@@ -212,6 +216,8 @@ def _classify(graph: Graph, unabsorbed: set[str]) -> dict[str, str]:
             kind = "constant"
         elif all(t in const or t in shape for t in ins):
             kind = "shape"
+        elif node.op_type in _VIEW_OPS:
+            kind = "view"
         else:
             kind = "other"
         if kind == "constant":
