@@ -253,6 +253,11 @@ def _build(b: BuildInfo) -> str:
         out.append("<p><b>Main fusion patterns</b></p>")
         out.append(_table([("ONNX nodes fused into one layer", False), ("Layers", True)],
                           [[name(p.pattern, 200), fnum(p.count)] for p in b.fusion_patterns[:10]]))
+    if b.fused_layers:
+        out.append("<p><b>Largest fused layers</b></p>")
+        out.append(_table([("Engine layer", False), ("ONNX nodes", True), ("Pattern", False), ("Precision", False)],
+                          [[name(f.layer), fnum(f.nodes), name(f.pattern, 120), esc(f.precision)]
+                           for f in b.fused_layers]))
     if b.precision_per_layer:
         out.append("<p><b>Precision per layer</b></p>")
         out.append(_table([("Precision", False), ("Layers", True)],

@@ -16,12 +16,13 @@ from pathlib import Path
 from studio.core.errors import StudioError
 from studio.core.reports.report_model import (
     DEFAULT_PRICE_PER_GPU_HOUR, AccuracyInfo, BenchInfo, BuildInfo, CurvePoint, Environment,
-    FusionPattern, ModelInfo, Report, SourceFile, TensorInfo, compute_speedup,
+    FusedLayer, FusionPattern, ModelInfo, Report, SourceFile, TensorInfo, compute_speedup,
 )
 
 # Result JSON files over this size are refused: a report input is a summary, not raw data.
 MAX_INPUT_BYTES = 64 * 1024 * 1024
 HISTOGRAM_BINS = 30
+MAX_FUSED_LAYERS = 8
 
 
 # ----------------------------------------------------------------------------- small readers
@@ -310,7 +311,12 @@ def _fusion_section(d: dict, artifact: str, model_path: str) -> dict:
                 pats.append(FusionPattern(name, _int(p[1]) or 0))
     pats.sort(key=lambda p: (-p.count, p.pattern))
     prec = _get(f, "precision_per_layer", "precision", "precisions", "layer_precisions", default={})
+    groups = [g for g in (_get(f, "groups", "fused_layers", default=[]) or []) if isinstance(g, dict)]
+    fused = sorted((FusedLayer(layer=_str(_get(g, "layer", "name")), nodes=_int(g.get("nodes")) or 0,
+                               pattern=_str(_get(g, "readable", "pattern")), precision=_str(g.get("precision")))
+                    for g in groups), key=lambda x: -x.nodes)[:MAX_FUSED_LAYERS]
     return {
+        "fused_layers": fused,
         "layers_before": _int(_get(f, "layers_before", "onnx_nodes", "nodes_before")),
         "layers_after": _int(_get(f, "layers_after", "engine_layers", "layers")),
         "fusion_patterns": pats,
@@ -356,14 +362,18 @@ def _fusion_from_plan_layers(plan, onnx_model: str | None) -> dict:
             pass
     patterns: dict[str, int] = {}
     precisions: dict[str, int] = {}
+    groups = []
     for layer in plan.layers:
+        if len(layer.onnx_nodes) > 1:
+            groups.append({"layer": layer.name, "nodes": len(layer.onnx_nodes), "precision": layer.precision,
+                           "pattern": "+".join(op_of.get(n, "?") for n in layer.onnx_nodes) if op_of else ""})
         precisions[layer.precision or "unknown"] = precisions.get(layer.precision or "unknown", 0) + 1
         if len(layer.onnx_nodes) > 1:
             key = "+".join(op_of.get(n, "?") for n in layer.onnx_nodes) if op_of else layer.type
             patterns[key] = patterns.get(key, 0) + 1
     return {"layers_before": nodes_before, "layers_after": len(plan.layers),
             "patterns": [{"pattern": k, "count": v} for k, v in patterns.items()],
-            "precision_per_layer": precisions}
+            "precision_per_layer": precisions, "groups": groups}
 
 
 def build_from_sidecar(d: dict, source: str, artifact: str | None = None) -> BuildInfo:
@@ -637,10 +647,9 @@ def assemble_report(paths: list[str], *, title: str | None = None,
                     else:
                         report.notes.append(f"More than one model summary given; {path} was not used.")
                 elif kind == "build":
-                    art = _str(_get(d, "output", "artifact"))
-                    if not art and path.name.endswith(".json"):
-                        art = str(path.with_name(path.name[:-5]))
-                    report.builds.append(build_from_sidecar(d, str(path), art or None))
+                    # A sidecar sits beside its artifact: <artifact>.json.
+                    art = str(path.with_name(path.name[:-5])) if path.name.endswith(".json") else None
+                    report.builds.append(build_from_sidecar(d, str(path), art))
                 elif kind in ("benchmark", "accuracy") and d.get("kind") in ("bench", "accuracy") \
                         and "schema_version" in d:
                     # The results module owns this format: it checks the version and the shape.

@@ -99,6 +99,16 @@ class FusionPattern(_Record):
 
 
 @dataclass
+class FusedLayer(_Record):
+    """One of the engine layers that absorbed the most ONNX nodes."""
+
+    layer: str
+    nodes: int = 0
+    pattern: str = ""
+    precision: str = ""
+
+
+@dataclass
 class BuildInfo(_Record):
     label: str
     artifact: str = ""
@@ -112,6 +122,7 @@ class BuildInfo(_Record):
     layers_after: int | None = None       # engine layers after fusion
     fusion_patterns: list[FusionPattern] = field(default_factory=list)
     precision_per_layer: dict[str, int] = field(default_factory=dict)   # precision -> layers
+    fused_layers: list[FusedLayer] = field(default_factory=list)        # largest fusions first
     warnings: list[str] = field(default_factory=list)
     source: str = ""
 
@@ -119,6 +130,7 @@ class BuildInfo(_Record):
     def from_dict(cls, d: dict) -> "BuildInfo":
         d = dict(d)
         d["fusion_patterns"] = [FusionPattern.from_dict(p) for p in d.get("fusion_patterns", [])]
+        d["fused_layers"] = [FusedLayer.from_dict(p) for p in d.get("fused_layers", [])]
         return super().from_dict(d)
 
 
