@@ -90,14 +90,17 @@ def check_runnable(lib, gpu, have_cuda_python: bool) -> str | None:
     """Why an engine cannot run here (None = it can): library, cuda-python, GPU, compute capability."""
     if lib is None:
         return "no TensorRT library (install tensorrt, or tensorrt-rtx)"
-    if not have_cuda_python:
-        return ("running a TensorRT engine needs cuda-python for device buffers, streams and events "
-                "(pip install cuda-python)")
     if not gpu.present:
-        return f"no NVIDIA GPU here ({gpu.reason or 'none found'}); {lib.run_requirement()}"
+        reason = gpu.reason or "no NVIDIA GPU"
+        if "GPU" not in reason:
+            reason = f"no NVIDIA GPU ({reason})"
+        return f"{reason}; {lib.run_requirement()}"
     if not lib.runs_on(gpu.compute_capability):
         return (f"{gpu.name} has compute capability {gpu.cc_text}, which {lib.describe()} cannot run; "
                 f"{lib.run_requirement()}" + (" (full TensorRT runs on it)" if lib.is_rtx else ""))
+    if not have_cuda_python:
+        return ("running a TensorRT engine needs cuda-python for device buffers, streams and events "
+                "(pip install cuda-python)")
     return None
 
 

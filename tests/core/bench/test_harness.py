@@ -1,0 +1,108 @@
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from studio.core.bench.harness import Bench, BenchConfig, SampleStream
+from studio.core.bench.inputs import SyntheticFeed
+from studio.core.errors import StudioError
+
+
+@pytest.fixture
+def feed(ort_factory):
+    r = ort_factory().activate()
+    try:
+        return SyntheticFeed(r.input_metadata(), n=64)
+    finally:
+        r.deactivate()
+
+
+def test_closed_loop_counts_and_throughput(ort_factory, feed):
+    res = Bench(ort_factory, feed, BenchConfig(batch=8, concurrency=2, duration_s=0.4, warmup_s=0.05)).run()
+    assert res.requests > 50
+    assert res.samples == 8 * res.requests
+    assert res.throughput == pytest.approx(res.samples / res.duration_s)
+    assert res.duration_s >= 0.4
+    lm = res.latency_ms
+    assert 0 < lm.min <= lm.p50 <= lm.p90 <= lm.p95 <= lm.p99 <= lm.p99_9 <= lm.max
+    cs = res.cold_start
+    assert cs["context_ms"] > 0 and cs["first_infer_ms"] > 0 and cs["load_ms"] >= 0
+    assert sum(res.histogram["counts"]) <= res.requests
+    assert res.load == {"pattern": "closed", "clients": 2, "sessions": "one per client"}
+
+
+def test_iterations_exact_and_shared_session(ort_factory, feed):
+    res = Bench(ort_factory, feed, BenchConfig(batch=4, concurrency=3, iterations=77, warmup_iters=6,
+                                              shared_runner=True)).run()
+    assert res.requests == 77 and res.samples == 308
+    assert res.load["sessions"] == "shared"
+
+
+def test_stream_keeps_up_and_drops_nothing(ort_factory, feed):
+    """Every sample reaches the consumer, in order, at well over 1,000 samples/s."""
+    seen = []
+    t0 = time.perf_counter()
+    bench = Bench(ort_factory, feed, BenchConfig(batch=1, concurrency=2, duration_s=0.6, warmup_s=0.05),
+                  on_sample=seen.append)
+    res = bench.run()
+    elapsed = time.perf_counter() - t0
+    assert len(seen) == res.requests == len(bench.records)
+    assert [s.seq for s in seen] == list(range(len(seen)))
+    assert res.requests / res.duration_s > 1000, "the harness must sustain >= 1,000 samples/s on a tiny model"
+    assert len(seen) / elapsed > 1000
+
+
+def test_generator_stream_and_stop_within_100ms(ort_factory, feed):
+    bench = Bench(ort_factory, feed, BenchConfig(duration_s=60, warmup_s=0.05), live=True).start()
+    got = 0
+    for s in bench.samples():
+        got += 1
+        if got == 500:
+            t_stop = time.perf_counter()
+            bench.stop()
+            res = bench.result(timeout=5)
+            took = time.perf_counter() - t_stop
+            break
+    assert took < 0.1, f"stop took {took * 1e3:.1f} ms"
+    assert res.stopped_early and res.requests >= 500
+    rest = list(bench.samples())   # the stream ends, and held every recorded sample
+    assert got + len(rest) == res.requests
+
+
+def test_stop_during_warmup_is_quick(ort_factory, feed):
+    bench = Bench(ort_factory, feed, BenchConfig(duration_s=60, warmup_s=30)).start()
+    time.sleep(0.3)
+    t = time.perf_counter()
+    bench.stop()
+    with pytest.raises(StudioError, match="stopped before any request"):
+        bench.result(timeout=5)
+    assert time.perf_counter() - t < 0.1
+
+
+@pytest.mark.parametrize("cfg, msg", [
+    (BenchConfig(duration_s=0), "--duration must be more than 0"),
+    (BenchConfig(batch=0), "batch must be at least 1"),
+    (BenchConfig(concurrency=0), "concurrency"),
+    (BenchConfig(rate=0), "--qps"),
+    (BenchConfig(batch=64, max_batch_rows=32), "larger than the engine's optimization profile"),
+])
+def test_bad_config(cfg, msg, ort_factory, feed):
+    with pytest.raises(StudioError, match=msg):
+        Bench(ort_factory, feed, cfg)
+
+
+def test_sample_stream_drain():
+    st = SampleStream()
+    st.put(1)
+    st.put(2)
+    st.close()
+    assert st.drain(0.1) == ([1, 2], True)
+
+
+def test_worker_error_surfaces(models, tmp_path, feed):
+    from studio_onnxruntime.runner import OnnxRuntimeRunner
+
+    other = models.mlp(tmp_path / "wide.onnx", n_in=16)     # feed has 32 columns: ORT refuses
+    with pytest.raises(Exception, match="(?i)dimension|shape|invalid"):
+        Bench(lambda: OnnxRuntimeRunner(other), feed, BenchConfig(duration_s=0.2, warmup_s=0)).run()

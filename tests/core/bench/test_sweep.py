@@ -1,0 +1,58 @@
+import pytest
+
+from studio.core.bench import stats
+from studio.core.bench.harness import BenchConfig
+from studio.core.bench.inputs import SyntheticFeed
+from studio.core.bench.sweep import grid, max_rate_under_p99, rate_sweep
+from studio.core.reports.results import RunResult
+
+
+def test_grid_runs_every_batch_and_concurrency(ort_factory):
+    r = ort_factory().activate()
+    feed = SyntheticFeed(r.input_metadata())
+    r.deactivate()
+    runs = grid(ort_factory, feed, BenchConfig(duration_s=0.15, warmup_s=0.02), [1, 8], [1, 2])
+    assert [(x.batch, x.concurrency) for x in runs] == [(1, 1), (1, 2), (8, 1), (8, 2)]
+    assert all(x.requests > 0 for x in runs)
+    sweep = rate_sweep(ort_factory, feed, BenchConfig(duration_s=0.2, warmup_s=0.02), [100, 300])
+    assert [x.load["offered_rate"] for x in sweep] == [100, 300]
+    assert sweep[1].requests > sweep[0].requests
+
+
+def _queue_model(capacity: float, service_ms: float):
+    """Latency of an M/M/1 queue: P99 = -ln(0.01) * 1/(mu - lambda); past capacity, overload.
+    Stands for a served model so the search itself is checked exactly."""
+    import math
+
+    calls = []
+
+    def run_at(rate):
+        calls.append(rate)
+        if rate >= capacity:
+            p99, unfinished = 1e9, 10
+        else:
+            p99, unfinished = -math.log(0.01) * 1e3 / (capacity - rate) + service_ms, 0
+        lat = stats.summarize([p99 / 2, p99])
+        lat.p99 = p99
+        return RunResult(batch=1, concurrency=1, throughput=rate, requests_per_s=rate, latency_ms=lat, requests=2,
+                         samples=2, duration_s=1, cv=0, unfinished=unfinished)
+    return run_at, calls
+
+
+def test_max_rate_under_budget_brackets_the_true_limit():
+    import math
+
+    run_at, calls = _queue_model(capacity=1000.0, service_ms=2.0)
+    budget = 50.0
+    true_max = 1000.0 - (-math.log(0.01) * 1e3) / (budget - 2.0)     # ~904 req/s
+    s = max_rate_under_p99(run_at, budget, start_rate=50, refine_steps=6)
+    assert s.best_rate <= true_max
+    assert s.best_rate > true_max - 800 / 2 ** 6 - 1       # bisection of the [800, 1600] bracket
+    assert calls[:5] == [50, 100, 200, 400, 800]
+    assert all(t[2] == (t[1] <= budget) for t in s.tried)
+
+
+def test_max_rate_when_even_the_start_fails():
+    run_at, _ = _queue_model(capacity=100.0, service_ms=1.0)
+    s = max_rate_under_p99(run_at, 200.0, start_rate=500, refine_steps=5)
+    assert s.best_rate is not None and s.best_rate < 100
