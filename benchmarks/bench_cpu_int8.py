@@ -1,0 +1,171 @@
+"""CPU INT8 on ONNX Runtime, demo intent model, batch 32, sequence 64 (issue 4, "Measured").
+
+Compares, in one run and with the same session settings:
+  fp32        the studio's ORT build at fp32 (transformer fusions + offline graph optimization)
+  int8-cpu    the studio's ORT build at int8 (its CPU recipe: dynamic U8S8 after fusions)
+  int8-qdq    the TensorRT Q/DQ recipe (static, symmetric, per-channel; calibrated on
+              intents_calibration.csv) run by ORT, fused and optimized the same way
+plus, with --variants, other dynamic-quantization settings (how the default was chosen).
+
+Throughput: samples/s over timed runs of one fixed batch (real validation texts padded to 64).
+Accuracy: intent accuracy on resources/demo/intents_validation.csv (texts truncated/padded to 64
+tokens) and top-1 agreement with fp32. Writes .cache/benchmarks/cpu_int8.json.
+
+    .venv/bin/python benchmarks/bench_cpu_int8.py [--seconds 20] [--threads 2] [--variants]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "plugins"))
+
+from studio.core.backends.base import BuildConfig, CalibrationSpec  # noqa: E402
+from studio.core.backends.registry import get_backend  # noqa: E402
+from studio.core.data.tables import read_rows  # noqa: E402
+from studio.core.data.tokenizer import load_tokenizer  # noqa: E402
+from studio.core.io import write_json_atomic  # noqa: E402
+from studio.core.jobs.progress import TaskState  # noqa: E402
+
+DEMO = ROOT / "resources" / "demo"
+OUT = ROOT / ".cache" / "benchmarks"
+BATCH, SEQ = 32, 64
+
+
+def demo_model() -> tuple[Path, Path, list[str]]:
+    """(model, tokenizer.json, labels): the demo model from engineer B's paths when present,
+    else assembled here from the same pieces (MiniLM weights + the trained intent head)."""
+    try:
+        from studio.core.demo.paths import ensure_demo_model
+
+        model = Path(ensure_demo_model())
+        labels = (model.parent / "labels.txt").read_text(encoding="utf-8").split()
+        return model, model.parent / "tokenizer.json", labels
+    except ImportError:
+        pass
+    from studio.core.demo.bert_onnx import build_bert_onnx
+    from studio.core.demo.train_head import load_head
+    from studio.core.demo.weights import load_minilm, minilm_tokenizer_path
+
+    import onnx
+
+    model = OUT / "demo-intent-minilm.onnx"
+    w, b, labels = load_head()
+    if not model.exists():
+        cfg, weights = load_minilm()
+        onnx.save(build_bert_onnx(cfg, weights, (w, b)), str(model))
+    return model, Path(minilm_tokenizer_path()), labels
+
+
+def session(path: Path, threads: int):
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = threads
+    so.inter_op_num_threads = 1
+    so.log_severity_level = 3
+    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+
+
+def throughput(sess, feed: dict, seconds: float) -> float:
+    for _ in range(3):
+        sess.run(["logits"], feed)
+    n, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        sess.run(["logits"], feed)
+        n += 1
+    return BATCH * n / (time.perf_counter() - t0)
+
+
+def predictions(sess, feeds: list[dict]) -> np.ndarray:
+    return np.concatenate([sess.run(["logits"], f)[0].argmax(axis=1) for f in feeds])
+
+
+def build(model: Path, out: Path, precision: str, options: dict, calib: CalibrationSpec | None = None) -> dict:
+    cfg = BuildConfig(model=str(model), backend="onnxruntime", output=str(out), precision=precision,
+                      calibration=calib, options=options)
+    t0 = time.perf_counter()
+    res = get_backend("onnxruntime").build(cfg, TaskState())
+    return {"build_seconds": round(time.perf_counter() - t0, 1), "recipe": res.metadata["recipe"],
+            "nodes_after": res.metadata["nodes_after"], "size_mb": round(res.size_bytes / 1e6, 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=20.0, help="timed seconds per model and round")
+    ap.add_argument("--rounds", type=int, default=2, help="interleaved rounds (best kept) against contention")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--variants", action="store_true", help="also measure other dynamic-int8 settings")
+    args = ap.parse_args()
+    OUT.mkdir(parents=True, exist_ok=True)
+
+    model, tok_path, labels = demo_model()
+    tok = load_tokenizer(str(tok_path))
+    rows = read_rows(DEMO / "intents_validation.csv", "text", "intent")
+    index = {name: i for i, name in enumerate(labels)}
+    y = np.array([index[r.label] for r in rows])
+    texts = [r.text for r in rows]
+    feeds = [tok.encode(texts[i:i + BATCH], max_length=SEQ, pad_to=SEQ) for i in range(0, len(texts), BATCH)]
+    bench_feed = tok.encode((texts * 2)[:BATCH], max_length=SEQ, pad_to=SEQ)
+
+    calib = CalibrationSpec(str(DEMO / "intents_calibration.csv"), column="text", tokenizer=str(tok_path),
+                            max_length=SEQ, samples=256, method="minmax")
+    configs = {
+        "fp32": ("fp32", {}, None),
+        "int8-cpu": ("int8", {}, None),
+        "int8-qdq": ("int8", {"int8_recipe": "qdq"}, calib),
+    }
+    if args.variants:
+        configs.update({
+            "int8-dyn-matmul-only": ("int8", {"int8_op_types": ["MatMul"]}, None),
+            "int8-dyn-per-channel": ("int8", {"int8_per_channel": True}, None),
+            "int8-dyn-reduce-range": ("int8", {"int8_reduce_range": True}, None),
+            "int8-dyn-pc-rr": ("int8", {"int8_per_channel": True, "int8_reduce_range": True}, None),
+            "int8-dyn-with-head": ("int8", {"int8_exclude_head": False}, None),
+        })
+    results: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-int8-", dir=OUT) as tmp:
+        sessions = {}
+        for name, (precision, options, cal) in configs.items():
+            out = Path(tmp) / f"{name}.onnx"
+            results[name] = build(model, out, precision, options, cal)
+            sessions[name] = session(out, args.threads)
+            pred = predictions(sessions[name], feeds)
+            results[name]["accuracy"] = float((pred == y).mean())
+            results[name]["_pred"] = pred
+            print(f"built {name}: {results[name]['build_seconds']} s, accuracy {results[name]['accuracy']:.4f}", flush=True)
+        for r in range(args.rounds):
+            for name, sess in sessions.items():
+                tp = throughput(sess, bench_feed, args.seconds)
+                results[name]["throughput"] = max(results[name].get("throughput", 0.0), tp)
+                results[name].setdefault("throughput_rounds", []).append(round(tp, 1))
+    ref = results["fp32"]
+    ref_pred = ref["_pred"]
+    for name, r in results.items():
+        r["speedup_vs_fp32"] = round(r["throughput"] / ref["throughput"], 3)
+        r["accuracy_drop_points"] = round(100 * (ref["accuracy"] - r["accuracy"]), 2)
+        r["top1_agreement"] = float((r.pop("_pred") == ref_pred).mean())
+    report = {"model": str(model), "batch": BATCH, "sequence": SEQ, "threads": args.threads,
+              "seconds_per_round": args.seconds, "rounds": args.rounds, "validation_samples": len(y),
+              "cpu_count": os.cpu_count(), "results": results,
+              "note": "best of interleaved rounds; the machine is shared, so absolute numbers are noisy"}
+    write_json_atomic(OUT / "cpu_int8.json", report)
+    print(f"\n{'config':24s} {'samples/s':>10s} {'x fp32':>7s} {'accuracy':>9s} {'drop pt':>8s} {'agree':>6s}")
+    for name, r in results.items():
+        print(f"{name:24s} {r['throughput']:10.1f} {r['speedup_vs_fp32']:7.2f} {100 * r['accuracy']:8.2f}% "
+              f"{r['accuracy_drop_points']:8.2f} {100 * r['top1_agreement']:5.1f}%")
+    print(f"\nwritten {OUT / 'cpu_int8.json'}")
+
+
+if __name__ == "__main__":
+    main()
