@@ -1,0 +1,117 @@
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from studio.core.bench import stats
+from studio.core.errors import StudioError
+from studio.core.reports import results
+from studio.core.reports.results import AccuracyResult, BenchResult, OutputComparison, RunResult
+from studio.core.reports.trtexec_import import import_trtexec
+
+FIX = Path(__file__).with_name("fixtures")
+
+
+def _run():
+    lat = stats.summarize([1.0, 2.0, 3.0, 4.0])
+    return RunResult(batch=8, concurrency=2, throughput=100.0, requests_per_s=12.5, latency_ms=lat, requests=4,
+                     samples=32, duration_s=0.32, cv=lat.cv, timing_split={"compute": lat.to_dict()},
+                     queue_ms=lat, batch_sizes={8: 4}, cold_start={"load_ms": 1.0, "context_ms": 2.0, "first_infer_ms": 3.0})
+
+
+def test_bench_roundtrip_and_contract(tmp_path):
+    b = BenchResult(model="m.onnx", backend="onnxruntime", precision="fp32", runs=[_run()])
+    d = json.loads(json.dumps(b.to_dict()))
+    assert d["schema_version"] == results.SCHEMA_VERSION and d["kind"] == "bench"
+    run = d["runs"][0]
+    for k in ("batch", "concurrency", "throughput"):
+        assert k in run
+    assert set(run["latency_ms"]) >= {"mean", "p50", "p90", "p95", "p99", "p99_9", "max"}
+    assert "compute" in d["definitions"] and "H2D" in d["definitions"]["h2d"]
+    p = tmp_path / "r.json"
+    b.save(p)
+    back = results.load(p)
+    assert isinstance(back, BenchResult) and back.to_dict() == b.to_dict()
+    assert back.runs[0].batch_sizes == {8: 4}
+
+
+def test_accuracy_roundtrip_and_nan_safe(tmp_path):
+    a = AccuracyResult(build="b", reference="r", backend="onnxruntime", precision="int8", samples=3,
+                       outputs=[OutputComparison("logits", ["batch", 15], float("nan"), 0.1, 0.2, 0.01, 0.99, 0.9, 1, 0, 0.5)],
+                       top1_agreement=0.5, accuracy=90.0, reference_accuracy=92.0, accuracy_change=-2.0, flagged=True)
+    p = tmp_path / "a.json"
+    a.save(p)
+    text = p.read_text()
+    assert "NaN" not in text                     # valid JSON: NaN becomes null
+    back = results.load(p)
+    assert isinstance(back, AccuracyResult) and back.flagged and back.outputs[0].max_abs_error is None
+
+
+def test_schema_version_and_garbage_refused(tmp_path):
+    p = tmp_path / "r.json"
+    d = BenchResult(model="m", backend="x", precision="fp32").to_dict()
+    d["schema_version"] = 99
+    p.write_text(json.dumps(d))
+    with pytest.raises(StudioError, match="schema version 99 is not supported"):
+        results.load(p)
+    p.write_text("{not json")
+    with pytest.raises(StudioError, match="r.json: results file is not valid JSON"):
+        results.load(p)
+    p.write_text(json.dumps({"hello": 1}))
+    with pytest.raises(StudioError, match="not an Engine Studio results file"):
+        results.load(p)
+
+
+def test_save_is_atomic(tmp_path, monkeypatch):
+    p = tmp_path / "r.json"
+    BenchResult(model="old", backend="x", precision="fp32").save(p)
+    bad = BenchResult(model="new", backend="x", precision="fp32")
+    bad.notes.append(object())                   # not serializable: the write fails midway
+    with pytest.raises(TypeError):
+        bad.save(p)
+    assert results.load(p).model == "old"
+    assert [f.name for f in tmp_path.iterdir()] == ["r.json"]
+
+
+def test_trtexec_times_import_against_numpy():
+    recs = json.loads((FIX / "trtexec_times_trt10.json").read_text())
+    res = import_trtexec(times=str(FIX / "trtexec_times_trt10.json"), batch=8)
+    run = res.runs[0]
+    lat = np.array([r["latencyMs"] for r in recs])
+    assert res.source == "trtexec" and run.requests == 40 and run.samples == 320
+    assert run.latency_ms.p99 == pytest.approx(np.percentile(lat, 99))
+    assert run.latency_ms.mean == pytest.approx(lat.mean())
+    span = (max(r["endD2hMs"] for r in recs) - min(r["startEnqMs"] for r in recs)) / 1e3
+    assert run.requests_per_s == pytest.approx(40 / span) and run.throughput == pytest.approx(320 / span)
+    enq = np.array([r["endEnqMs"] - r["startEnqMs"] for r in recs])
+    assert run.timing_split["enqueue"]["mean"] == pytest.approx(enq.mean())
+    assert run.timing_split["compute"]["p50"] == pytest.approx(np.median([r["computeMs"] for r in recs]))
+    # latency is trtexec's H2D + compute + D2H
+    assert lat == pytest.approx([r["h2dMs"] + r["computeMs"] + r["d2hMs"] for r in recs], abs=2e-5)
+
+
+def test_trtexec_old_keys_and_profile(tmp_path):
+    old = import_trtexec(times=str(FIX / "trtexec_times_trt7.json"))
+    assert set(old.runs[0].timing_split) == {"h2d", "compute", "d2h"}
+    prof = import_trtexec(profile=str(FIX / "trtexec_profile_trt10.json")).layer_profile
+    assert prof["runs"] == 250 and len(prof["layers"]) == 4
+    assert prof["top"][0] == "__myl_MulAddSoftMax_0"
+    assert prof["total_average_ms"] == pytest.approx(0.211 + 0.534 + 0.004 + 0.018)
+    both = import_trtexec(times=str(FIX / "trtexec_times_trt10.json"), profile=str(FIX / "trtexec_profile_trt10.json"))
+    p = tmp_path / "imported.json"
+    both.save(p)
+    assert results.load(p).layer_profile["runs"] == 250
+
+
+def test_trtexec_bad_files(tmp_path):
+    from studio.core.errors import DataError
+
+    with pytest.raises(DataError, match="exportProfile file; import it as a profile"):
+        import_trtexec(times=str(FIX / "trtexec_profile_trt10.json"))
+    with pytest.raises(DataError, match="not a trtexec --exportProfile"):
+        import_trtexec(profile=str(FIX / "trtexec_times_trt10.json"))
+    p = tmp_path / "x.json"
+    p.write_text("[1, 2")
+    with pytest.raises(DataError, match="x.json: not a trtexec JSON export"):
+        import_trtexec(times=str(p))
