@@ -74,21 +74,26 @@ def _stat_model(path) -> tuple[str, os.stat_result]:
     return path, st
 
 
+def _t(x) -> str:
+    """A protobuf string field as str: upb hands back bytes when the file holds invalid UTF-8."""
+    return x if isinstance(x, str) else bytes(x).decode("utf-8", errors="replace")
+
+
 def _iter_tensors(graph: onnx.GraphProto, top: bool = True) -> Iterator[tuple[onnx.TensorProto, str, bool]]:
     """Every TensorProto a graph carries, with a display name and whether it is a top-level
     initializer: initializers, sparse initializers, tensor attributes, and subgraphs' tensors."""
     for t in graph.initializer:
-        yield t, t.name, top
+        yield t, _t(t.name), top
     for s in graph.sparse_initializer:
-        yield s.values, s.values.name or "sparse initializer", False
-        yield s.indices, (s.values.name or "sparse initializer") + " (indices)", False
+        yield s.values, _t(s.values.name) or "sparse initializer", False
+        yield s.indices, (_t(s.values.name) or "sparse initializer") + " (indices)", False
     for node in graph.node:
         for a in node.attribute:
-            label = f"attribute '{a.name}' of node '{node.name or node.op_type}'"
+            label = f"attribute '{_t(a.name)}' of node '{_t(node.name) or _t(node.op_type)}'"
             if a.HasField("t"):
-                yield a.t, a.t.name or label, False
+                yield a.t, _t(a.t.name) or label, False
             for t in a.tensors:
-                yield t, t.name or label, False
+                yield t, _t(t.name) or label, False
             if a.HasField("g"):
                 yield from _iter_tensors(a.g, False)
             for g in a.graphs:
@@ -132,7 +137,7 @@ def _open(path) -> _Opened:
             raise ModelError(f"tensor '{label}' has a negative dimension {list(t.dims)}", where=path)
         if t.data_location == EXTERNAL:
             expected = tensor_nbytes(t.data_type, t.dims)
-            entries = [(e.key, e.value) for e in t.external_data]
+            entries = [(_t(e.key), _t(e.value)) for e in t.external_data]
             external[id(t)] = (t, check_external_data(label, entries, path, expected, warns))
         elif t.external_data:
             warns.append(f"{path}: tensor '{label}' lists external data but is not marked external; ignored")
@@ -170,9 +175,9 @@ def _full_tensor(op: _Opened, t: onnx.TensorProto, header: TensorHeader | None) 
     if header is not None and header.stripped:
         full = onnx.TensorProto()
         try:
-            full.ParseFromString(_read_model_range(op, header.start, header.end, t.name))
+            full.ParseFromString(_read_model_range(op, header.start, header.end, _t(t.name)))
         except DecodeError as e:
-            raise ModelError(f"tensor '{t.name}' is corrupt: {e}", where=op.path) from None
+            raise ModelError(f"tensor '{_t(t.name)}' is corrupt: {e}", where=op.path) from None
         return full
     return t
 
@@ -222,7 +227,7 @@ def _summarize_tensor(t: onnx.TensorProto, path: str) -> TensorSummary:
     values = None
     if n <= 16 and t.data_location != EXTERNAL:
         try:
-            arr = _to_array(t, t.name, path)
+            arr = _to_array(t, _t(t.name), path)
             values = tuple(_float32(x) if isinstance(x, float) else x for x in arr.reshape(-1).tolist())
         except ModelError:
             values = None
@@ -239,7 +244,7 @@ def _type_info(tp: onnx.TypeProto) -> tuple[str | None, tuple | None]:
         dims = []
         for d in tt.shape.dim:
             which = d.WhichOneof("value")
-            dims.append(int(d.dim_value) if which == "dim_value" else d.dim_param if which == "dim_param" and d.dim_param else None)
+            dims.append(int(d.dim_value) if which == "dim_value" else _t(d.dim_param) if which == "dim_param" and d.dim_param else None)
         return dtype, tuple(dims)
     if kind == "sequence_type":
         inner, _ = _type_info(tp.sequence_type.elem_type)
@@ -261,8 +266,9 @@ class _Builder:
         A = onnx.AttributeProto
         out: dict[str, Any] = {}
         for a in node.attribute:
+            key = _t(a.name)
             if a.ref_attr_name:
-                out[a.name] = f"@{a.ref_attr_name}"
+                out[key] = f"@{_t(a.ref_attr_name)}"
             elif a.type == A.FLOAT:
                 out[a.name] = _float32(a.f)
             elif a.type == A.INT:
@@ -280,10 +286,10 @@ class _Builder:
             elif a.type == A.TENSORS:
                 out[a.name] = tuple(_summarize_tensor(t, self.op.path) for t in a.tensors)
             elif a.type == A.GRAPH:
-                g = subgraphs[a.name]
+                g = subgraphs[key]
                 out[a.name] = f"graph '{g.name}' ({len(g.nodes)} nodes)"
             elif a.type == A.GRAPHS:
-                out[a.name] = tuple(f"graph '{subgraphs[f'{a.name}[{i}]'].name}'" for i in range(len(a.graphs)))
+                out[a.name] = tuple(f"graph '{subgraphs[f'{key}[{i}]'].name}'" for i in range(len(a.graphs)))
             elif a.type in (A.SPARSE_TENSOR, A.SPARSE_TENSORS):
                 out[a.name] = "sparse tensor"
             elif a.type in (A.TYPE_PROTO, A.TYPE_PROTOS):
@@ -299,12 +305,12 @@ class _Builder:
         if nbytes is None:
             nbytes = header.payload_bytes if header else t.ByteSize()
         location = self.op.external[id(t)][1].location if ext else None
-        op, path, label = self.op, self.op.path, t.name
+        op, path, label = self.op, self.op.path, _t(t.name)
 
         def load(t=t, header=header):
             return _to_array(_full_tensor(op, t, header), label, path)
 
-        return Initializer(t.name, dtype_name(t.data_type), dims, nbytes, ext, location, load)
+        return Initializer(label, dtype_name(t.data_type), dims, nbytes, ext, location, load)
 
     def graph(self, g: onnx.GraphProto, outer: frozenset[str], headers: list[TensorHeader] | None,
               model: onnx.ModelProto | None = None) -> Graph:
@@ -312,55 +318,55 @@ class _Builder:
         types: dict[str, tuple] = {}
         for vi in (*g.value_info, *g.input, *g.output):
             dtype, shape = _type_info(vi.type)
-            old = types.get(vi.name)
+            old = types.get(_t(vi.name))
             if old is None or (old[1] is None and shape is not None):
-                types[vi.name] = (dtype, shape)
+                types[_t(vi.name)] = (dtype, shape)
 
         inits: dict[str, Initializer] = {}
         for i, t in enumerate(g.initializer):
-            inits[t.name] = self.initializer(t, headers[i] if headers is not None else None)
-        local = set(inits) | {vi.name for vi in g.input}
+            inits[_t(t.name)] = self.initializer(t, headers[i] if headers is not None else None)
+        local = set(inits) | {_t(vi.name) for vi in g.input}
 
         used_names: set[str] = set()
         nodes_raw = []
         for idx, n in enumerate(g.node):
-            name = n.name or f"{n.op_type}_{idx}"
+            name = _t(n.name) or f"{_t(n.op_type)}_{idx}"
             if name in used_names:
                 base = f"{name}_{idx}"
                 name, k = base, 1
                 while name in used_names:
                     name, k = f"{base}_{k}", k + 1
             used_names.add(name)
-            nodes_raw.append((name, n))
-            local.update(o for o in n.output if o)
+            nodes_raw.append((name, n, [_t(x) for x in n.input], [_t(x) for x in n.output]))
+            local.update(o for o in nodes_raw[-1][3] if o)
 
         nodes: list[Node] = []
         producer: dict[str, str] = {}
         consumers: dict[str, list[str]] = {}
         outer_used: set[str] = set()
         visible = frozenset(outer | local)
-        for idx, (name, n) in enumerate(nodes_raw):
+        for idx, (name, n, n_in, n_out) in enumerate(nodes_raw):
             subgraphs: dict[str, Graph] = {}
             implicit: list[str] = []
             for a in n.attribute:
-                sub = [(a.name, a.g)] if a.HasField("g") else []
-                sub += [(f"{a.name}[{i}]", sg) for i, sg in enumerate(a.graphs)]
+                sub = [(_t(a.name), a.g)] if a.HasField("g") else []
+                sub += [(f"{_t(a.name)}[{i}]", sg) for i, sg in enumerate(a.graphs)]
                 for key, sg in sub:
                     built = self.graph(sg, visible, None)
                     subgraphs[key] = built
                     for v in built.values.values():
-                        if v.kind == "outer" and v.name not in implicit and v.name not in n.input:
+                        if v.kind == "outer" and v.name not in implicit and v.name not in n_in:
                             implicit.append(v.name)
             attrs = self.attributes(n, subgraphs)
-            node = Node(name=name, op_type=n.op_type, domain=n.domain, inputs=tuple(n.input),
-                        outputs=tuple(n.output), attributes=MappingProxyType(attrs), index=idx,
-                        source_name=n.name, subgraphs=MappingProxyType(subgraphs) if subgraphs else EMPTY,
+            node = Node(name=name, op_type=_t(n.op_type), domain=_t(n.domain), inputs=tuple(n_in),
+                        outputs=tuple(n_out), attributes=MappingProxyType(attrs), index=idx,
+                        source_name=_t(n.name), subgraphs=MappingProxyType(subgraphs) if subgraphs else EMPTY,
                         implicit_inputs=tuple(implicit))
             nodes.append(node)
-            for t in n.output:
+            for t in n_out:
                 if t:
                     producer[t] = name
-            for t in (*n.input, *implicit):
+            for t in (*n_in, *implicit):
                 if t:
                     lst = consumers.setdefault(t, [])
                     if name not in lst:
@@ -368,11 +374,11 @@ class _Builder:
                     if t not in local:
                         outer_used.add(t)
 
-        input_names = [vi.name for vi in g.input if vi.name not in inits]
-        output_names = [vi.name for vi in g.output]
+        input_names = [_t(vi.name) for vi in g.input if _t(vi.name) not in inits]
+        output_names = [_t(vi.name) for vi in g.output]
         all_names: list[str] = []
         seen: set[str] = set()
-        for t in (*input_names, *inits, *(o for _, n in nodes_raw for o in (*n.input, *n.output)),
+        for t in (*input_names, *inits, *(o for _, _, n_in, n_out in nodes_raw for o in (*n_in, *n_out)),
                   *outer_used, *output_names):
             if t and t not in seen:
                 seen.add(t)
@@ -401,11 +407,11 @@ class _Builder:
 
         kw = {}
         if model is not None:
-            kw = dict(opset=MappingProxyType({(o.domain or ""): int(o.version) for o in model.opset_import}),
-                      producer_name=model.producer_name, producer_version=model.producer_version,
+            kw = dict(opset=MappingProxyType({_t(o.domain): int(o.version) for o in model.opset_import}),
+                      producer_name=_t(model.producer_name), producer_version=_t(model.producer_version),
                       ir_version=int(model.ir_version), path=path, file_size=self.op.size,
                       warnings=tuple(self.op.warnings + warns))
-        return Graph(name=g.name, nodes=tuple(nodes), values=MappingProxyType(values),
+        return Graph(name=_t(g.name), nodes=tuple(nodes), values=MappingProxyType(values),
                      initializers=MappingProxyType(inits),
                      inputs=tuple(values[t] for t in input_names),
                      outputs=tuple(values[t] for t in output_names if t in values), **kw)

@@ -186,3 +186,46 @@ def test_opening_does_not_copy_the_weights(tmp_path):
     growth, params = map(int, r.stdout.split())
     assert params == 16 * 1024 * 1024
     assert growth < 0.25 * size, (growth, size)
+
+
+def test_invalid_utf8_names_are_shown_not_crashed_on(tmp_path, encoder_path):
+    data = encoder_path.read_bytes().replace(b"Softmax", b"Soft\xffax")
+    p = tmp_path / "utf8.onnx"
+    p.write_bytes(data)
+    g = open_graph(p)
+    assert "Soft\ufffdax" in {n.op_type for n in g.nodes}
+
+
+def test_mutated_models_open_or_fail_cleanly(tmp_path, make_encoder):
+    """A small seeded fuzz run: each mutated file opens (and summarizes) or is a ModelError."""
+    import random
+    import warnings
+
+    from studio.core.graph.summary import summarize
+    base = make_encoder(layers=1).SerializeToString()
+    rng = random.Random(1234)
+    p = tmp_path / "fuzz.onnx"
+    outcomes = {"opened": 0, "error": 0}
+    for _ in range(200):
+        b = bytearray(base)
+        for _ in range(rng.randint(1, 6)):
+            pos = rng.randrange(len(b))
+            r = rng.random()
+            if r < 0.6:
+                b[pos] = rng.randrange(256)
+            elif r < 0.8:
+                del b[pos:pos + rng.randint(1, 64)]
+            else:
+                b[pos:pos] = rng.randbytes(rng.randint(1, 16))
+        p.write_bytes(bytes(b))
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                g = open_graph(p)
+                summarize(g)
+                g.edges()
+            outcomes["opened"] += 1
+        except ModelError as e:
+            assert str(p) in str(e)
+            outcomes["error"] += 1
+    assert outcomes["opened"] > 0 and outcomes["error"] > 0
