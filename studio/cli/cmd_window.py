@@ -1,14 +1,25 @@
-"""`engine-studio window`: TODO (owned by the issue that builds it)."""
+"""`engine-studio window [MODEL]` (and `engine-studio` with no command): the desktop window,
+on the demo model unless a file is given."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from studio.core.errors import StudioError
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("window", help="(not built yet)")
+    p = sub.add_parser("window", help="open the desktop window (on the demo model unless MODEL is given)")
+    p.add_argument("model", nargs="?", help=".onnx model, .engine / optimized model with its sidecar, or results .json")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
-    raise StudioError("'window' is not built yet")
+    model = getattr(args, "model", None)
+    if model and not Path(model).exists():
+        raise StudioError("no such file", where=model)
+    try:
+        from studio.ui.app import run_window  # Qt only when the window is asked for
+    except ImportError as e:
+        raise StudioError(f"the window needs PySide6 ({e}); the command-line tools work without it") from None
+    return run_window(model)

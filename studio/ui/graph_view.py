@@ -365,7 +365,7 @@ class GraphCanvas(QGraphicsView):
         self.scene().addItem(self.edges_item)
         self.scene().addItem(self.nodes_item)
         self.scene().setSceneRect(self.nodes_item.boundingRect().united(self.edges_item.boundingRect()))
-        self.zoom_to_fit()
+        self.zoom_to_fit(readable=True)
         if len(lay.ids) > 60:
             self.minimap.refresh()
         self.layoutReady.emit(time.perf_counter() - self._t0)
@@ -375,15 +375,17 @@ class GraphCanvas(QGraphicsView):
         return self.nodes_item is not None
 
     # ----- view operations
-    def zoom_to_fit(self) -> None:
+    def zoom_to_fit(self, readable: bool = False) -> None:
+        """Fit the whole graph. With `readable` (a freshly opened graph), a deep model that would
+        shrink to specks is shown from its top at a scale where labels can be read instead; the
+        overview shows where that is."""
         if self.nodes_item is None:
             return
         rect = self.scene().sceneRect()
-        # A deep model is a tall strip: fitting all of it makes boxes unreadable specks; fit the
-        # width and show the top when the graph is much taller than the view.
         vw, vh = max(1, self.viewport().width()), max(1, self.viewport().height())
-        if rect.height() / rect.width() > 3 * vh / vw:
-            s = min(vw / rect.width(), 1.0)
+        fit = min(vw / rect.width(), vh / rect.height())
+        if readable and fit < 0.5:
+            s = max(0.55, min(vw / rect.width(), 1.0))
             self.resetTransform()
             self.scale(s, s)
             self.centerOn(rect.center().x(), rect.top() + vh / s / 2)

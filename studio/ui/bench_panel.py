@@ -1,0 +1,510 @@
+"""The benchmark panel: pick builds, a load pattern, batch sizes and a duration; live plots fed
+from the harness's sample stream (studio.core.bench.harness), Stop.
+
+Samples arrive on the harness's dispatch thread and go into a deque; a timer on the UI thread
+drains it at a frame rate, so a stream of thousands of samples per second costs one plot update
+per frame, not one per sample. Curves downsample (peak) and clip to the view."""
+
+from __future__ import annotations
+
+import collections
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QColor
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout,
+                               QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
+                               QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from studio.core.errors import StudioError
+from studio.ui.build_panel import BuildEntry
+from studio.ui.theme import SERIES
+from studio.ui.workers import Task, TaskRegistry
+
+FRAME_MS = 33           # ~30 frames per second
+TABLE_EVERY_S = 0.25    # percentile table refresh
+THROUGHPUT_BIN_S = 0.25
+
+
+class _Grow:
+    """Append-only float array with amortised doubling."""
+
+    def __init__(self):
+        self.a = np.empty(1024)
+        self.n = 0
+
+    def extend(self, values) -> None:
+        values = np.asarray(values, dtype=float)
+        need = self.n + len(values)
+        if need > len(self.a):
+            b = np.empty(max(need, 2 * len(self.a)))
+            b[:self.n] = self.a[:self.n]
+            self.a = b
+        self.a[self.n:need] = values
+        self.n = need
+
+    @property
+    def view(self) -> np.ndarray:
+        return self.a[:self.n]
+
+
+@dataclass
+class Series:
+    key: str
+    label: str
+    color: str
+    t: _Grow = field(default_factory=_Grow)
+    lat: _Grow = field(default_factory=_Grow)
+    rows: _Grow = field(default_factory=_Grow)
+    result: object | None = None          # RunResult when the run finished
+    accuracy: str = ""
+    dirty: bool = True
+
+
+def parse_batches(text: str) -> list[int]:
+    try:
+        out = [int(x) for x in text.replace(" ", "").split(",") if x]
+    except ValueError:
+        raise StudioError(f"batch sizes must be whole numbers separated by commas, not {text!r}") from None
+    if not out or any(b < 1 for b in out):
+        raise StudioError(f"batch sizes must be at least 1 (got {text!r})")
+    return out
+
+
+def bench_feed(model: str):
+    """Real texts when the model has its validation set beside it, random token ids otherwise."""
+    from studio.core.bench.inputs import open_feed
+    from studio.core.data.calibration import model_inputs
+    metas = model_inputs(model)
+    data = Path(model).with_name("intents_validation.csv")
+    if not data.exists():
+        data = Path(model).parent.parent / "intents_validation.csv"   # the demo's layout
+    if data.exists() and (Path(model).with_name("tokenizer.json")).exists():
+        try:
+            return open_feed(metas, data=str(data), model_path=model, seq_len=None)
+        except StudioError:
+            pass
+    return open_feed(metas, seq_len=64)
+
+
+class BenchPanel(QWidget):
+    finished = Signal(object)        # list of (BuildEntry, RunResult)
+    failed = Signal(str)
+    running_changed = Signal(bool)
+
+    def __init__(self, tasks: TaskRegistry, parent=None):
+        super().__init__(parent)
+        self.tasks = tasks
+        self.entries: list[BuildEntry] = []
+        self.series: dict[str, Series] = {}
+        self.buffer: collections.deque = collections.deque()
+        self.task: Task | None = None
+        self.current_bench = None
+        self.frames = 0
+        self.frame_times: collections.deque = collections.deque(maxlen=120)
+        self._last_table = 0.0
+        self.results: list[tuple[BuildEntry, object]] = []
+
+        self.build_list = QListWidget()
+        self.build_list.setSelectionMode(QAbstractItemView.NoSelection)
+        self.build_list.setMaximumHeight(110)
+        self.pattern = QComboBox()
+        self.pattern.addItem("Closed loop (N clients)", "closed")
+        self.pattern.addItem("Target QPS (Poisson arrivals)", "qps")
+        self.pattern.addItem("Dynamic batching (QPS + batcher)", "dynamic")
+        self.concurrency = QSpinBox()
+        self.concurrency.setRange(1, 64)
+        self.qps = QDoubleSpinBox()
+        self.qps.setRange(1, 1e6)
+        self.qps.setValue(200)
+        self.max_batch = QSpinBox()
+        self.max_batch.setRange(1, 1024)
+        self.max_batch.setValue(16)
+        self.max_delay = QDoubleSpinBox()
+        self.max_delay.setRange(0.1, 1000)
+        self.max_delay.setValue(5.0)
+        self.max_delay.setSuffix(" ms")
+        self.batches = QLineEdit("1")
+        self.duration = QDoubleSpinBox()
+        self.duration.setRange(0.2, 3600)
+        self.duration.setValue(5.0)
+        self.duration.setSuffix(" s")
+        form = QFormLayout()
+        form.addRow("Builds", self.build_list)
+        form.addRow("Load", self.pattern)
+        form.addRow("Clients", self.concurrency)
+        form.addRow("Target QPS", self.qps)
+        form.addRow("Max batch / delay", self._pair(self.max_batch, self.max_delay))
+        form.addRow("Batch sizes", self.batches)
+        form.addRow("Duration", self.duration)
+        self.run_btn = QPushButton("Run benchmark")
+        self.run_btn.setToolTip("Benchmark the checked builds (Ctrl+R)")
+        self.stop_btn = QPushButton("Stop")
+        self.stop_btn.setEnabled(False)
+        self.run_btn.clicked.connect(self.start)
+        self.stop_btn.clicked.connect(self.stop)
+        self.status = QLabel("")
+        self.status.setWordWrap(True)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.run_btn, 1)
+        buttons.addWidget(self.stop_btn)
+        left = QWidget()
+        ll = QVBoxLayout(left)
+        ll.setContentsMargins(2, 2, 2, 2)
+        ll.addLayout(form)
+        ll.addLayout(buttons)
+        ll.addWidget(self.status)
+        ll.addStretch(1)
+
+        pg.setConfigOptions(antialias=False)
+        self.plots = pg.GraphicsLayoutWidget()
+        self.lat_plot = self.plots.addPlot(row=0, col=0, title="Latency over time")
+        self.lat_plot.setLabel("left", "latency", units="ms")
+        self.lat_plot.setLabel("bottom", "time", units="s")
+        self.tp_plot = self.plots.addPlot(row=0, col=1, title="Throughput over time")
+        self.tp_plot.setLabel("left", "samples/s")
+        self.tp_plot.setLabel("bottom", "time", units="s")
+        self.hist_plot = self.plots.addPlot(row=1, col=0, title="Latency histogram")
+        self.hist_plot.setLabel("bottom", "latency", units="ms")
+        self.curve_plot = self.plots.addPlot(row=1, col=1, title="Latency vs throughput (P99)")
+        self.curve_plot.setLabel("left", "P99", units="ms")
+        self.curve_plot.setLabel("bottom", "samples/s")
+        for p in (self.lat_plot, self.tp_plot, self.hist_plot, self.curve_plot):
+            p.showGrid(x=True, y=True, alpha=0.2)
+            p.addLegend(offset=(-5, 5), labelTextSize="8pt")
+        self.lat_plot.setDownsampling(auto=True, mode="peak")
+        self.lat_plot.setClipToView(True)
+        self.curves: dict[str, dict] = {}
+
+        self.table = QTableWidget(0, 8)
+        self.table.setHorizontalHeaderLabels(["Run", "Requests", "Samples/s", "P50 ms", "P90 ms",
+                                              "P99 ms", "Max ms", "Accuracy"])
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.setMaximumHeight(150)
+        right = QSplitter(Qt.Vertical)
+        right.addWidget(self.plots)
+        right.addWidget(self.table)
+        right.setStretchFactor(0, 4)
+        split = QSplitter(Qt.Horizontal)
+        split.addWidget(left)
+        split.addWidget(right)
+        split.setStretchFactor(1, 4)
+        root = QVBoxLayout(self)
+        root.setContentsMargins(0, 0, 0, 0)
+        root.addWidget(split)
+
+        self.timer = QTimer(self)
+        self.timer.setInterval(FRAME_MS)
+        self.timer.timeout.connect(self.refresh)
+        self.pattern.currentIndexChanged.connect(lambda _: self._pattern_changed())
+        self._pattern_changed()
+
+    @staticmethod
+    def _pair(a, b) -> QWidget:
+        w = QWidget()
+        lay = QHBoxLayout(w)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.addWidget(a)
+        lay.addWidget(b)
+        return w
+
+    def _pattern_changed(self) -> None:
+        p = self.pattern.currentData()
+        self.concurrency.setEnabled(p == "closed")
+        self.qps.setEnabled(p != "closed")
+        self.max_batch.setEnabled(p == "dynamic")
+        self.max_delay.setEnabled(p == "dynamic")
+        self.batches.setEnabled(p != "dynamic")
+
+    def set_theme(self, background: str, foreground: str) -> None:
+        self.plots.setBackground(background)
+        for p in (self.lat_plot, self.tp_plot, self.hist_plot, self.curve_plot):
+            for ax in ("left", "bottom"):
+                p.getAxis(ax).setPen(foreground)
+                p.getAxis(ax).setTextPen(foreground)
+            p.titleLabel.setText(p.titleLabel.text, color=foreground)
+
+    # ----- builds
+    def set_builds(self, entries: list[BuildEntry]) -> None:
+        checked = self.checked_keys()
+        self.entries = list(entries)
+        self.build_list.clear()
+        for e in self.entries:
+            item = QListWidgetItem(f"{e.label}  ({Path(e.result.output).name})")
+            item.setData(Qt.UserRole, e.key)
+            runnable, why = self.can_run(e)
+            item.setFlags(Qt.ItemIsUserCheckable | (Qt.ItemIsEnabled if runnable else Qt.NoItemFlags))
+            item.setCheckState(Qt.Checked if (e.key in checked and runnable) else Qt.Unchecked)
+            item.setToolTip(why or e.result.output)
+            self.build_list.addItem(item)
+
+    @staticmethod
+    def can_run(entry: BuildEntry) -> tuple[bool, str | None]:
+        from studio.core.backends.registry import get_backend
+        try:
+            caps = get_backend(entry.result.backend).capabilities()
+        except StudioError as e:
+            return False, str(e)
+        if caps.can_run_here:
+            return False, f"cannot run here: {caps.can_run_here}"
+        return True, None
+
+    def checked_keys(self) -> list[str]:
+        return [self.build_list.item(i).data(Qt.UserRole) for i in range(self.build_list.count())
+                if self.build_list.item(i).checkState() == Qt.Checked]
+
+    def check(self, keys) -> None:
+        keys = set(keys)
+        for i in range(self.build_list.count()):
+            it = self.build_list.item(i)
+            if it.flags() & Qt.ItemIsEnabled:
+                it.setCheckState(Qt.Checked if it.data(Qt.UserRole) in keys else Qt.Unchecked)
+
+    # ----- run
+    @property
+    def running(self) -> bool:
+        return self.task is not None and self.task.running
+
+    def plan_runs(self):
+        from studio.core.bench.harness import BenchConfig
+        keys = self.checked_keys()
+        chosen = [e for e in self.entries if e.key in keys]
+        if not chosen:
+            raise StudioError("check at least one build that can run here (ONNX Runtime builds run on this CPU)")
+        pattern = self.pattern.currentData()
+        dur = float(self.duration.value())
+        runs = []
+        for e in chosen:
+            if pattern == "dynamic":
+                cfg = BenchConfig(batch=1, rate=float(self.qps.value()), max_batch=self.max_batch.value(),
+                                  max_delay_ms=float(self.max_delay.value()), duration_s=dur, warmup_s=0.3)
+                runs.append((e, cfg, f"{e.label} dyn<= {cfg.max_batch}"))
+                continue
+            for b in parse_batches(self.batches.text()):
+                if pattern == "qps":
+                    cfg = BenchConfig(batch=b, rate=float(self.qps.value()), duration_s=dur, warmup_s=0.3)
+                else:
+                    cfg = BenchConfig(batch=b, concurrency=self.concurrency.value(), duration_s=dur, warmup_s=0.3)
+                cfg.validate()
+                runs.append((e, cfg, f"{e.label} b{b}"))
+        return runs
+
+    def start(self) -> Task | None:
+        if self.running:
+            return None
+        try:
+            runs = self.plan_runs()
+        except StudioError as e:
+            self.failed.emit(str(e))
+            return None
+        self.clear_plots()
+        for i, (e, cfg, label) in enumerate(runs):
+            key = f"{e.key}|{i}"
+            self.series[key] = Series(key, label, SERIES[i % len(SERIES)])
+        buf = self.buffer
+        panel = self
+
+        def work(cancel, emit):
+            from studio.core.backends.registry import get_backend
+            from studio.core.bench.harness import Bench
+            out = []
+            feeds = {}
+            for i, (e, cfg, label) in enumerate(runs):
+                if cancel.is_set():
+                    break
+                key = f"{e.key}|{i}"
+                feed = feeds.get(e.config.model) or bench_feed(e.config.model)
+                feeds[e.config.model] = feed
+                backend = get_backend(e.result.backend)
+                bench = Bench(lambda e=e, backend=backend: backend.open_runner(e.result.output), feed, cfg,
+                              on_sample=lambda s, key=key: buf.append((key, s)))
+                panel.current_bench = bench
+                emit(("run", key, label))
+                bench.start()
+                while True:
+                    if cancel.is_set():
+                        bench.stop()
+                    try:
+                        res = bench.result(timeout=0.1)
+                        break
+                    except StudioError as err:
+                        if "still running" not in str(err):
+                            raise
+                emit(("result", key, res))
+                out.append((e, res))
+            panel.current_bench = None
+            return out
+
+        self.task = task = Task(work, name="benchmark", parent=self)
+        task.event.connect(self._on_event)
+        task.finished.connect(self._finished)
+        task.failed.connect(self._failed)
+        task.cancelled.connect(lambda: self._finished([]))
+        task.done.connect(self._done)
+        self.run_btn.setEnabled(False)
+        self.stop_btn.setEnabled(True)
+        self.status.setText(f"{len(runs)} run(s)...")
+        self.timer.start()
+        self.running_changed.emit(True)
+        return self.tasks.start(task)
+
+    def stop(self) -> None:
+        """Stop the whole sequence: the current run ends with what it measured."""
+        if self.task is not None:
+            self.task.cancel()
+        bench = self.current_bench
+        if bench is not None:
+            bench.stop()
+
+    def _on_event(self, ev) -> None:
+        kind, key = ev[0], ev[1]
+        if kind == "run":
+            self.status.setText(f"running {ev[2]}...")
+        elif kind == "result" and key in self.series:
+            self.series[key].result = ev[2]
+            self.series[key].dirty = True
+
+    def _finished(self, out) -> None:
+        self.refresh(force=True)
+        if out:
+            self.results = out
+            self.status.setText(f"done: {len(out)} run(s)")
+            self.finished.emit(out)
+        else:
+            self.status.setText("stopped")
+
+    def _failed(self, msg: str) -> None:
+        self.status.setText(f"failed: {msg}")
+        self.failed.emit(msg)
+
+    def _done(self) -> None:
+        self.refresh(force=True)
+        self.timer.stop()
+        self.run_btn.setEnabled(True)
+        self.stop_btn.setEnabled(False)
+        self.running_changed.emit(False)
+
+    # ----- plots
+    def clear_plots(self) -> None:
+        self.series.clear()
+        self.buffer.clear()
+        for p in (self.lat_plot, self.tp_plot, self.hist_plot, self.curve_plot):
+            p.clear()
+            if p.legend is not None:
+                p.legend.clear()
+        self.curves.clear()
+        self.table.setRowCount(0)
+
+    def add_samples(self, key: str, samples) -> None:
+        """Feed samples directly (replayed recorded data, tests, the stall benchmark)."""
+        for s in samples:
+            self.buffer.append((key, s))
+
+    def ensure_series(self, key: str, label: str) -> Series:
+        if key not in self.series:
+            self.series[key] = Series(key, label, SERIES[len(self.series) % len(SERIES)])
+        return self.series[key]
+
+    def refresh(self, force: bool = False) -> None:
+        t0 = time.perf_counter()
+        n = len(self.buffer)
+        grouped: dict[str, list] = {}
+        for _ in range(n):
+            key, s = self.buffer.popleft()
+            grouped.setdefault(key, []).append(s)
+        for key, items in grouped.items():
+            ser = self.series.get(key) or self.ensure_series(key, key)
+            ser.t.extend([s.t for s in items])
+            ser.lat.extend([s.latency_ms for s in items])
+            ser.rows.extend([s.batch for s in items])
+            ser.dirty = True
+        for ser in self.series.values():
+            if ser.dirty:
+                self._draw(ser)
+        now = time.monotonic()
+        if force or now - self._last_table > TABLE_EVERY_S:
+            self._last_table = now
+            self._table()
+        self.frames += 1
+        self.frame_times.append(time.monotonic())
+        self.last_refresh_ms = (time.perf_counter() - t0) * 1e3
+
+    def fps(self) -> float:
+        ts = list(self.frame_times)
+        if len(ts) < 2 or ts[-1] == ts[0]:
+            return 0.0
+        return (len(ts) - 1) / (ts[-1] - ts[0])
+
+    def _draw(self, ser: Series) -> None:
+        ser.dirty = False
+        if ser.t.n == 0:
+            return
+        c = self.curves.get(ser.key)
+        color = QColor(ser.color)
+        if c is None:
+            c = {
+                "lat": self.lat_plot.plot(pen=pg.mkPen(color, width=1), name=ser.label),
+                "tp": self.tp_plot.plot(pen=pg.mkPen(color, width=2), name=ser.label),
+                "hist": self.hist_plot.plot(stepMode="center", fillLevel=0, pen=pg.mkPen(color),
+                                            brush=pg.mkBrush(color.red(), color.green(), color.blue(), 70),
+                                            name=ser.label),
+            }
+            c["lat"].setDownsampling(auto=True, method="peak")
+            c["lat"].setClipToView(True)
+            self.curves[ser.key] = c
+        t, lat, rows = ser.t.view, ser.lat.view, ser.rows.view
+        c["lat"].setData(t, lat)
+        # throughput: rows completed per bin
+        end = float(t.max())
+        nb = max(1, int(np.ceil(end / THROUGHPUT_BIN_S)))
+        counts = np.bincount(np.minimum((t / THROUGHPUT_BIN_S).astype(int), nb - 1), weights=rows, minlength=nb)
+        centers = (np.arange(nb) + 0.5) * THROUGHPUT_BIN_S
+        c["tp"].setData(centers, counts / THROUGHPUT_BIN_S)
+        hi = float(np.percentile(lat, 99.5)) if len(lat) > 20 else float(lat.max())
+        lo = float(lat.min())
+        if hi <= lo:
+            hi = lo + 1e-3
+        hist, edges = np.histogram(np.clip(lat, lo, hi), bins=40, range=(lo, hi))
+        c["hist"].setData(edges, hist)
+        if ser.result is not None:
+            r = ser.result
+            pts = self.curves.setdefault("__curve__" + ser.key, {})
+            if "pt" not in pts:
+                pts["pt"] = self.curve_plot.plot([r.throughput], [r.latency_ms.p99], pen=None, symbol="o",
+                                                 symbolBrush=color, name=ser.label)
+            else:
+                pts["pt"].setData([r.throughput], [r.latency_ms.p99])
+
+    def _table(self) -> None:
+        rows = [s for s in self.series.values() if s.t.n or s.result is not None]
+        self.table.setRowCount(len(rows))
+        for r, ser in enumerate(rows):
+            if ser.result is not None:
+                res = ser.result
+                lat = res.latency_ms
+                vals = [ser.label, str(res.requests), f"{res.throughput:.1f}", f"{lat.p50:.3f}", f"{lat.p90:.3f}",
+                        f"{lat.p99:.3f}", f"{lat.max:.3f}", ser.accuracy]
+            else:
+                a = ser.lat.view
+                p50, p90, p99 = np.percentile(a, [50, 90, 99])
+                span = float(ser.t.view.max()) or 1e-9
+                vals = [ser.label + " (live)", str(ser.t.n), f"{ser.rows.view.sum() / span:.1f}", f"{p50:.3f}",
+                        f"{p90:.3f}", f"{p99:.3f}", f"{a.max():.3f}", ser.accuracy]
+            for ci, v in enumerate(vals):
+                item = QTableWidgetItem(v)
+                if ci:
+                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                item.setForeground(QColor(ser.color) if ci == 0 else item.foreground())
+                self.table.setItem(r, ci, item)
+
+    def set_accuracy(self, build_key: str, text: str) -> None:
+        for ser in self.series.values():
+            if ser.key.split("|")[0] == build_key:
+                ser.accuracy = text
+        self._table()

@@ -1,0 +1,468 @@
+"""The build panel: backend, precision, workspace, optimization profiles, calibration data with
+a preview, nodes kept in fp32, timing cache; Build runs studio.core.jobs.build_job.run_build (a
+child process) from a worker thread, with a phase progress bar, elapsed time and an estimate,
+a live log and Cancel.
+
+Every choice here maps onto a BuildConfig field, the same object `engine-studio build` makes;
+the capabilities the backend reports decide what is greyed out, with the reason as tooltip."""
+
+from __future__ import annotations
+
+import collections
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QStandardItemModel
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
+                               QLabel, QLineEdit, QPlainTextEdit, QProgressBar, QPushButton, QSpinBox,
+                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+
+from studio.core.backends.base import BuildConfig, BuildResult, CalibrationSpec, ShapeProfile
+from studio.core.errors import StudioError
+from studio.ui.workers import Task, TaskRegistry
+
+ARTIFACT_SUFFIX = {"tensorrt": ".engine", "onnxruntime": ".onnx"}
+
+
+@dataclass
+class BuildEntry:
+    """A finished build as the window lists it."""
+
+    result: BuildResult
+    config: BuildConfig
+
+    @property
+    def label(self) -> str:
+        return f"{self.result.backend} {self.result.precision.upper()}"
+
+    @property
+    def key(self) -> str:
+        return self.result.output
+
+
+def backend_choices() -> list[tuple[str, object | None, str | None]]:
+    """(name, backend or None, reason it cannot be used) for every registered backend."""
+    from studio.core.backends.registry import backend_names, get_backend
+    out = []
+    for name in backend_names():
+        try:
+            out.append((name, get_backend(name), None))
+        except StudioError as e:
+            out.append((name, None, str(e)))
+    return out
+
+
+def _set_item_enabled(combo: QComboBox, index: int, enabled: bool, reason: str | None) -> None:
+    model = combo.model()
+    if isinstance(model, QStandardItemModel):
+        item = model.item(index)
+        flags = item.flags()
+        item.setFlags(flags | Qt.ItemIsEnabled if enabled else flags & ~Qt.ItemIsEnabled)
+        item.setToolTip(reason or "")
+
+
+def default_output(model: str, backend: str, precision: str, folder: str | None = None) -> str:
+    m = Path(model)
+    out_dir = Path(folder) if folder else m.parent / "builds"
+    return str(out_dir / f"{m.stem}-{backend}-{precision}{ARTIFACT_SUFFIX.get(backend, '.bin')}")
+
+
+class BuildPanel(QWidget):
+    built = Signal(object)          # BuildEntry
+    failed = Signal(str)
+    cancelled = Signal()
+    log_line = Signal(str)
+    running_changed = Signal(bool)
+
+    def __init__(self, tasks: TaskRegistry, parent=None):
+        super().__init__(parent)
+        self.tasks = tasks
+        self.model_path: str | None = None
+        self.output_dir: str | None = None
+        self.selection_provider = lambda: []   # the graph's selected ONNX node names
+        self.task: Task | None = None
+        self._events: collections.deque = collections.deque()
+        self._started = 0.0
+        self._fraction = 0.0
+        self._phase = ""
+        self._history: dict[tuple[str, str], float] = {}   # (backend, precision) -> last build seconds
+        self._backends: dict[str, tuple[object | None, str | None]] = {}
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        self.backend = QComboBox()
+        self.precision = QComboBox()
+        self.runs_here = QLabel("")
+        self.runs_here.setWordWrap(True)
+        self.runs_here.setStyleSheet("color: palette(placeholder-text);")
+        self.workspace = QSpinBox()
+        self.workspace.setRange(0, 1 << 20)
+        self.workspace.setSuffix(" MiB")
+        self.workspace.setSpecialValueText("backend default")
+        self.workspace.setToolTip("Memory the builder may use for tactics (TensorRT workspace pool)")
+        self.profiles = QPlainTextEdit()
+        self.profiles.setPlaceholderText("input_ids:1x8,8x64,32x128  (one dynamic input per line)")
+        self.profiles.setMaximumHeight(64)
+        self.profiles.setToolTip("Optimization profiles: NAME:MIN,OPT,MAX, prefilled from the model's inputs")
+        form.addRow("Backend", self.backend)
+        form.addRow("", self.runs_here)
+        form.addRow("Precision", self.precision)
+        form.addRow("Workspace", self.workspace)
+        form.addRow("Profiles", self.profiles)
+
+        self.calib = QLineEdit()
+        self.calib.setPlaceholderText("CSV / JSONL text or .npz arrays (INT8/FP8)")
+        browse = QPushButton("...")
+        browse.setFixedWidth(28)
+        browse.clicked.connect(self._browse_calibration)
+        self.preview_btn = QPushButton("Preview")
+        self.preview_btn.clicked.connect(self.preview_calibration)
+        row = QHBoxLayout()
+        row.addWidget(self.calib, 1)
+        row.addWidget(browse)
+        row.addWidget(self.preview_btn)
+        form.addRow("Calibration", row)
+        self.calib_samples = QSpinBox()
+        self.calib_samples.setRange(1, 100000)
+        self.calib_samples.setValue(256)
+        form.addRow("Calib. samples", self.calib_samples)
+
+        self.keep_fp32 = QLineEdit()
+        self.keep_fp32.setPlaceholderText("node names or op types, comma separated")
+        pick = QPushButton("Add selected")
+        pick.setToolTip("Add the node selected in the graph")
+        pick.clicked.connect(self.add_selected_to_fp32)
+        row = QHBoxLayout()
+        row.addWidget(self.keep_fp32, 1)
+        row.addWidget(pick)
+        form.addRow("Keep in FP32", row)
+        self.timing_cache = QLineEdit()
+        self.timing_cache.setPlaceholderText("timing cache file (optional)")
+        form.addRow("Timing cache", self.timing_cache)
+
+        self.preview_table = QTableWidget(0, 3)
+        self.preview_table.setHorizontalHeaderLabels(["line", "text", "token ids"])
+        self.preview_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
+        self.preview_table.verticalHeader().hide()
+        self.preview_table.setMaximumHeight(120)
+        self.preview_table.hide()
+        self.calib_info = QLabel("")
+        self.calib_info.setWordWrap(True)
+
+        self.build_btn = QPushButton("Build")
+        self.build_btn.setToolTip("Build an engine with these settings (Ctrl+B)")
+        self.build_btn.setDefault(True)
+        self.cancel_btn = QPushButton("Cancel")
+        self.cancel_btn.setEnabled(False)
+        self.build_btn.clicked.connect(self.start_build)
+        self.cancel_btn.clicked.connect(self.cancel_build)
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.build_btn, 1)
+        buttons.addWidget(self.cancel_btn)
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(0)
+        self.progress.setFormat("idle")
+        self.progress.setTextVisible(True)
+        self.time_label = QLabel("")
+        self.log = QPlainTextEdit()
+        self.log.setReadOnly(True)
+        self.log.setMaximumBlockCount(2000)
+        self.log.setPlaceholderText("build log")
+
+        box = QGroupBox("Build settings")
+        box.setLayout(form)
+        root = QVBoxLayout(self)
+        root.addWidget(box)
+        root.addWidget(self.calib_info)
+        root.addWidget(self.preview_table)
+        root.addLayout(buttons)
+        root.addWidget(self.progress)
+        root.addWidget(self.time_label)
+        root.addWidget(self.log, 1)
+
+        self.backend.currentIndexChanged.connect(lambda _: self._backend_changed())
+        self.timer = QTimer(self)
+        self.timer.setInterval(100)   # drain build events at 10 Hz: a verbose builder cannot flood the UI
+        self.timer.timeout.connect(self._drain)
+        self.load_backends()
+        self.set_model(None)
+
+    # ----- backends and capabilities
+    def load_backends(self) -> None:
+        self.backend.blockSignals(True)
+        self.backend.clear()
+        self._backends = {}
+        for name, backend, reason in backend_choices():
+            self._backends[name] = (backend, reason)
+            title = getattr(backend, "display_name", name) if backend is not None else name
+            self.backend.addItem(title, name)
+            _set_item_enabled(self.backend, self.backend.count() - 1, backend is not None, reason)
+        first_ok = next((i for i in range(self.backend.count())
+                         if self._backends[self.backend.itemData(i)][0] is not None), 0)
+        self.backend.setCurrentIndex(first_ok)
+        self.backend.blockSignals(False)
+        self._backend_changed()
+
+    def select_backend(self, name: str) -> None:
+        i = self.backend.findData(name)
+        if i < 0:
+            raise StudioError(f"no backend named {name!r}")
+        backend, reason = self._backends[name]
+        if backend is None:
+            raise StudioError(f"backend {name} cannot be used: {reason}")
+        self.backend.setCurrentIndex(i)
+
+    def select_precision(self, precision: str) -> None:
+        i = self.precision.findData(precision)
+        if i < 0:
+            raise StudioError(f"precision {precision} is not offered by this backend")
+        item = self.precision.model().item(i)
+        if not item.isEnabled():
+            raise StudioError(f"precision {precision} is not available: {item.toolTip()}")
+        self.precision.setCurrentIndex(i)
+
+    def capabilities(self):
+        backend, _ = self._backends.get(self.backend.currentData(), (None, None))
+        return backend.capabilities() if backend is not None else None
+
+    def _backend_changed(self) -> None:
+        caps = self.capabilities()
+        keep = self.precision.currentData()
+        self.precision.clear()
+        if caps is None:
+            _, reason = self._backends.get(self.backend.currentData(), (None, "no backend"))
+            self.runs_here.setText(reason or "")
+            self.build_btn.setEnabled(False)
+            return
+        for p, reason in caps.precisions.items():
+            self.precision.addItem(p.upper(), p)
+            _set_item_enabled(self.precision, self.precision.count() - 1, reason is None, reason)
+        i = self.precision.findData(keep)
+        if i >= 0 and self.precision.model().item(i).isEnabled():
+            self.precision.setCurrentIndex(i)
+        facts = [caps.library] if caps.library else []
+        facts.append("builds here" if not caps.build_needs_gpu else "build needs a GPU")
+        facts.append("runs here" if caps.can_run_here is None else f"cannot run here: {caps.can_run_here}")
+        self.runs_here.setText("; ".join(facts))
+        self.runs_here.setToolTip(caps.notes)
+        self.timing_cache.setEnabled(caps.timing_cache)
+        self.timing_cache.setToolTip("" if caps.timing_cache else
+                                     "this backend has no timing cache (TensorRT-RTX: a no-op)")
+        self.build_btn.setEnabled(self.model_path is not None and not self.running)
+
+    # ----- model
+    def set_model(self, path: str | None) -> None:
+        self.model_path = path
+        self.profiles.clear()
+        self.build_btn.setEnabled(path is not None and self.capabilities() is not None and not self.running)
+        if path is None:
+            return
+        try:
+            from studio.core.backends.profiles import model_inputs, resolve_profiles
+            profs = resolve_profiles(model_inputs(path), where=path)
+            self.profiles.setPlainText("\n".join(
+                f"{p.name}:{'x'.join(map(str, p.min))},{'x'.join(map(str, p.opt))},{'x'.join(map(str, p.max))}"
+                for p in profs))
+        except StudioError as e:
+            self.log_line.emit(f"profiles: {e}")
+        # the demo model keeps its data one folder up (resources/demo/)
+        for folder in (Path(path).parent, Path(path).parent.parent):
+            beside = folder / "intents_calibration.csv"
+            if not self.calib.text() and beside.exists():
+                self.calib.setText(str(beside))
+
+    # ----- calibration preview
+    def _browse_calibration(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Calibration data", "",
+                                              "Data (*.csv *.jsonl *.json *.npz *.npy);;All files (*)")
+        if path:
+            self.calib.setText(path)
+
+    def calibration_spec(self) -> CalibrationSpec | None:
+        text = self.calib.text().strip()
+        if not text:
+            return None
+        return CalibrationSpec(path=text, samples=self.calib_samples.value())
+
+    def preview_calibration(self) -> Task | None:
+        spec = self.calibration_spec()
+        if spec is None or self.model_path is None:
+            self.calib_info.setText("choose a model and a calibration file first")
+            return None
+        model = self.model_path
+
+        def work(cancel, emit):
+            from studio.core.data.calibration import calibration_set_for_model
+            cs = calibration_set_for_model(spec, model)
+            return cs.preview(5), cs.summary()
+
+        task = Task(work, name="calibration-preview", parent=self)
+        task.finished.connect(self._show_preview)
+        task.failed.connect(self._preview_failed)
+        self.calib_info.setText("reading calibration data...")
+        return self.tasks.start(task)
+
+    def _preview_failed(self, msg: str) -> None:
+        self.preview_table.hide()
+        self.calib_info.setText(f"<span style='color:#c0392b'>{msg}</span>")
+        self.failed.emit(msg)
+
+    def _show_preview(self, res) -> None:
+        preview, summary = res
+        rows = preview.rows
+        self.preview_table.setRowCount(len(rows))
+        first = next(iter(preview.tensors.values())) if preview.tensors else None
+        for r, row in enumerate(rows):
+            ids = first[r].tolist() if first is not None and r < len(first) else []
+            ids_text = " ".join(str(x) for x in ids[:24]) + (" ..." if len(ids) > 24 else "")
+            for c, text in enumerate([str(row.get("line", row.get("index", ""))), str(row.get("text", "")), ids_text]):
+                self.preview_table.setItem(r, c, QTableWidgetItem(text))
+        self.preview_table.show()
+        sl = getattr(summary, "sequence_length", None)
+        lengths = ""
+        if sl is not None:
+            lengths = f"; tokens per sample: min {sl.min}, median {getattr(sl, 'p50', '?')}, max {sl.max}"
+        self.calib_info.setText(f"{summary.samples} samples ({summary.kind}){lengths}")
+
+    def add_selected_to_fp32(self) -> None:
+        names = [n for n in self.selection_provider() if n]
+        if not names:
+            return
+        have = [s.strip() for s in self.keep_fp32.text().split(",") if s.strip()]
+        for n in names:
+            if n not in have:
+                have.append(n)
+        self.keep_fp32.setText(", ".join(have))
+
+    # ----- build
+    @property
+    def running(self) -> bool:
+        return self.task is not None and self.task.running
+
+    def make_config(self) -> BuildConfig:
+        if self.model_path is None:
+            raise StudioError("open an ONNX model first")
+        backend = self.backend.currentData()
+        precision = self.precision.currentData()
+        caps = self.capabilities()
+        if caps is None:
+            raise StudioError(f"backend {backend} cannot be used here")
+        caps.check_precision(precision)
+        profiles = [ShapeProfile.parse(line.strip()) for line in self.profiles.toPlainText().splitlines()
+                    if line.strip()]
+        calib = self.calibration_spec() if precision in ("int8", "fp8") else None
+        keep = [s.strip() for s in self.keep_fp32.text().split(",") if s.strip()]
+        ws = self.workspace.value()
+        return BuildConfig(model=self.model_path, backend=backend,
+                           output=default_output(self.model_path, backend, precision, self.output_dir),
+                           precision=precision, workspace=ws * (1 << 20) if ws else None,
+                           profiles=profiles, calibration=calib, keep_fp32=keep,
+                           timing_cache=self.timing_cache.text().strip() or None if caps.timing_cache else None)
+
+    def start_build(self) -> Task | None:
+        if self.running:
+            return None
+        try:
+            config = self.make_config()
+        except StudioError as e:
+            self.failed.emit(str(e))
+            return None
+        from studio.core.jobs.build_job import run_build
+
+        events = self._events
+
+        def work(cancel, emit):
+            return run_build(config, on_event=events.append, cancel=cancel)
+
+        self.task = task = Task(work, name=f"build-{config.backend}-{config.precision}", parent=self)
+        task.finished.connect(lambda res, cfg=config: self._finished(res, cfg))
+        task.failed.connect(self._failed)
+        task.cancelled.connect(self._cancelled)
+        task.done.connect(self._done)
+        self.log.clear()
+        self._append(f"building {Path(config.model).name} with {config.backend}, {config.precision} "
+                     f"-> {config.output}")
+        self._started = time.monotonic()
+        self._fraction = 0.0
+        self._phase = "starting"
+        self.progress.setValue(0)
+        self.progress.setFormat("starting...")
+        self.build_btn.setEnabled(False)
+        self.cancel_btn.setEnabled(True)
+        self.timer.start()
+        self.running_changed.emit(True)
+        return self.tasks.start(task)
+
+    def cancel_build(self) -> None:
+        if self.task is not None and self.task.running:
+            self.task.cancel()
+            self.progress.setFormat("cancelling...")
+            self.cancel_btn.setEnabled(False)
+
+    def _append(self, text: str) -> None:
+        self.log.appendPlainText(text)
+        self.log_line.emit(text)
+
+    def _drain(self) -> None:
+        lines = []
+        while self._events:
+            ev = self._events.popleft()
+            if ev.kind == "progress":
+                self._phase = ev.phase or self._phase
+                if ev.fraction is not None:
+                    self._fraction = max(0.0, min(1.0, ev.fraction))
+            elif ev.kind == "log" and ev.message:
+                if ev.level != "verbose":
+                    lines.append(ev.message)
+        if lines:
+            self.log.appendPlainText("\n".join(lines[-500:]))
+            for line in lines[-50:]:
+                self.log_line.emit(line)
+        if self.task is not None and self.task.running:
+            self.progress.setValue(int(self._fraction * 1000))
+            self.progress.setFormat(f"{self._phase}  {self._fraction * 100:.0f}%")
+            elapsed = time.monotonic() - self._started
+            key = (self.backend.currentData(), self.precision.currentData())
+            if self._fraction > 0.05:
+                est = elapsed / self._fraction - elapsed
+                est_text = f", about {est:.0f} s left"
+            elif key in self._history:
+                est_text = f", last time {self._history[key]:.0f} s"
+            else:
+                est_text = ""
+            self.time_label.setText(f"elapsed {elapsed:.1f} s{est_text}")
+
+    def _finished(self, result: BuildResult, config: BuildConfig) -> None:
+        self._drain()
+        self._history[(config.backend, config.precision)] = result.build_seconds
+        self.progress.setValue(1000)
+        self.progress.setFormat("done")
+        self.time_label.setText(f"built in {result.build_seconds:.1f} s, {result.size_bytes / 1e6:.1f} MB")
+        self._append(f"built {result.output} ({result.size_bytes / 1e6:.1f} MB, {result.build_seconds:.1f} s)")
+        for w in result.warnings:
+            self._append(f"warning: {w}")
+        self.built.emit(BuildEntry(result, config))
+
+    def _failed(self, msg: str) -> None:
+        self._drain()
+        self.progress.setFormat("failed")
+        self._append(f"build failed: {msg}")
+        tail = getattr(self.task, "error", None)
+        del tail
+        self.failed.emit(msg)
+
+    def _cancelled(self) -> None:
+        self._drain()
+        self.progress.setValue(0)
+        self.progress.setFormat("cancelled")
+        self._append("build cancelled")
+        self.cancelled.emit()
+
+    def _done(self) -> None:
+        self.timer.stop()
+        self.cancel_btn.setEnabled(False)
+        self.build_btn.setEnabled(self.model_path is not None and self.capabilities() is not None)
+        self.running_changed.emit(False)

@@ -1,0 +1,68 @@
+"""The builds made in this session (or opened from disk): precision, size, build time; each
+opens its after-fusion graph."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QPushButton, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
+
+from studio.ui.build_panel import BuildEntry
+
+COLUMNS = ["Build", "Backend", "Precision", "Size (MB)", "Build (s)", "File"]
+
+
+class BuildsList(QWidget):
+    open_graph = Signal(object)     # BuildEntry
+    changed = Signal()
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.entries: list[BuildEntry] = []
+        self.table = QTableWidget(0, len(COLUMNS))
+        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
+        self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
+        self.table.verticalHeader().hide()
+        self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.Stretch)
+        self.table.setAlternatingRowColors(True)
+        self.table.cellDoubleClicked.connect(lambda r, _c: self._open(r))
+        show = QPushButton("Show graph after fusion")
+        show.clicked.connect(lambda: self._open(self.table.currentRow()))
+        row = QHBoxLayout()
+        row.addStretch(1)
+        row.addWidget(show)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        lay.addWidget(self.table, 1)
+        lay.addLayout(row)
+
+    def add(self, entry: BuildEntry) -> None:
+        self.entries = [e for e in self.entries if e.key != entry.key] + [entry]
+        self._refresh()
+        self.table.selectRow(len(self.entries) - 1)
+        self.changed.emit()
+
+    def _refresh(self) -> None:
+        self.table.setRowCount(len(self.entries))
+        for r, e in enumerate(self.entries):
+            res = e.result
+            values = [e.label, res.backend, res.precision.upper(), f"{res.size_bytes / 1e6:.1f}",
+                      f"{res.build_seconds:.1f}", Path(res.output).name]
+            for c, v in enumerate(values):
+                item = QTableWidgetItem(v)
+                if c in (3, 4):
+                    item.setTextAlignment(Qt.AlignRight | Qt.AlignVCenter)
+                item.setToolTip(res.output)
+                self.table.setItem(r, c, item)
+        self.table.resizeColumnsToContents()
+
+    def _open(self, row: int) -> None:
+        if 0 <= row < len(self.entries):
+            self.open_graph.emit(self.entries[row])
+
+    def current(self) -> BuildEntry | None:
+        r = self.table.currentRow()
+        return self.entries[r] if 0 <= r < len(self.entries) else None

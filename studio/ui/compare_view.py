@@ -1,0 +1,171 @@
+"""The stakeholder view: baseline vs best build in big numbers (throughput x, P99, engine size,
+accuracy change, cost per million requests at a price per GPU-hour the user enters), and the
+export actions. The numbers come from the report core (studio.core.reports.report_model's
+compute_speedup over the saved benchmark results), the same figures `engine-studio report`
+prints."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton,
+                               QVBoxLayout, QWidget)
+
+from studio.core.errors import StudioError
+from studio.core.io import atomic_path
+
+
+def export_artifact(artifact: str, folder: str) -> list[str]:
+    """Copy an artifact and the files that travel with it (sidecar, layer report) into
+    `folder`, each atomically; never writes outside `folder`."""
+    src = Path(artifact)
+    if not src.is_file():
+        raise StudioError("the build's file is gone", where=str(src))
+    dest_dir = Path(folder).resolve()
+    dest_dir.mkdir(parents=True, exist_ok=True)
+    written = []
+    for p in (src, src.with_name(src.name + ".json"), src.with_name(src.name + ".layers.txt")):
+        if not p.is_file():
+            continue
+        dest = (dest_dir / p.name).resolve()
+        if dest.parent != dest_dir:
+            raise StudioError("refusing to write outside the chosen folder", where=str(dest))
+        with atomic_path(dest) as tmp:
+            shutil.copyfile(p, tmp)
+        written.append(str(dest))
+    return written
+
+
+class BigNumber(QFrame):
+    def __init__(self, title: str, parent=None):
+        super().__init__(parent)
+        self.setFrameShape(QFrame.StyledPanel)
+        self.title = QLabel(title)
+        self.title.setStyleSheet("color: palette(placeholder-text); font-size: 10pt;")
+        self.value = QLabel("-")
+        self.value.setStyleSheet("font-size: 24pt; font-weight: 600;")
+        self.detail = QLabel("")
+        self.detail.setWordWrap(True)
+        self.detail.setStyleSheet("font-size: 9pt;")
+        lay = QVBoxLayout(self)
+        lay.addWidget(self.title)
+        lay.addWidget(self.value)
+        lay.addWidget(self.detail)
+
+    def set(self, value: str, detail: str = "") -> None:
+        self.value.setText(value)
+        self.detail.setText(detail)
+
+
+def _fmt(v, digits=2, unit="") -> str:
+    return "-" if v is None else f"{v:,.{digits}f}{unit}"
+
+
+class CompareView(QWidget):
+    export_engine_requested = Signal()
+    export_report_requested = Signal()
+    price_changed = Signal(float)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.bench_paths: list[str] = []     # saved BenchResult files
+        self.accuracy_paths: list[str] = []
+        self.sizes: dict[str, int] = {}      # artifact -> bytes
+        self.speedup = None
+        self.notes: list[str] = []
+        self.headline = QLabel("Benchmark at least two builds to compare them.")
+        self.headline.setStyleSheet("font-size: 13pt; font-weight: 600;")
+        self.headline.setWordWrap(True)
+        self.price = QDoubleSpinBox()
+        self.price.setRange(0.0, 1000.0)
+        self.price.setDecimals(2)
+        self.price.setPrefix("$ ")
+        self.price.setSuffix(" per GPU-hour")
+        self.price.setValue(2.5)
+        self.price.valueChanged.connect(lambda v: (self.price_changed.emit(v), self.recompute()))
+        self.cards = {k: BigNumber(t) for k, t in (
+            ("tp", "Throughput"), ("p99", "P99 latency"), ("mem", "Engine size"),
+            ("acc", "Accuracy change"), ("cost", "Cost per million requests"))}
+        grid = QGridLayout()
+        for i, k in enumerate(("tp", "p99", "cost", "mem", "acc")):
+            grid.addWidget(self.cards[k], i // 3, i % 3)
+        self.note = QLabel("")
+        self.note.setWordWrap(True)
+        self.note.setStyleSheet("font-size: 9pt; color: palette(placeholder-text);")
+        self.export_engine_btn = QPushButton("Export engine + sidecar...")
+        self.export_report_btn = QPushButton("Export report...")
+        self.export_engine_btn.clicked.connect(self.export_engine_requested)
+        self.export_report_btn.clicked.connect(self.export_report_requested)
+        top = QHBoxLayout()
+        top.addWidget(self.headline, 1)
+        top.addWidget(self.price)
+        buttons = QHBoxLayout()
+        buttons.addStretch(1)
+        buttons.addWidget(self.export_engine_btn)
+        buttons.addWidget(self.export_report_btn)
+        root = QVBoxLayout(self)
+        root.addLayout(top)
+        root.addLayout(grid)
+        root.addWidget(self.note)
+        root.addStretch(1)
+        root.addLayout(buttons)
+
+    def set_results(self, bench_paths: list[str], sizes: dict[str, int],
+                    accuracy_paths: list[str] | None = None) -> None:
+        self.bench_paths = list(bench_paths)
+        self.sizes = dict(sizes)
+        self.accuracy_paths = list(accuracy_paths or [])
+        self.recompute()
+
+    def recompute(self) -> None:
+        from studio.core.reports import results
+        from studio.core.reports.inputs import accuracy_from_results, bench_from_results
+        from studio.core.reports.report_model import compute_speedup
+        infos = []
+        for p in self.bench_paths:
+            try:
+                infos.append(bench_from_results(results.load(p), p))
+            except StudioError as e:
+                self.note.setText(str(e))
+        acc = {}
+        for p in self.accuracy_paths:
+            try:
+                a = accuracy_from_results(results.load(p), p)
+                acc[a.artifact] = a
+            except StudioError:
+                continue
+        sp, notes = compute_speedup(infos, float(self.price.value()))
+        self.speedup, self.notes = sp, notes
+        if sp is None:
+            self.headline.setText("Benchmark at least two builds to compare them.")
+            for c in self.cards.values():
+                c.set("-")
+            return
+        base = next(b for b in infos if b.label == sp.baseline)
+        best = next(b for b in infos if b.label == sp.best)
+        self.headline.setText(f"{best.precision.upper()} ({best.backend}) vs {base.precision.upper()} "
+                              f"({base.backend}) baseline")
+        self.cards["tp"].set(f"{sp.throughput_ratio:.2f}x",
+                             f"{_fmt(sp.best_throughput, 1)} vs {_fmt(sp.baseline_throughput, 1)} requests/s")
+        self.cards["p99"].set(f"{_fmt(sp.best_p99_ms, 2)} ms", f"baseline {_fmt(sp.baseline_p99_ms, 2)} ms"
+                              + (f", {sp.p99_saved_ms:+.2f} ms saved" if sp.p99_saved_ms is not None else ""))
+        self.cards["cost"].set(f"${_fmt(sp.best_cost_per_million, 2)}",
+                               f"baseline ${_fmt(sp.baseline_cost_per_million, 2)} per million requests")
+        sb, sn = self.sizes.get(base.artifact), self.sizes.get(best.artifact)
+        self.cards["mem"].set(_fmt(sn / 1e6 if sn else None, 1, " MB"),
+                              f"baseline {_fmt(sb / 1e6 if sb else None, 1, ' MB')}")
+        a = acc.get(best.artifact)
+        if a is not None and a.accuracy_change is not None:
+            self.cards["acc"].set(f"{a.accuracy_change * 100:+.2f} pts",
+                                  f"{a.accuracy * 100:.1f}% vs {a.reference_accuracy * 100:.1f}% (FP32 reference)")
+        elif a is not None and a.top1_agreement is not None:
+            self.cards["acc"].set(f"{a.top1_agreement * 100:.1f}%", "top-1 agreement with the FP32 reference")
+        else:
+            self.cards["acc"].set("-", "run an accuracy check to fill this")
+        self.note.setText(" ".join([sp.assumption] + notes))
+
+    def figures(self) -> dict:
+        """What the cards say, as data (tests, demo summary)."""
+        return {k: c.value.text() for k, c in self.cards.items()}

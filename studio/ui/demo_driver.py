@@ -1,0 +1,232 @@
+"""Drive the real window through the whole story, step by step, as a stakeholder demo and a
+smoke test: open the demo model -> build FP32, FP16, INT8 -> benchmark -> compare -> export.
+Each step waits on the window's own signals (no sleeps standing in for work), takes a
+screenshot (QWidget.grab) and records its duration; an event-loop heartbeat measures the
+longest main-thread stall over the run.
+
+TensorRT engines are built here (CPU) but need a GPU to run, so when TensorRT cannot run on
+this machine the benchmark step measures ONNX Runtime builds of the same precisions, and the
+summary says so."""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QElapsedTimer, QEventLoop, QObject, QTimer
+
+from studio.core.errors import StudioError
+from studio.core.io import write_json_atomic
+
+
+class Heartbeat(QObject):
+    """A 5 ms timer; lateness beyond its period is time the event loop could not run."""
+
+    def __init__(self, period_ms: int = 5, parent=None):
+        super().__init__(parent)
+        self.period = period_ms
+        self.timer = QTimer(self)
+        self.timer.setInterval(period_ms)
+        self.timer.timeout.connect(self._tick)
+        self.clock = QElapsedTimer()
+        self.max_stall_ms = 0.0
+        self.stalls: list[float] = []
+        self._last = None
+
+    def start(self) -> None:
+        self.clock.start()
+        self._last = self.clock.nsecsElapsed()
+        self.timer.start()
+
+    def stop(self) -> None:
+        self.timer.stop()
+
+    def reset(self) -> None:
+        self.max_stall_ms = 0.0
+        self.stalls.clear()
+        self._last = self.clock.nsecsElapsed()
+
+    def _tick(self) -> None:
+        now = self.clock.nsecsElapsed()
+        late = (now - self._last) / 1e6 - self.period
+        self._last = now
+        if late > 0:
+            self.stalls.append(late)
+            self.max_stall_ms = max(self.max_stall_ms, late)
+
+
+def wait_for(predicate, timeout_s: float, what: str) -> None:
+    """Run the event loop until predicate() is true."""
+    loop = QEventLoop()
+    deadline = time.monotonic() + timeout_s
+    timer = QTimer()
+    timer.setInterval(20)
+
+    def check():
+        if predicate() or time.monotonic() > deadline:
+            loop.quit()
+    timer.timeout.connect(check)
+    timer.start()
+    if not predicate():
+        loop.exec()
+    timer.stop()
+    if not predicate():
+        raise StudioError(f"demo step timed out after {timeout_s:.0f} s waiting for {what}")
+
+
+def pump(seconds: float) -> None:
+    loop = QEventLoop()
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+
+
+@dataclass
+class Step:
+    name: str
+    duration_s: float
+    screenshot: str
+    max_stall_ms: float
+    details: dict = field(default_factory=dict)
+
+
+class DemoRun:
+    def __init__(self, window, out: Path, bench_seconds: float = 3.0, precisions=("fp32", "fp16", "int8")):
+        self.win = window
+        self.out = Path(out)
+        self.out.mkdir(parents=True, exist_ok=True)
+        self.bench_seconds = bench_seconds
+        self.precisions = list(precisions)
+        self.steps: list[Step] = []
+        self.heart = Heartbeat(5)
+        self.notes: list[str] = []
+
+    def _shot(self, name: str) -> str:
+        path = self.out / f"{len(self.steps) + 1:02d}-{name}.png"
+        self.win.grab().save(str(path))
+        return str(path)
+
+    def _step(self, name: str, fn) -> Step:
+        self.heart.reset()
+        t0 = time.perf_counter()
+        details = fn() or {}
+        pump(0.3)  # let the last paint land before the screenshot
+        dur = time.perf_counter() - t0
+        step = Step(name, round(dur, 3), self._shot(name), round(self.heart.max_stall_ms, 2), details)
+        self.steps.append(step)
+        self.win.log_view.add(f"demo: {name} done in {dur:.1f} s (max stall {step.max_stall_ms:.1f} ms)")
+        return step
+
+    # ----- steps
+    def open_model(self) -> dict:
+        from studio.core.demo.paths import ensure_demo_model
+        path = str(ensure_demo_model())
+        self.win.open_path(path)
+        wait_for(lambda: self.win.model_path == path and self.win.graphs.before.ready, 120, "the demo model")
+        return {"model": path, "nodes": len(self.win.onnx_graph.nodes)}
+
+    def _build(self, backend: str, precision: str) -> dict:
+        panel = self.win.build_panel
+        panel.select_backend(backend)
+        panel.select_precision(precision)
+        before = len(self.win.builds.entries)
+        errors = len(self.win.errors.history)
+        task = panel.start_build()
+        if task is None:
+            raise StudioError(f"the {backend} {precision} build did not start: "
+                              + (self.win.errors.history[-1] if self.win.errors.history else "?"))
+        wait_for(lambda: not task.running, 600, f"the {backend} {precision} build")
+        pump(0.2)
+        if task.error:
+            raise StudioError(f"{backend} {precision} build failed: {task.error}")
+        wait_for(lambda: len(self.win.builds.entries) > before, 10, "the build to be listed")
+        entry = self.win.builds.entries[-1]
+        wait_for(lambda: entry.key in self.win.plans and self.win.graphs.after.ready, 120,
+                 "the after-fusion graph")
+        del errors
+        return {"artifact": entry.result.output, "build_seconds": round(entry.result.build_seconds, 2),
+                "size_bytes": entry.result.size_bytes, "layers": len(self.win.plans[entry.key].layers)}
+
+    def benchmark(self) -> dict:
+        bench = self.win.bench
+        runnable = [e for e in self.win.builds.entries if bench.can_run(e)[0]]
+        if not runnable:
+            raise StudioError("no build can run on this machine")
+        bench.duration.setValue(self.bench_seconds)
+        bench.batches.setText("1")
+        bench.check([e.key for e in runnable])
+        self.win.docks["Benchmark"].raise_()
+        task = bench.start()
+        if task is None:
+            raise StudioError("the benchmark did not start: " + (self.win.errors.history[-1] if self.win.errors.history else "?"))
+        frames0 = bench.frames
+        t0 = time.monotonic()
+        wait_for(lambda: not task.running, 60 + 10 * self.bench_seconds * len(runnable), "the benchmark")
+        fps = (bench.frames - frames0) / max(1e-6, time.monotonic() - t0)
+        pump(0.2)
+        if task.error:
+            raise StudioError(f"benchmark failed: {task.error}")
+        return {"builds": [e.label for e in runnable], "plot_fps": round(fps, 1),
+                "results": {Path(e.result.output).name: self.win.bench_paths.get(e.key) for e in runnable}}
+
+    def accuracy(self) -> dict:
+        task = self.win.run_accuracy()
+        wait_for(lambda: not task.running, 300, "the accuracy check")
+        pump(0.2)
+        if task.error:
+            raise StudioError(f"accuracy check failed: {task.error}")
+        return {"results": list(self.win.accuracy_paths.values())}
+
+    def compare(self) -> dict:
+        self.win.docks["Compare"].raise_()
+        self.win._update_compare()
+        return {"figures": self.win.compare.figures()}
+
+    def export(self) -> dict:
+        engine_dir = self.out / "export"
+        files = self.win.export_engine_dialog(str(engine_dir))
+        report = self.win.export_report_dialog(str(self.out / "report.html"))
+        self.win.docks["Log"].raise_()
+        return {"exported": files, "report": report}
+
+    def run(self, backends_for_build=("tensorrt",)) -> dict:
+        t_all = time.perf_counter()
+        self.heart.start()
+        self._step("open-demo-model", self.open_model)
+        trt_runs_here = True
+        for backend in backends_for_build:
+            for p in self.precisions:
+                self._step(f"build-{backend}-{p}", lambda b=backend, p=p: self._build(b, p))
+            caps = self.win.build_panel.capabilities()
+            trt_runs_here = caps is not None and caps.can_run_here is None
+        if not trt_runs_here:
+            self.notes.append("TensorRT engines cannot run on this machine (no suitable GPU); the benchmark "
+                              "measures ONNX Runtime builds of the same model on the CPU.")
+            for p in ("fp32", "int8"):
+                self._step(f"build-onnxruntime-{p}", lambda p=p: self._build("onnxruntime", p))
+        self._step("benchmark", self.benchmark)
+        self._step("accuracy", self.accuracy)
+        self._step("compare", self.compare)
+        self._step("export", self.export)
+        self.heart.stop()
+        summary = {
+            "steps": [asdict(s) for s in self.steps],
+            "max_stall_ms": round(max(s.max_stall_ms for s in self.steps), 2),
+            "total_s": round(time.perf_counter() - t_all, 2),
+            "notes": self.notes,
+            "errors_shown": list(self.win.errors.history),
+        }
+        write_json_atomic(self.out / "summary.json", summary)
+        return summary
+
+
+def summary_text(summary: dict) -> str:
+    lines = [f"{s['name']:<26} {s['duration_s']:7.2f} s  stall {s['max_stall_ms']:6.1f} ms  {s['screenshot']}"
+             for s in summary["steps"]]
+    lines.append(f"max main-thread stall: {summary['max_stall_ms']} ms; total {summary['total_s']} s")
+    return "\n".join(lines + summary.get("notes", []))
+
+
+def dumps(summary: dict) -> str:
+    return json.dumps(summary, indent=2)

@@ -1,0 +1,600 @@
+"""The main window: graph canvas in the centre; docks for build settings, builds, benchmark,
+comparison, details and log; menus, shortcuts, drag and drop, recent files, persisted settings,
+themes, and a status bar that says which backend builds here and where engines run.
+
+It renders the core's state and wires signals; every computation is a core call run through a
+worker (studio.ui.workers) so the event loop never waits on one."""
+
+from __future__ import annotations
+
+import logging
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
+                               QWidget)
+
+from studio.core.errors import StudioError
+from studio.ui.bench_panel import BenchPanel
+from studio.ui.build_panel import BuildEntry, BuildPanel
+from studio.ui.builds_list import BuildsList
+from studio.ui.compare_view import CompareView, export_artifact
+from studio.ui.details_panel import DetailsPanel
+from studio.ui.errors import ErrorReporter
+from studio.ui.graph_panel import GraphPanel
+from studio.ui.log_dock import LogView
+from studio.ui.settings import Settings
+from studio.ui.theme import apply_theme, plot_colors
+from studio.ui.view_model import from_onnx_graph, from_plan
+from studio.ui.workers import Task, TaskRegistry
+
+log = logging.getLogger("studio.ui")
+
+OPENABLE = (".onnx", ".engine", ".plan", ".json", ".txt", ".log")
+FILE_FILTER = ("Engine Studio files (*.onnx *.engine *.plan *.json *.txt);;ONNX models (*.onnx);;"
+               "Engines (*.engine *.plan);;Results (*.json);;All files (*)")
+
+
+class MainWindow(QMainWindow):
+    model_opened = Signal(str)
+    plan_shown = Signal(str)
+
+    def __init__(self, settings: Settings | None = None, modal_errors: bool = True):
+        super().__init__()
+        self.setWindowTitle("Engine Studio")
+        self.setAcceptDrops(True)
+        self.settings = settings or Settings()
+        self.tasks = TaskRegistry()
+        self.errors = ErrorReporter(self, modal=modal_errors)
+        self.model_path: str | None = None
+        self.onnx_graph = None
+        self.plans: dict[str, object] = {}       # artifact -> Plan
+        self.bench_paths: dict[str, str] = {}    # artifact -> saved BenchResult
+        self.accuracy_paths: dict[str, str] = {}
+        self._closing = False
+
+        self.graphs = GraphPanel(self.tasks)
+        self.setCentralWidget(self.graphs)
+        self.details = DetailsPanel()
+        self.build_panel = BuildPanel(self.tasks)
+        self.builds = BuildsList()
+        self.bench = BenchPanel(self.tasks)
+        self.compare = CompareView()
+        self.log_view = LogView()
+        self.build_panel.selection_provider = lambda: [self.graphs.before.selected_id()]
+
+        self.docks: dict[str, QDockWidget] = {}
+        self._dock("Build", self.build_panel, Qt.LeftDockWidgetArea)
+        self._dock("Details", self.details, Qt.RightDockWidgetArea)
+        self._dock("Builds", self.builds, Qt.RightDockWidgetArea)
+        self._dock("Benchmark", self.bench, Qt.BottomDockWidgetArea)
+        self._dock("Compare", self.compare, Qt.BottomDockWidgetArea)
+        self._dock("Log", self.log_view, Qt.BottomDockWidgetArea)
+        self.tabifyDockWidget(self.docks["Benchmark"], self.docks["Compare"])
+        self.tabifyDockWidget(self.docks["Compare"], self.docks["Log"])
+        self.docks["Benchmark"].raise_()
+
+        self._make_actions()
+        self._make_status_bar()
+        self._wire()
+        self.resize(1500, 950)
+        self.resizeDocks([self.docks["Benchmark"]], [330], Qt.Vertical)
+        self.resizeDocks([self.docks["Build"]], [380], Qt.Horizontal)
+        self._restore_settings()
+
+    # ----- construction
+    def _dock(self, title: str, widget: QWidget, area) -> QDockWidget:
+        d = QDockWidget(title, self)
+        d.setObjectName(f"dock-{title.lower()}")
+        d.setWidget(widget)
+        self.addDockWidget(area, d)
+        self.docks[title] = d
+        return d
+
+    def _action(self, text, slot, shortcut=None, tip="") -> QAction:
+        a = QAction(text, self)
+        if shortcut:
+            a.setShortcut(QKeySequence(shortcut))
+        a.setStatusTip(tip)
+        a.triggered.connect(lambda checked=False: self._guard(slot))
+        return a
+
+    def _guard(self, slot) -> None:
+        """Menu actions run through here: a StudioError becomes its one line in a box."""
+        try:
+            slot()
+        except StudioError as e:
+            self.errors.show_text(str(e))
+
+    def _make_actions(self) -> None:
+        mb = self.menuBar()
+        f = mb.addMenu("&File")
+        self.act_open = self._action("&Open...", self.open_dialog, QKeySequence.Open, "Open a model, engine or results")
+        self.act_open_demo = self._action("Open &demo model", self.open_demo_model)
+        self.recent_menu = f.addMenu("Open &recent")
+        self.act_export = self._action("&Export engine + sidecar...", self.export_engine_dialog, "Ctrl+E")
+        self.act_report = self._action("Export &report...", self.export_report_dialog, "Ctrl+Shift+E")
+        self.act_netron = self._action("Open in &Netron", self.open_in_netron, "Ctrl+Shift+N")
+        self.act_quit = self._action("&Quit", self.close, QKeySequence.Quit)
+        f.addAction(self.act_open)
+        f.addAction(self.act_open_demo)
+        f.addMenu(self.recent_menu)
+        f.addSeparator()
+        f.addAction(self.act_export)
+        f.addAction(self.act_report)
+        f.addAction(self.act_netron)
+        f.addSeparator()
+        f.addAction(self.act_quit)
+
+        b = mb.addMenu("&Build")
+        self.act_build = self._action("&Build engine", self.build_panel.start_build, "Ctrl+B")
+        self.act_cancel = self._action("&Cancel build", self.build_panel.cancel_build, "Ctrl+.")
+        b.addAction(self.act_build)
+        b.addAction(self.act_cancel)
+        r = mb.addMenu("Bench&mark")
+        self.act_bench = self._action("&Run benchmark", self.run_benchmark, "Ctrl+R")
+        self.act_stop = self._action("&Stop", self.bench.stop, "Ctrl+Shift+R")
+        self.act_accuracy = self._action("Check &accuracy of builds", self.run_accuracy, "Ctrl+Shift+A")
+        r.addAction(self.act_bench)
+        r.addAction(self.act_stop)
+        r.addAction(self.act_accuracy)
+
+        v = mb.addMenu("&View")
+        self.act_fit = self._action("Zoom to &fit", self.graphs.zoom_to_fit, "Ctrl+0")
+        self.act_find = self._action("&Find node", lambda: (self.graphs.search.setFocus(),
+                                                             self.graphs.search.selectAll()), QKeySequence.Find)
+        v.addAction(self.act_fit)
+        v.addAction(self.act_find)
+        theme = v.addMenu("&Theme")
+        group = QActionGroup(self)
+        self.theme_actions = {}
+        for name in ("light", "dark"):
+            a = QAction(name.title(), self, checkable=True)
+            a.triggered.connect(lambda checked=False, n=name: self.set_theme(n))
+            group.addAction(a)
+            theme.addAction(a)
+            self.theme_actions[name] = a
+        v.addSeparator()
+        for d in self.docks.values():
+            v.addAction(d.toggleViewAction())
+        h = mb.addMenu("&Help")
+        h.addAction(self._action("&About Engine Studio", self.about))
+
+        tb = self.addToolBar("Main")
+        tb.setObjectName("toolbar-main")
+        for a in (self.act_open, self.act_build, self.act_bench, self.act_export, self.act_fit):
+            tb.addAction(a)
+
+    def _make_status_bar(self) -> None:
+        self.backend_label = QLabel("")
+        self.device_label = QLabel("")
+        self.statusBar().addPermanentWidget(self.backend_label)
+        self.statusBar().addPermanentWidget(self.device_label)
+        self.update_status()
+
+    def update_status(self) -> None:
+        caps = self.build_panel.capabilities()
+        name = self.build_panel.backend.currentText() or "no backend"
+        self.backend_label.setText(f"Backend: {name}" + (f" ({caps.library})" if caps and caps.library else ""))
+        if caps is None:
+            self.device_label.setText("")
+        elif caps.can_run_here:
+            self.device_label.setText("CPU only: engines are built here and run on a GPU")
+            self.device_label.setToolTip(caps.can_run_here)
+        else:
+            self.device_label.setText("Engines run on this machine")
+            self.device_label.setToolTip("")
+
+    def _wire(self) -> None:
+        self.graphs.selected.connect(self._on_selected)
+        self.graphs.before.layoutReady.connect(
+            lambda s: self.statusBar().showMessage(f"graph laid out and drawn in {s:.2f} s", 5000))
+        self.graphs.before.layoutFailed.connect(self.errors.show_text)
+        self.graphs.after.layoutFailed.connect(self.errors.show_text)
+        self.build_panel.built.connect(self._on_built)
+        self.build_panel.failed.connect(self.errors.show_text)
+        self.build_panel.log_line.connect(self.log_view.add)
+        self.build_panel.backend.currentIndexChanged.connect(lambda _: self.update_status())
+        self.builds.open_graph.connect(lambda e: self.show_build_graph(e))
+        self.builds.changed.connect(lambda: self.bench.set_builds(self.builds.entries))
+        self.bench.failed.connect(self.errors.show_text)
+        self.bench.finished.connect(self._on_bench_finished)
+        self.compare.export_engine_requested.connect(lambda: self._guard(self.export_engine_dialog))
+        self.compare.export_report_requested.connect(lambda: self._guard(self.export_report_dialog))
+        self.compare.price_changed.connect(lambda v: self.settings.set("price_per_gpu_hour", v))
+        self.graphs.mode.currentIndexChanged.connect(
+            lambda _: self.settings.set("graph_mode", self.graphs.mode.currentData()))
+        self.graphs.color.currentIndexChanged.connect(
+            lambda _: self.settings.set("color_mode", self.graphs.color.currentData()))
+
+    # ----- settings and theme
+    def _restore_settings(self) -> None:
+        s = self.settings
+        if s.notice:
+            self.log_view.add(s.notice)
+        geo = s.q.value("window/geometry")
+        if isinstance(geo, QByteArray):
+            self.restoreGeometry(geo)
+        state = s.q.value("window/state")
+        if isinstance(state, QByteArray):
+            self.restoreState(state)
+        self.set_theme(s.get("theme"))
+        self.graphs.set_mode(s.get("graph_mode"))
+        self.graphs.set_color_mode(s.get("color_mode"))
+        self.compare.price.setValue(float(s.get("price_per_gpu_hour")))
+        try:
+            self.build_panel.select_backend(s.get("build/backend"))
+            self.build_panel.select_precision(s.get("build/precision"))
+        except StudioError:
+            pass
+        self.build_panel.workspace.setValue(int(s.get("build/workspace_mib")))
+        self.bench.duration.setValue(float(s.get("bench/duration_s")))
+        self.bench.batches.setText(str(s.get("bench/batch_sizes")))
+        self._refresh_recent()
+
+    def save_settings(self) -> None:
+        s = self.settings
+        s.set("window/geometry", self.saveGeometry())
+        s.set("window/state", self.saveState())
+        s.set("build/backend", self.build_panel.backend.currentData() or "")
+        s.set("build/precision", self.build_panel.precision.currentData() or "")
+        s.set("build/workspace_mib", self.build_panel.workspace.value())
+        s.set("bench/duration_s", self.bench.duration.value())
+        s.set("bench/batch_sizes", self.bench.batches.text())
+        s.sync()
+
+    def set_theme(self, name: str) -> None:
+        app = QApplication.instance()
+        name = apply_theme(app, name)
+        self.theme_actions[name].setChecked(True)
+        self.settings.set("theme", name)
+        self.bench.set_theme(*plot_colors(name))
+        for canvas in (self.graphs.before, self.graphs.after):
+            canvas.viewport().update()
+
+    def _refresh_recent(self) -> None:
+        self.recent_menu.clear()
+        items = self.settings.recent()
+        for p in items:
+            a = QAction(p, self)
+            a.triggered.connect(lambda checked=False, p=p: self._guard(lambda: self.open_path(p)))
+            self.recent_menu.addAction(a)
+        self.recent_menu.setEnabled(bool(items))
+
+    # ----- opening files
+    def open_dialog(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open", str(Path(self.model_path or ".").parent), FILE_FILTER)
+        if path:
+            self.open_path(path)
+
+    def open_demo_model(self) -> Task:
+        def work(cancel, emit):
+            from studio.core.demo.paths import ensure_demo_model
+            return str(ensure_demo_model())
+        task = Task(work, name="demo-model", parent=self)
+        task.finished.connect(lambda p: self._guard(lambda: self.open_path(p)))
+        task.failed.connect(self.errors.show_text)
+        self.statusBar().showMessage("preparing the demo model...")
+        return self.tasks.start(task)
+
+    def open_path(self, path: str) -> Task | None:
+        p = Path(path)
+        if not p.exists():
+            raise StudioError("no such file", where=str(p))
+        suffix = p.suffix.lower()
+        if suffix == ".onnx" and not Path(str(p) + ".json").exists():
+            return self.open_model(str(p))
+        if suffix in (".engine", ".plan") or (suffix == ".onnx"):
+            return self.open_artifact(str(p))
+        if suffix == ".json":
+            return self.open_json(str(p))
+        if suffix in (".txt", ".log"):
+            return self.open_artifact(str(p))
+        raise StudioError(f"cannot open {suffix or 'this kind of'} files; open .onnx, .engine, or a results .json",
+                          where=str(p))
+
+    def open_model(self, path: str) -> Task:
+        def work(cancel, emit):
+            from studio.core.graph.onnx_loader import open_graph
+            t0 = time.perf_counter()
+            g = open_graph(path)
+            return g, from_onnx_graph(g, path), time.perf_counter() - t0
+        task = Task(work, name="open-model", parent=self)
+        task.finished.connect(lambda res: self._model_opened(path, *res))
+        task.failed.connect(self.errors.show_text)
+        self.statusBar().showMessage(f"opening {path}...")
+        return self.tasks.start(task)
+
+    def _model_opened(self, path: str, graph, view, seconds: float) -> None:
+        self.model_path = path
+        self.onnx_graph = graph
+        self.graphs.set_before(view)
+        self.graphs.set_after(None)
+        self.build_panel.set_model(path)
+        self.setWindowTitle(f"Engine Studio - {Path(path).name}")
+        self.settings.add_recent(path)
+        self._refresh_recent()
+        for w in getattr(graph, "warnings", ()) or ():
+            self.log_view.add(f"warning: {w}")
+        self.log_view.add(f"opened {path}: {len(graph.nodes)} nodes ({seconds:.2f} s)")
+        self.statusBar().showMessage(f"opened {Path(path).name}", 4000)
+        self.model_opened.emit(path)
+
+    def open_artifact(self, path: str) -> Task:
+        """An engine, an optimized ONNX Runtime model with its sidecar, or a layer report."""
+        def work(cancel, emit):
+            from studio.core.graph.plan import load_plan
+            plan = load_plan(path)
+            entry = None
+            from studio.core.backends.base import BuildConfig, BuildResult, sidecar_path
+            if sidecar_path(path).exists():
+                from studio.core.backends.sidecar import load_sidecar
+                sc = load_sidecar(path)
+                cfg = BuildConfig.from_dict(sc["build_config"])
+                res = BuildResult(output=str(Path(path).resolve()), sidecar=str(sidecar_path(path)),
+                                  backend=sc.get("backend", ""), precision=sc.get("precision", ""),
+                                  build_seconds=float(sc.get("build_seconds") or 0.0),
+                                  size_bytes=int((sc.get("artifact") or {}).get("size_bytes") or Path(path).stat().st_size))
+                entry = BuildEntry(res, cfg)
+            return plan, entry
+        task = Task(work, name="open-artifact", parent=self)
+        task.finished.connect(lambda res: self._artifact_opened(path, *res))
+        task.failed.connect(self.errors.show_text)
+        return self.tasks.start(task)
+
+    def _artifact_opened(self, path: str, plan, entry) -> None:
+        self.plans[path] = plan
+        if entry is not None:
+            self.builds.add(entry)
+            self.plans[entry.key] = plan
+        self.graphs.set_after(from_plan(plan, path), plan, self.onnx_graph, title=Path(path).name)
+        self.settings.add_recent(path)
+        self._refresh_recent()
+        self.plan_shown.emit(path)
+
+    def open_json(self, path: str) -> None:
+        from studio.core.reports import results
+        p = Path(path)
+        artifact = p.with_name(p.name[:-len(".json")])
+        if artifact.exists() and artifact.suffix.lower() in (".engine", ".plan", ".onnx"):
+            self.open_artifact(str(artifact))  # a sidecar: open what it describes
+            return None
+        res = results.load(path)          # a results file (StudioError if it is not one)
+        kind = getattr(res, "kind", "")
+        key = getattr(res, "artifact", None) or getattr(res, "build", None) or path
+        if kind == "accuracy":
+            self.accuracy_paths[str(key)] = path
+        else:
+            self.bench_paths[str(key)] = path
+        self._update_compare()
+        self.docks["Compare"].raise_()
+        self.settings.add_recent(path)
+        self._refresh_recent()
+        return None
+
+    # ----- builds
+    def _on_built(self, entry: BuildEntry) -> None:
+        self.builds.add(entry)
+        self.log_view.add(f"build finished: {entry.result.output}")
+        self.show_build_graph(entry)
+
+    def show_build_graph(self, entry: BuildEntry) -> Task | None:
+        plan = self.plans.get(entry.key)
+        if plan is not None:
+            self._show_plan(entry, plan)
+            return None
+        graph = self.onnx_graph if entry.config.model == self.model_path else None
+
+        def work(cancel, emit):
+            from studio.core.graph.plan import load_plan
+            return load_plan(entry.result.output, onnx_model=graph if graph is not None else None)
+        task = Task(work, name="load-plan", parent=self)
+        task.finished.connect(lambda plan: self._show_plan(entry, plan))
+        task.failed.connect(lambda msg: self.errors.show_text(f"after-fusion graph of {Path(entry.result.output).name}: {msg}"))
+        return self.tasks.start(task)
+
+    def _show_plan(self, entry: BuildEntry, plan) -> None:
+        self.plans[entry.key] = plan
+        self.graphs.set_after(from_plan(plan, entry.result.output), plan, self.onnx_graph,
+                              title=entry.label)
+        self.plan_shown.emit(entry.key)
+
+    # ----- benchmark, accuracy, compare
+    def run_benchmark(self) -> None:
+        if not self.bench.checked_keys():
+            runnable = [e.key for e in self.builds.entries if self.bench.can_run(e)[0]]
+            self.bench.check(runnable)
+        self.docks["Benchmark"].raise_()
+        self.bench.start()
+
+    def _on_bench_finished(self, out) -> None:
+        from studio.core.reports.results import BenchResult, save
+        grouped: dict[str, list] = {}
+        entries = {}
+        for entry, run in out:
+            grouped.setdefault(entry.key, []).append(run)
+            entries[entry.key] = entry
+        for key, runs in grouped.items():
+            e = entries[key]
+            res = BenchResult(model=e.config.model, backend=e.result.backend, precision=e.result.precision,
+                              artifact=e.result.output, runs=runs,
+                              runner={"name": e.result.backend, "sessions": "one per client"})
+            path = e.result.output + ".bench.json"
+            save(res, path)
+            self.bench_paths[key] = path
+            self.log_view.add(f"benchmark saved: {path}")
+        self._update_compare()
+
+    def _update_compare(self) -> None:
+        sizes = {e.result.output: e.result.size_bytes for e in self.builds.entries}
+        self.compare.set_results(list(self.bench_paths.values()), sizes, list(self.accuracy_paths.values()))
+
+    def run_accuracy(self, data: str | None = None) -> Task | None:
+        """Each ONNX Runtime build against the FP32 source model on the labelled validation set."""
+        from studio.core.resources import resource
+        entries = [e for e in self.builds.entries if self.bench.can_run(e)[0]]
+        if not entries:
+            raise StudioError("no build that runs here to check")
+        data = data or str(resource("demo", "intents_validation.csv"))
+
+        def work(cancel, emit):
+            from studio.core.backends.registry import get_backend
+            from studio.core.bench.accuracy import compare, label_indices, read_label_names
+            from studio.core.bench.inputs import open_feed
+            out = {}
+            for e in entries:
+                if cancel.is_set():
+                    break
+                ref = get_backend("onnxruntime").open_runner(e.config.model)
+                run = get_backend(e.result.backend).open_runner(e.result.output)
+                run.activate()
+                ref.activate()
+                try:
+                    model = Path(e.config.model)
+                    tok = model.with_name("tokenizer.json")
+                    feed = open_feed(ref.input_metadata(), data, label_column="intent",
+                                     tokenizer=str(tok) if tok.exists() else None, model_path=str(model))
+                    labels_file = model.with_name("labels.txt")
+                    names = read_label_names(labels_file) if labels_file.exists() else None
+                    labels = label_indices(feed.labels, names, where=data) if feed.labels is not None else None
+                    res = compare(run, ref, feed, labels=labels, build=e.result.output, reference=str(model),
+                                  backend=e.result.backend, precision=e.result.precision)
+                finally:
+                    run.deactivate()
+                    ref.deactivate()
+                path = e.result.output + ".accuracy.json"
+                res.save(path)
+                out[e.key] = (path, res)
+            return out
+        task = Task(work, name="accuracy", parent=self)
+        task.finished.connect(self._accuracy_done)
+        task.failed.connect(self.errors.show_text)
+        return self.tasks.start(task)
+
+    def _accuracy_done(self, out: dict) -> None:
+        for key, (path, res) in out.items():
+            self.accuracy_paths[key] = path
+            acc = getattr(res, "accuracy", None)
+            change = getattr(res, "accuracy_change", None)
+            text = f"{acc:.2f}%" + (f" ({change:+.2f})" if change is not None else "") if acc is not None else ""
+            self.bench.set_accuracy(key, text)
+            self.log_view.add(f"accuracy saved: {path}")
+        self._update_compare()
+
+    # ----- export
+    def best_build(self) -> BuildEntry | None:
+        sp = self.compare.speedup
+        if sp is not None:
+            for e in self.builds.entries:
+                if Path(e.result.output).name in sp.best:
+                    return e
+        return self.builds.current()
+
+    def export_engine_dialog(self, folder: str | None = None) -> list[str]:
+        entry = self.best_build()
+        if entry is None:
+            raise StudioError("build an engine first")
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(self, f"Export {Path(entry.result.output).name} to")
+            if not folder:
+                return []
+        written = export_artifact(entry.result.output, folder)
+        self.log_view.add("exported " + ", ".join(written))
+        self.statusBar().showMessage(f"exported {len(written)} file(s) to {folder}", 5000)
+        return written
+
+    def report_inputs(self) -> list[str]:
+        paths = []
+        if self.model_path:
+            paths.append(self.model_path)
+        for e in self.builds.entries:
+            if Path(e.result.sidecar).exists():
+                paths.append(e.result.sidecar)
+        paths += list(self.bench_paths.values()) + list(self.accuracy_paths.values())
+        return paths
+
+    def export_report_dialog(self, path: str | None = None) -> str | None:
+        if not self.report_inputs():
+            raise StudioError("nothing to report yet: open a model, build and benchmark first")
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self, "Export report", "engine-studio-report.html",
+                                                  "HTML (*.html);;PDF (*.pdf);;JSON (*.json)")
+            if not path:
+                return None
+        from studio.core.reports.inputs import assemble_report
+        report = assemble_report(self.report_inputs(), price_per_gpu_hour=float(self.compare.price.value()))
+        suffix = Path(path).suffix.lower()
+        if suffix == ".pdf":
+            from studio.ui.report_pdf import write_pdf
+            write_pdf(report, path)
+        elif suffix == ".json":
+            from studio.core.reports.json_report import save_report
+            save_report(report, path)
+        else:
+            from studio.core.reports.html import write_html
+            write_html(report, path)
+        self.log_view.add(f"report written: {path}")
+        self.statusBar().showMessage(f"report written to {path}", 5000)
+        return path
+
+    def open_in_netron(self) -> None:
+        from studio.ui.netron_server import open_in_netron
+        kind = "plan" if self.graphs.after.hasFocus() and self.graphs.after.graph else "onnx"
+        url = open_in_netron(self, kind)
+        if url:
+            self.statusBar().showMessage(f"Netron serving at {url}", 8000)
+
+    def about(self) -> None:
+        from studio import __version__
+        QMessageBox.about(self, "Engine Studio",
+                          f"Engine Studio {__version__}\nBuild, inspect, benchmark and report "
+                          "ONNX -> TensorRT / ONNX Runtime engines.")
+
+    # ----- selection
+    def _on_selected(self, kind: str, node_id: str) -> None:
+        canvas = self.graphs.before if kind == "onnx" else self.graphs.after
+        if not node_id or canvas.graph is None:
+            self.details.show_node(None)
+            return
+        node = canvas.graph.node(node_id)
+        extra = {}
+        link = self.graphs.link
+        if link is not None:
+            if kind == "onnx":
+                layer = link.layer_for_node(node_id)
+                extra["Engine layer"] = layer or "(not in the engine: folded or removed)"
+        self.details.show_node(node, extra)
+
+    # ----- drag and drop
+    def dragEnterEvent(self, ev):
+        urls = ev.mimeData().urls() if ev.mimeData().hasUrls() else []
+        if any(u.isLocalFile() and Path(u.toLocalFile()).suffix.lower() in OPENABLE for u in urls):
+            ev.acceptProposedAction()
+
+    def dropEvent(self, ev):
+        for u in ev.mimeData().urls():
+            if u.isLocalFile():
+                self._guard(lambda p=u.toLocalFile(): self.open_path(p))
+        ev.acceptProposedAction()
+
+    # ----- closing
+    def closeEvent(self, ev):
+        """Cancel what runs and wait for it: a build's child process is stopped, a benchmark
+        ends, no worker outlives the window."""
+        self._closing = True
+        self.save_settings()
+        self.bench.stop()
+        self.build_panel.cancel_build()
+        self.graphs.shutdown()
+        try:
+            from studio.ui.netron_server import stop_all
+            stop_all()
+        except Exception:
+            pass
+        ok = self.tasks.shutdown(timeout=15.0)
+        if not ok:
+            log.warning("some background work did not stop in time")
+        self.log_view.detach()
+        super().closeEvent(ev)

@@ -1,0 +1,111 @@
+"""Window settings that persist (QSettings), with a schema version and migrations in napari's
+spirit: a settings file written by an older studio is upgraded, one written by a newer or broken
+one is reset rather than crashing the window."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+
+SCHEMA_VERSION = 2
+MAX_RECENT = 10
+
+DEFAULTS = {
+    "theme": "light",
+    "color_mode": "type",
+    "graph_mode": "side",          # before | after | side
+    "price_per_gpu_hour": 2.50,
+    "build/backend": "tensorrt",
+    "build/precision": "fp16",
+    "build/workspace_mib": 1024,
+    "bench/duration_s": 5.0,
+    "bench/pattern": "closed",
+    "bench/batch_sizes": "1,8",
+    "recent": [],
+}
+
+
+def _migrate_1_to_2(s: QSettings) -> None:
+    # v1 kept the price under a top-level key with cents
+    cents = s.value("price_cents")
+    if cents is not None:
+        try:
+            s.setValue("price_per_gpu_hour", float(cents) / 100.0)
+        except (TypeError, ValueError):
+            pass
+        s.remove("price_cents")
+
+
+MIGRATIONS = {1: _migrate_1_to_2}
+
+
+class Settings:
+    def __init__(self, path: str | os.PathLike | None = None):
+        path = path or os.environ.get("ENGINE_STUDIO_SETTINGS")
+        if path:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self.q = QSettings(str(path), QSettings.IniFormat)
+        else:
+            self.q = QSettings(QSettings.IniFormat, QSettings.UserScope, "EngineStudio", "engine-studio")
+        self.notice = ""
+        self._upgrade()
+
+    def _upgrade(self) -> None:
+        q = self.q
+        if q.status() != QSettings.NoError:
+            self.notice = f"settings file {q.fileName()} was unreadable; defaults are used"
+            q.clear()
+        try:
+            version = int(q.value("schema_version", 0) or 0)
+        except (TypeError, ValueError):
+            version = -1
+        if version == 0 and not q.allKeys():
+            version = SCHEMA_VERSION  # fresh file
+        if version < 0 or version > SCHEMA_VERSION:
+            self.notice = f"settings file {q.fileName()} is from another version; defaults are used"
+            q.clear()
+            version = SCHEMA_VERSION
+        while version < SCHEMA_VERSION:
+            step = MIGRATIONS.get(version)
+            if step:
+                step(q)
+            version += 1
+        q.setValue("schema_version", SCHEMA_VERSION)
+
+    def get(self, key: str):
+        default = DEFAULTS.get(key)
+        v = self.q.value(key, default)
+        if v is None:
+            return default
+        # INI files give back strings; coerce to the default's type, fall back if it won't
+        try:
+            if isinstance(default, bool):
+                return v if isinstance(v, bool) else str(v).lower() in ("1", "true", "yes")
+            if isinstance(default, int):
+                return int(v)
+            if isinstance(default, float):
+                return float(v)
+            if isinstance(default, list):
+                if isinstance(v, str):
+                    return [v] if v else []
+                return list(v)
+        except (TypeError, ValueError):
+            return default
+        return v
+
+    def set(self, key: str, value) -> None:
+        self.q.setValue(key, value)
+
+    def recent(self) -> list[str]:
+        return [p for p in self.get("recent") if p]
+
+    def add_recent(self, path: str) -> list[str]:
+        path = str(Path(path).resolve())
+        items = [path] + [p for p in self.recent() if p != path]
+        self.set("recent", items[:MAX_RECENT])
+        return self.recent()
+
+    def sync(self) -> None:
+        self.q.sync()
