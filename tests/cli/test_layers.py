@@ -72,3 +72,23 @@ def test_bad_input_is_one_line_and_exit_2(args, message):
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in proc.stderr
     assert proc.stdout == ""
+
+
+@pytest.mark.slow
+def test_engine_built_by_the_studio(tmp_path, capsys):
+    """ENGINE_OR_REPORT given an engine: its saved report and source model come via the sidecar."""
+    from studio.core.backends.base import BuildConfig, ShapeProfile
+    from studio.core.jobs.build_job import run_build
+
+    spec = importlib.util.spec_from_file_location("plan_fixture_models_c2", DATA / "models.py")
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    onnx.save(mod.matmul_add_relu(), tmp_path / "mar.onnx")
+    engine = tmp_path / "mar.engine"
+    run_build(BuildConfig(model=str(tmp_path / "mar.onnx"), backend="tensorrt", output=str(engine),
+                          profiles=[ShapeProfile("x", (1, 16), (4, 16), (8, 16))]))
+    assert main(["layers", str(engine), "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["onnx_nodes"] == 3 and doc["unabsorbed"] == []
+    assert [x["onnx_nodes"] for x in doc["layers"] if x["onnx_nodes"]] == [["fc_matmul", "fc_bias", "fc_relu"]]
+    assert doc["stats"]["patterns"] == {"MatMul+Add+Relu": 1}

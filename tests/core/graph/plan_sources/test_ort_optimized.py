@@ -85,3 +85,20 @@ def test_layers_of_another_model_are_reported_unmapped(models):
     plan = load_plan(models["fused"], onnx_model=models["mar"])
     assert len(plan.unmapped) == len(plan.layers)
     assert any("could not be mapped" in n for n in plan.notes)
+
+
+@pytest.mark.slow
+def test_onnxruntime_backend_artifact_through_its_sidecar(models, tmp_path):
+    """The onnxruntime backend's real build: load_plan finds the source model via the sidecar."""
+    from studio.core.backends.base import BuildConfig
+    from studio.core.jobs.build_job import run_build
+
+    result = run_build(BuildConfig(model=str(models["original"]), backend="onnxruntime",
+                                   output=str(tmp_path / "enc.ort.onnx"), precision="fp32"))
+    plan = load_plan(result.output)
+    assert plan.source_format == "ort_optimized"
+    assert plan.onnx_model == str(models["original"].resolve())
+    fmap = fusion_map(plan)
+    stats = fmap.stats()
+    assert stats.layers_after < stats.layers_before == 55
+    assert stats.absorbed >= 50 and not fmap.missing
