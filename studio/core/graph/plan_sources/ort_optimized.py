@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from studio.core.errors import ModelError, StudioError
+from studio.core.errors import StudioError
 from studio.core.graph.plan_sources.pipeline import RawPlan
 from studio.core.graph.plan_sources.source import as_source
 
@@ -35,19 +35,11 @@ def match(source) -> bool:
 
 
 def _load(path: Path):
-    """The model without its weights (metadata only), through the studio's checked loader."""
-    try:
-        from studio.core.graph.onnx_loader import load_model_proto
-    except ImportError:  # engineer A's loader not landed yet
-        load_model_proto = None
-    if load_model_proto is not None:
-        return load_model_proto(str(path), with_weights=False)
-    import onnx
+    """The model without its weights (metadata only), through the studio's checked loader
+    (external-data locations are checked before anything is opened)."""
+    from studio.core.graph.onnx_loader import load_model_proto
 
-    try:
-        return onnx.load(str(path), load_external_data=False)
-    except Exception as e:  # onnx raises DecodeError and friends
-        raise ModelError(f"not a readable ONNX model: {e}", str(path)) from None
+    return load_model_proto(str(path), with_weights=False)
 
 
 def _dtype_table(model) -> dict[str, tuple[str, tuple | None]]:
@@ -204,11 +196,16 @@ def _by_name(name: str, by_name: dict) -> str | None:
 def _original_nodes(original) -> list[dict]:
     """name/inputs/outputs/index of the original model's nodes, named as the studio's graph
     model names them (unnamed -> `<op_type>_<index>`). Accepts a Graph, a ModelProto or a path."""
-    nodes = getattr(original, "nodes", None)
-    if nodes is not None and nodes and hasattr(nodes[0], "op_type"):
+    from studio.core.graph.model import Graph
+
+    if isinstance(original, Graph):
         return [{"name": n.name, "inputs": tuple(n.inputs), "outputs": tuple(n.outputs),
-                 "index": i, "op_type": n.op_type} for i, n in enumerate(nodes)]
-    model = original if hasattr(original, "graph") else _load(Path(original))
+                 "index": i, "op_type": n.op_type} for i, n in enumerate(original.nodes)]
+    if not hasattr(original, "graph"):
+        from studio.core.graph.onnx_loader import open_graph
+
+        return _original_nodes(open_graph(str(original), shape_inference=False))
+    model = original
     out, seen = [], set()
     for i, n in enumerate(model.graph.node):
         name = n.name or f"{n.op_type}_{i}"

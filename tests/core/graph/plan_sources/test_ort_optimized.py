@@ -102,3 +102,14 @@ def test_onnxruntime_backend_artifact_through_its_sidecar(models, tmp_path):
     stats = fmap.stats()
     assert stats.layers_after < stats.layers_before == 55
     assert stats.absorbed >= 50 and not fmap.missing
+
+
+def test_original_as_an_opened_graph_maps_the_same(models):
+    """The window passes the Graph it already has open instead of a path."""
+    from studio.core.graph.onnx_loader import open_graph
+
+    graph = open_graph(models["original"])
+    by_graph = load_plan(models["fused"], onnx_model=graph)
+    by_path = load_plan(models["fused"], onnx_model=models["original"])
+    assert [x.onnx_nodes for x in by_graph.layers] == [x.onnx_nodes for x in by_path.layers]
+    assert by_graph.onnx_model == str(graph.path)
