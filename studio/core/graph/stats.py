@@ -109,15 +109,54 @@ def concrete_shapes(graph: Graph, bindings: dict[str, int]) -> dict[str, tuple]:
     for vi in proto.graph.output:
         if vi.type.HasField("tensor_type"):
             vi.type.tensor_type.ClearField("shape")
+
+    def merge(model) -> None:
+        for vi in (*model.graph.input, *model.graph.value_info, *model.graph.output):
+            _, shape = _type_info(vi.type)
+            if shape is not None and (shapes.get(vi.name) is None or _known(shape) >= _known(shapes[vi.name])):
+                shapes[vi.name] = tuple(bindings.get(d, d) if isinstance(d, str) else d for d in shape)
+
     try:
-        inferred = onnx.shape_inference.infer_shapes(proto, check_type=False, strict_mode=False, data_prop=True)
+        merge(onnx.shape_inference.infer_shapes(proto, check_type=False, strict_mode=False, data_prop=True))
     except Exception:
-        return shapes
-    for vi in (*inferred.graph.input, *inferred.graph.value_info, *inferred.graph.output):
-        _, shape = _type_info(vi.type)
-        if shape is not None and (shapes.get(vi.name) is None or _known(shape) >= _known(shapes[vi.name])):
-            shapes[vi.name] = tuple(bindings.get(d, d) if isinstance(d, str) else d for d in shape)
+        pass
+    if _counted_inputs_unknown(graph, shapes):
+        _symbolic_fallback(proto, merge)
     return shapes
+
+
+def _counted_inputs_unknown(graph: Graph, shapes: dict) -> bool:
+    return any(n.op_type in MATMUL_OPS | GEMM_OPS | CONV_OPS and
+               not all(_concrete(shapes.get(t)) for t in n.inputs[:2] if t) for n in graph.nodes)
+
+
+def _symbolic_fallback(proto, merge) -> None:
+    """ONNX's inference gives up on shapes computed from data (Slice ends taken from Shape(x),
+    as in the position ids of an exported BERT). ONNX Runtime's symbolic shape inference follows
+    those values. It reads initializer values, so the stripped weights are handed to it as graph
+    inputs of known shape (no data needed); the small shape tensors stay initializers."""
+    import onnx
+    try:
+        from onnxruntime.tools.symbolic_shape_infer import SymbolicShapeInference
+    except Exception:  # noqa: BLE001 (ORT is a dependency, but a broken install only costs FLOPs)
+        return
+    from onnx import helper
+    model = onnx.ModelProto()
+    model.CopyFrom(proto)
+    keep = []
+    for t in model.graph.initializer:
+        has_data = t.raw_data or t.float_data or t.int32_data or t.int64_data or t.double_data \
+            or t.uint64_data or t.string_data or t.data_location == onnx.TensorProto.EXTERNAL
+        if has_data and t.data_location != onnx.TensorProto.EXTERNAL:
+            keep.append(t)
+        else:
+            model.graph.input.append(helper.make_tensor_value_info(t.name, t.data_type, list(t.dims)))
+    del model.graph.initializer[:]
+    model.graph.initializer.extend(keep)
+    try:
+        merge(SymbolicShapeInference.infer_shapes(model, auto_merge=True, guess_output_rank=False))
+    except Exception:  # noqa: BLE001 (best effort: unresolved nodes are reported, not guessed)
+        pass
 
 
 def _known(shape) -> int:

@@ -122,3 +122,26 @@ def test_summary_round_trips_through_json(encoder_path):
     assert d["nodes"] == 66 and d["opset"] == 20 and d["flops"]["batch"] == 4
     text = s.to_text()
     assert "[batch, sequence, 16]" in text and "1 MAC = 2 FLOPs" in text
+
+
+def test_shapes_computed_from_data_are_followed(tmp_path):
+    """Position ids sliced to Shape(input_ids)[1], as BERT exports do: ONNX's own inference loses
+    the dims there; the FLOPs still come out exact."""
+    H, P = 8, 512
+    inits = [numpy_helper.from_array(np.arange(P, dtype=np.int64)[None, :], "position_ids"),
+             numpy_helper.from_array(np.zeros((P, H), np.float32), "pos_emb"),
+             numpy_helper.from_array(np.zeros((100, H), np.float32), "word_emb"),
+             numpy_helper.from_array(np.zeros((H, 3 * H), np.float32), "w"),
+             numpy_helper.from_array(np.array([0], np.int64), "zero"),
+             numpy_helper.from_array(np.array([1], np.int64), "one")]
+    nodes = [helper.make_node("Shape", ["input_ids"], ["len"], start=1, end=2, name="shape"),
+             helper.make_node("Slice", ["position_ids", "zero", "len", "one"], ["pos_ids"], name="slice"),
+             helper.make_node("Gather", ["pos_emb", "pos_ids"], ["pos"], name="pos_gather"),
+             helper.make_node("Gather", ["word_emb", "input_ids"], ["words"], name="word_gather"),
+             helper.make_node("Add", ["words", "pos"], ["emb"], name="add"),
+             helper.make_node("MatMul", ["emb", "w"], ["y"], name="mm")]
+    p = save(tmp_path, nodes, [vi("input_ids", ["batch", "sequence"], TensorProto.INT64)], [vi("y", None)], inits)
+    # batch 1: the [1, ?] position ids broadcast against [1, 10] leave ONNX with an unknown dim
+    est = estimate_flops(open_graph(p), batch=1, seq_len=10)
+    assert est.unresolved == ()
+    assert est.total == 2 * 1 * 10 * H * 3 * H
