@@ -28,7 +28,8 @@ CSS = """
 :root{--fg:#111827;--muted:#4b5563;--line:#e5e7eb;--accent:#2563eb;--bad:#b91c1c;--good:#15803d;--bg:#f9fafb}
 *{box-sizing:border-box}
 html{-webkit-text-size-adjust:100%}
-body{margin:0;padding:16px;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:var(--fg);background:#fff;overflow-wrap:anywhere}
+body{margin:0;padding:16px;font:15px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,Helvetica,Arial,sans-serif;color:var(--fg);background:#fff;overflow-wrap:break-word}
+bdi,.mono{overflow-wrap:anywhere}
 main{max-width:1040px;margin:0 auto}
 h1{font-size:1.6em;margin:.2em 0}
 h2{font-size:1.25em;margin:1.6em 0 .5em;padding-bottom:.2em;border-bottom:2px solid var(--line)}
@@ -41,7 +42,8 @@ h3{font-size:1.05em;margin:1.2em 0 .4em}
 .scroll{overflow-x:auto;max-width:100%}
 table{border-collapse:collapse;margin:.4em 0 1em;font-size:.9em;min-width:50%}
 th,td{border-bottom:1px solid var(--line);padding:4px 10px 4px 0;text-align:left;vertical-align:top}
-th{color:var(--muted);font-weight:600}
+th{color:var(--muted);font-weight:600;white-space:nowrap}
+td bdi{display:inline-block;max-width:32em}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .flag{color:var(--bad);font-weight:600}
 .ok{color:var(--good)}
@@ -156,7 +158,9 @@ def _speedup(r: Report, plot: _Plots) -> str:
         saved = sp.p99_saved_ms
         cards = [
             (fnum(sp.throughput_ratio, 3) + "&times;", "throughput, best vs baseline"),
-            (fnum(saved, 3, "ms") if saved is not None else "&ndash;", "P99 latency saved per request"),
+            (fnum(abs(saved), 3, "ms") if saved is not None else "&ndash;",
+             "P99 latency saved per request" if saved is None or saved >= 0
+             else "P99 latency added per request (best vs baseline)"),
             (fmoney(sp.best_cost_per_million), "per million requests (baseline "
              + fmoney(sp.baseline_cost_per_million) + ")"),
         ]
@@ -304,9 +308,14 @@ def _bench(b: BenchInfo, plot: _Plots) -> str:
     h = b.histogram
     if h.get("counts"):
         markers = {k.upper(): b.latency_ms.get(k) for k in ("p50", "p99") if b.latency_ms.get(k) is not None}
-        out.append(plot(svg_plots.histogram_svg(h["edges_ms"], h["counts"], title=f"Latency histogram: {b.label}",
+        edges, counts, hidden = _trim_tail(h["edges_ms"], h["counts"], b.latency_ms.get("p99"))
+        out.append(plot(svg_plots.histogram_svg(edges, counts, title=f"Latency histogram: {b.label}",
                                                 x_label="latency (ms)", markers=markers),
                         f"Latency histogram of {b.label}"))
+        if hidden:
+            out.append(f'<p class="note">{esc(hidden)} request(s) slower than {fnum(edges[-1], 3, "ms")} '
+                       f'(the far tail, beyond P99) are counted but not drawn; the maximum is '
+                       f'{fnum(b.latency_ms.get("max"), 4, "ms")}.</p>')
     if b.curve:
         series = [("P50", [(p.throughput, p.p50_ms) for p in b.curve]),
                   ("P99", [(p.throughput, p.p99_ms) for p in b.curve])]
@@ -318,6 +327,24 @@ def _bench(b: BenchInfo, plot: _Plots) -> str:
                            for p in b.curve]))
     out.append("</div>")
     return "".join(out)
+
+
+def _trim_tail(edges: list[float], counts: list[int], p99: float | None,
+               keep: float = 0.995) -> tuple[list[float], list[int], int]:
+    """Drop trailing bins beyond P99 that hold the last <0.5 % of requests, so a few outliers
+    do not squeeze the whole distribution into one bar. Returns (edges, counts, hidden)."""
+    total = sum(counts)
+    if not total or p99 is None:
+        return edges, counts, 0
+    run = 0
+    for i, c in enumerate(counts):
+        run += c
+        if run >= keep * total and edges[i + 1] >= p99:
+            cut = i + 1
+            if cut < len(counts) and cut >= 3:
+                return edges[:cut + 1], counts[:cut], total - run
+            break
+    return edges, counts, 0
 
 
 def _benchmarks(r: Report, plot: _Plots) -> str:

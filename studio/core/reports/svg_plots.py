@@ -198,8 +198,8 @@ def bar_svg(items: list[tuple[str, float]], *, title: str, unit: str = "", width
     vmax = max(max(vals), 0) or 1.0
     for i, (label, v) in enumerate(items):
         y = c.t + i * row
-        c.add(f'<text x="{c.l - 8}" y="{y + 16}" font-size="11" text-anchor="end" fill="#111827">'
-              f'{esc(label, 30, note=False)}</text>')
+        c.add(f'<text x="{c.l - 8}" y="{y + 16}" font-size="10" text-anchor="end" fill="#111827">'
+              f'{esc(label, 28, note=False)}</text>')
         if v is None or not math.isfinite(v):
             c.text(c.l + 4, y + 16, "n/a", size=10, fill="#6b7280")
             continue

@@ -23,10 +23,8 @@ _INVISIBLE = {0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF}
 
 
 def _marker(cp: int) -> str:
-    if cp < 0x20:
-        return chr(0x2400 + cp)        # U+2400.. "control pictures": NUL -> ␀, ESC -> ␛
-    if cp == 0x7F:
-        return "\u2421"                 # ␡
+    # Plain ASCII markers: the "control pictures" block (U+2400) is missing from many fonts and
+    # would show as an empty box, which hides what was there.
     return f"[U+{cp:04X}]"
 
 
@@ -42,7 +40,7 @@ def display_text(value, limit: int | None = MAX_NAME_CHARS, note: bool = True) -
     for ch in s:
         cp = ord(ch)
         if cp < 0x20 and ch not in "\t" or cp == 0x7F or 0x80 <= cp < 0xA0:
-            out.append(_marker(cp) if cp < 0x80 else f"[U+{cp:04X}]")
+            out.append(_marker(cp))
         elif cp in _BIDI_CONTROLS or cp in _INVISIBLE:
             out.append(_marker(cp))
         elif 0xD800 <= cp <= 0xDFFF:   # a lone surrogate from a JSON "\ud800" escape

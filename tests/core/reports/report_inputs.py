@@ -172,7 +172,8 @@ def real_inputs(d: Path, *, hostile: bool = False) -> dict[str, Path]:
                               input_name=HOSTILE["script"] if hostile else "x"),
         "bench32": ort_bench(fp32, d / "bench-fp32.json", precision="fp32"),
         "bench16": ort_bench(cand, d / "bench-fp16.json", precision="fp16", iterations=300,
-                             artifact=str(d / ("model-fp16.engine" if not hostile else HOSTILE["script"] + ".engine"))),
+                             artifact=str(d / ("model-fp16.engine" if not hostile
+                                              else HOSTILE["nul"] + HOSTILE["rlo"] + HOSTILE["img"] + ".engine"))),
         "accuracy": ort_accuracy(cand, fp32, d / "accuracy.json", precision="fp16"),
     }
 
