@@ -82,9 +82,22 @@ def prepare_precision(config: BuildConfig, target: str, workdir: str | Path, sta
         return PreparedModel(str(out), precision, recipe, None, notes)
 
     if precision == "fp8":
-        # TensorRT-RTX's parser takes FP8 Q/DQ only for GPUs of compute capability 8.9+, and this
-        # studio has not verified such a build end to end: refuse rather than guess.
-        raise CapabilityError("fp8 is not available: FP8 Q/DQ builds are not verified with this toolchain")
+        if target != "tensorrt":
+            raise CapabilityError("fp8 is not available on ONNX Runtime's CPU provider; use int8")
+        from studio.core.precision.qdq import quantize_qdq
+
+        # FP8 (E4M3) Q/DQ: ORT's quantizer takes fp8 scales from the value distribution; the
+        # model builds with TensorRT-RTX on the CPU and runs on FP8-capable GPUs only.
+        calib = _calibration_set(config, state)
+        summary = calib.summary().to_dict()
+        out = workdir / f"{stem}.fp8-qdq.onnx"
+        recipe = quantize_qdq(config.model, out, calib, state, method="distribution", precision="fp8",
+                              keep_fp32=config.keep_fp32, batch_size=int(opts.get("calibration_batch_size", 8)))
+        notes = []
+        if config.calibration.method != "distribution":
+            notes.append(f"fp8 scales come from the value distribution; calibration method "
+                         f"{config.calibration.method!r} applies to int8 only")
+        return PreparedModel(str(out), "fp8", recipe, summary, notes)
 
     # int8
     recipe_name = opts.get("int8_recipe", "dynamic" if target == "onnxruntime" else "qdq")

@@ -54,11 +54,14 @@ def quantize_qdq(model_path: str | Path, out_path: str | Path, calib: Calibratio
     """Write the Q/DQ model to out_path (atomically). Returns the recipe as data for the sidecar."""
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
 
-    if method not in CALIBRATION_METHODS:
+    if method not in CALIBRATION_METHODS and not (precision == "fp8" and method == "distribution"):
         raise StudioError(f"unknown calibration method {method!r}; choose one of {', '.join(CALIBRATION_METHODS)}")
     qtype = {"int8": QuantType.QInt8, "fp8": QuantType.QFLOAT8E4M3FN}.get(precision)
     if qtype is None:
         raise StudioError(f"Q/DQ quantization makes int8 or fp8, not {precision!r}")
+    if precision == "fp8" and method != "distribution":
+        # ORT's quantizer computes float8 scales only from the value distribution.
+        method = "distribution"
     model = name_nodes(load_model(model_path))
     ops, nodes = resolve_keep_fp32(model, keep_fp32)
     exclude = sorted(set(nodes) | set(nodes_of_types(model, ops)))
@@ -83,7 +86,8 @@ def quantize_qdq(model_path: str | Path, out_path: str | Path, calib: Calibratio
                                 nodes_to_exclude=exclude or None,
                                 calibrate_method={"minmax": CalibrationMethod.MinMax,
                                                   "entropy": CalibrationMethod.Entropy,
-                                                  "percentile": CalibrationMethod.Percentile}[method],
+                                                  "percentile": CalibrationMethod.Percentile,
+                                                  "distribution": CalibrationMethod.Distribution}[method],
                                 extra_options=extra)
         except Cancelled:
             raise

@@ -1,0 +1,103 @@
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pytest
+from onnx import TensorProto, helper, numpy_helper
+
+
+def tiny_model(hidden: int = 16, out: int = 4, seed: int = 0) -> onnx.ModelProto:
+    """MatMul -> Add -> decomposed LayerNorm -> MatMul -> Softmax: the ops the passes care about."""
+    rng = np.random.default_rng(seed)
+    inits = [numpy_helper.from_array(rng.normal(size=(hidden, hidden)).astype(np.float32), "W"),
+             numpy_helper.from_array(rng.normal(size=(hidden,)).astype(np.float32), "B"),
+             numpy_helper.from_array(rng.normal(size=(hidden, out)).astype(np.float32), "W2"),
+             numpy_helper.from_array(np.array(2.0, np.float32), "two")]
+    nodes = [helper.make_node("MatMul", ["x", "W"], ["h"], name="mm1"),
+             helper.make_node("Add", ["h", "B"], ["hb"], name="add1"),
+             helper.make_node("ReduceMean", ["hb"], ["mu"], axes=[-1], name="rm1"),
+             helper.make_node("Sub", ["hb", "mu"], ["d"], name="sub"),
+             helper.make_node("Pow", ["d", "two"], ["d2"], name="pow"),
+             helper.make_node("ReduceMean", ["d2"], ["var"], axes=[-1], name="rm2"),
+             helper.make_node("Sqrt", ["var"], ["sd"], name="sqrt"),
+             helper.make_node("Div", ["d", "sd"], ["n"]),  # unnamed on purpose
+             helper.make_node("MatMul", ["n", "W2"], ["o"], name="mm2"),
+             helper.make_node("Softmax", ["o"], ["y"], axis=-1, name="sm")]
+    g = helper.make_graph(nodes, "tiny", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", hidden])],
+                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", out])], inits)
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    return m
+
+
+@pytest.fixture
+def tiny_path(tmp_path) -> Path:
+    p = tmp_path / "tiny.onnx"
+    onnx.save(tiny_model(), str(p))
+    return p
+
+
+@pytest.fixture
+def tiny_calib(tmp_path) -> Path:
+    p = tmp_path / "calib.npz"
+    np.savez(p, x=np.random.default_rng(1).normal(size=(48, 16)).astype(np.float32))
+    return p
+
+
+@pytest.fixture(scope="session")
+def small_bert(tmp_path_factory) -> Path:
+    """A 2-layer BERT (hidden 64) with a 5-way head, built by the demo builder from random
+    weights: BERT-shaped for the fusions, small enough for tests."""
+    from studio.core.demo.bert_onnx import build_bert_onnx
+    from studio.core.demo.weights import BertConfig, random_head, random_weights
+
+    cfg = BertConfig(hidden_size=64, num_hidden_layers=2, num_attention_heads=4, intermediate_size=128,
+                     max_position_embeddings=64)
+    p = tmp_path_factory.mktemp("bert") / "small-bert.onnx"
+    onnx.save(build_bert_onnx(cfg, random_weights(cfg), random_head(64, 5)), str(p))
+    return p
+
+
+def _run(path, feed):
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.log_severity_level = 3
+    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"]).run(None, feed)
+
+
+def _bert_feed(batch=4, seq=12, seed=0):
+    rng = np.random.default_rng(seed)
+    mask = np.ones((batch, seq), np.int64)
+    mask[1, seq // 2:] = 0
+    return {"input_ids": rng.integers(1000, 5000, (batch, seq)).astype(np.int64), "attention_mask": mask}
+
+
+def _demo_paths():
+    from studio.core.demo.paths import demo_model_path, demo_tokenizer_path
+
+    model = demo_model_path()
+    if not model.exists():
+        pytest.skip("demo model not generated (engine-studio demo-model)")
+    return model, demo_tokenizer_path()
+
+
+# pytest's importlib mode cannot import conftest as a module: hand the helpers out as fixtures.
+@pytest.fixture
+def make_tiny():
+    return tiny_model
+
+
+@pytest.fixture
+def ort_run():
+    return _run
+
+
+@pytest.fixture
+def bert_feed():
+    return _bert_feed
+
+
+@pytest.fixture
+def demo():
+    return _demo_paths()

@@ -1,0 +1,119 @@
+import numpy as np
+import onnx
+import pytest
+from onnx import numpy_helper
+
+from studio.core.backends.base import CalibrationSpec
+from studio.core.data.calibration import calibration_set_for_model
+from studio.core.errors import Cancelled, StudioError
+from studio.core.jobs.progress import TaskState
+from studio.core.precision.qdq import quantize_qdq
+
+
+def zero_points(m):
+    inits = {i.name: i for i in m.graph.initializer}
+    zps = []
+    for n in m.graph.node:
+        if n.op_type in ("QuantizeLinear", "DequantizeLinear") and len(n.input) > 2:
+            zps.append(numpy_helper.to_array(inits[n.input[2]]))
+    return zps
+
+
+def trt_parse_and_build(path, shapes):
+    import tensorrt_rtx as trt
+
+    logger = trt.Logger(trt.Logger.ERROR)
+    builder = trt.Builder(logger)
+    net = builder.create_network(0)
+    parser = trt.OnnxParser(net, logger)
+    ok = parser.parse_from_file(str(path))
+    errors = [parser.get_error(i).desc() for i in range(parser.num_errors)]
+    assert ok and not errors, errors
+    cfg = builder.create_builder_config()
+    prof = builder.create_optimization_profile()
+    for name, (a, b, c) in shapes.items():
+        prof.set_shape(name, a, b, c)
+    cfg.add_optimization_profile(prof)
+    return builder.build_serialized_network(net, cfg) is not None
+
+
+@pytest.mark.parametrize("method", ["minmax", "entropy", "percentile"])
+def test_qdq_symmetric_and_close(tmp_path, tiny_path, tiny_calib, ort_run, method):
+    calib = calibration_set_for_model(CalibrationSpec(str(tiny_calib), samples=32), tiny_path)
+    events = []
+    out = tmp_path / "q.onnx"
+    recipe = quantize_qdq(tiny_path, out, calib, TaskState(events.append, min_interval=0), method=method)
+    m = onnx.load(str(out))
+    onnx.checker.check_model(m)
+    assert recipe["calibration_method"] == method and recipe["per_channel"]
+    assert {"ActivationSymmetric": True, "WeightSymmetric": True, "QuantizeBias": False}.items() <= recipe["extra_options"].items()
+    zps = zero_points(m)
+    assert zps and all((z == 0).all() for z in zps)
+    assert sum(1 for n in m.graph.node if n.op_type == "QuantizeLinear") >= 2
+    x = np.random.default_rng(5).normal(size=(4, 16)).astype(np.float32)
+    ref, got = ort_run(tiny_path, {"x": x})[0], ort_run(out, {"x": x})[0]
+    assert np.abs(ref - got).max() < 0.1
+    assert any(e.kind == "progress" and e.phase == "Calibrating" for e in events)
+
+
+def test_qdq_parses_and_builds_with_tensorrt_rtx(tmp_path, tiny_path, tiny_calib):
+    calib = calibration_set_for_model(CalibrationSpec(str(tiny_calib), samples=16), tiny_path)
+    out = tmp_path / "q.onnx"
+    quantize_qdq(tiny_path, out, calib, TaskState())
+    assert trt_parse_and_build(out, {"x": ((1, 16), (4, 16), (8, 16))})
+
+
+def test_fp8_qdq_builds_with_tensorrt_rtx(tmp_path, tiny_path, tiny_calib):
+    calib = calibration_set_for_model(CalibrationSpec(str(tiny_calib), samples=16), tiny_path)
+    out = tmp_path / "f8.onnx"
+    recipe = quantize_qdq(tiny_path, out, calib, TaskState(), precision="fp8")
+    assert recipe["calibration_method"] == "distribution"
+    m = onnx.load(str(out))
+    assert any(i.data_type == onnx.TensorProto.FLOAT8E4M3FN for i in m.graph.initializer)
+    assert trt_parse_and_build(out, {"x": ((1, 16), (4, 16), (8, 16))})
+
+
+def test_keep_fp32_op_type_excludes_nodes(tmp_path, tiny_path, tiny_calib):
+    calib = calibration_set_for_model(CalibrationSpec(str(tiny_calib), samples=16), tiny_path)
+    out = tmp_path / "q.onnx"
+    recipe = quantize_qdq(tiny_path, out, calib, TaskState(), keep_fp32=["mm2"])
+    assert recipe["nodes_excluded"] == ["mm2"]
+    m = onnx.load(str(out))
+    producer = {o: n for n in m.graph.node for o in n.output}
+    mm2 = next(n for n in m.graph.node if n.name == "mm2")
+    assert all(producer.get(i) is None or producer[i].op_type != "DequantizeLinear" for i in mm2.input)
+
+
+def test_cancel_stops_calibration_and_writes_nothing(tmp_path, tiny_path, tiny_calib):
+    calib = calibration_set_for_model(CalibrationSpec(str(tiny_calib), samples=32), tiny_path)
+    state = TaskState()
+    state.cancel()
+    out = tmp_path / "q.onnx"
+    with pytest.raises(Cancelled):
+        quantize_qdq(tiny_path, out, calib, state)
+    assert not out.exists()
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".") or "studio-qdq" in p.name] == []
+
+
+def test_unknown_method(tmp_path, tiny_path, tiny_calib):
+    calib = calibration_set_for_model(CalibrationSpec(str(tiny_calib), samples=4), tiny_path)
+    with pytest.raises(StudioError, match="unknown calibration method 'kl'"):
+        quantize_qdq(tiny_path, tmp_path / "q.onnx", calib, TaskState(), method="kl")
+
+
+@pytest.mark.slow
+def test_demo_model_qdq_builds_with_tensorrt_rtx(tmp_path, demo, ort_run):
+    model, tok = demo
+    from studio.core.data.tokenizer import load_tokenizer
+
+    calib_csv = model.parents[1] / "intents_calibration.csv"
+    calib = calibration_set_for_model(CalibrationSpec(str(calib_csv), column="text", tokenizer=str(tok),
+                                                      samples=32, max_length=64), model)
+    out = tmp_path / "demo-q.onnx"
+    quantize_qdq(model, out, calib, TaskState())
+    assert all((z == 0).all() for z in zero_points(onnx.load(str(out))))
+    feed = load_tokenizer(str(tok)).encode(["where is my parcel", "the coupon code does not work"])
+    ref, got = ort_run(model, feed)[0], ort_run(out, feed)[0]
+    assert (ref.argmax(1) == got.argmax(1)).all()
+    shapes = {n: ((1, 8), (8, 64), (32, 128)) for n in ("input_ids", "attention_mask")}
+    assert trt_parse_and_build(out, shapes)
