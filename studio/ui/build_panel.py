@@ -377,7 +377,7 @@ class BuildPanel(QWidget):
         def work(cancel, emit):
             return run_build(config, on_event=events.append, cancel=cancel)
 
-        self.task = task = Task(work, name=f"build-{config.backend}-{config.precision}", parent=self)
+        self.task = task = Task(work, name=f"build-{config.backend}-{config.precision}", parent=self, nice=5)
         task.finished.connect(lambda res, cfg=config: self._finished(res, cfg))
         task.failed.connect(self._failed)
         task.cancelled.connect(self._cancelled)

@@ -120,11 +120,12 @@ class DemoRun:
 
     # ----- steps
     def open_model(self) -> dict:
-        from studio.core.demo.paths import ensure_demo_model
-        path = str(ensure_demo_model())
-        self.win.open_path(path)
-        wait_for(lambda: self.win.model_path == path and self.win.graphs.before.ready, 120, "the demo model")
-        return {"model": path, "nodes": len(self.win.onnx_graph.nodes)}
+        task = self.win.open_demo_model()
+        wait_for(lambda: not task.running and self.win.model_path is not None and self.win.graphs.before.ready,
+                 300, "the demo model")
+        if task.error:
+            raise StudioError(f"the demo model could not be opened: {task.error}")
+        return {"model": self.win.model_path, "nodes": len(self.win.onnx_graph.nodes)}
 
     def _build(self, backend: str, precision: str) -> dict:
         panel = self.win.build_panel
@@ -186,7 +187,12 @@ class DemoRun:
     def export(self) -> dict:
         engine_dir = self.out / "export"
         files = self.win.export_engine_dialog(str(engine_dir))
-        report = self.win.export_report_dialog(str(self.out / "report.html"))
+        report = str(self.out / "report.html")
+        task = self.win.export_report_dialog(report)
+        wait_for(lambda: not task.running, 120, "the report")
+        pump(0.1)
+        if task.error:
+            raise StudioError(f"report failed: {task.error}")
         self.win.docks["Log"].raise_()
         return {"exported": files, "report": report}
 

@@ -331,7 +331,7 @@ class GraphCanvas(QGraphicsView):
         self.viewport().update()
         token = self._token
         self._t0 = time.perf_counter()
-        task = Task(lambda cancel, emit: compute_layout(graph, cancel), name="layout", parent=self)
+        task = Task(lambda cancel, emit: compute_layout(graph, cancel), name="layout", parent=self, nice=2)
         task.finished.connect(lambda lay, tok=token: self._on_layout(tok, lay))
         task.failed.connect(lambda msg, tok=token: self._on_layout_failed(tok, msg))
         self._task = task

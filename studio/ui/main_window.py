@@ -54,6 +54,7 @@ class MainWindow(QMainWindow):
         self.bench_paths: dict[str, str] = {}    # artifact -> saved BenchResult
         self.accuracy_paths: dict[str, str] = {}
         self._closing = False
+        self.last_report: str | None = None
 
         self.graphs = GraphPanel(self.tasks)
         self.setCentralWidget(self.graphs)
@@ -80,7 +81,7 @@ class MainWindow(QMainWindow):
         self._make_status_bar()
         self._wire()
         self.resize(1500, 950)
-        self.resizeDocks([self.docks["Benchmark"]], [330], Qt.Vertical)
+        self.resizeDocks([self.docks["Benchmark"]], [440], Qt.Vertical)
         self.resizeDocks([self.docks["Build"]], [380], Qt.Horizontal)
         self._restore_settings()
 
@@ -515,29 +516,43 @@ class MainWindow(QMainWindow):
         paths += list(self.bench_paths.values()) + list(self.accuracy_paths.values())
         return paths
 
-    def export_report_dialog(self, path: str | None = None) -> str | None:
-        if not self.report_inputs():
+    def export_report_dialog(self, path: str | None = None) -> Task | None:
+        """Assemble and write the report in a worker (HTML/JSON); a PDF is drawn with Qt, so it is
+        written on this thread after the report is assembled."""
+        inputs = self.report_inputs()
+        if not inputs:
             raise StudioError("nothing to report yet: open a model, build and benchmark first")
         if path is None:
             path, _ = QFileDialog.getSaveFileName(self, "Export report", "engine-studio-report.html",
                                                   "HTML (*.html);;PDF (*.pdf);;JSON (*.json)")
             if not path:
                 return None
-        from studio.core.reports.inputs import assemble_report
-        report = assemble_report(self.report_inputs(), price_per_gpu_hour=float(self.compare.price.value()))
+        price = float(self.compare.price.value())
         suffix = Path(path).suffix.lower()
-        if suffix == ".pdf":
-            from studio.ui.report_pdf import write_pdf
-            write_pdf(report, path)
-        elif suffix == ".json":
-            from studio.core.reports.json_report import save_report
-            save_report(report, path)
-        else:
-            from studio.core.reports.html import write_html
-            write_html(report, path)
-        self.log_view.add(f"report written: {path}")
-        self.statusBar().showMessage(f"report written to {path}", 5000)
-        return path
+
+        def work(cancel, emit):
+            from studio.core.reports.inputs import assemble_report
+            report = assemble_report(inputs, price_per_gpu_hour=price)
+            if suffix == ".json":
+                from studio.core.reports.json_report import save_report
+                save_report(report, path)
+            elif suffix != ".pdf":
+                from studio.core.reports.html import write_html
+                write_html(report, path)
+            return report
+
+        def done(report):
+            if suffix == ".pdf":
+                from studio.ui.report_pdf import write_pdf
+                self._guard(lambda: write_pdf(report, path))
+            self.last_report = path
+            self.log_view.add(f"report written: {path}")
+            self.statusBar().showMessage(f"report written to {path}", 5000)
+
+        task = Task(work, name="report", parent=self)
+        task.finished.connect(done)
+        task.failed.connect(self.errors.show_text)
+        return self.tasks.start(task)
 
     def open_in_netron(self) -> None:
         from studio.ui.netron_server import open_in_netron

@@ -11,6 +11,7 @@ logged), never an uncaught error in a thread."""
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import traceback
@@ -40,9 +41,12 @@ class Task(QObject):
     cancelled = Signal()
     done = Signal()          # after any of the three above
 
-    def __init__(self, fn: Callable, name: str = "task", parent: QObject | None = None):
+    def __init__(self, fn: Callable, name: str = "task", parent: QObject | None = None, nice: int = 0):
         super().__init__(parent)
         self.name = name
+        # Linux priorities are per thread and inherited by what the thread starts (a build's
+        # child process, its reader threads): background work yields the CPU to the UI thread.
+        self.nice = nice
         self._fn = fn
         self.cancel_event = threading.Event()
         self._thread: threading.Thread | None = None
@@ -57,6 +61,11 @@ class Task(QObject):
         return self
 
     def _run(self) -> None:
+        if self.nice:
+            try:
+                os.nice(self.nice)
+            except (OSError, AttributeError):
+                pass
         try:
             result = self._fn(self.cancel_event, self.event.emit)
         except Cancelled:

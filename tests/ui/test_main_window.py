@@ -1,0 +1,134 @@
+import numpy as np
+import pytest
+from PySide6.QtCore import QMimeData, QPointF, Qt, QUrl
+from PySide6.QtGui import QDropEvent
+
+
+def _painted_colours(widget) -> int:
+    img = widget.grab().toImage()
+    w, h = img.width(), img.height()
+    seen = set()
+    for x in range(0, w, 7):
+        for y in range(0, h, 7):
+            seen.add(img.pixel(x, y))
+    return len(seen)
+
+
+def test_window_opens_a_model_and_renders_its_graph(qtbot, window, tiny_model, open_model):
+    open_model(window, tiny_model)
+    canvas = window.graphs.before
+    assert len(canvas.graph.nodes) == len(window.onnx_graph.nodes) + 2 + 2  # + graph inputs/outputs
+    assert canvas.layout_result is not None and len(canvas.layout_result.ids) == len(canvas.graph.nodes)
+    # the canvas really painted boxes of several colours, not a blank view
+    assert _painted_colours(canvas.viewport()) > 5
+    assert "tiny.onnx" in window.windowTitle()
+    assert window.settings.recent()[0].endswith("tiny.onnx")
+    # the build panel was prefilled from the model's dynamic inputs
+    assert "input_ids:" in window.build_panel.profiles.toPlainText()
+    assert "CPU only: engines are built here and run on a GPU" in window.device_label.text()
+
+
+def test_search_selects_and_details_show_attributes_and_shapes(qtbot, window, tiny_model, open_model):
+    open_model(window, tiny_model)
+    panel = window.graphs
+    panel.search.setText("Softmax")
+    panel.find_next()
+    sel = panel.before.selected_id()
+    assert "Softmax" in sel
+    rows = window.details.rows()
+    assert rows["Op type"] == "Softmax"
+    assert "Attributes" in rows and "Outputs" in rows
+    # clicking on empty canvas clears the selection
+    panel.before.select(None)
+    assert panel.before.selected_id() == ""
+
+
+def test_click_on_a_node_selects_it(qtbot, window, tiny_model, open_model):
+    open_model(window, tiny_model)
+    canvas = window.graphs.before
+    lay = canvas.layout_result
+    i = 3
+    nid = lay.ids[i]
+    canvas.centerOn(lay.x[i], lay.y[i])
+    pos = canvas.mapFromScene(QPointF(lay.x[i], lay.y[i]))
+    with qtbot.waitSignal(canvas.nodeSelected) as sig:
+        qtbot.mouseClick(canvas.viewport(), Qt.LeftButton, pos=pos)
+    assert sig.args == [nid]
+
+
+def test_bad_file_is_one_line_error_and_window_keeps_working(qtbot, window, tmp_path, tiny_model, open_model):
+    bad = tmp_path / "broken.onnx"
+    bad.write_bytes(b"\x08\x07garbage-not-a-model" * 10)
+    window.open_path(str(bad))
+    qtbot.waitUntil(lambda: len(window.errors.history) == 1, timeout=10000)
+    msg = window.errors.history[0]
+    assert "broken.onnx" in msg and "\n" not in msg and "Traceback" not in msg
+    open_model(window, tiny_model)   # and the window still works
+
+
+def test_drop_a_model_opens_it(qtbot, window, tiny_model):
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(tiny_model)])
+    ev = QDropEvent(QPointF(10, 10), Qt.CopyAction, mime, Qt.LeftButton, Qt.NoModifier)
+    window.dropEvent(ev)
+    qtbot.waitUntil(lambda: window.model_path == tiny_model and window.graphs.before.ready, timeout=30000)
+
+
+def test_theme_and_settings_persist(qtbot, tmp_path, tiny_model):
+    from studio.ui.main_window import MainWindow
+    from studio.ui.settings import Settings
+    path = tmp_path / "s.ini"
+    win = MainWindow(settings=Settings(path), modal_errors=False)
+    qtbot.addWidget(win)
+    win.set_theme("dark")
+    win.graphs.set_color_mode("precision")
+    win.compare.price.setValue(4.2)
+    win.close()
+    win2 = MainWindow(settings=Settings(path), modal_errors=False)
+    qtbot.addWidget(win2)
+    assert win2.settings.get("theme") == "dark"
+    assert win2.graphs.color.currentData() == "precision"
+    assert win2.compare.price.value() == pytest.approx(4.2)
+    win2.set_theme("light")
+    win2.close()
+
+
+def test_settings_from_a_newer_studio_are_reset_not_fatal(tmp_path):
+    from studio.ui.settings import SCHEMA_VERSION, Settings
+    path = tmp_path / "s.ini"
+    path.write_text(f"[General]\nschema_version={SCHEMA_VERSION + 5}\ntheme=purple\n")
+    s = Settings(path)
+    assert "another version" in s.notice
+    assert s.get("theme") == "light"
+    old = tmp_path / "old.ini"
+    old.write_text("[General]\nschema_version=1\nprice_cents=350\n")
+    s = Settings(old)
+    assert s.get("price_per_gpu_hour") == pytest.approx(3.5)
+
+
+@pytest.mark.qt_no_exception_capture
+def test_exception_in_a_slot_is_shown_and_the_app_keeps_working(qtbot, window, tiny_model, open_model):
+    from PySide6.QtWidgets import QPushButton
+
+    def boom():
+        raise RuntimeError("injected failure in a slot")
+    btn = QPushButton("boom", window)
+    btn.clicked.connect(boom)
+    qtbot.mouseClick(btn, Qt.LeftButton)
+    qtbot.waitUntil(lambda: any("injected failure" in m for m in window.errors.history), timeout=5000)
+    assert window.errors.history[-1] == "internal error: RuntimeError: injected failure in a slot"
+    open_model(window, tiny_model)
+
+
+def test_exception_in_a_worker_is_shown_and_logged(qtbot, window):
+    from studio.ui.workers import Task
+
+    def work(cancel, emit):
+        raise ValueError("injected failure in a worker")
+    task = Task(work, name="inject", parent=window)
+    task.failed.connect(window.errors.show_text)
+    with qtbot.waitSignal(task.failed, timeout=5000) as sig:
+        window.tasks.start(task)
+    assert sig.args == ["internal error: ValueError: injected failure in a worker"]
+    qtbot.waitUntil(lambda: "injected failure in a worker" in window.log_view.toPlainText(), timeout=5000)
+    assert window.errors.history[-1].endswith("injected failure in a worker")
