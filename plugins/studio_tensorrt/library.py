@@ -43,11 +43,15 @@ class TrtLibrary:
     @property
     def cuda_version(self) -> str | None:
         """The CUDA major the wheel was built for, from its distribution name (tensorrt_rtx_cu13)."""
-        prefix = f"{self.name}_cu".replace("-", "_")
-        for dist in metadata.distributions():
-            dname = (dist.metadata.get("Name") or "").replace("-", "_").lower()
-            if dname.startswith(prefix) and dname[len(prefix):].isdigit():
-                return dname[len(prefix):]
+        prefix = f"{self.name}_cu"
+        try:  # the meta-package requires e.g. tensorrt_rtx_cu13==1.7.1.116
+            reqs = metadata.requires(self.name) or []
+        except metadata.PackageNotFoundError:
+            return None
+        for req in reqs:
+            head = req.replace("-", "_").lower().split("=")[0].split(";")[0].strip().rstrip("<>!~ ")
+            if head.startswith(prefix) and head[len(prefix):].isdigit():
+                return head[len(prefix):]
         return None
 
     def runs_on(self, cc: tuple[int, int]) -> bool:

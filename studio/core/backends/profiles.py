@@ -73,11 +73,49 @@ def _fields(buf, start: int, end: int):
         pos = nxt
 
 
+# ONNX TensorProto.DataType -> numpy dtype name (the ones a graph input can have).
+_ELEM_TYPES = {1: "float32", 2: "uint8", 3: "int8", 4: "uint16", 5: "int16", 6: "int32", 7: "int64",
+               8: "str", 9: "bool", 10: "float16", 11: "float64", 12: "uint32", 13: "uint64",
+               14: "complex64", 15: "complex128", 16: "bfloat16", 17: "float8e4m3fn", 18: "float8e4m3fnuz",
+               19: "float8e5m2", 20: "float8e5m2fnuz", 21: "uint4", 22: "int4"}
+
+
+def _string(buf, a: int, b: int) -> str:
+    return bytes(buf[a:b]).decode("utf-8", "replace")
+
+
+def _value_info(buf, a: int, b: int) -> tuple[str, str, tuple]:
+    """ValueInfoProto{name=1, type=2: TypeProto{tensor_type=1: {elem_type=1, shape=2: {dim=1:
+    {dim_value=1, dim_param=2}}}}}, read straight off the wire (importing onnx costs more than
+    the whole lookup)."""
+    name, elem, dims = "", 0, []
+    for num, wt, c, d in _fields(buf, a, b):
+        if num == 1 and wt == 2:
+            name = _string(buf, c, d)
+        elif num == 2 and wt == 2:
+            for n2, w2, e, f in _fields(buf, c, d):
+                if n2 != 1 or w2 != 2:
+                    continue
+                for n3, w3, g, h in _fields(buf, e, f):
+                    if n3 == 1 and w3 == 0:
+                        elem = _varint(buf, g)[0]
+                    elif n3 == 2 and w3 == 2:
+                        for n4, w4, i, j in _fields(buf, g, h):
+                            if n4 != 1 or w4 != 2:
+                                continue
+                            dim = None
+                            for n5, w5, k, l in _fields(buf, i, j):
+                                if n5 == 1 and w5 == 0:
+                                    v = _varint(buf, k)[0]
+                                    dim = v - (1 << 64) if v >= 1 << 63 else v
+                                elif n5 == 2 and w5 == 2:
+                                    dim = _string(buf, k, l) or None
+                            dims.append(dim)
+    return name, _ELEM_TYPES.get(elem, str(elem)), tuple(dims)
+
+
 def model_inputs(path: str | Path) -> list[InputSpec]:
     """The graph's real inputs (initializers listed as inputs by old exporters are dropped)."""
-    import onnx
-    from onnx import helper
-
     path = Path(path)
     try:
         with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
@@ -87,36 +125,17 @@ def model_inputs(path: str | Path) -> list[InputSpec]:
                     graph = (a, b)
             if graph is None:
                 raise ValueError("no graph in the file")
-            raw_inputs, init_names = [], set()
+            inputs, init_names = [], set()
             for num, wt, a, b in _fields(buf, *graph):
                 if num == 11 and wt == 2:
-                    raw_inputs.append(bytes(buf[a:b]))
+                    inputs.append(_value_info(buf, a, b))
                 elif num == 5 and wt == 2:  # initializer: only its name (field 8)
                     for n2, w2, c, d in _fields(buf, a, b):
                         if n2 == 8 and w2 == 2:
-                            init_names.add(bytes(buf[c:d]).decode("utf-8", "replace"))
+                            init_names.add(_string(buf, c, d))
     except (OSError, ValueError, IndexError) as e:
         raise ModelError(f"cannot read the model's inputs ({e})", where=str(path)) from None
-    specs = []
-    for raw in raw_inputs:
-        vi = onnx.ValueInfoProto.FromString(raw)
-        if vi.name in init_names:
-            continue
-        tt = vi.type.tensor_type
-        dims = []
-        for d in tt.shape.dim:
-            if d.HasField("dim_value"):
-                dims.append(int(d.dim_value))
-            elif d.HasField("dim_param"):
-                dims.append(d.dim_param)
-            else:
-                dims.append(None)
-        try:
-            dtype = helper.tensor_dtype_to_np_dtype(tt.elem_type).name
-        except Exception:
-            dtype = str(tt.elem_type)
-        specs.append(InputSpec(vi.name, dtype, tuple(dims)))
-    return specs
+    return [InputSpec(n, t, d) for n, t, d in inputs if n not in init_names]
 
 
 # --- profiles ----------------------------------------------------------------------------------
