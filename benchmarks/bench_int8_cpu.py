@@ -1,0 +1,109 @@
+"""INT8 built by the studio's own pipeline vs FP32, ONNX Runtime on CPU, demo intent model,
+batch 32, sequence 64 (issue 4, "Measured"); goal >= 2.5x throughput, accuracy drop <= 0.5 point.
+
+Unlike engineer D's bench_cpu_int8.py (which calls the recipe/backend directly and compares
+recipes), this one goes the way a user does: `engine-studio build --backend onnxruntime
+--precision fp32|int8 --calib intents_calibration.csv` (child-process build job, sidecar), the
+bench harness for throughput (rounds alternate fp32 / int8 so other load hits both alike), and
+`engine-studio accuracy BUILD --data intents_validation.csv --label-column intent --json` for the
+accuracy change against the FP32 ONNX reference. Writes .cache/benchmarks/int8_cpu.json.
+
+    .venv/bin/python benchmarks/bench_int8_cpu.py [--seconds 5] [--rounds 3] [--threads 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import statistics
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "plugins")]
+
+from studio.cli.main import main as cli  # noqa: E402
+from studio.core.backends.registry import get_backend  # noqa: E402
+from studio.core.bench.harness import Bench, BenchConfig  # noqa: E402
+from studio.core.bench.inputs import TextFeed, read_texts  # noqa: E402
+from studio.core.data.tokenizer import load_tokenizer  # noqa: E402
+from studio.core.io import write_json_atomic  # noqa: E402
+
+DEMO = ROOT / "resources/demo/generated/intent-minilm.onnx"
+VAL = ROOT / "resources/demo/intents_validation.csv"
+CALIB = ROOT / "resources/demo/intents_calibration.csv"
+WORK = ROOT / ".cache/benchmarks/int8_cpu"
+BATCH, SEQ = 32, 64
+
+
+def cli_json(argv: list[str]) -> dict:
+    buf = io.StringIO()
+    with contextlib.redirect_stdout(buf):
+        rc = cli(argv)
+    if rc not in (0, 1):
+        raise SystemExit(f"engine-studio {' '.join(argv)} failed with status {rc}")
+    return json.loads(buf.getvalue())
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--seconds", type=float, default=5.0)
+    ap.add_argument("--warmup", type=float, default=1.0)
+    ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    if not DEMO.exists():
+        from studio.core.demo.paths import ensure_demo_model
+
+        ensure_demo_model()
+    builds = {}
+    for prec in ("fp32", "int8"):
+        out = WORK / f"intent-minilm.{prec}.ort.onnx"
+        argv = ["build", str(DEMO), "--backend", "onnxruntime", "--precision", prec, "-o", str(out), "--json", "-q"]
+        if prec == "int8":
+            argv += ["--calib", str(CALIB)]
+        builds[prec] = cli_json(argv)
+        print(f"built {prec}: {out.name} ({builds[prec]['size_bytes'] / 1e6:.1f} MB, {builds[prec]['build_seconds']:.1f} s)")
+    ort = get_backend("onnxruntime")
+    texts, _ = read_texts(VAL)
+    probe = ort.open_runner(str(DEMO)).activate()
+    feed = TextFeed(texts, load_tokenizer(str(DEMO.with_name("tokenizer.json"))), probe.input_metadata(), seq_len=SEQ)
+    probe.deactivate()
+    tput = {"fp32": [], "int8": []}
+    for r in range(args.rounds):
+        for prec in ("fp32", "int8"):
+            art = builds[prec]["output"]
+            res = Bench(lambda: ort.open_runner(art, intra_op_threads=args.threads), feed,
+                        BenchConfig(batch=BATCH, duration_s=args.seconds, warmup_s=args.warmup)).run()
+            tput[prec].append(res.throughput)
+        print(f"round {r + 1}: fp32 {tput['fp32'][-1]:7.1f}  int8 {tput['int8'][-1]:7.1f} samples/s  "
+              f"ratio {tput['int8'][-1] / tput['fp32'][-1]:.2f}", flush=True)
+    ratios = [i / f for i, f in zip(tput["int8"], tput["fp32"])]
+    acc = {}
+    for prec in ("fp32", "int8"):
+        acc[prec] = cli_json(["accuracy", builds[prec]["output"], "--data", str(VAL), "--label-column", "intent",
+                              "--seq-len", str(SEQ), "--threads", str(args.threads), "--json"])
+    report = {
+        "model": str(DEMO), "batch": BATCH, "seq_len": SEQ, "threads": args.threads, "rounds": args.rounds,
+        "throughput_samples_per_s": tput, "ratios": ratios, "median_ratio": statistics.median(ratios),
+        "accuracy": {p: {k: acc[p][k] for k in ("accuracy", "reference_accuracy", "accuracy_change",
+                                                "top1_agreement", "max_abs_error", "nan_count", "flagged")}
+                     for p in acc},
+        "recipe": {p: builds[p].get("metadata", {}).get("recipe") for p in builds},
+        "goal": {"throughput_ratio": 2.5, "max_accuracy_drop_points": 0.5},
+    }
+    a8 = acc["int8"]
+    print(f"INT8 / FP32 throughput (batch {BATCH}, seq {SEQ}): {report['median_ratio']:.2f}x (median of {args.rounds})")
+    print(f"intent accuracy: FP32 ONNX {a8['reference_accuracy']:.2f}%  FP32 build {acc['fp32']['accuracy']:.2f}%  "
+          f"INT8 build {a8['accuracy']:.2f}%  change {a8['accuracy_change']:+.2f} points; "
+          f"top-1 agreement {100 * a8['top1_agreement']:.1f}%")
+    out = ROOT / ".cache/benchmarks/int8_cpu.json"
+    write_json_atomic(out, report)
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
