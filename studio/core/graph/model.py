@@ -10,6 +10,7 @@ means even the rank is unknown.
 
 from __future__ import annotations
 
+import heapq
 from collections import deque
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -179,7 +180,6 @@ class Graph:
             indeg[e.dst] += 1
             succ[e.src].append(e.dst)
         position = {n.name: i for i, n in enumerate(self.nodes)}
-        import heapq
         ready = [(position[n], n) for n, d in indeg.items() if d == 0]
         heapq.heapify(ready)
         order: list[Node] = []

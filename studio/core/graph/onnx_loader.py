@@ -210,6 +210,15 @@ def load_model_proto(path, *, with_weights: bool = False) -> onnx.ModelProto:
     return op.proto
 
 
+def check_model_file(path) -> list[str]:
+    """Every check `load_model_proto` makes (a regular file under 2 GiB, well-formed protobuf, an
+    ONNX graph, every external-data location inside the model's folder and within its file),
+    without loading weights. Call it before handing a user's path to a native library (the
+    TensorRT parser, an ONNX Runtime session) that would follow external data by itself.
+    Returns the warnings (ignored unknown keys); raises ModelError."""
+    return list(_open(path).warnings)
+
+
 # ---------------------------------------------------------------------------------------------
 # ModelProto -> Graph
 

@@ -259,3 +259,14 @@ def test_external_tensor_in_a_constant_node_is_checked(layout, opens):
     path.write_bytes(helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)]).SerializeToString())
     with pytest.raises(ModelError, match=r"const.*leaves the model's folder"):
         open_graph(path)
+
+
+def test_check_model_file_before_a_native_library_sees_the_path(layout, opens):
+    from studio.core.graph.onnx_loader import check_model_file
+    model_dir, _, _ = layout
+    (model_dir / "w.bin").write_bytes(WEIGHT.tobytes())
+    good = write_model(model_dir, [("location", "w.bin"), ("note", "x")])
+    assert any("'note'" in w for w in check_model_file(good))
+    bad = write_model(model_dir, [("location", "../outside/secret.bin")], name="bad.onnx")
+    with pytest.raises(ModelError, match="leaves the model's folder"):
+        check_model_file(bad)
