@@ -41,7 +41,11 @@ def _float_list(text: str, what: str) -> list[float]:
 def add_parser(sub) -> None:
     p = sub.add_parser("bench", help="benchmark a model or a built engine (latency, throughput, load patterns)",
                        description=__doc__.split("\n\n")[0])
-    p.add_argument("model", metavar="MODEL_OR_ENGINE", help=".onnx model, or a built artifact with its sidecar")
+    p.add_argument("model", metavar="MODEL_OR_ENGINE", nargs="?",
+                   help=".onnx model, or a built artifact with its sidecar")
+    p.add_argument("--import-trtexec", metavar="TIMES_JSON",
+                   help="instead of running: import a trtexec --exportTimes file (GPU-server run) as results")
+    p.add_argument("--import-profile", metavar="PROFILE_JSON", help="with --import-trtexec: its --exportProfile file")
     p.add_argument("--backend", help="build the .onnx first with this backend (tensorrt | onnxruntime)")
     p.add_argument("--precision", help="build the .onnx first at this precision (fp32 | fp16 | bf16 | int8 | fp8)")
     p.add_argument("--calib", metavar="FILE", help="calibration data for int8 builds (default: --data)")
@@ -150,6 +154,33 @@ def runner_factory(target: dict, args):
     return lambda: backend.open_runner(artifact, **opts)
 
 
+def _import(args) -> int:
+    from studio.cli.output import print_json
+    from studio.core.reports.trtexec_import import import_trtexec
+
+    batch = _int_list(args.batch, "batch")
+    if len(batch) != 1:
+        raise StudioError("with --import-trtexec give the one --batch the engine ran at")
+    res = import_trtexec(args.import_trtexec, args.import_profile, batch=batch[0], model=args.model or "",
+                         precision=args.precision or "")
+    if args.output:
+        res.save(args.output)
+    if args.json:
+        print_json(res.to_dict())
+    else:
+        for r in res.runs:
+            lm = r.latency_ms
+            print(f"trtexec: {r.requests} queries, {r.throughput:.1f} samples/s, latency mean {lm.mean:.3f} "
+                  f"p50 {lm.p50:.3f} p99 {lm.p99:.3f} ms; " + ", ".join(
+                      f"{k} {v['mean']:.3f}" for k, v in r.timing_split.items()) + " ms mean")
+        if res.layer_profile:
+            print(f"layer profile: {len(res.layer_profile['layers'])} layers, "
+                  f"{res.layer_profile['total_average_ms']:.3f} ms per run")
+        if args.output:
+            print(f"results: {args.output}")
+    return 0
+
+
 def run(args) -> int:
     from studio.cli.output import print_json, print_table
     from studio.core.bench import load as loadmod
@@ -158,6 +189,10 @@ def run(args) -> int:
     from studio.core.bench.inputs import open_feed
     from studio.core.reports.results import BenchResult
 
+    if args.import_trtexec or args.import_profile:
+        return _import(args)
+    if not args.model:
+        raise StudioError("give MODEL_OR_ENGINE (or --import-trtexec TIMES_JSON)")
     batches = _int_list(args.batch, "batch")
     concs = _int_list(args.concurrency, "concurrency")
     if args.iterations is None and not args.duration > 0:

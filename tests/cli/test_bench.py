@@ -100,3 +100,14 @@ def test_bench_demo_model_real_texts_subprocess(tmp_path):
     assert d["inputs"]["kind"] == "text" and d["inputs"]["samples"] == 182
     assert d["inputs"]["lengths"]["max"] > d["inputs"]["lengths"]["min"]
     assert d["runs"][0]["requests"] == 6 and d["runs"][0]["samples"] == 48
+
+
+def test_bench_imports_trtexec_exports(capsys, tmp_path):
+    fix = ROOT / "tests/core/reports/fixtures"
+    d = _json(capsys, ["bench", "--import-trtexec", str(fix / "trtexec_times_trt10.json"), "--import-profile",
+                       str(fix / "trtexec_profile_trt10.json"), "--batch", "8", "--json", "-o", str(tmp_path / "t.json")])
+    assert d["source"] == "trtexec" and d["runs"][0]["batch"] == 8 and d["runs"][0]["requests"] == 40
+    assert set(d["runs"][0]["timing_split"]) == {"h2d", "compute", "d2h", "enqueue"}
+    assert d["layer_profile"]["runs"] == 250
+    assert main(["bench"]) == 2
+    assert "give MODEL_OR_ENGINE" in capsys.readouterr().err
