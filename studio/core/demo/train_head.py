@@ -22,7 +22,7 @@ from studio.core.resources import resource
 
 HEAD_FILE = "intent_head.npz"
 L2 = 1e-3
-STEPS = 1500
+STEPS = 400
 
 
 @dataclass
