@@ -47,7 +47,9 @@ def transformer_fusions(src: str | Path, dst: str | Path, *, num_heads: int = 0,
     """Write the fused model to dst, or report why fusions did not apply (dst not written)."""
     from onnxruntime.transformers import optimizer
 
-    model = onnx.load(str(src))
+    from studio.core.precision.model_io import load_model
+
+    model = load_model(src)  # the graph core's safe loader: bad files become ModelError naming them
     ok, why = bert_like(model)
     before = len(model.graph.node)
     if not ok:

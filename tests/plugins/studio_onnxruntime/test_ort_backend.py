@@ -1,0 +1,134 @@
+import json
+
+import numpy as np
+import onnx
+import pytest
+
+from studio.core.backends.base import BuildConfig, CalibrationSpec
+from studio.core.backends.registry import get_backend
+from studio.core.errors import BuildError, CapabilityError, Cancelled, ModelError
+from studio.core.jobs.progress import TaskState
+
+
+def backend():
+    return get_backend("onnxruntime")
+
+
+def build(model, out, precision="fp32", state=None, **kw):
+    cfg = BuildConfig(model=str(model), backend="onnxruntime", output=str(out), precision=precision, **kw)
+    return backend().build(cfg, state or TaskState())
+
+
+def test_capabilities_are_data():
+    caps = backend().capabilities()
+    d = caps.to_dict()
+    json.dumps(d)
+    assert d["precisions"]["fp32"] is None and d["precisions"]["int8"] is None and d["precisions"]["fp16"] is None
+    assert "bf16" in d["precisions"]["bf16"] and "fp8" in d["precisions"]["fp8"]
+    assert not caps.build_needs_gpu and not caps.run_needs_gpu and caps.layer_profiling
+    assert caps.library.startswith("onnxruntime ")
+    assert "fp16" in caps.notes and "slower" in caps.notes
+    with pytest.raises(CapabilityError, match="bf16 is not available: ONNX Runtime's CPU provider has no bf16"):
+        caps.check_precision("bf16")
+
+
+def test_fp32_build_fuses_and_matches_source(tmp_path, small_bert, ort_run, bert_feed):
+    out = tmp_path / "out" / "bert.onnx"
+    events = []
+    res = build(small_bert, out, state=TaskState(events.append))
+    assert res.output == str(out) and out.exists() and res.size_bytes == out.stat().st_size
+    ops = res.metadata["op_types_after"]
+    assert ops.get("Attention", 0) + ops.get("MultiHeadAttention", 0) == 2
+    assert ops.get("SkipLayerNormalization", 0) >= 2
+    assert res.metadata["transformer_fusions"]["applied"]
+    assert res.metadata["nodes_after"] < len(onnx.load(str(small_bert)).graph.node) / 2
+    for key in ("onnxruntime_version", "providers", "optimization_level", "recipe", "calibration"):
+        assert key in res.metadata
+    json.dumps(res.to_dict())
+    feed = bert_feed()
+    np.testing.assert_allclose(ort_run(out, feed)[0], ort_run(small_bert, feed)[0], atol=1e-4)
+    phases = [e.phase for e in events if e.kind == "progress"]
+    assert phases[0] == "Transformer fusions" and phases[-1] == "Done"
+    assert [p.name for p in out.parent.iterdir()] == ["bert.onnx"]  # nothing left beside it
+
+
+def test_int8_build_uses_the_cpu_recipe(tmp_path, small_bert, ort_run, bert_feed):
+    out = tmp_path / "bert-int8.onnx"
+    res = build(small_bert, out, "int8")
+    assert res.precision == "int8" and res.metadata["recipe"]["name"] == "ort-dynamic-int8"
+    assert "QAttention" in res.metadata["op_types_after"]
+    feed = bert_feed()
+    ref, got = ort_run(small_bert, feed)[0], ort_run(out, feed)[0]
+    assert np.abs(ref - got).max() < 0.05 * max(1.0, np.abs(ref).max())
+
+
+def test_int8_qdq_recipe_on_request_records_calibration(tmp_path, small_bert):
+    from studio.core.demo.weights import minilm_tokenizer_path
+
+    csv = tmp_path / "c.csv"
+    csv.write_text("text\n" + "".join(f"sample number {i} about an order\n" for i in range(12)), encoding="utf-8")
+    calib = CalibrationSpec(str(csv), tokenizer=str(minilm_tokenizer_path()), samples=8, max_length=16)
+    res = build(small_bert, tmp_path / "q.onnx", "int8", calibration=calib, options={"int8_recipe": "qdq"})
+    assert res.metadata["recipe"]["name"] == "tensorrt-qdq"
+    assert res.metadata["calibration"]["samples"] == 8
+    assert res.metadata["calibration"]["sequence_length"]["max"] <= 16
+    assert any("slower than fp32" in w for w in res.warnings)
+
+
+def test_fp16_build_runs(tmp_path, small_bert, ort_run, bert_feed):
+    out = tmp_path / "f16.onnx"
+    res = build(small_bert, out, "fp16")
+    assert any("fp16" in w for w in res.warnings)
+    feed = bert_feed()
+    np.testing.assert_allclose(ort_run(out, feed)[0], ort_run(small_bert, feed)[0], atol=2e-2)
+
+
+def test_non_bert_model_builds_without_fusions(tmp_path, mlp_path, ort_run):
+    res = build(mlp_path, tmp_path / "mlp-opt.onnx", options={"ort_optimization": "basic"})
+    assert not res.metadata["transformer_fusions"]["applied"]
+    assert any("transformer fusions not applied: no attention" in w for w in res.warnings)
+    assert res.metadata["optimization_level"] == "basic"
+    x = np.ones((2, 8), np.float32)
+    np.testing.assert_allclose(ort_run(res.output, {"x": x})[0], ort_run(mlp_path, {"x": x})[0], rtol=1e-5)
+
+
+def test_bad_choices_refused(tmp_path, mlp_path):
+    with pytest.raises(BuildError, match="unknown ort_optimization 'max'"):
+        build(mlp_path, tmp_path / "x.onnx", options={"ort_optimization": "max"})
+    with pytest.raises(CapabilityError, match="precision bf16 is not available"):
+        build(mlp_path, tmp_path / "x.onnx", "bf16")
+    assert not (tmp_path / "x.onnx").exists()
+
+
+def test_cancelled_build_leaves_nothing(tmp_path, small_bert):
+    state = TaskState()
+    state.cancel()
+    with pytest.raises(Cancelled):
+        build(small_bert, tmp_path / "c.onnx", state=state)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_unreadable_model_is_a_clear_error(tmp_path):
+    bad = tmp_path / "bad.onnx"
+    bad.write_bytes(b"not a protobuf at all")
+    with pytest.raises(ModelError) as e:
+        build(bad, tmp_path / "o.onnx")
+    assert "bad.onnx" in str(e.value)
+    assert not (tmp_path / "o.onnx").exists()
+
+
+@pytest.mark.slow
+def test_demo_model_build_in_child_process(tmp_path):
+    from studio.core.demo.paths import demo_model_path
+    from studio.core.jobs.build_job import run_build
+
+    model = demo_model_path()
+    if not model.exists():
+        pytest.skip("demo model not generated")
+    out = tmp_path / "demo-ort.onnx"
+    res = run_build(BuildConfig(model=str(model), backend="onnxruntime", output=str(out), precision="int8"))
+    assert out.exists() and res.metadata["recipe"]["name"] == "ort-dynamic-int8"
+    ops = res.metadata["op_types_after"]
+    assert ops.get("QAttention") == 6 and ops.get("SkipLayerNormalization", 0) >= 6
+    sidecar = json.loads((tmp_path / "demo-ort.onnx.json").read_text())
+    assert sidecar["backend"] == "onnxruntime"
