@@ -51,10 +51,10 @@ def test_pdf_text_is_the_report_with_literal_names(hostile_pdf):
     rep, pdf = hostile_pdf
     text = subprocess.run(["pdftotext", "-layout", str(pdf), "-"], capture_output=True, text=True,
                           check=True, timeout=120).stdout
-    for heading in ("Speedup", "Model", "Builds", "Benchmarks", "Accuracy against FP32", "Environment",
-                    "How the metrics are defined"):
-        assert heading in text
     flat = " ".join(text.split())
+    for heading in ("Speedup", "Model", "Builds", "Benchmarks", "Accuracy against FP32", "Environment",
+                    "How the metrics are"):        # "defined" comes out with an fi ligature
+        assert heading in flat
     assert "<script>alert(1)</script>" in flat
     assert "[U+202E]" in flat and "[U+0000]" in flat and "truncated: 100,030 characters" in flat
     if shutil.which("pdfimages"):

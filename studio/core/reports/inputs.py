@@ -333,6 +333,8 @@ def _fusion_from_plan(d: dict, artifact: str, model_path: str) -> dict | None:
     if not report:
         cand = Path(artifact).with_name(Path(artifact).name + ".layers.txt") if artifact else None
         report = str(cand) if cand and cand.exists() else None
+    if not report and artifact and artifact.lower().endswith(".onnx") and Path(artifact).is_file():
+        report = artifact   # ONNX Runtime's artifact is the optimized model: its nodes are the layers
     if not report or not Path(report).exists():
         return None
     onnx_model = model_path if model_path and Path(model_path).is_file() else None
