@@ -8,6 +8,7 @@ per frame, not one per sample. Curves downsample (peak) and clip to the view."""
 from __future__ import annotations
 
 import collections
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -108,6 +109,7 @@ class BenchPanel(QWidget):
         self.frame_times: collections.deque = collections.deque(maxlen=120)
         self._last_table = 0.0
         self.results: list[tuple[BuildEntry, object]] = []
+        self._stop: threading.Event | None = None
 
         self.build_list = QListWidget()
         self.build_list.setSelectionMode(QAbstractItemView.NoSelection)
@@ -270,7 +272,7 @@ class BenchPanel(QWidget):
     # ----- run
     @property
     def running(self) -> bool:
-        return self.task is not None and self.task.running
+        return self.run_btn is not None and not self.run_btn.isEnabled()
 
     def plan_runs(self):
         from studio.core.bench.harness import BenchConfig
@@ -310,6 +312,7 @@ class BenchPanel(QWidget):
             self.series[key] = Series(key, label, SERIES[i % len(SERIES)])
         buf = self.buffer
         panel = self
+        stop = self._stop = threading.Event()   # Stop keeps what was measured; cancel (closing) does not
 
         def work(cancel, emit):
             from studio.core.backends.registry import get_backend
@@ -317,7 +320,7 @@ class BenchPanel(QWidget):
             out = []
             feeds = {}
             for i, (e, cfg, label) in enumerate(runs):
-                if cancel.is_set():
+                if cancel.is_set() or stop.is_set():
                     break
                 key = f"{e.key}|{i}"
                 feed = feeds.get(e.config.model) or bench_feed(e.config.model)
@@ -329,7 +332,7 @@ class BenchPanel(QWidget):
                 emit(("run", key, label))
                 bench.start()
                 while True:
-                    if cancel.is_set():
+                    if cancel.is_set() or stop.is_set():
                         bench.stop()
                     try:
                         res = bench.result(timeout=0.1)
@@ -357,8 +360,8 @@ class BenchPanel(QWidget):
 
     def stop(self) -> None:
         """Stop the whole sequence: the current run ends with what it measured."""
-        if self.task is not None:
-            self.task.cancel()
+        if self._stop is not None:
+            self._stop.set()
         bench = self.current_bench
         if bench is not None:
             bench.stop()
@@ -375,7 +378,8 @@ class BenchPanel(QWidget):
         self.refresh(force=True)
         if out:
             self.results = out
-            self.status.setText(f"done: {len(out)} run(s)")
+            stopped = self._stop is not None and self._stop.is_set()
+            self.status.setText(f"{'stopped' if stopped else 'done'}: {len(out)} run(s)")
             self.finished.emit(out)
         else:
             self.status.setText("stopped")

