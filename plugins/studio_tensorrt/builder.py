@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -67,10 +68,10 @@ def _parser_errors(parser) -> list[str]:
 def _seq_lengths(calibration: dict | None) -> dict | None:
     if not calibration:
         return None
-    for key in ("sequence_lengths", "sequence_length", "seq_lengths", "lengths"):
+    for key in ("sequence_length", "sequence_lengths", "seq_lengths", "lengths"):
         v = calibration.get(key)
         if isinstance(v, dict):
-            return v
+            return {**v, "limit": calibration.get("max_length")}
     return None
 
 
@@ -120,6 +121,22 @@ def _save_timing_cache(config_trt, info: dict | None) -> None:
     info["hit"] = bool(before) and after == before
     if after and after != before:
         write_bytes_atomic(info["path"], after)
+
+
+def _write_and_hash(view: memoryview, output: Path) -> str:
+    """Write the plan atomically while hashing it in another thread: hashlib and file writes
+    both release the GIL, so the sidecar's sha256 costs no wall time on top of the write."""
+    box = {}
+    hasher = threading.Thread(target=lambda: box.setdefault("sha", hashlib.sha256(view).hexdigest()),
+                              name="engine-sha256")
+    hasher.start()
+    try:
+        with atomic_path(output) as tmp:
+            with open(tmp, "wb") as fh:
+                fh.write(view)
+    finally:
+        hasher.join()
+    return box["sha"]
 
 
 def build_engine(config: BuildConfig, state: TaskState, lib: TrtLibrary | None = None) -> BuildResult:
@@ -198,10 +215,7 @@ def build_engine(config: BuildConfig, state: TaskState, lib: TrtLibrary | None =
 
         state.progress("Writing engine", 1.0 - WRITE_SHARE, force=True)
         view = memoryview(engine)
-        sha = hashlib.sha256(view).hexdigest()
-        with atomic_path(output) as tmp:
-            with open(tmp, "wb") as fh:
-                fh.write(view)
+        sha = _write_and_hash(view, output)
         size = len(view)
         del view, engine
         report = None

@@ -2,8 +2,8 @@
 check what the user gave against them, and fill in defaults for the rest.
 
 Defaults: a dim named like a batch (or the first dim) gets 1/8/32; any other dynamic dim gets
-1/64/128, or, when calibration data was tokenized, opt = the median real length and
-max = the longest real length (both rounded up to a multiple of 8). Dims that share a symbolic
+1/64/128, or, when calibration data was tokenized, opt = the median real length and max = the
+longer of the longest real length and the tokenizer's max length (rounded up to multiples of 8). Dims that share a symbolic
 name across inputs (input_ids and attention_mask both use "batch" and "sequence") always get
 the same range, and a user profile that gives them different ranges is refused."""
 
@@ -149,10 +149,13 @@ def _is_batch(name, index: int) -> bool:
 
 
 def sequence_range(seq_lengths: dict | None) -> tuple[int, int, int]:
-    """min/opt/max for a sequence dim from calibration lengths ({"p50"|"median", "max", ...})."""
+    """min/opt/max for a sequence dim from calibration lengths ({"p50"|"median", "max", and
+    "limit", the tokenizer's max length}). opt follows the typical real length; max covers the
+    longest real one and the tokenizer's limit, since serving text is truncated there too, not
+    at the longest sample that happened to be in the calibration set."""
     if not seq_lengths or not seq_lengths.get("max"):
         return SEQUENCE_DEFAULT
-    mx = _ceil8(seq_lengths["max"])
+    mx = _ceil8(max(seq_lengths["max"], seq_lengths.get("limit") or 0))
     mid = seq_lengths.get("p50", seq_lengths.get("median", seq_lengths.get("mean", mx)))
     return (1, min(_ceil8(mid), mx), mx)
 

@@ -37,6 +37,9 @@ def test_defaults_share_symbolic_dims_and_follow_calibration_lengths():
     assert ps[0].opt == (8, 16) and ps[0].max == (32, 40)
     assert (ps[1].min, ps[1].opt, ps[1].max) == (ps[0].min, ps[0].opt, ps[0].max)
     assert sequence_range(None) == (1, 64, 128)
+    # The tokenizer's limit caps serving text, so the engine's max covers it.
+    assert sequence_range({"p50": 10.0, "max": 51, "limit": 128}) == (1, 16, 128)
+    assert sequence_range({"p50": 10.0, "max": 51, "limit": None}) == (1, 16, 56)
 
 
 def test_a_user_profile_carries_over_to_inputs_sharing_its_dims():
