@@ -173,6 +173,10 @@ def build_engine(config: BuildConfig, state: TaskState, lib: TrtLibrary | None =
         state.progress("Parsing ONNX", prep_end, force=True)
         logger = make_logger(trt, state, forward_verbose=bool(config.options.get("verbose")))
         builder = trt.Builder(logger)
+        if builder is None:  # full TensorRT without a usable GPU/driver says why in its log
+            raise BuildError(f"{lib.describe()} could not create a builder: "
+                             + (" | ".join(logger.errors[-3:]) or "no GPU or CUDA driver?"),
+                             where=str(model), log_tail=list(logger.tail))
         network = builder.create_network(_network_flags(lib, config.precision))
         parser = trt.OnnxParser(network, logger)
         if not parser.parse_from_file(str(onnx_path)):

@@ -7,7 +7,7 @@ closing (the parent died: an orphaned build must not run on). Native crashes are
 the process; the parent turns the exit signal and the log tail into a BuildError.
 
 ENGINE_STUDIO_TEST_CHILD_FAULT (tests only) injects a fault after the builder's first progress
-event: "abort" (os.abort), "segv" (a real segfault through ctypes), "exit" (os._exit(3)),
+event: "abort" (os.abort), "segv" (a real segfault through ctypes), "exit" (os._exit(3)), "kill" (SIGKILL, as the OOM killer sends),
 "hang" (ignore cancel while holding the GIL: exercises the parent's SIGKILL)."""
 
 from __future__ import annotations
@@ -48,6 +48,8 @@ def _inject_fault(kind: str) -> None:
         ctypes.string_at(0)
     if kind == "exit":
         os._exit(3)
+    if kind == "kill":  # what the kernel's OOM killer does
+        os.kill(os.getpid(), signal.SIGKILL)
     if kind == "hang":
         # Native code that never returns and never lets go of the GIL: only SIGKILL ends it.
         # (Catastrophic regex backtracking runs in C holding the GIL for ages.)

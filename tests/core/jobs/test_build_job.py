@@ -96,7 +96,7 @@ def test_unknown_backend_is_a_clean_error(tmp_path):
         run_build(BuildConfig(_mlp(tmp_path / "m.onnx"), "nope", str(tmp_path / "m.engine")))
 
 
-@pytest.mark.parametrize("fault,signame", [("abort", "SIGABRT"), ("segv", "SIGSEGV")])
+@pytest.mark.parametrize("fault,signame", [("abort", "SIGABRT"), ("segv", "SIGSEGV"), ("kill", "SIGKILL")])
 def test_a_native_crash_becomes_a_build_error_with_the_log_tail(tmp_path, monkeypatch, fault, signame):
     monkeypatch.setenv(FAULT_ENV, fault)
     out = tmp_path / "m.engine"
@@ -108,8 +108,13 @@ def test_a_native_crash_becomes_a_build_error_with_the_log_tail(tmp_path, monkey
     assert "Input filename" in tail               # the builder's own words made it across
     if fault == "segv":
         assert "Fatal Python error" in tail       # faulthandler's stack, from the child's stderr
+    if fault == "kill":
+        assert "out of memory?" in msg
     assert not out.exists() and not sidecar_path(out).exists()
     assert _children() == []
+    # The caller lives on, and the next build works.
+    monkeypatch.delenv(FAULT_ENV)
+    assert run_build(BuildConfig(str(tmp_path / "m.onnx"), "tensorrt", str(out))).size_bytes > 0
 
 
 @pytest.mark.slow
