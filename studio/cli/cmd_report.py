@@ -6,11 +6,6 @@ from __future__ import annotations
 
 import argparse
 import math
-from pathlib import Path
-
-from studio.core.errors import StudioError
-
-FORMATS = {".html": "html", ".htm": "html", ".pdf": "pdf", ".json": "json"}
 
 
 def _price(text: str) -> float:
@@ -37,31 +32,19 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
-def write_report(report, output: str) -> str:
-    """Write `report` in the format `output`'s extension names; returns the format."""
-    fmt = FORMATS.get(Path(output).suffix.lower())
-    if fmt is None:
-        raise StudioError("unknown report format; use .html, .pdf or .json", where=output)
-    if fmt == "html":
-        from studio.core.reports.html import write_html
-        write_html(report, output)
-    elif fmt == "json":
-        from studio.core.reports.json_report import save_report
-        save_report(report, output)
-    else:
-        # Qt stays out of the core and out of the other formats' start-up: import it only here.
-        from studio.ui.report_pdf import write_pdf
-        write_pdf(report, output)
-    return fmt
+def _pdf_writer(report, path) -> None:
+    # Qt stays out of the core and out of the other formats' start-up: import it only here.
+    from studio.ui.report_pdf import write_pdf
+    write_pdf(report, path)
 
 
 def run(args) -> int:
+    from studio.core.reports.export import report_format, write_report
     from studio.core.reports.inputs import assemble_report
 
-    if Path(args.output).suffix.lower() not in FORMATS:   # refuse before reading anything
-        raise StudioError("unknown report format; use .html, .pdf or .json", where=args.output)
+    report_format(args.output)   # refuse an unknown extension before reading anything
     report = assemble_report(args.results, title=args.title, price_per_gpu_hour=args.price_per_gpu_hour)
-    fmt = write_report(report, args.output)
+    fmt = write_report(report, args.output, pdf_writer=_pdf_writer)
     parts = [f"{len(report.builds)} build(s)", f"{len(report.benchmarks)} benchmark(s)",
              f"{len(report.accuracy)} accuracy result(s)"]
     if report.speedup and report.speedup.throughput_ratio:

@@ -43,7 +43,7 @@ h3{font-size:1.05em;margin:1.2em 0 .4em}
 table{border-collapse:collapse;margin:.4em 0 1em;font-size:.9em;min-width:50%}
 th,td{border-bottom:1px solid var(--line);padding:4px 10px 4px 0;text-align:left;vertical-align:top}
 th{color:var(--muted);font-weight:600;white-space:nowrap}
-td bdi{display:inline-block;max-width:32em}
+td bdi{display:inline-block;max-width:32em;min-width:9em}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 .flag{color:var(--bad);font-weight:600}
 .ok{color:var(--good)}
@@ -54,7 +54,7 @@ dl{margin:.4em 0}
 dt{font-weight:600;margin-top:.5em}
 dd{margin:0 0 0 1em;color:var(--muted)}
 .build{border-left:3px solid var(--line);padding-left:12px;margin:1em 0}
-@media (max-width:600px){body{padding:10px;font-size:14px}.card .big{font-size:1.35em}th,td{padding:3px 6px 3px 0}}
+@media (max-width:600px){body{padding:10px;font-size:14px}.card .big{font-size:1.35em}th,td{padding:3px 6px 3px 0}th{white-space:normal}}
 @media print{
  body{padding:0;font-size:10pt;color:#000}
  main{max-width:none}
@@ -300,7 +300,7 @@ def _bench(b: BenchInfo, plot: _Plots) -> str:
             ("Duration", fnum(b.duration_s, 3, "s")),
             ("Throughput", fnum(b.throughput, 4, "req/s") + (
                 f" ({fnum(b.inferences_per_s, 4, 'inferences/s')})" if (b.batch_size or 1) > 1 else ""))]
-    rows += [(f"Cold start: {k.replace('_', ' ')}", fnum(v, 4, "ms")) for k, v in b.cold_start_ms.items()]
+    rows += [(f"Cold start: {k.removesuffix('_ms').replace('_', ' ')}", fnum(v, 4, "ms")) for k, v in b.cold_start_ms.items()]
     rows += [(f"Mean {k.replace('_', ' ')}", fnum(v, 4, "ms")) for k, v in b.timing_split_ms.items()]
     out.append(_kv(rows))
     for w in b.warnings[:20]:

@@ -92,3 +92,15 @@ def test_checker_rejects_unknown_keywords():
         schema_check.errors(1, {"type": "integer", "multipleOf": 2})
     assert schema_check.errors(True, {"type": "integer"})          # bool is not an integer
     assert schema_check.errors(None, {"anyOf": [{"type": "null"}, {"type": "string"}]}) == []
+
+
+def test_export_picks_the_format_by_extension(report, tmp_path):
+    from studio.core.reports.export import write_report
+    assert write_report(report, tmp_path / "a.JSON") == "json"
+    assert load_report(tmp_path / "a.JSON") == report
+    assert write_report(report, tmp_path / "a.htm") == "html"
+    with pytest.raises(StudioError, match="Qt layer"):
+        write_report(report, tmp_path / "a.pdf")          # the core cannot make PDFs itself
+    with pytest.raises(StudioError, match="unknown report format"):
+        write_report(report, tmp_path / "a.docx")
+    assert not (tmp_path / "a.pdf").exists() and not (tmp_path / "a.docx").exists()
