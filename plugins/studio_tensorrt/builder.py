@@ -51,6 +51,29 @@ def prepare(config: BuildConfig, workdir: str, state: TaskState):
     return prepare_precision(config, target="tensorrt", workdir=workdir, state=state)
 
 
+# Every external-data reference carries the key "location" (StringStringEntryProto field 1).
+_EXTERNAL_MARK = b"\x0a\x08location"
+
+
+def _check_external_data(model: Path, state: TaskState) -> None:
+    """The TensorRT parser follows external-data locations by itself; a location that leaves
+    the model's folder must be refused before it gets the path (engineer A's checks). Only
+    models that reference external data pay for the check (importing onnx costs more than a
+    small model's whole build overhead)."""
+    import mmap
+
+    with open(model, "rb") as fh:
+        if fh.seek(0, 2) == 0:
+            return
+        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+            if buf.find(_EXTERNAL_MARK) < 0:
+                return
+    from studio.core.graph.onnx_loader import check_model_file
+
+    for w in check_model_file(model):
+        state.log(w, "warning")
+
+
 def _parser_errors(parser) -> list[str]:
     lines = []
     for i in range(parser.num_errors):
@@ -171,6 +194,7 @@ def build_engine(config: BuildConfig, state: TaskState, lib: TrtLibrary | None =
         profiles = resolve_profiles(inputs, config.profiles, _seq_lengths(calibration), where=str(model))
 
         state.progress("Parsing ONNX", prep_end, force=True)
+        _check_external_data(onnx_path, state)
         logger = make_logger(trt, state, forward_verbose=bool(config.options.get("verbose")))
         builder = trt.Builder(logger)
         if builder is None:  # full TensorRT without a usable GPU/driver says why in its log

@@ -118,3 +118,31 @@ def test_progress_monitor_false_stops_the_builder(mlp_model, tmp_path):
 def test_missing_model_is_a_model_error(tmp_path):
     with pytest.raises(StudioError, match="not found"):
         build_engine(BuildConfig(str(tmp_path / "none.onnx"), "tensorrt", str(tmp_path / "m.engine")), TaskState())
+
+
+def test_external_data_leaving_the_model_folder_is_refused_before_parsing(tmp_path):
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    from studio.core.errors import ModelError
+
+    outside = tmp_path / "outside.bin"
+    outside.write_bytes(np.ones(16, np.float32).tobytes())
+    folder = tmp_path / "model"
+    folder.mkdir()
+    w = numpy_helper.from_array(np.ones((4, 4), np.float32), "W")
+    w.ClearField("raw_data")
+    w.data_location = TensorProto.EXTERNAL
+    for k, v in (("location", "../outside.bin"), ("offset", "0"), ("length", "64")):
+        e = w.external_data.add()
+        e.key, e.value = k, v
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [4, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 4])
+    m = helper.make_model(helper.make_graph([helper.make_node("MatMul", ["x", "W"], ["y"], name="mm")], "g", [x], [y], [w]),
+                          opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    (folder / "m.onnx").write_bytes(m.SerializeToString())
+    with pytest.raises(ModelError, match="W"):
+        build_engine(BuildConfig(str(folder / "m.onnx"), "tensorrt", str(folder / "m.engine")), TaskState())
+    assert not (folder / "m.engine").exists()
