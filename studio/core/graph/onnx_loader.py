@@ -3,9 +3,13 @@
 `load_model_proto(path)` gives an onnx.ModelProto without the large weights (their headers keep
 name, dims and dtype); `with_weights=True` fills them in from the file and from checked external
 data. `open_graph(path)` turns the weights-free proto, after shape inference, into the immutable
-`Graph`. Everything that opens a user's ONNX file should come through here: the checks on
-external-data locations happen before any data file is opened, and errors are ModelErrors that
-name the file and the problem.
+`Graph`. `check_model_file(path)` runs the same checks for a path that a native library
+(TensorRT's parser, an ONNX Runtime session) will open by itself. Everything that opens a user's
+ONNX file should come through here: the checks on external-data locations happen before any data
+file is opened, and errors are ModelErrors that name the file and the problem.
+
+Memory (benchmarks/bench_open_memory.py, 436 MB BERT-base): open_graph + summary peaks at about
+0.25x the file size in RSS, with_weights at 1.1x, plain onnx.load at 2.1x.
 """
 
 from __future__ import annotations

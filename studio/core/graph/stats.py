@@ -9,6 +9,9 @@ Shapes are made concrete by binding the symbolic dims of the graph inputs to the
 sequence length asked for (see `bind_dims`) and re-running ONNX shape inference on the weights-free
 model, so reshaped attention tensors ([batch, heads, seq, head_dim]) get numbers too and the
 attention MatMuls (Q x K^T and softmax(.) x V, both operands activations) follow from shapes.
+Where ONNX's inference loses a dim that was computed from data (Slice ends from Shape(x)),
+ONNX Runtime's symbolic shape inference is asked as well; nodes still unknown after that are
+listed in `unresolved`, never guessed.
 """
 
 from __future__ import annotations
@@ -179,6 +182,8 @@ def node_flops(node: Node, shapes: dict[str, tuple]) -> int | None:
     are not counted."""
     op = node.op_type
     ins = node.inputs
+    if not ins:  # a malformed node with no inputs (found by benchmarks/fuzz_open.py): nothing to count
+        return None if op in MATMUL_OPS or op in GEMM_OPS or op in CONV_OPS or op == "ConvTranspose" else 0
     if op in MATMUL_OPS:
         a_name = ins[0]
         # QLinearMatMul: (a, a_scale, a_zp, b, ...)
