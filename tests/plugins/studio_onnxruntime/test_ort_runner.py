@@ -6,6 +6,19 @@ from onnx import numpy_helper
 from studio.core.errors import CapabilityError, ModelError, StudioError
 from studio_onnxruntime.runner import OnnxRuntimeRunner
 
+SMALL_MODELS = __import__("pathlib").Path(__file__).resolve().parents[2] / "core" / "bench" / "small_models.py"
+
+
+@pytest.fixture(scope="module")
+def runner_mlp(tmp_path_factory):
+    """x[batch, 32] -> y[batch, 8] (this directory's conftest has its own, smaller `runner_mlp`)."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("bench_small_models", SMALL_MODELS)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.mlp(tmp_path_factory.mktemp("r") / "mlp32.onnx")
+
 
 def _numpy_mlp(path, x):
     m = onnx.load(path)
@@ -13,12 +26,12 @@ def _numpy_mlp(path, x):
     return np.maximum(x @ w["W1"], 0) @ w["W2"]
 
 
-def test_outputs_metadata_and_cold_start(mlp_path):
-    r = OnnxRuntimeRunner(mlp_path, intra_op_threads=1, inter_op_threads=1)
+def test_outputs_metadata_and_cold_start(runner_mlp):
+    r = OnnxRuntimeRunner(runner_mlp, intra_op_threads=1, inter_op_threads=1)
     with r:
         x = np.random.default_rng(0).standard_normal((5, 32)).astype(np.float32)
         out = r.infer({"x": x}, check=True)
-        np.testing.assert_allclose(out["y"], _numpy_mlp(mlp_path, x), rtol=1e-4, atol=1e-4)
+        np.testing.assert_allclose(out["y"], _numpy_mlp(runner_mlp, x), rtol=1e-4, atol=1e-4)
         assert [(m.name, m.dtype, m.shape) for m in r.input_metadata()] == [("x", "float32", ("batch", 32))]
         assert r.output_metadata()[0].shape == ("batch", 8)
         cs = r.cold_start
@@ -32,13 +45,13 @@ def test_outputs_metadata_and_cold_start(mlp_path):
     assert not r.is_active and r.session is None
 
 
-def test_cuda_provider_refused_clearly_where_absent(mlp_path):
+def test_cuda_provider_refused_clearly_where_absent(runner_mlp):
     import onnxruntime as ort
 
     if "CUDAExecutionProvider" in ort.get_available_providers():
         pytest.skip("this onnxruntime has CUDA")
     with pytest.raises(CapabilityError, match="CUDAExecutionProvider not available here .*onnxruntime-gpu"):
-        OnnxRuntimeRunner(mlp_path, providers=["cuda"])
+        OnnxRuntimeRunner(runner_mlp, providers=["cuda"])
 
 
 def test_bad_model_file(tmp_path):
@@ -50,8 +63,8 @@ def test_bad_model_file(tmp_path):
         OnnxRuntimeRunner(tmp_path / "missing.onnx").activate()
 
 
-def test_backend_opens_this_runner(mlp_path):
+def test_backend_opens_this_runner(runner_mlp):
     from studio.core.backends.registry import get_backend
 
-    r = get_backend("onnxruntime").open_runner(mlp_path, intra_op_threads=1)
+    r = get_backend("onnxruntime").open_runner(runner_mlp, intra_op_threads=1)
     assert isinstance(r, OnnxRuntimeRunner) and r.intra_op_threads == 1
