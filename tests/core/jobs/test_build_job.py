@@ -165,3 +165,16 @@ def test_cancel_loop_leaves_no_file_and_no_process(tmp_path):
             run_build(BuildConfig(model, "tensorrt", str(out)), cancel=cancel)
         assert not out.parent.exists() or list(out.parent.iterdir()) == []
         assert _children() == []
+
+
+def test_any_registered_backend_runs_in_the_child_and_gets_a_sidecar(tmp_path):
+    """The job is backend-agnostic: ONNX Runtime's build (engineer D's plugin) goes the same way."""
+    from studio.core.backends.check import check_artifact
+    from studio.core.backends.sidecar import load_sidecar
+
+    out = tmp_path / "m.ort.onnx"
+    res = run_build(BuildConfig(_mlp(tmp_path / "m.onnx"), "onnxruntime", str(out)))
+    doc = load_sidecar(out)
+    assert res.backend == doc["backend"] == "onnxruntime" and doc["library"] == "onnxruntime"
+    rep = check_artifact(out)
+    assert rep.trusted and rep.runs_here, rep.reasons
