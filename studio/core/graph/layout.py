@@ -33,6 +33,7 @@ class LayoutOptions:
     # A long edge gets one dummy per layer it crosses so it can be routed around nodes; past
     # this total (a mask tensor read by every layer of a deep model) the rest are drawn straight.
     max_dummies_per_node: float = 4.0
+    sequential_layers: int = 1500  # deeper than this: crossing reduction reorders all layers at once
 
 
 @dataclass
@@ -164,34 +165,46 @@ def layered_layout(ids: Sequence[Hashable], sizes: Sequence[tuple[float, float]]
     down = _group_edges(sa, sb, all_layer[sb], n_layers)   # into layer l from l-1
     up = _group_edges(sb, sa, all_layer[sa], n_layers)     # into layer l from l+1
 
-    for sweep in range(opts.sweeps):
-        for l in range(1, n_layers):
-            _barycenter(members[l], down[l], pos, slot)
-            if l % 64 == 0:
-                check()
-        for l in range(n_layers - 2, -1, -1):
-            _barycenter(members[l], up[l], pos, slot)
-            if l % 64 == 0:
-                check()
-        check()
-    for l in range(n_layers):  # members sorted by final position
-        m = members[l]
-        members[l] = m[np.argsort(pos[m], kind="stable")]
-        slot[members[l]] = np.arange(len(m))
-
-    # x: pack each layer, then pull nodes towards the median-ish mean of their neighbours while
-    # keeping order and minimum separation.
-    x = np.empty(n_all, np.float64)
+    if n_layers <= opts.sequential_layers:
+        # Gauss-Seidel sweeps: each layer sees its neighbour's new order at once, so one sweep
+        # carries an ordering decision through the whole graph.
+        for sweep in range(opts.sweeps):
+            for l in range(1, n_layers):
+                _barycenter(members[l], down[l], pos, slot)
+                if l % 64 == 0:
+                    check()
+            for l in range(n_layers - 2, -1, -1):
+                _barycenter(members[l], up[l], pos, slot)
+                if l % 64 == 0:
+                    check()
+            check()
+    else:
+        # Thousands of thin layers (a deep model): per-layer Python calls would dominate, so
+        # every layer is reordered at once from its neighbours' current order (Jacobi style).
+        for sweep in range(2 * opts.sweeps):
+            a, b = (sa, sb) if sweep % 2 == 0 else (sb, sa)
+            pos = _barycenter_all(a, b, pos, all_layer, n_all)
+            check()
+    order = np.lexsort((pos, all_layer))            # members sorted by final position
     for l in range(n_layers):
-        m = members[l]
-        w = width[m]
-        x[m] = np.cumsum(w + opts.node_gap) - (w + opts.node_gap) / 2
-        x[m] -= x[m].mean() if len(m) else 0
-    for p in range(opts.align_passes):
-        for l in range(1, n_layers):
-            _align(members[l], down[l], x, width, opts.node_gap, slot)
-        for l in range(n_layers - 2, -1, -1):
-            _align(members[l], up[l], x, width, opts.node_gap, slot)
+        members[l] = order[layer_start[l]:layer_start[l + 1]]
+    slot[order] = np.arange(n_all) - layer_start[all_layer[order]]
+
+    # x: pack each layer, then pull nodes towards the mean x of their neighbours while keeping
+    # order and minimum separation, all layers at once (segmented cumulative max/min).
+    seg = all_layer[order]
+    w = width[order]
+    first = np.ones(n_all, bool)
+    first[1:] = seg[1:] != seg[:-1]
+    sep = np.where(first, 0.0, (np.concatenate([[0.0], w[:-1]]) + w) / 2 + opts.node_gap)
+    cs = np.cumsum(sep)
+    c = cs - cs[layer_start[seg]]                   # offset of each node from its layer's first
+    centre = np.bincount(seg, weights=c, minlength=n_layers) / np.maximum(np.bincount(seg, minlength=n_layers), 1)
+    x = np.empty(n_all, np.float64)
+    x[order] = c - centre[seg]
+    for p in range(opts.align_passes * 2):
+        a, b = (sa, sb) if p % 2 == 0 else (sb, sa)
+        _align_all(a, b, x, order, seg, c, n_all)
         check()
 
     layer_h = np.zeros(n_layers)
@@ -297,29 +310,33 @@ def _break_cycles(n: int, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.
 
 
 def _longest_path_layers(n: int, u: np.ndarray, v: np.ndarray, check) -> np.ndarray:
-    """layer[v] = 1 + max layer of its predecessors, computed frontier by frontier (each round
-    is numpy over the frontier's out-edges); then sources move down to just above their first
+    """layer[v] = 1 + max layer of its predecessors, in Kahn's topological order (a plain
+    Python pass: deep graphs have thousands of frontiers, so per-frontier numpy calls would
+    cost more than the walk itself); then sources move down to just above their first
     consumer."""
     layer = np.zeros(n, np.int64)
     if len(u) == 0:
         return layer
-    order = np.argsort(u, kind="stable")
-    su, sv = u[order], v[order]
-    starts = np.searchsorted(su, np.arange(n + 1))
-    indeg = np.bincount(v, minlength=n)
-    frontier = np.flatnonzero(indeg == 0)
-    rounds = 0
-    while len(frontier):
-        # out-edges of the frontier
-        cnt = starts[frontier + 1] - starts[frontier]
-        idx = np.repeat(starts[frontier], cnt) + (np.arange(int(cnt.sum())) - np.repeat(np.cumsum(cnt) - cnt, cnt))
-        a, b = su[idx], sv[idx]
-        np.maximum.at(layer, b, layer[a] + 1)
-        np.subtract.at(indeg, b, 1)
-        frontier = np.unique(b[indeg[b] == 0])
-        rounds += 1
-        if rounds % 64 == 0:
+    succ: list[list[int]] = [[] for _ in range(n)]
+    for a, b in zip(u.tolist(), v.tolist()):
+        succ[a].append(b)
+    indeg = np.bincount(v, minlength=n).tolist()
+    lay = [0] * n
+    stack = [i for i in range(n) if indeg[i] == 0]
+    seen = 0
+    while stack:
+        a = stack.pop()
+        seen += 1
+        if seen % 8192 == 0:
             check()
+        la = lay[a] + 1
+        for b in succ[a]:
+            if lay[b] < la:
+                lay[b] = la
+            indeg[b] -= 1
+            if indeg[b] == 0:
+                stack.append(b)
+    layer[:] = lay
     # Pull sources (no predecessors) down next to their nearest consumer.
     has_pred = np.zeros(n, bool)
     has_pred[v] = True
@@ -353,6 +370,35 @@ def _barycenter(members: np.ndarray, edges, pos: np.ndarray, slot: np.ndarray) -
     # ties keep the current order: sort by (bary, cur)
     order = np.lexsort((cur, bary))
     pos[members[order]] = np.arange(m, dtype=np.float64)
+
+
+def _barycenter_all(other: np.ndarray, this: np.ndarray, pos: np.ndarray, layer: np.ndarray,
+                    n_all: int) -> np.ndarray:
+    """Every layer reordered by the mean position of its neighbours in the adjacent layer."""
+    cnt = np.bincount(this, minlength=n_all)
+    tot = np.bincount(this, weights=pos[other], minlength=n_all)
+    bary = np.where(cnt > 0, tot / np.maximum(cnt, 1), pos)
+    order = np.lexsort((pos, bary, layer))
+    starts = np.searchsorted(layer[order], np.arange(int(layer.max()) + 2))
+    new = np.empty(n_all, np.float64)
+    new[order] = np.arange(n_all) - starts[layer[order]]
+    return new
+
+
+def _align_all(other: np.ndarray, this: np.ndarray, x: np.ndarray, order: np.ndarray, seg: np.ndarray,
+               c: np.ndarray, n_all: int) -> None:
+    """_align for all layers at once. `order` lists nodes by (layer, position); `c` is each
+    node's minimum offset from its layer's first node. A per-layer running max becomes one
+    running max once each layer is lifted above the previous ones by a constant."""
+    cnt = np.bincount(this, minlength=n_all)
+    tot = np.bincount(this, weights=x[other], minlength=n_all)
+    want = np.where(cnt > 0, tot / np.maximum(cnt, 1), x)[order]
+    v = want - c
+    big = float(v.max() - v.min()) + 1.0
+    lift = seg * big
+    right = np.maximum.accumulate(v + lift) - lift
+    left = (np.minimum.accumulate((v + lift)[::-1]) - lift[::-1])[::-1]
+    x[order] = (right + left) / 2 + c
 
 
 def _align(members: np.ndarray, edges, x: np.ndarray, width: np.ndarray, gap: float,
