@@ -31,13 +31,14 @@ def test_writes_the_intent_model_with_tokenizer_and_labels(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_random_models_are_deterministic_per_seed(tmp_path, capsys):
-    paths = {}
-    for name, seed in (("a", "7"), ("b", "7"), ("c", "8")):
-        rc, _, _ = _run(capsys, "demo-model", "--random", "--seed", seed, "-o", str(tmp_path / f"{name}.onnx"))
+def test_random_model_is_deterministic_for_a_seed(tmp_path, capsys):
+    # (Different seeds giving different bytes is checked on a tiny model in tests/core/demo.)
+    data = []
+    for name in ("a", "b"):
+        rc, _, _ = _run(capsys, "demo-model", "--random", "--seed", "7", "-o", str(tmp_path / f"{name}.onnx"))
         assert rc == 0
-        paths[name] = (tmp_path / f"{name}.onnx").read_bytes()
-    assert paths["a"] == paths["b"] != paths["c"]
+        data.append((tmp_path / f"{name}.onnx").read_bytes())
+    assert data[0] == data[1]
     assert not (tmp_path / "labels.txt").exists()  # a random head has no meaningful labels
     assert (tmp_path / "tokenizer.json").is_file()
 

@@ -82,7 +82,11 @@ def _embeddings(g: _GraphWriter, cfg: BertConfig, w: dict) -> str:
                       [g.const("embeddings.token_type_embeddings.weight", w["embeddings.token_type_embeddings.weight"]),
                        token_type_ids])
     x = g.op("Add", "/embeddings/Add", [word, token_type])
-    seq_len = g.op("Shape", "/embeddings/Shape_1", ["input_ids"], start=1, end=2)
+    # Shape -> Gather(1) -> Unsqueeze -> Slice of the position_ids buffer: torch's export of HF's
+    # `self.position_ids[:, :seq_length]`, the form ORT's EmbedLayerNormalization fusion matches.
+    seq_len = g.op("Gather", "/embeddings/Gather", [g.op("Shape", "/embeddings/Shape_1", ["input_ids"]),
+                                                     g.const("const.one_scalar", 1, np.int64)], axis=0)
+    seq_len = g.op("Unsqueeze", "/embeddings/Unsqueeze", [seq_len, g.const("const.axes_0", [0], np.int64)])
     position_ids = g.op("Slice", "/embeddings/Slice",
                         [g.const("embeddings.position_ids", np.arange(cfg.max_position_embeddings)[None, :], np.int64),
                          g.const("const.zero_1d", [0], np.int64), seq_len, g.const("const.one_1d", [1], np.int64)])

@@ -124,15 +124,22 @@ def test_same_inputs_same_bytes_different_seed_different_bytes():
 
 
 @pytest.mark.slow
-def test_onnxruntime_transformer_optimizer_fuses_every_layer(tmp_path, minilm):
+def test_onnxruntime_transformer_optimizer_fuses_every_layer(tmp_path, minilm, feed):
     from onnxruntime.transformers import optimizer
 
     cfg, weights, (hw, hb, _) = minilm
+    model = build_bert_onnx(cfg, weights, (hw, hb))
     path = tmp_path / "m.onnx"
-    onnx.save(build_bert_onnx(cfg, weights, (hw, hb)), str(path))
+    onnx.save(model, str(path))
     opt = optimizer.optimize_model(str(path), model_type="bert", num_heads=cfg.num_attention_heads,
                                    hidden_size=cfg.hidden_size, opt_level=0)
     fused = opt.get_fused_operator_statistics()
+    assert fused["EmbedLayerNormalization"] == 1
     assert fused["Attention"] == cfg.num_hidden_layers
     assert fused["SkipLayerNormalization"] == 2 * cfg.num_hidden_layers
     assert fused["BiasGelu"] == cfg.num_hidden_layers
+    # The fused kernels (mask turned into per-row lengths) compute the same thing.
+    before = _session(model).run(["logits"], feed)[0]
+    after = ort.InferenceSession(opt.model.SerializeToString(), providers=["CPUExecutionProvider"]).run(
+        ["logits"], feed)[0]
+    assert np.abs(before - after).max() <= 1e-4
