@@ -175,10 +175,15 @@ def _speedup(r: Report, plot: _Plots) -> str:
              fnum(sp.best_p99_ms, 4), fmoney(sp.best_cost_per_million)],
         ]))
         out.append(f'<p class="note">{esc(sp.assumption, None)}</p>')
-    thr = [(b.label, b.throughput) for b in r.benchmarks if b.throughput is not None]
-    if len(thr) >= 1:
-        best = r.speedup.best if r.speedup else None
-        out.append(plot(svg_plots.bar_svg(thr, title="Throughput by run", unit="req/s", highlight=best),
+    runs = [b for b in r.benchmarks if b.throughput is not None]
+    if runs:
+        # Plot labels have ~28 characters: "int8 onnxruntime" says more there than a cut file name.
+        short = [f"{b.precision or '?'} {b.backend or '?'}" for b in runs]
+        if len(set(short)) < len(short):
+            short = [b.label for b in runs]
+        best = next((s for s, b in zip(short, runs) if r.speedup and b.label == r.speedup.best), None)
+        out.append(plot(svg_plots.bar_svg(list(zip(short, (b.throughput for b in runs))),
+                                          title="Throughput by run", unit="req/s", highlight=best),
                         "Throughput by run"))
     out.append("</section>")
     return "".join(out)
