@@ -44,6 +44,11 @@ def loads(text: str, where: str | None = None) -> Report:
         data = json.loads(text)
     except json.JSONDecodeError as e:
         raise StudioError(f"not a report: invalid JSON at line {e.lineno} ({e.msg})", where=where) from None
+    return report_from_dict(data, where)
+
+
+def report_from_dict(data, where: str | None = None) -> Report:
+    """A parsed report document -> Report, after the schema tag, version and schema check."""
     if not isinstance(data, dict) or data.get("schema") != REPORT_SCHEMA:
         raise StudioError(f"not a report: schema is not {REPORT_SCHEMA!r}", where=where)
     version = data.get("schema_version")

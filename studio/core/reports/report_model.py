@@ -246,7 +246,8 @@ class Report:
     def to_dict(self) -> dict:
         d = asdict(self)
         # Put the schema tag first so a reader (or a person) sees what the file is.
-        return {"schema": d.pop("schema"), "schema_version": d.pop("schema_version"), **d}
+        # `kind` lets studio.core.reports.results.load read a report like any other result.
+        return {"schema": d.pop("schema"), "schema_version": d.pop("schema_version"), "kind": "report", **d}
 
     @classmethod
     def from_dict(cls, d: dict) -> "Report":

@@ -230,6 +230,11 @@ def _finite(obj):
 def from_dict(d: dict, where: str = "results"):
     if not isinstance(d, dict) or "schema_version" not in d or "kind" not in d:
         raise StudioError("not an Engine Studio results file (no schema_version/kind)", where=where)
+    if d["kind"] == "report":
+        # A report made from results (studio.core.reports.json_report) loads through here too,
+        # checked against its own schema and version.
+        from studio.core.reports.json_report import report_from_dict
+        return report_from_dict(d, where=where)
     if d["schema_version"] != SCHEMA_VERSION:
         raise StudioError(f"results schema version {d['schema_version']} is not supported "
                           f"(this studio reads version {SCHEMA_VERSION})", where=where)

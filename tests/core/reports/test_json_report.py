@@ -104,3 +104,15 @@ def test_export_picks_the_format_by_extension(report, tmp_path):
     with pytest.raises(StudioError, match="unknown report format"):
         write_report(report, tmp_path / "a.docx")
     assert not (tmp_path / "a.pdf").exists() and not (tmp_path / "a.docx").exists()
+
+
+def test_results_module_loads_a_report(report, tmp_path):
+    """load(save(x)) == x through studio.core.reports.results, like bench and accuracy results."""
+    from studio.core.reports import results
+    save_report(report, tmp_path / "r.json")
+    assert results.load(tmp_path / "r.json") == report
+    data = json.loads((tmp_path / "r.json").read_text())
+    data["schema_version"] = 7
+    (tmp_path / "bad.json").write_text(json.dumps(data))
+    with pytest.raises(StudioError, match="bad.json"):
+        results.load(tmp_path / "bad.json")
