@@ -299,8 +299,8 @@ class _Builder:
             elif a.type == A.TENSORS:
                 out[a.name] = tuple(_summarize_tensor(t, self.op.path) for t in a.tensors)
             elif a.type == A.GRAPH:
-                g = subgraphs[key]
-                out[a.name] = f"graph '{g.name}' ({len(g.nodes)} nodes)"
+                g = subgraphs.get(key)  # a GRAPH-typed attribute may carry no graph (found by fuzz_open)
+                out[a.name] = f"graph '{g.name}' ({len(g.nodes)} nodes)" if g is not None else "graph (missing)"
             elif a.type == A.GRAPHS:
                 out[a.name] = tuple(f"graph '{subgraphs[f'{key}[{i}]'].name}'" for i in range(len(a.graphs)))
             elif a.type in (A.SPARSE_TENSOR, A.SPARSE_TENSORS):
@@ -389,6 +389,10 @@ class _Builder:
 
         input_names = [_t(vi.name) for vi in g.input if _t(vi.name) not in inits]
         output_names = [_t(vi.name) for vi in g.output]
+        for kind, names in (("input", input_names), ("output", output_names)):
+            if "" in names:
+                raise ModelError(f"graph '{_t(g.name)}': {kind} {names.index('') + 1} has no name "
+                                 "(not a valid ONNX model)", where=path)
         all_names: list[str] = []
         seen: set[str] = set()
         for t in (*input_names, *inits, *(o for _, _, n_in, n_out in nodes_raw for o in (*n_in, *n_out)),

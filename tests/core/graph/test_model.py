@@ -155,3 +155,9 @@ def test_loop_body_subgraph(tmp_path):
     assert loop.inputs == ("n", "", "x")
     assert g.values["step"].consumers == ("loop",)
     assert loop.subgraphs["body"].values["acc_in"].kind == "input"
+
+
+def test_unnamed_graph_input_is_a_model_error(tmp_path):
+    p = save(tmp_path, [helper.make_node("Relu", ["x"], ["y"])], [vi("x", [2]), vi("", [2])], [vi("y", [2])])
+    with pytest.raises(ModelError, match="input 2 has no name"):
+        open_graph(p)
