@@ -64,6 +64,7 @@ class Series:
     result: object | None = None          # RunResult when the run finished
     accuracy: str = ""
     dirty: bool = True
+    slow_dirty: bool = True
 
 
 def parse_batches(text: str) -> list[int]:
@@ -429,11 +430,12 @@ class BenchPanel(QWidget):
             ser.lat.extend([s.latency_ms for s in items])
             ser.rows.extend([s.batch for s in items])
             ser.dirty = True
-        for ser in self.series.values():
-            if ser.dirty:
-                self._draw(ser)
         now = time.monotonic()
-        if force or now - self._last_table > TABLE_EVERY_S:
+        slow = force or now - self._last_table > TABLE_EVERY_S
+        for ser in self.series.values():
+            if ser.dirty or (slow and ser.slow_dirty):
+                self._draw(ser, slow)
+        if slow:
             self._last_table = now
             self._table()
         self.frames += 1
@@ -446,8 +448,11 @@ class BenchPanel(QWidget):
             return 0.0
         return (len(ts) - 1) / (ts[-1] - ts[0])
 
-    def _draw(self, ser: Series) -> None:
+    def _draw(self, ser: Series, slow: bool = True) -> None:
+        """The latency trace every frame; histogram, throughput and the P99 point (which
+        change slowly and cost a pass over all samples) a few times a second."""
         ser.dirty = False
+        ser.slow_dirty = not slow
         if ser.t.n == 0:
             return
         c = self.curves.get(ser.key)
@@ -465,6 +470,8 @@ class BenchPanel(QWidget):
             self.curves[ser.key] = c
         t, lat, rows = ser.t.view, ser.lat.view, ser.rows.view
         c["lat"].setData(t, lat)
+        if not slow:
+            return
         # throughput: rows completed per bin
         end = float(t.max())
         nb = max(1, int(np.ceil(end / THROUGHPUT_BIN_S)))

@@ -199,6 +199,11 @@ class EdgesItem(QGraphicsItem):
 
     def paint(self, painter: QPainter, option: QStyleOptionGraphicsItem, widget=None) -> None:
         lod = QStyleOptionGraphicsItem.levelOfDetailFromTransform(painter.worldTransform())
+        if lod < 0.02:
+            # a whole deep model in one view: an edge is shorter than a pixel apart from its
+            # length along the graph; stroking tens of thousands of paths there costs ~0.5 s a
+            # frame and shows nothing the node columns do not
+            return
         pen = QPen(self.color, 0 if lod < 0.5 else 1.2)  # cosmetic hairline far out
         painter.setPen(pen)
         painter.setBrush(Qt.NoBrush)
