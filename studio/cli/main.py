@@ -30,6 +30,12 @@ def make_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(text: str) -> str:
+    """Names from a user's file (tensor, node) may hold newlines or other control characters;
+    shown escaped so the error stays one line and cannot fake further output lines."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = make_parser()
@@ -39,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except StudioError as e:
-        print(f"engine-studio: error: {e}", file=sys.stderr)
+        print(f"engine-studio: error: {_one_line(str(e))}", file=sys.stderr)
         return e.exit_code
     except KeyboardInterrupt:
         print("engine-studio: interrupted", file=sys.stderr)
