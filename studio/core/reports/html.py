@@ -294,6 +294,9 @@ def _builds(r: Report) -> str:
 
 
 _PCTS = ("min", "p50", "p90", "p95", "p99", "max", "mean")
+# trtexec's names for the parts of a request's time
+_SPLIT_NAMES = {"h2d": "H2D latency", "compute": "GPU compute time", "d2h": "D2H latency",
+                "enqueue": "enqueue time", "queue": "queue wait (open loop)"}
 
 
 def _bench(b: BenchInfo, plot: _Plots) -> str:
@@ -306,7 +309,8 @@ def _bench(b: BenchInfo, plot: _Plots) -> str:
             ("Throughput", fnum(b.throughput, 4, "req/s") + (
                 f" ({fnum(b.inferences_per_s, 4, 'inferences/s')})" if (b.batch_size or 1) > 1 else ""))]
     rows += [(f"Cold start: {k.removesuffix('_ms').replace('_', ' ')}", fnum(v, 4, "ms")) for k, v in b.cold_start_ms.items()]
-    rows += [(f"Mean {k.replace('_', ' ')}", fnum(v, 4, "ms")) for k, v in b.timing_split_ms.items()]
+    rows += [(f"Mean {_SPLIT_NAMES.get(k, k.replace('_', ' '))}", fnum(v, 4, "ms"))
+             for k, v in b.timing_split_ms.items()]
     out.append(_kv(rows))
     for w in b.warnings[:20]:
         out.append(f'<p class="flag">Warning: {esc(w, 400)}</p>')

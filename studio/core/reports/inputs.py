@@ -549,8 +549,11 @@ def bench_from_results(res, source: str) -> BenchInfo:
     runs = list(res.runs)
     artifact = res.artifact or res.model
     runner = res.runner if isinstance(res.runner, dict) else {}
-    device = _str(runner.get("device")) or ", ".join(map(str, runner.get("providers") or [])) \
-        or _str((res.host or {}).get("processor")) or _str((res.host or {}).get("machine"))
+    device = _str(runner.get("device")) or ", ".join(map(str, runner.get("providers") or []))
+    if not device:
+        # A trtexec import ran on a GPU server; the host recorded is the machine that imported it.
+        device = "GPU (imported from trtexec)" if res.source == "trtexec" else \
+            _str((res.host or {}).get("processor")) or _str((res.host or {}).get("machine"))
     label = f"{Path(artifact).name} ({res.backend} {res.precision})"
     info = BenchInfo(label=label, artifact=_str(artifact), backend=_str(res.backend),
                      precision=_str(res.precision), device=device, source=source,

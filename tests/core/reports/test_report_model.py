@@ -191,3 +191,21 @@ def test_environment_names_libraries():
     env = collect_environment()
     assert set(env.libraries) >= {"onnxruntime", "tensorrt_rtx", "tensorrt", "numpy", "onnx", "engine-studio"}
     assert env.libraries["tensorrt"] is None or isinstance(env.libraries["tensorrt"], str)
+
+
+def test_trtexec_import_reports_the_gpu_timing_split(tmp_path):
+    """A recorded trtexec --exportTimes run, imported by the results module, shows trtexec's
+    H2D / GPU compute / D2H / enqueue split in the report."""
+    from studio.core.reports.html import render_html
+    from studio.core.reports.trtexec_import import import_trtexec
+    fixture = Path(__file__).with_name("fixtures") / "trtexec_times_trt10.json"
+    res = import_trtexec(times=str(fixture), batch=8, model="bert.onnx", precision="fp16")
+    results.save(res, tmp_path / "gpu.json")
+    rep = assemble_report([str(tmp_path / "gpu.json")])
+    (b,) = rep.benchmarks
+    assert set(b.timing_split_ms) >= {"h2d", "compute", "d2h", "enqueue"}
+    assert b.timing_split_ms["compute"] == pytest.approx(res.runs[0].timing_split["compute"]["mean"])
+    assert b.batch_size == 8 and b.inferences_per_s == pytest.approx(8 * b.throughput)
+    assert b.device == "GPU (imported from trtexec)"
+    html = render_html(rep)
+    assert "Mean GPU compute time" in html and "inferences/s" in html and "GPU Compute Time" in html
