@@ -43,10 +43,14 @@ def _signal_name(code: int) -> str:
 
 
 def _sha256_file(path: str | Path) -> str:
+    # One reused buffer: fresh 4 MB reads per chunk would leave glibc's per-thread arenas
+    # holding tens of MB in a long-lived caller (the window) after every build.
     h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 22), b""):
-            h.update(chunk)
+    buf = bytearray(1 << 20)
+    view = memoryview(buf)
+    with open(path, "rb", buffering=0) as fh:
+        while n := fh.readinto(buf):
+            h.update(view[:n])
     return h.hexdigest()
 
 
@@ -210,8 +214,8 @@ def run_build(config: BuildConfig, on_event: Callable[[ProgressEvent], None] | N
     # Failure or cancel: nothing of this build may stay on disk.
     for p in _leftovers(output, started):
         p.unlink(missing_ok=True)
+    _remove_fresh(output, started)
     if cancelled_at is not None:
-        _remove_fresh(output, started)
         raise Cancelled("build cancelled" + (" (the builder did not stop in time and was killed)" if killed else ""))
     if error_payload:
         raise _error_from_payload(error_payload[0], tail_list)
@@ -238,8 +242,9 @@ def _ask_to_stop(proc: subprocess.Popen) -> None:
 
 
 def _remove_fresh(output: Path, since: float) -> None:
-    """A child cancelled between its final rename and its result may have left a finished file
-    of *this* build; a cancelled build leaves nothing, so remove what it wrote."""
+    """A child cancelled or crashed between its final rename and its result may have left a
+    finished file of *this* build, without a sidecar: a failed build leaves nothing, so remove
+    what it wrote (an older artifact at the same path is kept: its mtime predates this build)."""
     from studio.core.backends.base import sidecar_path as _sc
     for p in (output, output.with_name(output.name + ".layers.txt"), _sc(output)):
         try:

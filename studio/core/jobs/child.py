@@ -6,8 +6,8 @@ Cancel arrives three ways, whichever comes first: SIGTERM, a "cancel" line on st
 closing (the parent died: an orphaned build must not run on). Native crashes are left to kill
 the process; the parent turns the exit signal and the log tail into a BuildError.
 
-ENGINE_STUDIO_TEST_CHILD_FAULT (tests only) injects a fault after the builder's first progress
-event: "abort" (os.abort), "segv" (a real segfault through ctypes), "exit" (os._exit(3)), "kill" (SIGKILL, as the OOM killer sends),
+ENGINE_STUDIO_TEST_CHILD_FAULT (tests only) injects a fault at the first progress event whose
+phase starts with "Building" (or with PHASE, given as KIND:PHASE): "abort" (os.abort), "segv" (a real segfault through ctypes), "exit" (os._exit(3)), "kill" (SIGKILL, as the OOM killer sends),
 "hang" (ignore cancel while holding the GIL: exercises the parent's SIGKILL)."""
 
 from __future__ import annotations
@@ -92,12 +92,13 @@ def main(argv: list[str] | None = None) -> int:
 
     from studio.core.jobs.progress import ProgressEvent, TaskState
 
-    fault = os.environ.get(FAULT_ENV, "")
+    fault, _, fault_phase = os.environ.get(FAULT_ENV, "").partition(":")
+    fault_phase = fault_phase or "Building"
     fault_armed = {"on": bool(fault)}
 
     def on_event(ev: ProgressEvent) -> None:
         emit(ev.to_dict())
-        if fault_armed["on"] and ev.kind == "progress" and ev.phase.startswith("Building"):
+        if fault_armed["on"] and ev.kind == "progress" and ev.phase.startswith(fault_phase):
             fault_armed["on"] = False
             _inject_fault(fault)
 

@@ -178,3 +178,15 @@ def test_any_registered_backend_runs_in_the_child_and_gets_a_sidecar(tmp_path):
     assert res.backend == doc["backend"] == "onnxruntime" and doc["library"] == "onnxruntime"
     rep = check_artifact(out)
     assert rep.trusted and rep.runs_here, rep.reasons
+
+
+def test_a_crash_after_the_engine_was_renamed_into_place_leaves_nothing(tmp_path, monkeypatch):
+    """The child dies after writing the engine and its layer report but before reporting:
+    a complete engine without a sidecar would pass for a foreign one, so it goes too."""
+    out = tmp_path / "m.engine"
+    old = tmp_path / "old.engine"
+    old.write_bytes(b"an older artifact elsewhere is not touched")
+    monkeypatch.setenv(FAULT_ENV, "abort:Done")
+    with pytest.raises(BuildError, match="SIGABRT"):
+        run_build(BuildConfig(_mlp(tmp_path / "m.onnx"), "tensorrt", str(out)))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx", "old.engine"]
