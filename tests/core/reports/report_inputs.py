@@ -192,7 +192,7 @@ def png_variance(path: Path) -> float:
 
 
 def chromium(html: Path, tmp: Path, *, dump_dom: bool = False, screenshot: Path | None = None,
-             size: str = "1000,2400", timeout: float = 90) -> str:
+             print_pdf: Path | None = None, size: str = "1000,2400", timeout: float = 90) -> str:
     args = [CHROMIUM, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
             "--disable-background-networking", "--disable-component-update", "--disable-sync",
             "--disable-extensions", "--hide-scrollbars", f"--user-data-dir={tmp / 'chromium-profile'}",
@@ -201,10 +201,13 @@ def chromium(html: Path, tmp: Path, *, dump_dom: bool = False, screenshot: Path 
         args.append("--dump-dom")
     if screenshot is not None:
         args.append(f"--screenshot={screenshot}")
+    if print_pdf is not None:
+        args += [f"--print-to-pdf={print_pdf}", "--no-pdf-header-footer"]
     args.append(html.resolve().as_uri())
     proc = subprocess.run(args, capture_output=True, text=True, timeout=timeout)
-    if screenshot is not None:
-        assert screenshot.exists(), proc.stderr[-2000:]
+    for made in (screenshot, print_pdf):
+        if made is not None:
+            assert made.exists(), proc.stderr[-2000:]
     return proc.stdout
 
 

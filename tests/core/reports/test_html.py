@@ -165,3 +165,18 @@ def test_csp_blocks_a_script_that_got_in(tmp_path):
                            html.replace("<main>", "<main><script>document.title='PWNED'</script>")),
                     encoding="utf-8")
     assert Dom(ri.chromium(bare, tmp_path, dump_dom=True)).title == "PWNED"
+
+
+@pytest.mark.slow
+def test_chromium_prints_the_report(hostile, tmp_path):
+    """@media print: the browser's own print gives several non-blank pages."""
+    ri.need_chromium()
+    ri.need_pdftoppm()
+    import subprocess
+    _, out = hostile
+    pdf = tmp_path / "printed.pdf"
+    ri.chromium(out, tmp_path, print_pdf=pdf)
+    subprocess.run(["pdftoppm", "-r", "30", "-png", str(pdf), str(tmp_path / "pp")], check=True, timeout=120)
+    pages = sorted(tmp_path.glob("pp*.png"))
+    assert len(pages) >= 2
+    assert all(ri.png_variance(p) > 20 for p in pages[:-1])
