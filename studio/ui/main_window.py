@@ -117,7 +117,8 @@ class MainWindow(QMainWindow):
         self.recent_menu = f.addMenu("Open &recent")
         self.act_export = self._action("&Export engine + sidecar...", self.export_engine_dialog, "Ctrl+E")
         self.act_report = self._action("Export &report...", self.export_report_dialog, "Ctrl+Shift+E")
-        self.act_netron = self._action("Open in &Netron", self.open_in_netron, "Ctrl+Shift+N")
+        self.act_netron = self._action("Open model in &Netron", lambda: self.open_in_netron("onnx"), "Ctrl+Shift+N")
+        self.act_netron_plan = self._action("Open after-fusion graph in Netron", lambda: self.open_in_netron("plan"))
         self.act_quit = self._action("&Quit", self.close, QKeySequence.Quit)
         f.addAction(self.act_open)
         f.addAction(self.act_open_demo)
@@ -126,6 +127,7 @@ class MainWindow(QMainWindow):
         f.addAction(self.act_export)
         f.addAction(self.act_report)
         f.addAction(self.act_netron)
+        f.addAction(self.act_netron_plan)
         f.addSeparator()
         f.addAction(self.act_quit)
 
@@ -554,9 +556,8 @@ class MainWindow(QMainWindow):
         task.failed.connect(self.errors.show_text)
         return self.tasks.start(task)
 
-    def open_in_netron(self) -> None:
+    def open_in_netron(self, kind: str = "onnx") -> None:
         from studio.ui.netron_server import open_in_netron
-        kind = "plan" if self.graphs.after.hasFocus() and self.graphs.after.graph else "onnx"
         url = open_in_netron(self, kind)
         if url:
             self.statusBar().showMessage(f"Netron serving at {url}", 8000)
