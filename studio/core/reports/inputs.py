@@ -188,16 +188,16 @@ def _tensors(items) -> list[TensorInfo]:
 
 def _histogram_dict(h) -> dict[str, int]:
     if isinstance(h, dict):
-        return {str(k): int(v) for k, v in h.items() if _int(v) is not None}
+        return {str(k): _int(v) for k, v in h.items() if _int(v) is not None and _int(v) >= 0}
     if isinstance(h, list):   # [[op, count], ...] or [{"op_type":.., "count":..}]
         out = {}
         for row in h:
-            if isinstance(row, (list, tuple)) and len(row) == 2 and _int(row[1]) is not None:
-                out[str(row[0])] = int(row[1])
+            if isinstance(row, (list, tuple)) and len(row) == 2 and (_int(row[1]) or -1) >= 0:
+                out[str(row[0])] = _int(row[1])
             elif isinstance(row, dict):
                 name = _get(row, "op_type", "op", "name")
-                if name is not None and _int(row.get("count")) is not None:
-                    out[str(name)] = int(row["count"])
+                if name is not None and (_int(row.get("count")) or -1) >= 0:
+                    out[str(name)] = _int(row["count"])
         return out
     return {}
 
@@ -561,29 +561,36 @@ def bench_from_results(res, source: str) -> BenchInfo:
     if not runs:
         info.warnings.append("the result holds no measured run")
         return info
-    head = max(runs, key=lambda r: r.requests_per_s or 0.0)
+    head = max(runs, key=lambda r: _num(r.requests_per_s) or 0.0)
     lat = head.latency_ms.to_dict()
-    info.batch_size = head.batch
-    info.concurrency = head.concurrency
+    # Coerce every figure: results files can be hand-edited, and a string where a number belongs
+    # must not reach the renderers.
+    info.batch_size = _int(head.batch)
+    info.concurrency = _int(head.concurrency)
     info.load_pattern = describe_load(head.load)
-    info.requests = head.requests
-    info.duration_s = head.duration_s
-    info.throughput = head.requests_per_s
+    info.requests = _int(head.requests)
+    info.duration_s = _num(head.duration_s)
+    info.throughput = _num(head.requests_per_s)
     info.latency_ms = {k: float(lat[k]) for k in ("min", "mean", "p50", "p90", "p95", "p99", "p99_9", "max")
                        if _num(lat.get(k)) is not None}
     info.timing_split_ms = {k: float(v["mean"]) for k, v in (head.timing_split or {}).items()
                             if isinstance(v, dict) and _num(v.get("mean")) is not None}
-    if head.queue_ms is not None:
-        info.timing_split_ms["queue"] = head.queue_ms.mean
+    if head.queue_ms is not None and _num(head.queue_ms.mean) is not None:
+        info.timing_split_ms["queue"] = float(head.queue_ms.mean)
     h = head.histogram or {}
-    if h.get("counts") and len(h.get("edges", [])) == len(h["counts"]) + 1:
-        info.histogram = {"edges_ms": [float(e) for e in h["edges"]], "counts": [int(c) for c in h["counts"]]}
-    info.cold_start_ms = {k: float(v) for k, v in (head.cold_start or {}).items()
-                          if k.endswith("_ms") and _num(v) is not None}
+    if isinstance(h, dict) and isinstance(h.get("counts"), list) and isinstance(h.get("edges"), list) \
+            and len(h["edges"]) == len(h["counts"]) + 1:
+        edges = [_num(e) for e in h["edges"]]
+        counts = [_int(c) for c in h["counts"]]
+        if None not in edges and None not in counts and all(c >= 0 for c in counts):
+            info.histogram = {"edges_ms": edges, "counts": counts}
+    info.cold_start_ms = {str(k): float(v) for k, v in (head.cold_start or {}).items()
+                          if str(k).endswith("_ms") and _num(v) is not None}
     info.warnings += [str(w) for w in head.warnings]
     if len(runs) > 1:
-        info.curve = sorted((CurvePoint(r.requests_per_s, r.latency_ms.p50, r.latency_ms.p99,
-                                        f"batch {r.batch}, {describe_load(r.load)}") for r in runs),
+        info.curve = sorted((CurvePoint(_num(r.requests_per_s), _num(r.latency_ms.p50), _num(r.latency_ms.p99),
+                                        f"batch {r.batch}, {describe_load(r.load)}")
+                             for r in runs if _num(r.requests_per_s) is not None),
                             key=lambda p: p.throughput)
         info.label = f"{label}, best of {len(runs)} loads"
     return info
@@ -594,14 +601,14 @@ def accuracy_from_results(res, source: str) -> AccuracyInfo:
     outs = list(res.outputs)
 
     def over(attr, reduce=max):
-        vals = [v for v in (getattr(o, attr) for o in outs) if _num(v) is not None]
+        vals = [_num(v) for v in (getattr(o, attr) for o in outs) if _num(v) is not None]
         return reduce(vals) if vals else None
 
-    flags = [str(a) for a in res.alarm]
-    if res.flagged and res.accuracy_change is not None:
-        flags.append(f"intent accuracy changed {res.accuracy_change:+.2f} points "
-                     f"(threshold {res.threshold:g})")
-    if res.nan_count or res.inf_count:
+    flags = [str(a) for a in res.alarm] if isinstance(res.alarm, list) else []
+    if res.flagged and _num(res.accuracy_change) is not None:
+        flags.append(f"intent accuracy changed {_num(res.accuracy_change):+.2f} points "
+                     f"(threshold {_num(res.threshold) or 0:g})")
+    if _int(res.nan_count) or _int(res.inf_count):
         msg = f"{res.nan_count} NaN and {res.inf_count} Inf values in the outputs"
         if not any(msg in f for f in flags):
             flags.append(msg)
@@ -609,7 +616,7 @@ def accuracy_from_results(res, source: str) -> AccuracyInfo:
     return AccuracyInfo(
         label=f"{Path(res.build).name} ({res.precision})", artifact=_str(res.build),
         precision=_str(res.precision), reference=Path(_str(res.reference)).name or "fp32",
-        samples=res.samples, max_abs_error=_num(res.max_abs_error) if res.max_abs_error is not None
+        samples=_int(res.samples), max_abs_error=_num(res.max_abs_error) if _num(res.max_abs_error) is not None
         else over("max_abs_error"),
         mean_abs_error=over("mean_abs_error"), max_rel_error=over("max_rel_error"),
         cosine_min=over("cosine_min", min), top1_agreement=_num(res.top1_agreement),
@@ -646,31 +653,36 @@ def assemble_report(paths: list[str], *, title: str | None = None,
                     raise StudioError(f"{what}: expected a build sidecar, a benchmark or accuracy "
                                       f"result, a model summary or an ONNX model", where=str(path))
                 kinds_here.append(kind)
-                if kind == "model":
-                    if report.model is None:
-                        report.model = model_from_summary(d, source=str(path))
-                    else:
-                        report.notes.append(f"More than one model summary given; {path} was not used.")
-                elif kind == "build":
-                    # A sidecar sits beside its artifact: <artifact>.json.
-                    art = str(path.with_name(path.name[:-5])) if path.name.endswith(".json") else None
-                    report.builds.append(build_from_sidecar(d, str(path), art))
-                elif kind in ("benchmark", "accuracy") and d.get("kind") in ("bench", "accuracy") \
-                        and "schema_version" in d:
-                    # The results module owns this format: it checks the version and the shape.
-                    from studio.core.reports import results as _results
-                    res = _results.from_dict(d, where=str(path))
-                    hosts.append(res.host)
-                    if kind == "benchmark":
-                        report.benchmarks.append(bench_from_results(res, str(path)))
-                    else:
-                        report.accuracy.append(accuracy_from_results(res, str(path)))
-                elif kind == "benchmark":
-                    report.benchmarks.append(bench_from_result(d, str(path)))
-                    file_env = file_env or _environment_from_result(d, str(path))
-                elif kind == "accuracy":
-                    report.accuracy.append(accuracy_from_result(d, str(path)))
-                    file_env = file_env or _environment_from_result(d, str(path))
+                try:
+                    if kind == "model":
+                        if report.model is None:
+                            report.model = model_from_summary(d, source=str(path))
+                        else:
+                            report.notes.append(f"More than one model summary given; {path} was not used.")
+                    elif kind == "build":
+                        # A sidecar sits beside its artifact: <artifact>.json.
+                        art = str(path.with_name(path.name[:-5])) if path.name.endswith(".json") else None
+                        report.builds.append(build_from_sidecar(d, str(path), art))
+                    elif kind in ("benchmark", "accuracy") and d.get("kind") in ("bench", "accuracy") \
+                            and "schema_version" in d:
+                        # The results module owns this format: it checks the version and the shape.
+                        from studio.core.reports import results as _results
+                        res = _results.from_dict(d, where=str(path))
+                        hosts.append(res.host)
+                        if kind == "benchmark":
+                            report.benchmarks.append(bench_from_results(res, str(path)))
+                        else:
+                            report.accuracy.append(accuracy_from_results(res, str(path)))
+                    elif kind == "benchmark":
+                        report.benchmarks.append(bench_from_result(d, str(path)))
+                        file_env = file_env or _environment_from_result(d, str(path))
+                    elif kind == "accuracy":
+                        report.accuracy.append(accuracy_from_result(d, str(path)))
+                        file_env = file_env or _environment_from_result(d, str(path))
+                except (TypeError, ValueError, AttributeError, KeyError, IndexError) as e:
+                    # A field of an unexpected type deep in a hand-edited or foreign file.
+                    raise StudioError(f"malformed {kind} result ({type(e).__name__}: {e})"[:300],
+                                      where=str(path)) from None
         else:
             side = path.with_name(path.name + ".json")
             if side.exists():
@@ -678,7 +690,11 @@ def assemble_report(paths: list[str], *, title: str | None = None,
                 if classify(d) != "build":
                     raise StudioError("not a result: the JSON beside this artifact is not a build sidecar",
                                       where=str(side))
-                report.builds.append(build_from_sidecar(d, str(side), str(path)))
+                try:
+                    report.builds.append(build_from_sidecar(d, str(side), str(path)))
+                except (TypeError, ValueError, AttributeError, KeyError, IndexError) as e:
+                    raise StudioError(f"malformed build sidecar ({type(e).__name__}: {e})"[:300],
+                                      where=str(side)) from None
                 kinds_here.append("build")
             elif path.suffix.lower() == ".onnx":
                 if report.model is None:

@@ -209,3 +209,51 @@ def test_trtexec_import_reports_the_gpu_timing_split(tmp_path):
     assert b.device == "GPU (imported from trtexec)"
     html = render_html(rep)
     assert "Mean GPU compute time" in html and "inferences/s" in html and "GPU Compute Time" in html
+
+
+JUNK = [None, "x", -1, 1e308, [], {}, {"a": [1]}, True, "<script>alert(1)</script>", 10**30]
+
+
+def _paths(obj, prefix=()):
+    """Every key/index path inside a JSON value."""
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            yield prefix + (k,)
+            yield from _paths(v, prefix + (k,))
+    elif isinstance(obj, list):
+        for i, v in enumerate(obj[:3]):
+            yield prefix + (i,)
+            yield from _paths(v, prefix + (i,))
+
+
+@pytest.mark.slow
+def test_mutated_inputs_give_a_report_or_one_studio_error(real, tmp_path):
+    """Seeded mutations of real result files: each one either becomes a report that renders to
+    HTML and validates as JSON, or is refused with a StudioError naming the file; never a crash."""
+    import random
+    from studio.core.reports.html import render_html
+    from studio.core.reports.json_report import dumps
+    rng = random.Random(1234)
+    sources = {k: json.loads(real[k].read_text()) for k in ("summary", "sidecar", "bench32", "accuracy")}
+    outcomes = {"report": 0, "refused": 0}
+    for i in range(160):
+        key = rng.choice(sorted(sources))
+        doc = json.loads(json.dumps(sources[key]))
+        for _ in range(rng.randint(1, 3)):
+            path = rng.choice(list(_paths(doc)))
+            parent = doc
+            for p in path[:-1]:
+                parent = parent[p]
+            parent[path[-1]] = rng.choice(JUNK)
+        f = tmp_path / f"m{i}.json"
+        f.write_text(json.dumps(doc), encoding="utf-8")
+        try:
+            rep = assemble_report([str(f)])
+        except StudioError as e:
+            assert str(f) in str(e), str(e)
+            outcomes["refused"] += 1
+            continue
+        render_html(rep)
+        dumps(rep)
+        outcomes["report"] += 1
+    assert outcomes["report"] > 20 and outcomes["refused"] > 5, outcomes
