@@ -17,7 +17,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor
-from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFormLayout, QHBoxLayout,
+from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout,
                                QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
                                QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
@@ -164,22 +164,34 @@ class BenchPanel(QWidget):
         ll.addStretch(1)
 
         pg.setConfigOptions(antialias=False)
-        self.plots = pg.GraphicsLayoutWidget()
-        self.lat_plot = self.plots.addPlot(row=0, col=0, title="Latency over time")
+        # Four views rather than one layout: a new frame of the latency trace repaints that
+        # view only, not the other plots' axes.
+        self.plot_widgets = [pg.PlotWidget() for _ in range(4)]
+        self.lat_plot, self.tp_plot, self.hist_plot, self.curve_plot = (w.getPlotItem() for w in self.plot_widgets)
+        self.plots = QWidget()
+        grid = QGridLayout(self.plots)
+        grid.setContentsMargins(0, 0, 0, 0)
+        grid.setSpacing(2)
+        for i, w in enumerate(self.plot_widgets):
+            grid.addWidget(w, i // 2, i % 2)
+        self.lat_plot.setTitle("Latency over time")
         self.lat_plot.setLabel("left", "latency", units="ms")
         self.lat_plot.setLabel("bottom", "time", units="s")
-        self.tp_plot = self.plots.addPlot(row=0, col=1, title="Throughput over time")
+        self.tp_plot.setTitle("Throughput over time")
         self.tp_plot.setLabel("left", "samples/s")
         self.tp_plot.setLabel("bottom", "time", units="s")
-        self.hist_plot = self.plots.addPlot(row=1, col=0, title="Latency histogram")
+        self.hist_plot.setTitle("Latency histogram")
         self.hist_plot.setLabel("bottom", "latency", units="ms")
-        self.curve_plot = self.plots.addPlot(row=1, col=1, title="Latency vs throughput (P99)")
+        self.curve_plot.setTitle("Latency vs throughput (P99)")
         self.curve_plot.setLabel("left", "P99", units="ms")
         self.curve_plot.setLabel("bottom", "samples/s")
         for p in (self.lat_plot, self.tp_plot, self.hist_plot, self.curve_plot):
             p.showGrid(x=True, y=True, alpha=0.2)
             p.addLegend(offset=(-5, 5), labelTextSize="8pt")
         self.lat_plot.setDownsampling(auto=True, mode="peak")
+        self._x_span = 0.0
+        for p in (self.lat_plot, self.tp_plot):
+            p.disableAutoRange(axis="x")
         self.lat_plot.setClipToView(True)
         self.curves: dict[str, dict] = {}
 
@@ -227,7 +239,8 @@ class BenchPanel(QWidget):
         self.batches.setEnabled(p != "dynamic")
 
     def set_theme(self, background: str, foreground: str) -> None:
-        self.plots.setBackground(background)
+        for w in self.plot_widgets:
+            w.setBackground(background)
         for p in (self.lat_plot, self.tp_plot, self.hist_plot, self.curve_plot):
             for ax in ("left", "bottom"):
                 p.getAxis(ax).setPen(foreground)
@@ -406,6 +419,7 @@ class BenchPanel(QWidget):
                 p.legend.clear()
         self.curves.clear()
         self.table.setRowCount(0)
+        self._x_span = 0.0
 
     def add_samples(self, key: str, samples) -> None:
         """Feed samples directly (replayed recorded data, tests, the stall benchmark)."""
@@ -470,6 +484,13 @@ class BenchPanel(QWidget):
             self.curves[ser.key] = c
         t, lat, rows = ser.t.view, ser.lat.view, ser.rows.view
         c["lat"].setData(t, lat)
+        # The time axis grows in 10 s steps instead of every frame: re-laying out the axes
+        # (tick text) was most of a frame's cost.
+        span = 10.0 * np.ceil(max(float(t[-1]), 1e-3) / 10.0)
+        if span > self._x_span:
+            self._x_span = span
+            for p in (self.lat_plot, self.tp_plot):
+                p.setXRange(0, span, padding=0.01)
         if not slow:
             return
         # throughput: rows completed per bin
