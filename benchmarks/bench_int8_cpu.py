@@ -17,6 +17,7 @@ import argparse
 import contextlib
 import io
 import json
+import shutil
 import statistics
 import sys
 from pathlib import Path
@@ -58,18 +59,24 @@ def main() -> int:
         from studio.core.demo.paths import ensure_demo_model
 
         ensure_demo_model()
+    # A private copy of the source, so a regenerated demo model cannot change under the run
+    # (the accuracy command checks the source's sha256 against the sidecar).
+    src = WORK / "source" / DEMO.name
+    src.parent.mkdir(parents=True, exist_ok=True)
+    for f in (DEMO, DEMO.with_name("tokenizer.json"), DEMO.with_name("labels.txt")):
+        shutil.copyfile(f, src.with_name(f.name))
     builds = {}
     for prec in ("fp32", "int8"):
         out = WORK / f"intent-minilm.{prec}.ort.onnx"
-        argv = ["build", str(DEMO), "--backend", "onnxruntime", "--precision", prec, "-o", str(out), "--json", "-q"]
+        argv = ["build", str(src), "--backend", "onnxruntime", "--precision", prec, "-o", str(out), "--json", "-q"]
         if prec == "int8":
             argv += ["--calib", str(CALIB)]
         builds[prec] = cli_json(argv)
         print(f"built {prec}: {out.name} ({builds[prec]['size_bytes'] / 1e6:.1f} MB, {builds[prec]['build_seconds']:.1f} s)")
     ort = get_backend("onnxruntime")
     texts, _ = read_texts(VAL)
-    probe = ort.open_runner(str(DEMO)).activate()
-    feed = TextFeed(texts, load_tokenizer(str(DEMO.with_name("tokenizer.json"))), probe.input_metadata(), seq_len=SEQ)
+    probe = ort.open_runner(str(src)).activate()
+    feed = TextFeed(texts, load_tokenizer(str(src.with_name("tokenizer.json"))), probe.input_metadata(), seq_len=SEQ)
     probe.deactivate()
     tput = {"fp32": [], "int8": []}
     for r in range(args.rounds):
@@ -86,7 +93,7 @@ def main() -> int:
         acc[prec] = cli_json(["accuracy", builds[prec]["output"], "--data", str(VAL), "--label-column", "intent",
                               "--seq-len", str(SEQ), "--threads", str(args.threads), "--json"])
     report = {
-        "model": str(DEMO), "batch": BATCH, "seq_len": SEQ, "threads": args.threads, "rounds": args.rounds,
+        "model": str(src), "batch": BATCH, "seq_len": SEQ, "threads": args.threads, "rounds": args.rounds,
         "throughput_samples_per_s": tput, "ratios": ratios, "median_ratio": statistics.median(ratios),
         "accuracy": {p: {k: acc[p][k] for k in ("accuracy", "reference_accuracy", "accuracy_change",
                                                 "top1_agreement", "max_abs_error", "nan_count", "flagged")}
