@@ -18,6 +18,7 @@ import random
 import sys
 import threading
 import time
+import tracemalloc
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -62,6 +63,9 @@ def main() -> int:
     rng = random.Random(a.seed)
     gc.collect()
     rss0 = rss_mib()
+    # Python-level allocations, to tell a leak (grows every round) from the C allocator keeping
+    # freed pages of the reader threads' arenas (RSS creeps, Python memory stays flat).
+    tracemalloc.start()
     stats = {"cancelled": 0, "completed": 0, "partial_files": [], "leaked_processes": [], "latency_s": []}
     t_all = time.perf_counter()
     for i in range(a.count):
@@ -93,6 +97,7 @@ def main() -> int:
         if i == 0:
             gc.collect()
             rss_first = rss_mib()   # after one round: imports, thread and allocator warm-up
+            py_first = tracemalloc.get_traced_memory()[0]
         kids = live_children()
         if kids:
             stats["leaked_processes"].append({"round": i, "pids": kids})
@@ -101,6 +106,7 @@ def main() -> int:
               flush=True)
     gc.collect()
     rss1 = rss_mib()
+    py_end = tracemalloc.get_traced_memory()[0]
     lat = sorted(stats["latency_s"]) or [0.0]
     result = {
         "rounds": a.count, "model": a.model, **{k: stats[k] for k in ("cancelled", "completed")},
@@ -108,6 +114,7 @@ def main() -> int:
         "cancel_latency_s": {"median": lat[len(lat) // 2], "max": lat[-1]},
         "caller_rss_mib": {"start": round(rss0, 1), "after_round_1": round(rss_first, 1), "end": round(rss1, 1),
                            "growth_after_round_1": round(rss1 - rss_first, 1)},
+        "python_heap_kib": {"after_round_1": round(py_first / 1024, 1), "end": round(py_end / 1024, 1)},
         "wall_s": round(time.perf_counter() - t_all, 1), "details": stats,
     }
     dest = ROOT / ".cache" / "benchmarks" / "cancel_loop.json"
@@ -117,7 +124,8 @@ def main() -> int:
           f"partial files in {result['rounds_with_partial_files']} rounds, leaked processes in "
           f"{result['rounds_with_leaked_processes']}; cancel latency median {result['cancel_latency_s']['median']} s, "
           f"max {result['cancel_latency_s']['max']} s; caller RSS {rss0:.1f} MiB at start, {rss_first:.1f} after "
-          f"round 1, {rss1:.1f} at the end")
+          f"round 1, {rss1:.1f} at the end; Python heap {py_first / 1024:.0f} KiB after round 1, "
+          f"{py_end / 1024:.0f} KiB at the end")
     return 0 if not stats["partial_files"] and not stats["leaked_processes"] else 1
 
 

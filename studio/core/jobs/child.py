@@ -59,7 +59,7 @@ def _inject_fault(kind: str) -> None:
             re.match(r"(a+)+$", "a" * 64 + "b")
 
 
-CANCEL_GRACE_S = 0.6
+CANCEL_GRACE_S = 0.4
 CANCELLED_EXIT = 130
 
 

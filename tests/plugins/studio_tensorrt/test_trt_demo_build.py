@@ -30,7 +30,7 @@ def test_demo_model_fp32_build(tmp_path, capsys):
 def test_demo_model_int8_profiles_follow_calibration_lengths(tmp_path, capsys):
     out = tmp_path / "demo.int8.engine"
     rc = main(["build", str(DEMO), "--precision", "int8", "--calib", str(CALIB), "--calib-column", "text",
-               "--calib-samples", "32", "-o", str(out), "--json"])
+               "--calib-samples", "16", "-o", str(out), "--json"])
     assert rc == 0
     doc = json.loads(capsys.readouterr().out)
     side = json.loads(open(doc["sidecar"]).read())
