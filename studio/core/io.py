@@ -2,12 +2,27 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Iterator
+
+from studio.core.errors import StudioError
+
+
+# A failed save because of the storage (disk full, read-only folder, file size limit, no
+# permission) is the user's to fix, not a bug: it becomes a StudioError naming the destination
+# (issue 7, item 11), and the previous file is untouched because only the temp file was written.
+_STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG, errno.EACCES, errno.EPERM,
+                             errno.EIO, errno.ENOTDIR, errno.EISDIR})
+
+
+def _save_error(e: OSError, dest: Path) -> StudioError:
+    why = e.strerror or type(e).__name__
+    return StudioError(f"cannot save: {why}; the previous file, if any, is unchanged", where=str(dest))
 
 
 @contextmanager
@@ -16,18 +31,28 @@ def atomic_path(dest: str | os.PathLike) -> Iterator[Path]:
 
     For writers that want a path (a builder, onnx.save) rather than a file object."""
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
-    os.close(fd)
+    try:
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
+        os.close(fd)
+    except OSError as e:
+        raise _save_error(e, dest) from None
     tmp_path = Path(tmp)
     try:
         yield tmp_path
         with open(tmp_path, "rb+") as fh:
             os.fsync(fh.fileno())
         os.replace(tmp_path, dest)
+    except OSError as e:
+        if e.errno in _STORAGE_ERRNOS or e.filename in (str(tmp_path), str(dest)):
+            raise _save_error(e, dest) from None
+        raise
     finally:
-        if tmp_path.exists():
-            tmp_path.unlink()
+        try:
+            if tmp_path.exists():
+                tmp_path.unlink()
+        except OSError:
+            pass
 
 
 @contextmanager
