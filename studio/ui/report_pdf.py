@@ -12,6 +12,7 @@ from studio.core.io import atomic_path
 from studio.core.reports.files import share_mode
 from studio.core.reports.html import render_html
 from studio.core.reports.report_model import Report
+from studio.core.reports.text import display_text
 
 # QTextDocument reads a CSS 2 subset: no variables, flexbox or media queries.
 QT_CSS = """
@@ -36,7 +37,7 @@ dd{margin-left:12px;color:#4b5563}
 """.strip()
 
 PLOT_WIDTH_PT = 480          # plot width on the page, in document units
-PLOT_SCALE = 3               # raster scale of the SVG for a sharp print
+PLOT_SCALE = 2               # raster scale of the SVG: ~190 dpi at the printed width
 
 _app = None
 
@@ -94,7 +95,6 @@ def build_document(report: Report):
     for name, (img, size) in images:
         hgt = int(PLOT_WIDTH_PT * size.height() / max(1, size.width()))
         html = html.replace(f'<img src="{name}"', f'<img src="{name}" height="{hgt}"', 1)
-        html = html.replace(f'height="{hgt}" alt=', f'height="{hgt}" alt=', 1)
     html = html.replace('width="640"></div>', f'width="{PLOT_WIDTH_PT}"></div>')
     doc.setHtml(html)
     return doc
@@ -111,7 +111,7 @@ def write_pdf(report: Report, path) -> None:
         writer.setPageSize(QPageSize(QPageSize.PageSizeId.A4))
         writer.setPageMargins(QMarginsF(14, 14, 14, 14), QPageLayout.Unit.Millimeter)
         writer.setResolution(300)
-        writer.setTitle(report.title[:200])
+        writer.setTitle(display_text(report.title, 200))   # PDF metadata: visible, bounded
         writer.setCreator(f"Engine Studio {report.studio_version}")
         doc.print_(writer)
         del writer   # flushes and closes the file before the rename

@@ -114,9 +114,12 @@ def fmoney(v) -> str:
     return "&ndash;" if v is None else esc(f"${v:,.4f}" if v < 1 else f"${v:,.2f}")
 
 
-def _table(headers: list[tuple[str, bool]], rows: list[list[str]]) -> str:
-    """Headers are (text, numeric); cells are already-escaped HTML."""
-    head = "".join(f'<th{" class=num" if num else ""}>{esc(h)}</th>' for h, num in headers)
+def _table(headers: list[tuple[str, bool]], rows: list[list[str]], first_width: int | None = None) -> str:
+    """Headers are (text, numeric); cells are already-escaped HTML. `first_width` (percent) keeps
+    a name column readable beside many numeric ones (Qt's table layout needs the hint)."""
+    head = "".join(f'<th{" class=num" if num else ""}'
+                   f'{f" width={first_width}%" if first_width and i == 0 else ""}>{esc(h)}</th>'
+                   for i, (h, num) in enumerate(headers))
     body = []
     for r in rows:
         body.append("<tr>" + "".join(
@@ -365,7 +368,7 @@ def _benchmarks(r: Report, plot: _Plots) -> str:
     out.append(_table([("Run", False), ("Precision", False), ("Throughput (req/s)", True)]
                       + [(f"{k.upper() if k.startswith('p') else k} (ms)", True) for k in keys],
                       [[name(b.label), esc(b.precision), fnum(b.throughput, 4)]
-                       + [fnum(b.latency_ms.get(k), 4) for k in keys] for b in r.benchmarks]))
+                       + [fnum(b.latency_ms.get(k), 4) for k in keys] for b in r.benchmarks], first_width=26))
     out.extend(_bench(b, plot) for b in r.benchmarks)
     out.append("</section>")
     return "".join(out)
@@ -397,7 +400,7 @@ def _accuracy(r: Report) -> str:
                      else '<span class="ok">none</span>'])
     out.append(_table([("Build", False), ("Precision", False), ("Reference", False), ("Samples", True),
                        ("Max |error|", True), ("Mean |error|", True), ("Top-1 agreement", True),
-                       ("Intent accuracy", True), ("Change", True), ("Flags", False)], rows))
+                       ("Intent accuracy", True), ("Change", True), ("Flags", False)], rows, first_width=22))
     out.append(f'<p class="note">Flags: top-1 agreement under {TOP1_WARN:.0%} or an intent-accuracy '
                f'drop over {ACC_DROP_WARN * 100:.0f} point, besides the flags the accuracy check '
                f'raised itself. Errors are over the model outputs (logits), worst output.</p></section>')

@@ -101,7 +101,7 @@ class _Canvas:
                 f'<title>{esc(self.title, 200)}</title>'
                 f'<rect x="0" y="0" width="{self.w}" height="{self.h}" fill="#ffffff"/>')
         title = (f'<text x="{self.l}" y="20" font-size="13" font-weight="600" fill="#111827">'
-                 f'{esc(self.title, 90, note=False)}</text>')
+                 f'{esc(self.title, int((self.w - self.l) / 7.5), note=False)}</text>')
         return head + title + "".join(self.parts) + "</svg>"
 
 
