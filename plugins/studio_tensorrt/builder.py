@@ -146,6 +146,13 @@ def _save_timing_cache(config_trt, info: dict | None) -> None:
         write_bytes_atomic(info["path"], after)
 
 
+def _cc_text(cc) -> str:
+    """ComputeCapability.SM86 -> "8.6", SM120 -> "12.0"."""
+    name = getattr(cc, "name", str(cc)).rsplit(".", 1)[-1]
+    digits = name[2:] if name.startswith("SM") else name
+    return f"{digits[:-1]}.{digits[-1]}" if digits.isdigit() else name
+
+
 def _write_and_hash(view: memoryview, output: Path) -> str:
     """Write the plan atomically while hashing it in another thread: hashlib and file writes
     both release the GIL, so the sidecar's sha256 costs no wall time on top of the write."""
@@ -257,8 +264,7 @@ def build_engine(config: BuildConfig, state: TaskState, lib: TrtLibrary | None =
     gpu = detect_gpu()
     if lib.is_rtx:
         n = cfg.num_compute_capabilities
-        targets = [str(cfg.get_compute_capability(i)).rsplit(".", 1)[-1] for i in range(n)] if n else list(RTX_DEFAULT_TARGETS)
-        targets = [t if "." in t else (f"{t[2:-1]}.{t[-1]}" if t.startswith("SM") else t) for t in targets]
+        targets = [_cc_text(cfg.get_compute_capability(i)) for i in range(n)] if n else list(RTX_DEFAULT_TARGETS)
     else:
         targets = [gpu.cc_text] if gpu.cc_text else []
     warnings = [f"{k} warning(s) from the builder" for k in [logger.counts["warning"]] if k]
