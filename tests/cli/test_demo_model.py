@@ -22,6 +22,7 @@ def test_writes_the_intent_model_with_tokenizer_and_labels(tmp_path, capsys):
     info = json.loads(stdout)
     assert info["arch"] == "minilm" and info["pretrained"] and info["n_intents"] >= 15
     assert (tmp_path / "m" / "tokenizer.json").is_file()
+    assert "Apache" in (tmp_path / "m" / "intent.NOTICE.txt").read_text()
     labels = (tmp_path / "m" / "labels.txt").read_text().split()
     model = onnx.load(str(out), load_external_data=False)
     assert [i.name for i in model.graph.input] == ["input_ids", "attention_mask"]

@@ -1,7 +1,8 @@
 """Write demo models to disk: the pretrained intent model, or random-weight scale models.
 
-Every file is written atomically; the intent model gets its tokenizer.json and labels.txt
-beside it (random models get tokenizer.json only: their head predicts nothing meaningful).
+Every file is written atomically; the intent model gets its tokenizer.json, labels.txt and
+`<name>.NOTICE.txt` (the upstream license notice) beside it; random models get tokenizer.json
+only (their head predicts nothing meaningful).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 from studio.core.errors import StudioError
 from studio.core.io import write_bytes_atomic, write_text_atomic
+from studio.core.resources import resource
 
 DEFAULT_RANDOM_INTENTS = 15
 
@@ -73,8 +75,11 @@ def write_intent_model(dest: str | Path, head_file: str | Path | None = None) ->
     tok = _write_tokenizer(dest.parent)
     lab = dest.parent / "labels.txt"
     write_text_atomic(lab, "".join(f"{name}\n" for name in labels))
+    # The weights are all-MiniLM-L6-v2's (Apache-2.0): its notice travels with every copy.
+    notice = dest.with_name(dest.stem + ".NOTICE.txt")
+    write_bytes_atomic(notice, resource("demo", "NOTICE").read_bytes())
     size, digest = _write_model(dest, model)
-    return DemoModelInfo(str(dest), "minilm", True, len(labels), size, digest, [str(tok), str(lab)])
+    return DemoModelInfo(str(dest), "minilm", True, len(labels), size, digest, [str(tok), str(lab), str(notice)])
 
 
 def write_random_model(dest: str | Path, arch: str = "bert-base", seed: int = 0,

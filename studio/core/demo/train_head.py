@@ -77,13 +77,15 @@ def fit_softmax(x: np.ndarray, y: np.ndarray, n_classes: int, l2: float = L2, st
     """Multinomial logistic regression on standardised features; returns (W, b) for the raw features."""
     x = x.astype(np.float64)
     mean, std = x.mean(0), x.std(0) + 1e-6
-    z = (x - mean) / std
+    # float32 for the loop: half the time of float64 and no difference in accuracy here.
+    z = ((x - mean) / std).astype(np.float32)
     n, d = z.shape
-    onehot = np.eye(n_classes)[y]
-    w, b = np.zeros((d, n_classes)), np.zeros(n_classes)
+    onehot = np.eye(n_classes, dtype=np.float32)[y]
+    w, b = np.zeros((d, n_classes), np.float32), np.zeros(n_classes, np.float32)
     vw, vb = np.zeros_like(w), np.zeros_like(b)
     # Step 1/L for the softmax loss's curvature bound (largest eigenvalue of z'z/n, /2) plus the L2 term.
-    lr = 1.0 / (0.5 * np.linalg.eigvalsh(z.T @ z / n)[-1] + l2)
+    lr = np.float32(1.0 / (0.5 * np.linalg.eigvalsh((z.T @ z / n).astype(np.float64))[-1] + l2))
+    l2 = np.float32(l2)
     for _ in range(steps):
         # Nesterov momentum: gradient at the look-ahead point.
         wl, bl = w + 0.9 * vw, b + 0.9 * vb
@@ -96,6 +98,7 @@ def fit_softmax(x: np.ndarray, y: np.ndarray, n_classes: int, l2: float = L2, st
         vb = 0.9 * vb - lr * g.sum(0)
         w, b = w + vw, b + vb
     # Fold the standardisation into the head: (x - mean)/std @ W + b = x @ (W/std) + (b - mean/std @ W).
+    w, b = w.astype(np.float64), b.astype(np.float64)
     w_raw = w / std[:, None]
     b_raw = b - (mean / std) @ w
     return w_raw.astype(np.float32), b_raw.astype(np.float32)
