@@ -49,25 +49,38 @@ def cpu_model() -> str:
     return platform.processor() or platform.machine()
 
 
+NVIDIA_SMI_QUERY = ["--query-gpu=name,driver_version", "--format=csv,noheader"]
+
+
+def parse_nvidia_smi(out: str) -> tuple[str | None, str | None]:
+    """(GPU names, driver version) from `nvidia-smi --query-gpu=name,driver_version
+    --format=csv,noheader` output: one "name, driver" line per GPU."""
+    rows = [[c.strip() for c in line.split(",")] for line in out.splitlines() if line.strip()]
+    rows = [r for r in rows if r and r[0]]
+    if not rows:
+        return None, None
+    names = [r[0] for r in rows]
+    if len(names) == 1:
+        gpu = names[0]
+    elif len(set(names)) == 1:
+        gpu = f"{len(names)} x {names[0]}"      # several identical cards
+    else:
+        gpu = ", ".join(names)
+    driver = rows[0][1] if len(rows[0]) > 1 and rows[0][1] else None
+    return gpu, driver
+
+
 def gpu_info(timeout: float = 5.0) -> tuple[str | None, str | None]:
     """(GPU names, driver version) from nvidia-smi, or (None, None) without one."""
     exe = shutil.which("nvidia-smi")
     if not exe:
         return None, None
     try:
-        out = subprocess.run([exe, "--query-gpu=name,driver_version", "--format=csv,noheader"],
-                             capture_output=True, text=True, timeout=timeout, check=True).stdout
+        out = subprocess.run([exe, *NVIDIA_SMI_QUERY], capture_output=True, text=True, timeout=timeout,
+                             check=True).stdout
     except (OSError, subprocess.SubprocessError):
         return None, None
-    rows = [[c.strip() for c in line.split(",")] for line in out.splitlines() if line.strip()]
-    if not rows:
-        return None, None
-    names = [r[0] for r in rows]
-    # Several identical cards read better as "2 x NVIDIA H100".
-    gpu = names[0] if len(set(names)) == 1 and len(names) == 1 else (
-        f"{len(names)} x {names[0]}" if len(set(names)) == 1 else ", ".join(names))
-    driver = rows[0][1] if len(rows[0]) > 1 else None
-    return gpu, driver
+    return parse_nvidia_smi(out)
 
 
 def collect_environment() -> Environment:

@@ -257,3 +257,14 @@ def test_mutated_inputs_give_a_report_or_one_studio_error(real, tmp_path):
         dumps(rep)
         outcomes["report"] += 1
     assert outcomes["report"] > 20 and outcomes["refused"] > 5, outcomes
+
+
+def test_gpu_and_driver_from_recorded_nvidia_smi():
+    """Output recorded from `nvidia-smi --query-gpu=name,driver_version --format=csv,noheader`
+    on an H100 machine (this machine has no GPU; the query itself is what gpu_info runs)."""
+    from studio.core.reports.environment import parse_nvidia_smi
+    out = (Path(__file__).with_name("fixtures") / "nvidia-smi-h100.csv").read_text()
+    assert parse_nvidia_smi(out) == ("NVIDIA H100 80GB HBM3", "580.159.04")
+    assert parse_nvidia_smi(out * 2) == ("2 x NVIDIA H100 80GB HBM3", "580.159.04")
+    assert parse_nvidia_smi("") == (None, None)
+    assert parse_nvidia_smi("NVIDIA A10G, 535.1\nNVIDIA L4, 535.1\n")[0] == "NVIDIA A10G, NVIDIA L4"
