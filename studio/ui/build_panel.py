@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QStandardItemModel
+from PySide6.QtGui import QPalette, QStandardItemModel
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
                                QLabel, QLineEdit, QPlainTextEdit, QProgressBar, QPushButton, QSpinBox,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
@@ -97,7 +97,7 @@ class BuildPanel(QWidget):
         self.precision = QComboBox()
         self.runs_here = QLabel("")
         self.runs_here.setWordWrap(True)
-        self.runs_here.setStyleSheet("color: palette(placeholder-text);")
+        self.runs_here.setForegroundRole(QPalette.PlaceholderText)
         self.workspace = QSpinBox()
         self.workspace.setRange(0, 1 << 20)
         self.workspace.setSuffix(" MiB")

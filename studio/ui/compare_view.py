@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import (QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton,
                                QVBoxLayout, QWidget)
 
@@ -43,12 +44,12 @@ class BigNumber(QFrame):
         super().__init__(parent)
         self.setFrameShape(QFrame.StyledPanel)
         self.title = QLabel(title)
-        self.title.setStyleSheet("color: palette(placeholder-text); font-size: 10pt;")
+        _style(self.title, 10, muted=True)
         self.value = QLabel("-")
-        self.value.setStyleSheet("font-size: 24pt; font-weight: 600;")
+        _style(self.value, 24, bold=True)
         self.detail = QLabel("")
         self.detail.setWordWrap(True)
-        self.detail.setStyleSheet("font-size: 9pt;")
+        _style(self.detail, 9)
         lay = QVBoxLayout(self)
         lay.addWidget(self.title)
         lay.addWidget(self.value)
@@ -57,6 +58,16 @@ class BigNumber(QFrame):
     def set(self, value: str, detail: str = "") -> None:
         self.value.setText(value)
         self.detail.setText(detail)
+
+
+def _style(label: QLabel, points: float, bold: bool = False, muted: bool = False) -> None:
+    """Font and role rather than a style sheet, so the label follows the theme."""
+    f = label.font()
+    f.setPointSizeF(points)
+    f.setBold(bold)
+    label.setFont(f)
+    if muted:
+        label.setForegroundRole(QPalette.PlaceholderText)
 
 
 def _fmt(v, digits=2, unit="") -> str:
@@ -76,7 +87,7 @@ class CompareView(QWidget):
         self.speedup = None
         self.notes: list[str] = []
         self.headline = QLabel("Benchmark at least two builds to compare them.")
-        self.headline.setStyleSheet("font-size: 13pt; font-weight: 600;")
+        _style(self.headline, 13, bold=True)
         self.headline.setWordWrap(True)
         self.price = QDoubleSpinBox()
         self.price.setRange(0.0, 1000.0)
@@ -93,7 +104,7 @@ class CompareView(QWidget):
             grid.addWidget(self.cards[k], i // 3, i % 3)
         self.note = QLabel("")
         self.note.setWordWrap(True)
-        self.note.setStyleSheet("font-size: 9pt; color: palette(placeholder-text);")
+        _style(self.note, 9, muted=True)
         self.export_engine_btn = QPushButton("Export engine + sidecar...")
         self.export_report_btn = QPushButton("Export report...")
         self.export_engine_btn.clicked.connect(self.export_engine_requested)

@@ -62,7 +62,10 @@ class GraphPanel(QWidget):
         self.before_title = QLabel("Before fusion: ONNX")
         self.after_title = QLabel("After fusion: engine layers")
         for t in (self.before_title, self.after_title):
-            t.setStyleSheet("font-weight: 600; padding: 2px 6px;")
+            f = t.font()
+            f.setBold(True)
+            t.setFont(f)      # a font, not a style sheet: the label keeps following the theme
+            t.setContentsMargins(6, 2, 6, 2)
         left, right = QWidget(), QWidget()
         for w, title, canvas in ((left, self.before_title, self.before), (right, self.after_title, self.after)):
             lay = QVBoxLayout(w)

@@ -236,7 +236,7 @@ class MiniMap(QWidget):
         if rect.isEmpty():
             self.hide()
             return
-        max_w, max_h = 150, max(120, int(self.view.height() * 0.6))
+        max_w, max_h = 110, max(100, int(self.view.height() * 0.45))
         s = min(max_w / rect.width(), max_h / rect.height())
         w, h = max(24, int(rect.width() * s)), max(24, int(rect.height() * s))
         img = QImage(w, h, QImage.Format_ARGB32_Premultiplied)
@@ -403,6 +403,16 @@ class GraphCanvas(QGraphicsView):
         if 0.005 < s < 8:
             self.scale(factor, factor)
             self.minimap.update()
+
+    def refresh_theme(self) -> None:
+        if self.edges_item is not None:
+            c = self.palette().color(QPalette.Text)
+            c.setAlpha(110)
+            self.edges_item.color = c
+            self.edges_item.update()
+        if self.minimap.isVisible():
+            self.minimap.refresh()
+        self.viewport().update()
 
     def set_color_mode(self, mode: str) -> None:
         self.color_mode = mode

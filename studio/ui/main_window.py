@@ -255,7 +255,8 @@ class MainWindow(QMainWindow):
         self.settings.set("theme", name)
         self.bench.set_theme(*plot_colors(name))
         for canvas in (self.graphs.before, self.graphs.after):
-            canvas.viewport().update()
+            canvas.setPalette(app.palette())
+            canvas.refresh_theme()
 
     def _refresh_recent(self) -> None:
         self.recent_menu.clear()
