@@ -43,9 +43,12 @@ def bert_like(model: onnx.ModelProto) -> tuple[bool, str]:
     return True, ""
 
 
-def transformer_fusions(src: str | Path, dst: str | Path, *, num_heads: int = 0, hidden_size: int = 0) -> FusionReport:
-    """Write the fused model to dst, or report why fusions did not apply (dst not written)."""
+def transformer_fusions(src: str | Path, dst: str | Path, *, num_heads: int = 0, hidden_size: int = 0,
+                        gelu_approximation: bool = False) -> FusionReport:
+    """Write the fused model to dst, or report why fusions did not apply (dst not written).
+    `gelu_approximation` swaps erf GELU for the tanh form (FastGelu): faster, not bit-equal."""
     from onnxruntime.transformers import optimizer
+    from onnxruntime.transformers.fusion_options import FusionOptions
 
     from studio.core.precision.model_io import load_model
 
@@ -61,8 +64,10 @@ def transformer_fusions(src: str | Path, dst: str | Path, *, num_heads: int = 0,
     logger.setLevel(logging.ERROR)
     try:
         with contextlib.redirect_stdout(chatter):
+            options = FusionOptions("bert")
+            options.enable_gelu_approximation = gelu_approximation
             opt = optimizer.optimize_model(model, model_type="bert", num_heads=num_heads,
-                                           hidden_size=hidden_size, opt_level=0)
+                                           hidden_size=hidden_size, opt_level=0, optimization_options=options)
     except Exception as e:  # a graph the fusion scripts cannot follow: build without fusions
         return FusionReport(False, f"ORT transformer optimizer failed ({type(e).__name__}: {e})",
                             nodes_before=before, nodes_after=before)

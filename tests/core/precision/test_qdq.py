@@ -108,7 +108,7 @@ def test_demo_model_qdq_builds_with_tensorrt_rtx(tmp_path, demo, ort_run):
 
     calib_csv = model.parents[1] / "intents_calibration.csv"
     calib = calibration_set_for_model(CalibrationSpec(str(calib_csv), column="text", tokenizer=str(tok),
-                                                      samples=32, max_length=64), model)
+                                                      samples=16, max_length=32), model)
     out = tmp_path / "demo-q.onnx"
     quantize_qdq(model, out, calib, TaskState())
     assert all((z == 0).all() for z in zero_points(onnx.load(str(out))))
