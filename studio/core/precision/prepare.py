@@ -12,6 +12,9 @@ from studio.core.errors import CapabilityError, Cancelled, DataError
 from studio.core.jobs.progress import TaskState
 
 TARGETS = ("tensorrt", "onnxruntime")
+# Read by the tensorrt backend's capabilities: FP8 (E4M3) Q/DQ is made here and was checked to
+# build with TensorRT-RTX 1.7 on the CPU (tests/core/precision/test_qdq.py).
+FP8_SUPPORTED = True
 
 
 @dataclass
