@@ -105,3 +105,26 @@ def test_live_plots_downsample_a_fast_stream(qtbot, window):
     bench.add_samples("replay", samples[:1000])
     bench.refresh()
     assert bench.last_refresh_ms < 200
+
+
+@pytest.mark.slow
+def test_closing_the_window_mid_benchmark_stops_it(qtbot, tiny_model, tmp_path):
+    import threading
+    from studio.ui.main_window import MainWindow
+    from studio.ui.settings import Settings
+    win = MainWindow(settings=Settings(tmp_path / "s.ini"), modal_errors=False)
+    win.build_panel.output_dir = str(tmp_path / "builds")
+    qtbot.addWidget(win)
+    win.show()
+    win.open_path(tiny_model)
+    qtbot.waitUntil(lambda: win.graphs.before.ready, timeout=30000)
+    entry = _build(qtbot, win, "onnxruntime", "fp32")
+    win.bench.check([entry.key])
+    win.bench.duration.setValue(60)
+    win.bench.batches.setText("1")
+    task = win.bench.start()
+    qtbot.waitUntil(lambda: any(s.t.n > 3 for s in win.bench.series.values()), timeout=30000)
+    win.close()
+    assert not task.running
+    names = [t.name for t in threading.enumerate()]
+    assert not any(n.startswith("studio-") or n == "bench" for n in names), names
