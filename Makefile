@@ -15,7 +15,7 @@ run: setup
 	$(VENV)/bin/engine-studio
 
 test: setup system-test-deps
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q $(PYTEST_ARGS)
+	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q --ignore=tests/installer $(PYTEST_ARGS)
 
 setup: $(STAMP) $(DEMO)
 
