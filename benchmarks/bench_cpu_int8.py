@@ -144,7 +144,7 @@ def main() -> None:
             "int8-dyn-matmul-only": ("int8", {"int8_op_types": ["MatMul"]}, None),
             "int8-dyn-per-channel": ("int8", {"int8_per_channel": True}, None),
             "int8-dyn-reduce-range": ("int8", {"int8_reduce_range": True}, None),
-            "int8-dyn-pc-rr": ("int8", {"int8_per_channel": True, "int8_reduce_range": True}, None),
+            "int8-dyn-gelu-approx": ("int8", {"gelu_approximation": True}, None),
             "int8-dyn-with-head": ("int8", {"int8_exclude_head": False}, None),
         })
     results: dict[str, dict] = {}

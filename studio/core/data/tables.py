@@ -32,9 +32,11 @@ def _format(path: Path) -> str:
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".ndjson"):
         return "jsonl"
-    if suffix in (".csv", ".tsv", ".txt"):
+    if suffix in (".csv", ".tsv"):
         return "csv"
-    raise DataError(f"unsupported text table {suffix or '(no extension)'!r}; use .csv or .jsonl", where=str(path))
+    if suffix == ".txt":
+        return "lines"   # one text per line, no header
+    raise DataError(f"unsupported text table {suffix or '(no extension)'!r}; use .csv, .jsonl or .txt", where=str(path))
 
 
 def _decoded_lines(path: Path) -> Iterator[tuple[int, str]]:
@@ -112,6 +114,8 @@ class TextTable:
 
     # ---- header
     def _columns(self) -> list[str]:
+        if self.format == "lines":
+            return ["text"]
         if self.format == "csv":
             for lineno, header in self._csv_records():
                 cols = [c.strip() for c in header]
@@ -174,6 +178,13 @@ class TextTable:
         a DataError naming file:line."""
         if self.format == "csv":
             yield from self._csv_rows()
+        elif self.format == "lines":
+            if self.label_column:
+                raise DataError("a .txt file has one text per line and no label column", where=str(self.path))
+            for lineno, text in _decoded_lines(self.path):
+                text = text.rstrip("\r\n")
+                if text.strip():
+                    yield TextRow(lineno, text)
         else:
             yield from self._json_rows()
 

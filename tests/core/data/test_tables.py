@@ -133,3 +133,11 @@ def test_large_file_is_streamed(tmp_path):
     assert len(rows) == 256
     assert max(r.line for r in rows) > 20_000
     assert peak < 1_000_000  # the file is 3.5 MB
+
+
+def test_txt_is_one_text_per_line(tmp_path):
+    p = write(tmp_path, "d.txt", "first text\n\nsecond, with comma\n")
+    rows = read_rows(p)
+    assert [(r.line, r.text) for r in rows] == [(1, "first text"), (3, "second, with comma")]
+    with pytest.raises(DataError, match="no label column"):
+        read_rows(p, label_column="text")
