@@ -50,11 +50,51 @@ def raw_loop(model: Path, batches: list, threads: int, seconds: float, warmup: f
     while True:
         b = batches[i % n]
         sess.run(names, b)
-        rows += len(b["input_ids"])
+        rows += len(next(iter(b.values())))
         i += 1
         if time.perf_counter() >= end:
             break
     return rows / (time.perf_counter() - t0)
+
+
+def tiny_overhead(args) -> dict:
+    """The harness's own cost per request, where it is largest relative to inference: a
+    two-MatMul model whose inference takes microseconds. overhead = 1/studio_rps - 1/raw_rps."""
+    import numpy as np
+    import onnx
+    from onnx import TensorProto, helper, numpy_helper
+
+    from studio.core.bench.inputs import SyntheticFeed
+
+    rng = np.random.default_rng(0)
+    path = ROOT / ".cache/benchmarks/tiny_mlp.onnx"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    g = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "W1"], ["h"]), helper.make_node("Relu", ["h"], ["r"]),
+         helper.make_node("MatMul", ["r", "W2"], ["y"])], "tiny",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 32])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 8])],
+        [numpy_helper.from_array(rng.standard_normal((32, 64)).astype(np.float32), "W1"),
+         numpy_helper.from_array(rng.standard_normal((64, 8)).astype(np.float32), "W2")])
+    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
+    m.ir_version = 8
+    onnx.save(m, str(path))
+    factory = lambda: OnnxRuntimeRunner(path, intra_op_threads=1)  # noqa: E731
+    probe = factory().activate()
+    feed = SyntheticFeed(probe.input_metadata())
+    probe.deactivate()
+    batches = feed.batches(1)
+    over = []
+    for r in range(args.tiny_rounds):
+        raw = raw_loop(path, [{"x": b["x"]} for b in batches], 1, 1.0, 0.2)
+        studio = Bench(factory, feed, BenchConfig(batch=1, duration_s=1.0, warmup_s=0.2)).run().throughput
+        over.append((1 / studio - 1 / raw) * 1e6)
+        print(f"tiny model round {r + 1}: raw {raw:9.0f}  studio {studio:9.0f} requests/s  "
+              f"harness cost {over[-1]:6.1f} us/request", flush=True)
+    med = statistics.median(over)
+    print(f"harness cost per request: {med:.1f} us (median); at a 5 ms inference that is "
+          f"{100 * med / 5000:.2f}% of throughput")
+    return {"model": "tiny MatMul-Relu-MatMul, batch 1, 1 thread", "overhead_us": over, "median_us": med}
 
 
 def main() -> int:
@@ -64,6 +104,8 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batches", default="1,32")
+    ap.add_argument("--tiny-rounds", type=int, default=3,
+                    help="also measure the harness's own cost per request on a tiny model (0 = skip)")
     args = ap.parse_args()
     if not DEMO.exists():
         from studio.core.demo.paths import ensure_demo_model
@@ -90,6 +132,8 @@ def main() -> int:
         report["results"][str(batch)] = {"raw_samples_per_s": raw, "studio_samples_per_s": studio,
                                          "ratios": ratios, "median_ratio": med, "goal": 0.97, "met": med >= 0.97}
         print(f"batch {batch}: studio / raw = {med:.3f} (median of {args.rounds}; goal >= 0.97)")
+    if args.tiny_rounds:
+        report["per_request_overhead"] = tiny_overhead(args)
     out = ROOT / ".cache/benchmarks/runner_overhead.json"
     write_json_atomic(out, report)
     print(f"wrote {out}")
