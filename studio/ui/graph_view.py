@@ -79,7 +79,8 @@ class NodesItem(QGraphicsItem):
             make = colors.precision_color
         elif mode == "time":
             times = np.array([np.nan if n.time_ms is None else n.time_ms for n in nodes], dtype=float)
-            top = np.nanmax(times) if np.isfinite(times).any() else 1.0
+            top = float(np.nanmax(times)) if np.isfinite(times).any() else 1.0
+            top = top if top > 0 else 1.0
             keys = ["none" if not np.isfinite(t) else f"{round(20 * t / top)}" for t in times]
             make = lambda k: colors.time_color(None if k == "none" else int(k) / 20)  # noqa: E731
         else:

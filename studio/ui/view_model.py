@@ -53,7 +53,7 @@ def from_onnx_graph(graph, source: str = "") -> ViewGraph:
     """A's studio.core.graph.model.Graph -> ViewGraph, with graph inputs and outputs as nodes."""
     values = getattr(graph, "values", {}) or {}
     inits = getattr(graph, "initializers", {}) or {}
-    if not isinstance(inits, dict):
+    if not hasattr(inits, "items"):
         inits = {getattr(i, "name", str(i)): i for i in inits}
     nodes: list[ViewNode] = []
     for inp in getattr(graph, "inputs", ()):
@@ -130,6 +130,9 @@ def from_plan(plan, source: str = "", layer_times_ms: dict | None = None) -> Vie
         if onnx_nodes:
             details["ONNX nodes absorbed"] = onnx_nodes
         t = (layer_times_ms or {}).get(layer.name)
+        if t is None:  # a trtexec --exportProfile beside the layer info: the reader put it here
+            raw_t = (getattr(layer, "raw", None) or {}).get("AverageMs")
+            t = float(raw_t) if isinstance(raw_t, (int, float)) else None
         if t is not None:
             details["Time (ms)"] = f"{t:.4f}"
         nodes.append(ViewNode(id=layer.name, title=str(layer.type),
