@@ -35,6 +35,10 @@ def atomic_path(dest: str | os.PathLike) -> Iterator[Path]:
         dest.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
         os.close(fd)
+        # mkstemp makes 0600 files; a finished output gets the permissions open() would give.
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
     except OSError as e:
         raise _save_error(e, dest) from None
     tmp_path = Path(tmp)
