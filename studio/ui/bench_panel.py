@@ -506,13 +506,24 @@ class BenchPanel(QWidget):
         hist, edges = np.histogram(np.clip(lat, lo, hi), bins=40, range=(lo, hi))
         c["hist"].setData(edges, hist)
         if ser.result is not None:
-            r = ser.result
-            pts = self.curves.setdefault("__curve__" + ser.key, {})
-            if "pt" not in pts:
-                pts["pt"] = self.curve_plot.plot([r.throughput], [r.latency_ms.p99], pen=None, symbol="o",
-                                                 symbolBrush=color, name=ser.label)
-            else:
-                pts["pt"].setData([r.throughput], [r.latency_ms.p99])
+            self._draw_curve(ser.key.split("|")[0])
+
+    def _draw_curve(self, build: str) -> None:
+        """One latency-vs-throughput line per build through its finished runs (batch sizes,
+        rates), in the colour of its first run."""
+        runs = [s for s in self.series.values() if s.key.split("|")[0] == build and s.result is not None]
+        if not runs:
+            return
+        pts = sorted((s.result.throughput, s.result.latency_ms.p99) for s in runs)
+        color = QColor(runs[0].color)
+        c = self.curves.setdefault("__curve__" + build, {})
+        x, y = [p[0] for p in pts], [p[1] for p in pts]
+        if "line" not in c:
+            label = runs[0].label.rsplit(" ", 1)[0] if len(runs) > 1 or " b" in runs[0].label else runs[0].label
+            c["line"] = self.curve_plot.plot(x, y, pen=pg.mkPen(color, width=2), symbol="o", symbolBrush=color,
+                                             symbolPen=None, name=label)
+        else:
+            c["line"].setData(x, y)
 
     def _table(self) -> None:
         rows = [s for s in self.series.values() if s.t.n or s.result is not None]

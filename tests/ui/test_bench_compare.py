@@ -56,6 +56,17 @@ def test_benchmark_two_builds_compare_and_export(qtbot, window, tiny_model, open
     qtbot.waitUntil(lambda: not task.running and window.last_report is not None, timeout=60000)
     html = (tmp_path / "report.html").read_text()
     assert "Content-Security-Policy" in html and "int8" in html.lower()
+    # the saved results reopen in a fresh window (File > Open or drop) with the same comparison
+    from studio.ui.main_window import MainWindow
+    from studio.ui.settings import Settings
+    other = MainWindow(settings=Settings(tmp_path / "other.ini"), modal_errors=False)
+    qtbot.addWidget(other)
+    other.compare.price.setValue(window.compare.price.value())
+    for p in window.bench_paths.values():
+        other.open_path(p)
+    assert other.compare.figures()["tp"] == window.compare.figures()["tp"]
+    assert other.compare.figures()["cost"] == window.compare.figures()["cost"]
+    other.close()
 
 
 def test_stop_ends_a_running_benchmark_with_what_was_measured(qtbot, window, tiny_model, open_model):
