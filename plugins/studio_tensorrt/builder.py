@@ -173,6 +173,7 @@ def build_engine(config: BuildConfig, state: TaskState, lib: TrtLibrary | None =
     lib = lib or load_library(config.options.get("library"))
     trt = lib.module
     t0 = time.perf_counter()
+    marks: list[tuple[str, float]] = [("start", t0)]
     model = Path(config.model)
     output = Path(config.output)
     if not model.is_file():
@@ -187,6 +188,7 @@ def build_engine(config: BuildConfig, state: TaskState, lib: TrtLibrary | None =
         # The user's profiles are checked before anything slow: a contradiction is theirs to fix.
         inputs = model_inputs(model)
         resolve_profiles(inputs, config.profiles, None, where=str(model))
+        marks.append(("Preparing precision", time.perf_counter()))
         state.progress("Preparing precision", 0.0, force=True)
         prepared = prepare(config, workdir, SubState(state, 0.0, prep_end))
         if state.cancelled:
@@ -200,6 +202,7 @@ def build_engine(config: BuildConfig, state: TaskState, lib: TrtLibrary | None =
             inputs = model_inputs(onnx_path)
         profiles = resolve_profiles(inputs, config.profiles, _seq_lengths(calibration), where=str(model))
 
+        marks.append(("Parsing ONNX", time.perf_counter()))
         state.progress("Parsing ONNX", prep_end, force=True)
         _check_external_data(onnx_path, state)
         logger = make_logger(trt, state, forward_verbose=bool(config.options.get("verbose")))
@@ -237,6 +240,7 @@ def build_engine(config: BuildConfig, state: TaskState, lib: TrtLibrary | None =
         monitor = make_progress_monitor(trt, state, build_lo, 1.0 - WRITE_SHARE)
         cfg.progress_monitor = monitor
 
+        marks.append(("Building engine", time.perf_counter()))
         state.progress("Building engine", build_lo, force=True)
         t_build = time.perf_counter()
         engine = builder.build_serialized_network(network, cfg)
@@ -248,6 +252,7 @@ def build_engine(config: BuildConfig, state: TaskState, lib: TrtLibrary | None =
             raise BuildError("the builder failed: " + (" | ".join(words) or "no message"),
                              where=str(model), log_tail=list(logger.tail))
 
+        marks.append(("Writing engine", time.perf_counter()))
         state.progress("Writing engine", 1.0 - WRITE_SHARE, force=True)
         view = memoryview(engine)
         sha = _write_and_hash(view, output)
@@ -270,6 +275,8 @@ def build_engine(config: BuildConfig, state: TaskState, lib: TrtLibrary | None =
     warnings = [f"{k} warning(s) from the builder" for k in [logger.counts["warning"]] if k]
     if tc and tc.get("note"):
         warnings.append(tc["note"])
+    marks.append(("end", time.perf_counter()))
+    phase_seconds = {a[0]: round(b[1] - a[1], 3) for a, b in zip(marks[1:], marks[2:])}
     state.progress("Done", 1.0, force=True)
     return BuildResult(
         output=str(output), sidecar=str(sidecar_path(output)), backend="tensorrt",
@@ -285,5 +292,6 @@ def build_engine(config: BuildConfig, state: TaskState, lib: TrtLibrary | None =
             "model_inputs": [{"name": i.name, "dtype": i.dtype, "shape": list(i.shape)} for i in inputs],
             "timing_cache": tc, "artifact_sha256": sha,
             "builder_seconds": round(build_only, 3),
+            "phase_seconds": phase_seconds,
             "builder_log_counts": dict(logger.counts),
         })
