@@ -262,7 +262,8 @@ def build_engine(config: BuildConfig, state: TaskState, lib: TrtLibrary | None =
         if logger.layer_report:
             report = layer_report_path(output)
             write_text_atomic(report, logger.layer_report)
-        else:
+        else:  # an older build's report beside this engine would describe another plan
+            layer_report_path(output).unlink(missing_ok=True)
             notes.append("the builder logged no `Layers:` report")
         _save_timing_cache(cfg, tc)
 
