@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     threading.Thread(target=_watch_stdin, args=(state,), daemon=True, name="cancel-watch").start()
     threading.Thread(target=_enforce_cancel, args=(state, emit), daemon=True, name="cancel-enforce").start()
 
-    from studio.core.errors import BuildError, StudioError
+    from studio.core.errors import StudioError
 
     try:
         if request.get("task") != "build":
