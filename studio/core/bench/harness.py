@@ -222,6 +222,14 @@ class Bench:
             raise StudioError("samples are delivered to on_sample; do not iterate them too")
         return iter(self.stream)
 
+    @property
+    def done(self) -> bool:
+        return self._finished.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """True once the run has finished (result() then returns at once)."""
+        return self._finished.wait(timeout)
+
     def result(self, timeout: float | None = None):
         if self._thread is None:
             self.start()

@@ -65,6 +65,7 @@ def test_generator_stream_and_stop_within_100ms(ort_factory, feed):
             took = time.perf_counter() - t_stop
             break
     assert took < 0.1, f"stop took {took * 1e3:.1f} ms"
+    assert bench.done and bench.wait(0)
     assert res.stopped_early and res.requests >= 500
     rest = list(bench.samples())   # the stream ends, and held every recorded sample
     assert got + len(rest) == res.requests
