@@ -7,7 +7,6 @@ reference_accuracy with labels)."""
 
 from __future__ import annotations
 
-import hashlib
 import sys
 from pathlib import Path
 
@@ -37,93 +36,16 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
-def _first_existing(*paths) -> str | None:
-    for p in paths:
-        if p is not None and Path(p).is_file():
-            return str(p)
-    return None
-
-
 def run(args) -> int:
     from studio.cli.output import print_json, print_table
-    from studio.core.backends.base import sidecar_path
-    from studio.core.backends.registry import get_backend
-    from studio.core.bench.accuracy import compare, label_indices, read_label_names
-    from studio.core.bench.inputs import open_feed
+    from studio.core.bench.accuracy import check_build
 
     build = Path(args.build)
-    if not build.exists():
-        raise StudioError("build not found", where=str(build))
-    if args.batch < 1:
-        raise StudioError(f"--batch must be at least 1 (got {args.batch})")
-    if args.threshold < 0:
-        raise StudioError("--threshold must not be negative")
-    if not Path(args.data).is_file():
-        raise StudioError("data file not found", where=args.data)
-    sidecar = None
-    if sidecar_path(build).exists():
-        from studio.core.backends.sidecar import load_sidecar
-
-        sidecar = load_sidecar(build)
-    elif not args.reference:
-        raise StudioError("no sidecar beside this build, so its source model is unknown; "
-                          "pass --reference MODEL.onnx", where=str(build))
-    if args.reference:
-        reference = Path(args.reference)
-    else:
-        src = sidecar.get("source") or {}
-        if not src.get("path"):
-            raise StudioError("the sidecar names no source model; pass --reference", where=str(sidecar_path(build)))
-        reference = Path(src["path"])
-        if not reference.is_file():
-            raise StudioError(f"the source model {reference} named by the sidecar is gone; pass --reference",
-                              where=str(build))
-        if src.get("sha256") and _sha256(reference) != src["sha256"]:
-            raise StudioError(f"the source model {reference} changed since this build (sha256 differs); "
-                              "rebuild, or pass --reference to compare anyway", where=str(build))
-    if not reference.is_file():
-        raise StudioError("reference model not found", where=str(reference))
-    backend_name = sidecar.get("backend") if sidecar else "onnxruntime"
-    precision = sidecar.get("precision", "?") if sidecar else "?"
-
-    ort = get_backend("onnxruntime")
-    ref_runner = ort.open_runner(str(reference), intra_op_threads=args.threads)
-    opts = {"intra_op_threads": args.threads} if backend_name == "onnxruntime" else {}
-    build_runner = get_backend(backend_name).open_runner(str(build), **opts)
-    build_runner.activate()        # a TensorRT engine without a GPU stops here, with the reason
-    ref_runner.activate()
-    try:
-        tokenizer = args.tokenizer or _first_existing(build.with_name("tokenizer.json"),
-                                                      reference.with_name("tokenizer.json"))
-        if tokenizer is None and Path(args.data).suffix.lower() not in (".npz", ".npy"):
-            from studio.cli.cmd_build import default_tokenizer
-
-            tokenizer = default_tokenizer(reference)
-        feed = open_feed(ref_runner.input_metadata(), args.data, column=args.data_column,
-                         label_column=args.label_column, tokenizer=tokenizer, seq_len=args.seq_len,
-                         model_path=str(reference), limit=args.limit)
-        labels = None
-        if args.label_column:
-            if feed.labels is None:
-                raise StudioError("--label-column needs a text table (.csv/.jsonl) with that column", where=args.data)
-            labels_file = args.labels or _first_existing(build.with_name("labels.txt"), reference.with_name("labels.txt"))
-            names = read_label_names(labels_file) if labels_file else None
-            labels = label_indices(feed.labels, names, where=args.data)
-        res = compare(build_runner, ref_runner, feed, batch=args.batch, labels=labels, threshold=args.threshold,
-                      build=str(build), reference=str(reference), backend=backend_name, precision=precision)
-    finally:
-        build_runner.deactivate()
-        ref_runner.deactivate()
-    res.label_column = args.label_column
-    res.data = str(args.data)
+    res = check_build(build, args.data, label_column=args.label_column, labels_file=args.labels,
+                      column=args.data_column, threshold=args.threshold, reference=args.reference,
+                      tokenizer=args.tokenizer, seq_len=args.seq_len, batch=args.batch, limit=args.limit,
+                      threads=args.threads)
+    backend_name, precision, reference = res.backend, res.precision, Path(res.reference)
     if args.output:
         res.save(args.output)
     if args.json:

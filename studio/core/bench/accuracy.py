@@ -166,3 +166,112 @@ def compare(build_runner, ref_runner, feed: Feed, batch: int = 32, labels: np.nd
     if res.alarm:
         res.flagged = True
     return res
+
+
+def _sha256(path: Path) -> str:
+    import hashlib
+
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def _first_file(*paths) -> str | None:
+    for p in paths:
+        if p is not None and Path(p).is_file():
+            return str(p)
+    return None
+
+
+def resolve_reference(build: Path, reference: str | None = None) -> tuple[Path, dict | None]:
+    """The FP32 reference of a build: `reference` if given, else the sidecar's source model,
+    refused when it is gone or changed since the build (sha256)."""
+    from studio.core.backends.base import sidecar_path
+
+    sidecar = None
+    if sidecar_path(build).exists():
+        from studio.core.backends.sidecar import load_sidecar
+
+        sidecar = load_sidecar(build)
+    elif not reference:
+        raise StudioError("no sidecar beside this build, so its source model is unknown; "
+                          "pass --reference MODEL.onnx", where=str(build))
+    if reference:
+        ref = Path(reference)
+    else:
+        src = sidecar.get("source") or {}
+        if not src.get("path"):
+            raise StudioError("the sidecar names no source model; pass --reference", where=str(sidecar_path(build)))
+        ref = Path(src["path"])
+        if not ref.is_file():
+            raise StudioError(f"the source model {ref} named by the sidecar is gone; pass --reference",
+                              where=str(build))
+        if src.get("sha256") and _sha256(ref) != src["sha256"]:
+            raise StudioError(f"the source model {ref} changed since this build (sha256 differs); "
+                              "rebuild, or pass --reference to compare anyway", where=str(build))
+    if not ref.is_file():
+        raise StudioError("reference model not found", where=str(ref))
+    return ref, sidecar
+
+
+def check_build(build, data: str, *, label_column: str | None = None, labels_file: str | None = None,
+                column: str | None = None, threshold: float = 1.0, reference: str | None = None,
+                tokenizer: str | None = None, seq_len: int | None = None, batch: int = 32,
+                limit: int | None = None, threads: int | None = None, progress=None, cancelled=None) -> AccuracyResult:
+    """The whole accuracy check of one build, as `engine-studio accuracy` and the window run it:
+    reference from the sidecar, tokenizer and labels.txt found beside the build or its source
+    (else the demo's), both runners through the backend registry."""
+    from studio.core.backends.registry import get_backend
+    from studio.core.bench.inputs import open_feed
+
+    build = Path(build)
+    if not build.exists():
+        raise StudioError("build not found", where=str(build))
+    if batch < 1:
+        raise StudioError(f"--batch must be at least 1 (got {batch})")
+    if threshold < 0:
+        raise StudioError("--threshold must not be negative")
+    if not Path(data).is_file():
+        raise StudioError("data file not found", where=str(data))
+    ref_path, sidecar = resolve_reference(build, reference)
+    backend_name = sidecar.get("backend") if sidecar else "onnxruntime"
+    precision = sidecar.get("precision", "?") if sidecar else "?"
+    is_text = Path(data).suffix.lower() not in (".npz", ".npy")
+    demo_tok = demo_labels = None
+    try:
+        from studio.core.demo.paths import demo_labels_path, demo_tokenizer_path
+
+        demo_tok, demo_labels = demo_tokenizer_path(), demo_labels_path()
+    except ImportError:
+        pass
+    ref_runner = get_backend("onnxruntime").open_runner(str(ref_path), intra_op_threads=threads)
+    opts = {"intra_op_threads": threads} if backend_name == "onnxruntime" else {}
+    build_runner = get_backend(backend_name).open_runner(str(build), **opts)
+    build_runner.activate()        # a TensorRT engine without a GPU stops here, with the reason
+    try:
+        ref_runner.activate()
+        tok = tokenizer or (_first_file(build.with_name("tokenizer.json"), ref_path.with_name("tokenizer.json"),
+                                        demo_tok) if is_text else None)
+        feed = open_feed(ref_runner.input_metadata(), str(data), column=column, label_column=label_column,
+                         tokenizer=tok, seq_len=seq_len, model_path=str(ref_path), limit=limit)
+        labels = None
+        if label_column:
+            if feed.labels is None:
+                raise StudioError("--label-column needs a text table (.csv/.jsonl) with that column", where=str(data))
+            lf = labels_file or _first_file(build.with_name("labels.txt"), ref_path.with_name("labels.txt"))
+            names = read_label_names(lf) if lf else None
+            if names is None and demo_labels is not None and Path(demo_labels).is_file() \
+                    and not all(str(x).strip().lstrip("-").isdigit() for x in feed.labels):
+                names = read_label_names(demo_labels)
+            labels = label_indices(feed.labels, names, where=str(data))
+        res = compare(build_runner, ref_runner, feed, batch=batch, labels=labels, threshold=threshold,
+                      build=str(build), reference=str(ref_path), backend=backend_name, precision=precision,
+                      progress=progress, cancelled=cancelled)
+    finally:
+        build_runner.deactivate()
+        ref_runner.deactivate()
+    res.label_column = label_column
+    res.data = str(data)
+    return res
