@@ -63,6 +63,11 @@ def _set_item_enabled(combo: QComboBox, index: int, enabled: bool, reason: str |
         item.setToolTip(reason or "")
 
 
+def default_profiles(model: str) -> list:
+    from studio.core.backends.profiles import model_inputs, resolve_profiles
+    return resolve_profiles(model_inputs(model), where=model)
+
+
 def default_output(model: str, backend: str, precision: str, folder: str | None = None) -> str:
     m = Path(model)
     out_dir = Path(folder) if folder else m.parent / "builds"
@@ -255,15 +260,16 @@ class BuildPanel(QWidget):
         self.build_btn.setEnabled(self.model_path is not None and not self.running)
 
     # ----- model
-    def set_model(self, path: str | None) -> None:
+    def set_model(self, path: str | None, profiles: list | None = None) -> None:
+        """`profiles` are the model's default optimization profiles when the caller already
+        read them off the UI thread; otherwise they are read here."""
         self.model_path = path
         self.profiles.clear()
         self.build_btn.setEnabled(path is not None and self.capabilities() is not None and not self.running)
         if path is None:
             return
         try:
-            from studio.core.backends.profiles import model_inputs, resolve_profiles
-            profs = resolve_profiles(model_inputs(path), where=path)
+            profs = profiles if profiles is not None else default_profiles(path)
             self.profiles.setPlainText("\n".join(
                 f"{p.name}:{'x'.join(map(str, p.min))},{'x'.join(map(str, p.opt))},{'x'.join(map(str, p.max))}"
                 for p in profs))
@@ -453,8 +459,6 @@ class BuildPanel(QWidget):
         self._idle()
         self.progress.setFormat("failed")
         self._append(f"build failed: {msg}")
-        tail = getattr(self.task, "error", None)
-        del tail
         self.failed.emit(msg)
 
     def _cancelled(self) -> None:

@@ -132,7 +132,6 @@ class DemoRun:
         panel.select_backend(backend)
         panel.select_precision(precision)
         before = len(self.win.builds.entries)
-        errors = len(self.win.errors.history)
         task = panel.start_build()
         if task is None:
             raise StudioError(f"the {backend} {precision} build did not start: "
@@ -145,7 +144,6 @@ class DemoRun:
         entry = self.win.builds.entries[-1]
         wait_for(lambda: entry.key in self.win.plans and self.win.graphs.after.ready, 120,
                  "the after-fusion graph")
-        del errors
         return {"artifact": entry.result.output, "build_seconds": round(entry.result.build_seconds, 2),
                 "size_bytes": entry.result.size_bytes, "layers": len(self.win.plans[entry.key].layers)}
 
@@ -186,7 +184,12 @@ class DemoRun:
 
     def export(self) -> dict:
         engine_dir = self.out / "export"
-        files = self.win.export_engine_dialog(str(engine_dir))
+        task = self.win.export_engine_dialog(str(engine_dir))
+        wait_for(lambda: not task.running, 120, "the export")
+        pump(0.1)
+        if task.error:
+            raise StudioError(f"export failed: {task.error}")
+        files = list(self.win.last_export)
         report = str(self.out / "report.html")
         task = self.win.export_report_dialog(report)
         wait_for(lambda: not task.running, 120, "the report")

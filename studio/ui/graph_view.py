@@ -13,7 +13,7 @@ import time
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import (QBrush, QColor, QFont, QImage, QPainter, QPainterPath, QPalette, QPen,
+from PySide6.QtGui import (QColor, QFont, QImage, QPainter, QPainterPath, QPalette, QPen,
                            QPixmap)
 from PySide6.QtWidgets import (QGraphicsItem, QGraphicsScene, QGraphicsView, QStyleOptionGraphicsItem,
                                QWidget)

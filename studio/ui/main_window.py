@@ -11,7 +11,7 @@ import logging
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
                                QWidget)
@@ -55,6 +55,7 @@ class MainWindow(QMainWindow):
         self.accuracy_paths: dict[str, str] = {}
         self._closing = False
         self.last_report: str | None = None
+        self.last_export: list[str] = []
 
         self.graphs = GraphPanel(self.tasks)
         self.setCentralWidget(self.graphs)
@@ -304,19 +305,24 @@ class MainWindow(QMainWindow):
             from studio.core.graph.onnx_loader import open_graph
             t0 = time.perf_counter()
             g = open_graph(path)
-            return g, from_onnx_graph(g, path), time.perf_counter() - t0
+            try:
+                from studio.ui.build_panel import default_profiles
+                profiles = default_profiles(path)
+            except StudioError:
+                profiles = None     # set_model says why in the log
+            return g, from_onnx_graph(g, path), time.perf_counter() - t0, profiles
         task = Task(work, name="open-model", parent=self)
         task.finished.connect(lambda res: self._model_opened(path, *res))
         task.failed.connect(self.errors.show_text)
         self.statusBar().showMessage(f"opening {path}...")
         return self.tasks.start(task)
 
-    def _model_opened(self, path: str, graph, view, seconds: float) -> None:
+    def _model_opened(self, path: str, graph, view, seconds: float, profiles=None) -> None:
         self.model_path = path
         self.onnx_graph = graph
         self.graphs.set_before(view)
         self.graphs.set_after(None)
-        self.build_panel.set_model(path)
+        self.build_panel.set_model(path, profiles)
         self.setWindowTitle(f"Engine Studio - {Path(path).name}")
         self.settings.add_recent(path)
         self._refresh_recent()
@@ -496,18 +502,24 @@ class MainWindow(QMainWindow):
                     return e
         return self.builds.current()
 
-    def export_engine_dialog(self, folder: str | None = None) -> list[str]:
+    def export_engine_dialog(self, folder: str | None = None) -> Task | None:
+        """Copy the best build (or the selected one) with its sidecar into a folder, in a worker."""
         entry = self.best_build()
         if entry is None:
             raise StudioError("build an engine first")
         if folder is None:
             folder = QFileDialog.getExistingDirectory(self, f"Export {Path(entry.result.output).name} to")
             if not folder:
-                return []
-        written = export_artifact(entry.result.output, folder)
-        self.log_view.add("exported " + ", ".join(written))
-        self.statusBar().showMessage(f"exported {len(written)} file(s) to {folder}", 5000)
-        return written
+                return None
+
+        def done(written):
+            self.last_export = written
+            self.log_view.add("exported " + ", ".join(written))
+            self.statusBar().showMessage(f"exported {len(written)} file(s) to {folder}", 5000)
+        task = Task(lambda cancel, emit: export_artifact(entry.result.output, folder), name="export", parent=self)
+        task.finished.connect(done)
+        task.failed.connect(self.errors.show_text)
+        return self.tasks.start(task)
 
     def report_inputs(self) -> list[str]:
         paths = []

@@ -5,7 +5,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import Qt
 
 
 def _build(qtbot, window, backend, precision):
@@ -49,8 +48,9 @@ def test_benchmark_two_builds_compare_and_export(qtbot, window, tiny_model, open
     window.compare.price.setValue(window.compare.price.value() * 2)
     assert window.compare.figures()["cost"] != before and window.compare.figures()["tp"] == figs["tp"]
     # export the best build with its sidecar, and a report
-    files = window.export_engine_dialog(str(tmp_path / "export"))
-    names = sorted(Path(f).name for f in files)
+    task = window.export_engine_dialog(str(tmp_path / "export"))
+    qtbot.waitUntil(lambda: not task.running and bool(window.last_export), timeout=30000)
+    names = sorted(Path(f).name for f in window.last_export)
     assert any(n.endswith(".onnx") for n in names) and any(n.endswith(".onnx.json") for n in names)
     task = window.export_report_dialog(str(tmp_path / "report.html"))
     qtbot.waitUntil(lambda: not task.running and window.last_report is not None, timeout=60000)

@@ -2,7 +2,6 @@
 
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 PLANS = ROOT / "tests" / "data" / "plans"
