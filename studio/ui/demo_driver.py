@@ -11,6 +11,7 @@ summary says so."""
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -110,9 +111,13 @@ class DemoRun:
     def _step(self, name: str, fn) -> Step:
         self.heart.reset()
         t0 = time.perf_counter()
+        cpu0 = time.thread_time()
         details = fn() or {}
         pump(0.3)  # let the last paint land before the screenshot
         dur = time.perf_counter() - t0
+        # how busy the UI thread itself was: a stall with an idle UI thread is the machine (other
+        # processes, or a native call in a worker holding the GIL), not window code
+        details["ui_thread_busy"] = round((time.thread_time() - cpu0) / max(dur, 1e-9), 3)
         step = Step(name, round(dur, 3), self._shot(name), round(self.heart.max_stall_ms, 2), details)
         self.steps.append(step)
         self.win.log_view.add(f"demo: {name} done in {dur:.1f} s (max stall {step.max_stall_ms:.1f} ms)")
@@ -224,6 +229,8 @@ class DemoRun:
             "max_stall_ms": round(max(s.max_stall_ms for s in self.steps), 2),
             "total_s": round(time.perf_counter() - t_all, 2),
             "notes": self.notes,
+            "load_average": list(os.getloadavg()),
+            "cpu_count": os.cpu_count(),
             "errors_shown": list(self.win.errors.history),
         }
         write_json_atomic(self.out / "summary.json", summary)

@@ -173,10 +173,23 @@ class EdgesItem(QGraphicsItem):
         self.color = color
         self.chunks: list[tuple[QRectF, QPainterPath]] = []
         polys = layout.edges
-        for start in range(0, len(polys), EDGE_CHUNK):
+        # Chunks of edges that lie near each other (sorted by where they start, long edges in
+        # small chunks of their own), so a zoomed-in view strokes only the few in sight.
+        if polys:
+            top = np.array([p[:, 1].min() for p in polys])
+            span = np.array([p[:, 1].max() for p in polys]) - top
+            long_cut = max(float(np.percentile(span, 90)), 1.0) * 2
+            order = np.lexsort((top, span > long_cut))
+            is_long = span[order] > long_cut
+            short, long_ = order[~is_long], order[is_long]
+            groups = [short[i:i + EDGE_CHUNK] for i in range(0, len(short), EDGE_CHUNK)]
+            groups += [long_[i:i + 16] for i in range(0, len(long_), 16)]
+        else:
+            groups = []
+        for g in groups:
             path = QPainterPath()
-            for pts in polys[start:start + EDGE_CHUNK]:
-                p = pts.tolist()
+            for k in g.tolist():
+                p = polys[k].tolist()
                 path.moveTo(p[0][0], p[0][1])
                 for px, py in p[1:]:
                     path.lineTo(px, py)
@@ -205,7 +218,8 @@ class EdgesItem(QGraphicsItem):
             # length along the graph; stroking tens of thousands of paths there costs ~0.5 s a
             # frame and shows nothing the node columns do not
             return
-        pen = QPen(self.color, 0 if lod < 0.5 else 1.2)  # cosmetic hairline far out
+        pen = QPen(self.color, 0)   # cosmetic: widened strokes of long paths cost ~10x as much
+        pen.setCosmetic(True)
         painter.setPen(pen)
         painter.setBrush(Qt.NoBrush)
         painter.setRenderHint(QPainter.Antialiasing, lod > 0.5)
@@ -214,7 +228,9 @@ class EdgesItem(QGraphicsItem):
             if rect.intersects(exposed):
                 painter.drawPath(path)
         if not self.hot.isEmpty():
-            painter.setPen(QPen(QColor("#e8368f"), 0 if lod < 0.5 else 2.2))
+            hot = QPen(QColor("#e8368f"), 2.0)
+            hot.setCosmetic(True)
+            painter.setPen(hot)
             painter.drawPath(self.hot)
 
 
