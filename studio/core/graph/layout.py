@@ -269,7 +269,6 @@ def _break_cycles(n: int, u: np.ndarray, v: np.ndarray) -> tuple[np.ndarray, np.
     starts = np.searchsorted(u[order], np.arange(n + 1))
     succ = v[order]
     state = np.zeros(n, np.int8)  # 0 new, 1 on stack, 2 done
-    back = []
     # Quick exit: if a topological order exists (Kahn), nothing is reversed.
     indeg = np.bincount(v, minlength=n)
     stack = list(np.flatnonzero(indeg == 0))
