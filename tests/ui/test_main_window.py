@@ -131,3 +131,14 @@ def test_exception_in_a_worker_is_shown_and_logged(qtbot, window):
     assert sig.args == ["internal error: ValueError: injected failure in a worker"]
     qtbot.waitUntil(lambda: "injected failure in a worker" in window.log_view.toPlainText(), timeout=5000)
     assert window.errors.history[-1].endswith("injected failure in a worker")
+
+
+def test_a_garbage_settings_file_gives_defaults_and_a_notice(tmp_path):
+    from studio.ui.settings import Settings
+    path = tmp_path / "s.ini"
+    path.write_bytes(b"[General\x00\xff\xfe\nschema_version=\x00\x01garbage\n[[[")
+    s = Settings(path)
+    assert s.get("theme") == "light" and s.get("recent") == []
+    s.add_recent(str(tmp_path / "m.onnx"))
+    s.sync()
+    assert Settings(path).recent() == [str((tmp_path / "m.onnx").resolve())]
