@@ -64,7 +64,6 @@ class Series:
     result: object | None = None          # RunResult when the run finished
     accuracy: str = ""
     dirty: bool = True
-    slow_dirty: bool = True
 
 
 def parse_batches(text: str) -> list[int]:
@@ -111,6 +110,7 @@ class BenchPanel(QWidget):
         self._last_table = 0.0
         self.results: list[tuple[BuildEntry, object]] = []
         self._stop: threading.Event | None = None
+        self._slow_queue: list[str] = []
 
         self.build_list = QListWidget()
         self.build_list.setSelectionMode(QAbstractItemView.NoSelection)
@@ -445,12 +445,22 @@ class BenchPanel(QWidget):
             ser.rows.extend([s.batch for s in items])
             ser.dirty = True
         now = time.monotonic()
-        slow = force or now - self._last_table > TABLE_EVERY_S
-        for ser in self.series.values():
-            if ser.dirty or (slow and ser.slow_dirty):
-                self._draw(ser, slow)
-        if slow:
+        # The slow panes (throughput, histogram + P99 curve, table) are refreshed a few times a
+        # second, one per frame in turn, so no single frame does all of that work at once.
+        if force:
+            parts = {"tp", "hist", "table"}
+        elif self._slow_queue:
+            parts = {self._slow_queue.pop(0)}
+        elif now - self._last_table > TABLE_EVERY_S:
             self._last_table = now
+            self._slow_queue = ["hist", "table"]
+            parts = {"tp"}
+        else:
+            parts = set()
+        for ser in self.series.values():
+            if ser.dirty or parts & {"tp", "hist"}:
+                self._draw(ser, parts)
+        if "table" in parts:
             self._table()
         self.frames += 1
         self.frame_times.append(time.monotonic())
@@ -462,11 +472,10 @@ class BenchPanel(QWidget):
             return 0.0
         return (len(ts) - 1) / (ts[-1] - ts[0])
 
-    def _draw(self, ser: Series, slow: bool = True) -> None:
-        """The latency trace every frame; histogram, throughput and the P99 point (which
-        change slowly and cost a pass over all samples) a few times a second."""
+    def _draw(self, ser: Series, parts=frozenset({"tp", "hist"})) -> None:
+        """The latency trace every frame; throughput, histogram and the P99 point (which
+        change slowly and cost a pass over all samples) when `parts` names them."""
         ser.dirty = False
-        ser.slow_dirty = not slow
         if ser.t.n == 0:
             return
         c = self.curves.get(ser.key)
@@ -491,7 +500,9 @@ class BenchPanel(QWidget):
             self._x_span = span
             for p in (self.lat_plot, self.tp_plot):
                 p.setXRange(0, span, padding=0.01)
-        if not slow:
+        if "tp" not in parts:
+            if "hist" in parts:
+                self._draw_hist(ser, c, lat)
             return
         # throughput: rows completed per bin
         end = float(t.max())
@@ -499,6 +510,10 @@ class BenchPanel(QWidget):
         counts = np.bincount(np.minimum((t / THROUGHPUT_BIN_S).astype(int), nb - 1), weights=rows, minlength=nb)
         centers = (np.arange(nb) + 0.5) * THROUGHPUT_BIN_S
         c["tp"].setData(centers, counts / THROUGHPUT_BIN_S)
+        if "hist" in parts:
+            self._draw_hist(ser, c, lat)
+
+    def _draw_hist(self, ser: Series, c: dict, lat: np.ndarray) -> None:
         hi = float(np.percentile(lat, 99.5)) if len(lat) > 20 else float(lat.max())
         lo = float(lat.min())
         if hi <= lo:
