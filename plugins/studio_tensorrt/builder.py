@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 
 from studio.core.backends.base import BuildConfig, BuildResult, sidecar_path
-from studio.core.backends.profiles import model_inputs, resolve_profiles
+from studio.core.backends.profiles import model_inputs, resolve_profiles, scan_model
 from studio.core.errors import BuildError, CapabilityError, Cancelled, ModelError, StudioError
 from studio.core.io import atomic_path, write_bytes_atomic, write_text_atomic
 from studio.core.jobs.progress import TaskState
@@ -51,23 +51,13 @@ def prepare(config: BuildConfig, workdir: str, state: TaskState):
     return prepare_precision(config, target="tensorrt", workdir=workdir, state=state)
 
 
-# Every external-data reference carries the key "location" (StringStringEntryProto field 1).
-_EXTERNAL_MARK = b"\x0a\x08location"
-
-
 def _check_external_data(model: Path, state: TaskState) -> None:
     """The TensorRT parser follows external-data locations by itself; a location that leaves
     the model's folder must be refused before it gets the path (engineer A's checks). Only
     models that reference external data pay for the check (importing onnx costs more than a
     small model's whole build overhead)."""
-    import mmap
-
-    with open(model, "rb") as fh:
-        if fh.seek(0, 2) == 0:
-            return
-        with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
-            if buf.find(_EXTERNAL_MARK) < 0:
-                return
+    if not scan_model(model)[1]:
+        return
     from studio.core.graph.onnx_loader import check_model_file
 
     for w in check_model_file(model):

@@ -114,8 +114,47 @@ def _value_info(buf, a: int, b: int) -> tuple[str, str, tuple]:
     return name, _ELEM_TYPES.get(elem, str(elem)), tuple(dims)
 
 
-def model_inputs(path: str | Path) -> list[InputSpec]:
-    """The graph's real inputs (initializers listed as inputs by old exporters are dropped)."""
+def _tensor_is_external(buf, a: int, b: int) -> bool:
+    for num, wt, c, d in _fields(buf, a, b):
+        if (num == 14 and wt == 0 and _varint(buf, c)[0] == 1) or (num == 13 and wt == 2):
+            return True
+    return False
+
+
+def _graph_has_external(buf, a: int, b: int, depth: int = 0) -> bool:
+    """Any tensor in this graph (initializers, sparse initializers, node attributes, subgraphs)
+    stored as external data?"""
+    if depth > 64:
+        raise ValueError("subgraphs nested too deeply")
+    for num, wt, c, d in _fields(buf, a, b):
+        if wt != 2:
+            continue
+        if num == 5 and _tensor_is_external(buf, c, d):            # initializer
+            return True
+        if num == 15:                                               # sparse_initializer
+            if any(w2 == 2 and n2 in (1, 2) and _tensor_is_external(buf, e, f)
+                   for n2, w2, e, f in _fields(buf, c, d)):
+                return True
+        if num == 1:                                                # node -> attribute
+            for n2, w2, e, f in _fields(buf, c, d):
+                if n2 != 5 or w2 != 2:
+                    continue
+                for n3, w3, g, h in _fields(buf, e, f):
+                    if w3 != 2:
+                        continue
+                    if n3 in (5, 10) and _tensor_is_external(buf, g, h):
+                        return True
+                    if n3 in (6, 11) and _graph_has_external(buf, g, h, depth + 1):
+                        return True
+                    if n3 in (22, 23) and any(w4 == 2 and n4 in (1, 2) and _tensor_is_external(buf, i, j)
+                                              for n4, w4, i, j in _fields(buf, g, h)):
+                        return True
+    return False
+
+
+def scan_model(path: str | Path) -> tuple[list[InputSpec], bool]:
+    """The graph's real inputs (initializers listed as inputs by old exporters are dropped) and
+    whether any tensor lives in external data, read off the wire without touching weights."""
     path = Path(path)
     try:
         with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
@@ -133,9 +172,14 @@ def model_inputs(path: str | Path) -> list[InputSpec]:
                     for n2, w2, c, d in _fields(buf, a, b):
                         if n2 == 8 and w2 == 2:
                             init_names.add(_string(buf, c, d))
+            external = _graph_has_external(buf, *graph)
     except (OSError, ValueError, IndexError) as e:
         raise ModelError(f"cannot read the model's inputs ({e})", where=str(path)) from None
-    return [InputSpec(n, t, d) for n, t, d in inputs if n not in init_names]
+    return [InputSpec(n, t, d) for n, t, d in inputs if n not in init_names], external
+
+
+def model_inputs(path: str | Path) -> list[InputSpec]:
+    return scan_model(path)[0]
 
 
 # --- profiles ----------------------------------------------------------------------------------

@@ -63,3 +63,30 @@ def test_fixed_dims_must_match():
     with pytest.raises(StudioError, match="dim 1 is fixed at 3"):
         resolve_profiles(spec, [ShapeProfile.parse("x:1x4x8,1x4x16,1x4x32")])
     assert resolve_profiles(spec)[0].max == (1, 3, 128)
+
+
+def test_scan_model_finds_external_data_anywhere(tmp_path):
+    from studio.core.backends.profiles import scan_model
+
+    def external(name):
+        t = numpy_helper.from_array(np.ones(4, np.float32), name)
+        t.ClearField("raw_data")
+        t.data_location = TensorProto.EXTERNAL
+        e = t.external_data.add()
+        e.key, e.value = "location", "w.bin"
+        return t
+
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [4])
+    plain = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "g", [x], [y])
+    in_constant = helper.make_graph([helper.make_node("Constant", [], ["c"], value=external("c")),
+                                     helper.make_node("Add", ["x", "c"], ["y"])], "g", [x], [y])
+    then_g = helper.make_graph([helper.make_node("Constant", [], ["t"], value=external("t"))], "then", [], [y])
+    else_g = helper.make_graph([helper.make_node("Identity", ["x"], ["y"])], "else", [], [y])
+    cond = helper.make_tensor_value_info("cond", TensorProto.BOOL, [])
+    in_subgraph = helper.make_graph([helper.make_node("If", ["cond"], ["y"], then_branch=then_g, else_branch=else_g)],
+                                    "g", [cond, x], [y])
+    for graph, want in ((plain, False), (in_constant, True), (in_subgraph, True)):
+        p = tmp_path / f"{graph.name}{want}{len(graph.node)}.onnx"
+        p.write_bytes(helper.make_model(graph).SerializeToString())
+        assert scan_model(p)[1] is want
