@@ -157,7 +157,14 @@ def _symbolic_fallback(proto, merge) -> None:
     del model.graph.initializer[:]
     model.graph.initializer.extend(keep)
     try:
-        merge(SymbolicShapeInference.infer_shapes(model, auto_merge=True, guess_output_rank=False))
+        # SymbolicShapeInference.infer_shapes would save "sym_shape_infer_temp.onnx" into the
+        # current directory whenever inference is incomplete; run its loop without that save.
+        sym = SymbolicShapeInference(2**31 - 1, True, False, 0)
+        sym._preprocess(model)
+        while sym.run_:
+            sym._infer_impl()
+        sym._update_output_from_vi()
+        merge(sym.out_mp_)
     except Exception:  # noqa: BLE001 (best effort: unresolved nodes are reported, not guessed)
         pass
 
