@@ -142,3 +142,28 @@ def test_a_garbage_settings_file_gives_defaults_and_a_notice(tmp_path):
     s.add_recent(str(tmp_path / "m.onnx"))
     s.sync()
     assert Settings(path).recent() == [str((tmp_path / "m.onnx").resolve())]
+
+
+def test_a_new_graph_cancels_the_layout_still_running(qtbot, window):
+    from studio.ui.view_model import ViewGraph, ViewNode
+    big = ViewGraph("onnx", "big", [ViewNode(f"n{i}", "Add") for i in range(6000)],
+                    [(f"n{i}", f"n{i + 1}", "t") for i in range(5999)])
+    small = ViewGraph("onnx", "small", [ViewNode("a", "MatMul"), ViewNode("b", "Add")], [("a", "b", "t")])
+    canvas = window.graphs.before
+    canvas.set_graph(big)
+    first = canvas._task
+    canvas.set_graph(small)
+    qtbot.waitUntil(lambda: canvas.ready and not first.running, timeout=20000)
+    assert first.cancel_event.is_set()
+    assert canvas.graph is small and canvas.layout_result.ids == ["a", "b"]
+    assert window.errors.history == []
+
+
+def test_a_garbage_engine_is_refused_without_deserializing(qtbot, window, tmp_path):
+    bad = tmp_path / "model.engine"
+    bad.write_bytes(b"\x00ftrt" + bytes(range(256)) * 40)
+    window.open_path(str(bad))
+    qtbot.waitUntil(lambda: len(window.errors.history) == 1, timeout=10000)
+    msg = window.errors.history[0]
+    assert "model.engine" in msg and "\n" not in msg
+    assert window.builds.entries == [] and not window.graphs.after.ready
