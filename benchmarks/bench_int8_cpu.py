@@ -20,6 +20,7 @@ import json
 import shutil
 import statistics
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -48,12 +49,30 @@ def cli_json(argv: list[str]) -> dict:
     return json.loads(buf.getvalue())
 
 
+def cpu_ms_per_sample(open_runner, batches, iters: int) -> float:
+    """CPU milliseconds per sample on one thread. With one intra-op thread ONNX Runtime computes in
+    the calling thread, so time.thread_time() counts the model's work and not the time other
+    processes took from us: the figure that holds on a loaded machine."""
+    r = open_runner().activate()
+    try:
+        r.infer(batches[0])
+        rows, t = 0, time.thread_time()
+        for i in range(iters):
+            b = batches[i % len(batches)]
+            r.infer(b)
+            rows += len(next(iter(b.values())))
+        return (time.thread_time() - t) * 1e3 / rows
+    finally:
+        r.deactivate()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--seconds", type=float, default=5.0)
     ap.add_argument("--warmup", type=float, default=1.0)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--cpu-iters", type=int, default=6, help="batches timed by CPU time on one thread")
     args = ap.parse_args()
     if not DEMO.exists():
         from studio.core.demo.paths import ensure_demo_model
@@ -88,6 +107,13 @@ def main() -> int:
         print(f"round {r + 1}: fp32 {tput['fp32'][-1]:7.1f}  int8 {tput['int8'][-1]:7.1f} samples/s  "
               f"ratio {tput['int8'][-1] / tput['fp32'][-1]:.2f}", flush=True)
     ratios = [i / f for i, f in zip(tput["int8"], tput["fp32"])]
+    cpu_ms = {}
+    for prec in ("fp32", "int8"):
+        art = builds[prec]["output"]
+        cpu_ms[prec] = cpu_ms_per_sample(lambda: ort.open_runner(art, intra_op_threads=1), feed.batches(BATCH),
+                                         args.cpu_iters)
+    print(f"CPU time per sample, one thread: fp32 {cpu_ms['fp32']:.2f} ms, int8 {cpu_ms['int8']:.2f} ms "
+          f"-> {cpu_ms['fp32'] / cpu_ms['int8']:.2f}x", flush=True)
     acc = {}
     for prec in ("fp32", "int8"):
         acc[prec] = cli_json(["accuracy", builds[prec]["output"], "--data", str(VAL), "--label-column", "intent",
@@ -95,6 +121,7 @@ def main() -> int:
     report = {
         "model": str(src), "batch": BATCH, "seq_len": SEQ, "threads": args.threads, "rounds": args.rounds,
         "throughput_samples_per_s": tput, "ratios": ratios, "median_ratio": statistics.median(ratios),
+        "cpu_ms_per_sample_1_thread": cpu_ms, "cpu_time_ratio": cpu_ms["fp32"] / cpu_ms["int8"],
         "accuracy": {p: {k: acc[p][k] for k in ("accuracy", "reference_accuracy", "accuracy_change",
                                                 "top1_agreement", "max_abs_error", "nan_count", "flagged")}
                      for p in acc},

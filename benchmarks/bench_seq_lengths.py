@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,6 +25,21 @@ from studio_onnxruntime.runner import OnnxRuntimeRunner  # noqa: E402
 
 DEMO = ROOT / "resources/demo/generated/intent-minilm.onnx"
 VAL = ROOT / "resources/demo/intents_validation.csv"
+
+
+def cpu_ms_per_sample(open_runner, batches) -> float:
+    """CPU milliseconds per sample on one thread (ONNX Runtime then computes in the calling
+    thread, so time.thread_time() is immune to other processes' load). Every batch once."""
+    r = open_runner().activate()
+    try:
+        r.infer(batches[0])
+        rows, t = 0, time.thread_time()
+        for b in batches:
+            r.infer(b)
+            rows += len(b["input_ids"])
+        return (time.thread_time() - t) * 1e3 / rows
+    finally:
+        r.deactivate()
 
 
 def main() -> int:
@@ -58,15 +74,22 @@ def main() -> int:
             tput[k].append(res.throughput)
         print(f"round {r + 1}: " + "  ".join(f"{k} {v[-1]:7.1f}" for k, v in tput.items()) + " samples/s", flush=True)
     pad_key = f"padded_{args.pad}"
+    cpu_ms = {}
+    for k, f in feeds.items():
+        cpu_ms[k] = cpu_ms_per_sample(lambda: OnnxRuntimeRunner(DEMO, intra_op_threads=1), f.batches(args.batch))
+    print("CPU time per sample, one thread: " + ", ".join(f"{k} {v:.2f} ms" for k, v in cpu_ms.items()))
     med = {k: statistics.median(v) for k, v in tput.items()}
     report = {"model": str(DEMO), "batch": args.batch, "threads": args.threads, "texts": len(texts),
               "token_lengths": {"min": int(lengths.min()), "mean": float(lengths.mean()), "max": int(lengths.max())},
               "mean_batch_width": widths, "throughput_samples_per_s": tput, "median": med,
-              "speedup_vs_padded": {k: med[k] / med[pad_key] for k in med}}
+              "speedup_vs_padded": {k: med[k] / med[pad_key] for k in med},
+              "cpu_ms_per_sample_1_thread": cpu_ms,
+              "cpu_time_speedup_vs_padded": {k: cpu_ms[pad_key] / cpu_ms[k] for k in cpu_ms}}
     print(f"token lengths: min {lengths.min()}, mean {lengths.mean():.1f}, max {lengths.max()}; "
           f"mean batch width " + ", ".join(f"{k} {w:.1f}" for k, w in widths.items()))
     for k in med:
-        print(f"{k:>12}: {med[k]:7.1f} samples/s  ({med[k] / med[pad_key]:.2f}x vs padded to {args.pad})")
+        print(f"{k:>12}: {med[k]:7.1f} samples/s  ({med[k] / med[pad_key]:.2f}x vs padded to {args.pad}); "
+              f"CPU time {cpu_ms[k]:.2f} ms/sample ({cpu_ms[pad_key] / cpu_ms[k]:.2f}x)")
     out = ROOT / ".cache/benchmarks/seq_lengths.json"
     write_json_atomic(out, report)
     print(f"wrote {out}")
