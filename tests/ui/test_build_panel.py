@@ -175,3 +175,29 @@ print("CLOSED-OK", list(Path({str(tmp_path / 'builds')!r}).glob('*.engine')))
     assert r.returncode == 0, r.stdout + r.stderr
     assert "CLOSED-OK []" in r.stdout
     assert "QThread" not in r.stderr
+
+
+@pytest.mark.slow
+def test_a_failed_build_says_which_node_failed(qtbot, window, tmp_path, open_model):
+    import onnx
+    from onnx import TensorProto, helper
+    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 4])
+    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 4])
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["h"], name="ok_relu"),
+                               helper.make_node("FrobnicateTensor", ["h"], ["y"], name="the_bad_node",
+                                                domain="com.example")], "g", [x], [y])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17), helper.make_opsetid("com.example", 1)])
+    path = tmp_path / "bad_op.onnx"
+    onnx.save(model, str(path))
+    open_model(window, str(path))
+    panel = window.build_panel
+    panel.select_backend("tensorrt")
+    panel.select_precision("fp32")
+    out = Path(panel.make_config().output)
+    with qtbot.waitSignal(panel.failed, timeout=60000) as sig:
+        panel.start_build()
+    msg = sig.args[0]
+    assert "the_bad_node" in msg and "\n" not in msg
+    assert msg in window.errors.history
+    assert panel.progress.format() == "failed" and not out.exists()
+    qtbot.waitUntil(lambda: panel.build_btn.isEnabled(), timeout=5000)
