@@ -132,7 +132,7 @@ def prepare_precision(config: BuildConfig, target: str, workdir: str | Path, sta
     out = workdir / f"{stem}.int8-dynamic.onnx"
     recipe = quantize_cpu_int8(config.model, out,
                                op_types=tuple(opts.get("int8_op_types", DEFAULT_OP_TYPES)),
-                               per_channel=bool(opts.get("int8_per_channel", False)),
+                               per_channel=bool(opts.get("int8_per_channel", True)),
                                reduce_range=bool(opts.get("int8_reduce_range", False)),
                                exclude_head=bool(opts.get("int8_exclude_head", True)),
                                keep_fp32=config.keep_fp32)

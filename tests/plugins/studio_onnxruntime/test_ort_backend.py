@@ -132,3 +132,22 @@ def test_demo_model_build_in_child_process(tmp_path):
     assert ops.get("QAttention") == 6 and ops.get("SkipLayerNormalization", 0) >= 6
     sidecar = json.loads((tmp_path / "demo-ort.onnx.json").read_text())
     assert sidecar["backend"] == "onnxruntime"
+    # The CPU recipe keeps the intent accuracy: within 2 of the 182 validation texts of fp32.
+    from studio.core.data.tables import read_rows
+    from studio.core.data.tokenizer import load_tokenizer
+
+    labels = (model.parent / "labels.txt").read_text(encoding="utf-8").split()
+    rows = read_rows(model.parents[1] / "intents_validation.csv", "text", "intent")
+    y = np.array([labels.index(r.label) for r in rows])
+    tok = load_tokenizer(str(model.parent / "tokenizer.json"))
+    feeds = [tok.encode([r.text for r in rows[i:i + 64]], max_length=64) for i in range(0, len(rows), 64)]
+
+    def accuracy(path):
+        import onnxruntime as ort
+
+        sess = ort.InferenceSession(str(path), providers=["CPUExecutionProvider"])
+        return float((np.concatenate([sess.run(["logits"], f)[0].argmax(1) for f in feeds]) == y).mean())
+
+    ref, got = accuracy(model), accuracy(out)
+    assert ref > 0.85
+    assert ref - got <= 2 / len(y) + 1e-9
