@@ -76,6 +76,16 @@ def parse_batches(text: str) -> list[int]:
     return out
 
 
+def parse_rates(text: str) -> list[float]:
+    try:
+        out = [float(x) for x in text.replace(" ", "").split(",") if x]
+    except ValueError:
+        raise StudioError(f"target QPS must be numbers separated by commas, not {text!r}") from None
+    if not out or any(not r > 0 for r in out):
+        raise StudioError(f"target QPS must be more than 0 (got {text!r})")
+    return out
+
+
 def bench_feed(model: str):
     """Real texts when the model has its validation set beside it, random token ids otherwise."""
     from studio.core.bench.inputs import open_feed
@@ -121,9 +131,9 @@ class BenchPanel(QWidget):
         self.pattern.addItem("Dynamic batching (QPS + batcher)", "dynamic")
         self.concurrency = QSpinBox()
         self.concurrency.setRange(1, 64)
-        self.qps = QDoubleSpinBox()
-        self.qps.setRange(1, 1e6)
-        self.qps.setValue(200)
+        self.qps = QLineEdit("200")
+        self.qps.setToolTip("Requests per second; several (100,200,400) sweep the rate and draw the "
+                            "latency-vs-throughput curve")
         self.max_batch = QSpinBox()
         self.max_batch.setRange(1, 1024)
         self.max_batch.setValue(16)
@@ -140,7 +150,7 @@ class BenchPanel(QWidget):
         form.addRow("Builds", self.build_list)
         form.addRow("Load", self.pattern)
         form.addRow("Clients", self.concurrency)
-        form.addRow("Target QPS", self.qps)
+        form.addRow("Target QPS (sweep)", self.qps)
         form.addRow("Max batch / delay", self._pair(self.max_batch, self.max_delay))
         form.addRow("Batch sizes", self.batches)
         form.addRow("Duration", self.duration)
@@ -297,15 +307,22 @@ class BenchPanel(QWidget):
         pattern = self.pattern.currentData()
         dur = float(self.duration.value())
         runs = []
+        rates = parse_rates(self.qps.text()) if pattern != "closed" else []
         for e in chosen:
             if pattern == "dynamic":
-                cfg = BenchConfig(batch=1, rate=float(self.qps.value()), max_batch=self.max_batch.value(),
-                                  max_delay_ms=float(self.max_delay.value()), duration_s=dur, warmup_s=0.3)
-                runs.append((e, cfg, f"{e.label} dyn<= {cfg.max_batch}"))
+                for r in rates:
+                    cfg = BenchConfig(batch=1, rate=r, max_batch=self.max_batch.value(),
+                                      max_delay_ms=float(self.max_delay.value()), duration_s=dur, warmup_s=0.3)
+                    cfg.validate()
+                    runs.append((e, cfg, f"{e.label} {r:g}/s dyn<={cfg.max_batch}"))
                 continue
             for b in parse_batches(self.batches.text()):
                 if pattern == "qps":
-                    cfg = BenchConfig(batch=b, rate=float(self.qps.value()), duration_s=dur, warmup_s=0.3)
+                    for r in rates:
+                        cfg = BenchConfig(batch=b, rate=r, duration_s=dur, warmup_s=0.3)
+                        cfg.validate()
+                        runs.append((e, cfg, f"{e.label} b{b} {r:g}/s"))
+                    continue
                 else:
                     cfg = BenchConfig(batch=b, concurrency=self.concurrency.value(), duration_s=dur, warmup_s=0.3)
                 cfg.validate()
@@ -534,7 +551,7 @@ class BenchPanel(QWidget):
         c = self.curves.setdefault("__curve__" + build, {})
         x, y = [p[0] for p in pts], [p[1] for p in pts]
         if "line" not in c:
-            label = runs[0].label.rsplit(" ", 1)[0] if len(runs) > 1 or " b" in runs[0].label else runs[0].label
+            label = next((e.label for e in self.entries if e.key == build), runs[0].label)
             c["line"] = self.curve_plot.plot(x, y, pen=pg.mkPen(color, width=2), symbol="o", symbolBrush=color,
                                              symbolPen=None, name=label)
         else:

@@ -139,3 +139,36 @@ def test_closing_the_window_mid_benchmark_stops_it(qtbot, tiny_model, tmp_path):
     assert not task.running
     names = [t.name for t in threading.enumerate()]
     assert not any(n.startswith("studio-") or n == "bench" for n in names), names
+
+
+@pytest.mark.slow
+def test_qps_sweep_draws_a_curve_and_dynamic_batching_forms_batches(qtbot, window, tiny_model, open_model):
+    open_model(window, tiny_model)
+    entry = _build(qtbot, window, "onnxruntime", "fp32")
+    bench = window.bench
+    bench.check([entry.key])
+    bench.duration.setValue(0.5)
+    bench.batches.setText("1")
+    bench.pattern.setCurrentIndex(bench.pattern.findData("qps"))
+    bench.qps.setText("50, 150")
+    with qtbot.waitSignal(bench.finished, timeout=60000) as sig:
+        bench.start()
+    runs = [r for _, r in sig.args[0]]
+    assert [r.load["pattern"] for r in runs] == ["open", "open"]
+    assert [r.load["offered_rate"] for r in runs] == [50.0, 150.0]
+    qtbot.waitUntil(lambda: bench.run_btn.isEnabled(), timeout=5000)
+    x, y = bench.curves["__curve__" + entry.key]["line"].getData()
+    assert len(x) == 2 and list(x) == sorted(x)
+    bench.pattern.setCurrentIndex(bench.pattern.findData("dynamic"))
+    bench.qps.setText("400")
+    bench.max_batch.setValue(8)
+    with qtbot.waitSignal(bench.finished, timeout=60000) as sig:
+        bench.start()
+    run = sig.args[0][0][1]
+    assert run.load["dynamic_batcher"]["max_batch"] == 8
+    assert sum(run.batch_sizes.values()) > 0
+    bench.qps.setText("fast")
+    with qtbot.waitSignal(bench.failed, timeout=5000) as sig:
+        qtbot.waitUntil(lambda: bench.run_btn.isEnabled(), timeout=5000)
+        bench.start()
+    assert "target QPS must be numbers" in sig.args[0]
