@@ -236,6 +236,10 @@ class MainWindow(QMainWindow):
         self.build_panel.workspace.setValue(int(s.get("build/workspace_mib")))
         self.bench.duration.setValue(float(s.get("bench/duration_s")))
         self.bench.batches.setText(str(s.get("bench/batch_sizes")))
+        i = self.bench.pattern.findData(s.get("bench/pattern"))
+        if i >= 0:
+            self.bench.pattern.setCurrentIndex(i)
+        self.bench.qps.setText(str(s.get("bench/qps")))
         self._refresh_recent()
 
     def save_settings(self) -> None:
@@ -247,6 +251,8 @@ class MainWindow(QMainWindow):
         s.set("build/workspace_mib", self.build_panel.workspace.value())
         s.set("bench/duration_s", self.bench.duration.value())
         s.set("bench/batch_sizes", self.bench.batches.text())
+        s.set("bench/pattern", self.bench.pattern.currentData())
+        s.set("bench/qps", self.bench.qps.text())
         s.sync()
 
     def set_theme(self, name: str) -> None:

@@ -23,6 +23,7 @@ DEFAULTS = {
     "bench/duration_s": 5.0,
     "bench/pattern": "closed",
     "bench/batch_sizes": "1,8",
+    "bench/qps": "200",
     "recent": [],
 }
 
