@@ -11,6 +11,9 @@ from studio.core.errors import StudioError
 def add_parser(sub) -> None:
     p = sub.add_parser("window", help="open the desktop window (on the demo model unless MODEL is given)")
     p.add_argument("model", nargs="?", help=".onnx model, .engine / optimized model with its sidecar, or results .json")
+    p.add_argument("--exit-when-ready", action="store_true",
+                   help="quit once the window shows the model's graph, printing the time it took "
+                        "(for start-up benchmarks and smoke tests)")
     p.set_defaults(func=run)
 
 
@@ -22,4 +25,4 @@ def run(args) -> int:
         from studio.ui.app import run_window  # Qt only when the window is asked for
     except ImportError as e:
         raise StudioError(f"the window needs PySide6 ({e}); the command-line tools work without it") from None
-    return run_window(model)
+    return run_window(model, exit_when_ready=getattr(args, "exit_when_ready", False))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import sys
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from studio.ui.errors import install_excepthook
@@ -34,8 +35,17 @@ def make_window(path: str | None = None, demo: bool = True, modal_errors: bool =
     return win
 
 
-def run_window(path: str | None = None) -> int:
+def run_window(path: str | None = None, exit_when_ready: bool = False) -> int:
     app = get_app()
     win = make_window(path)
     win.show()
+    if exit_when_ready:
+        def ready(_seconds: float) -> None:
+            # The graph is laid out; let the paint that follows happen, then report and quit.
+            def done() -> None:
+                print("window ready", flush=True)
+                app.quit()
+            QTimer.singleShot(0, done)
+        win.graphs.before.layoutReady.connect(ready)
+        win.errors.shown.connect(lambda text: (print(f"window error: {text}", flush=True), app.exit(1)))
     return app.exec()

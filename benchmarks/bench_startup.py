@@ -1,0 +1,69 @@
+"""Cold start to the window shown with the demo model's graph drawn (offscreen), for the
+installed package (.venv) and, when `make installer` has run, the frozen bundle started with
+no Python environment on PATH. Also the bundle's size on disk and as a tarball.
+
+    .venv/bin/python benchmarks/bench_startup.py [--repeat 3]
+
+"Cold" here is a fresh process each time; the OS file cache stays warm after the first run,
+as it does for a user who starts the studio twice."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+OUT = ROOT / ".cache" / "benchmarks" / "startup.json"
+
+
+def time_to_ready(cmd: list[str], env: dict) -> float:
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
+    for line in proc.stdout:
+        if line.startswith("window ready"):
+            elapsed = time.perf_counter() - t0
+            proc.wait(timeout=30)
+            return elapsed
+        if line.startswith("window error"):
+            break
+    proc.kill()
+    raise SystemExit(f"{cmd[0]} did not show the window: exit {proc.wait()}")
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=3)
+    args = ap.parse_args()
+    results = {}
+    venv_env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    targets = {"venv": ([str(ROOT / ".venv" / "bin" / "engine-studio")], venv_env)}
+    stages = sorted((ROOT / "dist").glob("engine-studio-*-linux-x86_64"))
+    if stages:
+        home = ROOT / ".cache" / "bundle-home"
+        home.mkdir(parents=True, exist_ok=True)
+        targets["bundle"] = ([str(stages[-1] / "engine-studio" / "engine-studio")],
+                             {"PATH": "/usr/bin:/bin", "HOME": str(home), "QT_QPA_PLATFORM": "offscreen"})
+        info = ROOT / "dist" / "installer.json"
+        if info.exists():
+            results["bundle_size"] = json.loads(info.read_text())
+    for name, (cmd, env) in targets.items():
+        times = [time_to_ready(cmd + ["window", "--exit-when-ready"], env) for _ in range(args.repeat)]
+        results[name] = {"seconds": [round(t, 3) for t in times], "median_s": round(statistics.median(times), 3),
+                         "first_s": round(times[0], 3)}
+        print(f"{name:7s} window ready in {statistics.median(times):.2f} s (median of {len(times)}; first {times[0]:.2f} s)")
+    if "bundle_size" in results:
+        b = results["bundle_size"]
+        print(f"bundle  {b['bundle_bytes'] / 2**20:.0f} MiB on disk, tarball {b['tarball_bytes'] / 2**20:.0f} MiB")
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
