@@ -81,3 +81,78 @@ def test_truncated_or_garbage_settings_do_not_stop_the_studio(qtbot, tmp_path, c
     w.set_theme("dark")
     w.close()
     assert Settings(path).get("theme") == "dark"  # a good file was written back
+
+
+@pytest.mark.slow
+def test_closing_the_window_mid_benchmark_stops_and_waits(tmp_path):
+    """Item 9 for a benchmark (engineer G tests closing mid-build): a real ONNX Runtime build, a
+    60 s benchmark started, the window closed 1 s in. Run in a fresh interpreter so a 'QThread
+    destroyed while running' abort or a crash at exit shows as its exit status."""
+    import subprocess
+    import sys
+
+    from .conftest import ROOT, mlp
+    model = mlp(tmp_path / "m.onnx", d=64)
+    script = tmp_path / "close_mid_bench.py"
+    script.write_text(f"""
+import sys, time
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from studio.ui.main_window import MainWindow
+from studio.ui.settings import Settings
+win = MainWindow(settings=Settings({str(tmp_path / 's.ini')!r}), modal_errors=False)
+win.build_panel.output_dir = {str(tmp_path / 'builds')!r}
+win.show()
+def wait(cond, limit):
+    t0 = time.time()
+    while not cond() and time.time() - t0 < limit:
+        app.processEvents(); time.sleep(0.01)
+    return cond()
+win.open_path({str(model)!r})
+assert wait(lambda: win.graphs.before.ready, 60), "model did not open"
+win.build_panel.select_backend("onnxruntime")
+built = []
+win.build_panel.built.connect(built.append)
+win.build_panel.start_build()
+assert wait(lambda: built and win.builds.entries, 120), "ORT build did not finish"
+win.bench.duration.setValue(60)
+win.bench.check([e.key for e in win.builds.entries])
+task = win.bench.start()
+assert task is not None
+time.sleep(0.5); app.processEvents()
+assert task.running, "the benchmark should still be running"
+t0 = time.time()
+win.close()
+closed_in = time.time() - t0
+assert not task.running, "the benchmark outlived the window"
+print("closed in", round(closed_in, 2), flush=True)
+app.processEvents()
+del win
+""")
+    r = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=240, cwd=ROOT,
+                       env={**__import__("os").environ, "QT_QPA_PLATFORM": "offscreen"})
+    assert r.returncode == 0, r.stderr[-3000:]
+    assert "QThread: Destroyed while thread is still running" not in r.stderr
+    closed_in = float(r.stdout.split("closed in")[1])
+    assert closed_in < 10, closed_in
+
+
+def test_export_never_writes_outside_the_chosen_folder(tmp_path):
+    """Item 1, second half: a link in the chosen folder named like the engine cannot redirect the copy."""
+    import os
+
+    from studio.core.errors import StudioError
+    from studio.ui.compare_view import export_artifact
+    src = tmp_path / "build" / "m.engine"
+    src.parent.mkdir()
+    src.write_bytes(b"engine bytes")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep me")
+    folder = tmp_path / "export"
+    folder.mkdir()
+    os.symlink(outside, folder / "m.engine")
+    with pytest.raises(StudioError, match="refusing to write outside the chosen folder"):
+        export_artifact(str(src), str(folder))
+    assert outside.read_text() == "keep me"
+    os.unlink(folder / "m.engine")
+    assert export_artifact(str(src), str(folder)) == [str((folder / "m.engine").resolve())]
