@@ -123,9 +123,24 @@ def concrete_shapes(graph: Graph, bindings: dict[str, int]) -> dict[str, tuple]:
         merge(onnx.shape_inference.infer_shapes(proto, check_type=False, strict_mode=False, data_prop=True))
     except Exception:
         pass
-    if _counted_inputs_unknown(graph, shapes):
+    if _counted_inputs_unknown(graph, shapes) and _well_formed(graph):
         _symbolic_fallback(proto, merge)
     return shapes
+
+
+def _well_formed(graph: Graph) -> bool:
+    """Cheap sanity checks before asking ONNX Runtime's symbolic inference, which loops on some
+    malformed graphs: typed inputs, every output produced, no cycle."""
+    from studio.core.errors import ModelError
+    if any(v.dtype is None or v.shape is None for v in graph.inputs):
+        return False
+    if any(v.producer is None and v.kind != "input" for v in graph.outputs):
+        return False
+    try:
+        graph.topological_order()
+    except ModelError:
+        return False
+    return True
 
 
 def _counted_inputs_unknown(graph: Graph, shapes: dict) -> bool:
@@ -133,40 +148,70 @@ def _counted_inputs_unknown(graph: Graph, shapes: dict) -> bool:
                not all(_concrete(shapes.get(t)) for t in n.inputs[:2] if t) for n in graph.nodes)
 
 
+_SYMBOLIC_CHILD = r"""
+import sys
+try:
+    import resource  # bound the child: a hostile model must not eat the machine
+    resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
+except Exception:
+    pass
+import onnx
+from onnxruntime.tools.symbolic_shape_infer import SymbolicShapeInference
+m = onnx.ModelProto()
+with open(sys.argv[1], "rb") as f:
+    m.ParseFromString(f.read())
+out = SymbolicShapeInference.infer_shapes(m, auto_merge=True, guess_output_rank=False)
+with open(sys.argv[2], "wb") as f:
+    f.write(out.SerializeToString())
+"""
+SYMBOLIC_TIMEOUT_S = 20
+
+
 def _symbolic_fallback(proto, merge) -> None:
     """ONNX's inference gives up on shapes computed from data (Slice ends taken from Shape(x),
     as in the position ids of an exported BERT). ONNX Runtime's symbolic shape inference follows
     those values. It reads initializer values, so the stripped weights are handed to it as graph
-    inputs of known shape (no data needed); the small shape tensors stay initializers."""
+    inputs of known shape (no data needed); the small shape tensors stay initializers.
+
+    It runs in a child process with a time and memory limit: on some malformed models it loops
+    forever while its memory grows (found by benchmarks/bench_fuzz_open.py), and a FLOPs estimate
+    is not worth a hung or crashed studio. The child sees only the weights-free model."""
+    import subprocess
+    import sys
+    import tempfile
+
     import onnx
-    try:
-        from onnxruntime.tools.symbolic_shape_infer import SymbolicShapeInference
-    except Exception:  # noqa: BLE001 (ORT is a dependency, but a broken install only costs FLOPs)
-        return
     from onnx import helper
     model = onnx.ModelProto()
     model.CopyFrom(proto)
     keep = []
     for t in model.graph.initializer:
         has_data = t.raw_data or t.float_data or t.int32_data or t.int64_data or t.double_data \
-            or t.uint64_data or t.string_data or t.data_location == onnx.TensorProto.EXTERNAL
+            or t.uint64_data or t.string_data
         if has_data and t.data_location != onnx.TensorProto.EXTERNAL:
             keep.append(t)
         else:
             model.graph.input.append(helper.make_tensor_value_info(t.name, t.data_type, list(t.dims)))
     del model.graph.initializer[:]
     model.graph.initializer.extend(keep)
-    try:
-        # SymbolicShapeInference.infer_shapes would save "sym_shape_infer_temp.onnx" into the
-        # current directory whenever inference is incomplete; run its loop without that save.
-        sym = SymbolicShapeInference(2**31 - 1, True, False, 0)
-        sym._preprocess(model)
-        while sym.run_:
-            sym._infer_impl()
-        sym._update_output_from_vi()
-        merge(sym.out_mp_)
-    except Exception:  # noqa: BLE001 (best effort: unresolved nodes are reported, not guessed)
-        pass
+    with tempfile.TemporaryDirectory(prefix="studio-shapes-") as tmp:
+        src, dst = f"{tmp}/in.onnx", f"{tmp}/out.onnx"
+        with open(src, "wb") as f:
+            f.write(model.SerializeToString())
+        try:
+            r = subprocess.run([sys.executable, "-c", _SYMBOLIC_CHILD, src, dst], capture_output=True,
+                               timeout=SYMBOLIC_TIMEOUT_S)
+        except (subprocess.TimeoutExpired, OSError):
+            return
+        if r.returncode != 0:
+            return
+        out = onnx.ModelProto()
+        try:
+            with open(dst, "rb") as f:
+                out.ParseFromString(f.read())
+        except Exception:  # noqa: BLE001 (best effort: unresolved nodes are reported, not guessed)
+            return
+    merge(out)
 
 
 def _known(shape) -> int:

@@ -145,3 +145,21 @@ def test_shapes_computed_from_data_are_followed(tmp_path):
     est = estimate_flops(open_graph(p), batch=1, seq_len=10)
     assert est.unresolved == ()
     assert est.total == 2 * 1 * 10 * H * 3 * H
+
+
+def test_malformed_model_does_not_hang_the_estimate(tmp_path):
+    """An untyped input made ONNX Runtime's symbolic inference loop forever (found by the fuzz
+    benchmark); the estimate now skips it and reports the node instead."""
+    import time
+    inits = [numpy_helper.from_array(np.zeros((16, 16), np.float32), "w0"),
+             numpy_helper.from_array(np.array([0, 0, 2, 8], np.int64), "split")]
+    nodes = [helper.make_node("MatMul", ["x", "w0"], ["q"], name="q"),
+             helper.make_node("Reshape", ["q", "split"], ["qh"], name="qh"),
+             helper.make_node("Transpose", ["qh"], ["qt"], perm=[0, 2, 1, 3], name="qt"),
+             helper.make_node("Transpose", ["qh"], ["kt"], perm=[0, 2, 3, 1], name="kt"),
+             helper.make_node("MatMul", ["qt", "kt"], ["s"], name="scores")]
+    p = save(tmp_path, nodes, [vi("x", ["batch", "sequence", 16], TensorProto.UNDEFINED)], [vi("s", None)], inits)
+    t = time.monotonic()
+    est = estimate_flops(open_graph(p))
+    assert time.monotonic() - t < 15
+    assert "scores" in est.unresolved
