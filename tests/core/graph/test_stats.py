@@ -124,6 +124,7 @@ def test_summary_round_trips_through_json(encoder_path):
     assert "[batch, sequence, 16]" in text and "1 MAC = 2 FLOPs" in text
 
 
+@pytest.mark.slow  # starts the ONNX Runtime symbolic-shape helper process
 def test_shapes_computed_from_data_are_followed(tmp_path):
     """Position ids sliced to Shape(input_ids)[1], as BERT exports do: ONNX's own inference loses
     the dims there; the FLOPs still come out exact."""
