@@ -143,6 +143,8 @@ class Graph:
     path: str | None = None
     file_size: int | None = None
     warnings: tuple[str, ...] = ()
+    # True when ONNX's strict shape inference ran over the whole model without an error.
+    shapes_checked: bool = False
     # The weights-free serialized model, kept so stats can re-run shape inference with concrete
     # dims; a few hundred KB for a BERT-base model.
     _stripped_model: bytes | None = field(default=None, repr=False, compare=False)

@@ -467,4 +467,6 @@ def open_graph(path, *, shape_inference: bool = True) -> Graph:
             proto = inferred
     graph = _Builder(op).graph(proto.graph, frozenset(), op.scan.tensors, model=proto)
     object.__setattr__(graph, "_stripped_model", op.scan.stripped)
+    object.__setattr__(graph, "shapes_checked", shape_inference and not any(
+        "shape inference failed" in w for w in op.warnings))
     return graph

@@ -130,8 +130,10 @@ def concrete_shapes(graph: Graph, bindings: dict[str, int]) -> dict[str, tuple]:
 
 def _well_formed(graph: Graph) -> bool:
     """Cheap sanity checks before asking ONNX Runtime's symbolic inference, which loops on some
-    malformed graphs: typed inputs, every output produced, no cycle."""
+    malformed graphs: ONNX's strict inference passed, typed inputs, every output produced, no cycle."""
     from studio.core.errors import ModelError
+    if not graph.shapes_checked:
+        return False
     if any(v.dtype is None or v.shape is None for v in graph.inputs):
         return False
     if any(v.producer is None and v.kind != "input" for v in graph.outputs):

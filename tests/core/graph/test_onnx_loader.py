@@ -230,3 +230,8 @@ def test_mutated_models_open_or_fail_cleanly(tmp_path, make_encoder):
             assert str(p) in str(e)
             outcomes["error"] += 1
     assert outcomes["opened"] > 0 and outcomes["error"] > 0
+
+
+def test_shapes_checked_flag(tmp_path, encoder_path):
+    assert open_graph(encoder_path).shapes_checked
+    assert not open_graph(encoder_path, shape_inference=False).shapes_checked
