@@ -57,6 +57,30 @@ def raw_loop(model: Path, batches: list, threads: int, seconds: float, warmup: f
     return rows / (time.perf_counter() - t0)
 
 
+def cpu_compare(batches: list, feed, batch: int, iters: int) -> tuple[float, float]:
+    """CPU seconds of this process per sample, one intra-op thread (ORT then computes in the
+    calling thread, no spinning pool): raw loop vs the studio harness, each over iters + 1
+    inferences (the harness's first is its cold-start probe). Immune to other processes' load."""
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    sess = ort.InferenceSession(str(DEMO), sess_options=so, providers=["CPUExecutionProvider"])
+    names = [o.name for o in sess.get_outputs()]
+    sess.run(names, batches[0])
+    t = time.process_time()
+    for i in range(iters + 1):
+        sess.run(names, batches[i % len(batches)])
+    raw = (time.process_time() - t) / ((iters + 1) * batch)
+    del sess
+    runner = OnnxRuntimeRunner(DEMO, intra_op_threads=1).activate()
+    runner.infer(batches[0])
+    t = time.process_time()
+    Bench(lambda: runner, feed, BenchConfig(batch=batch, iterations=iters, warmup_iters=0)).run()
+    studio = (time.process_time() - t) / ((iters + 1) * batch)
+    return raw, studio
+
+
 def tiny_overhead(args) -> dict:
     """The harness's own cost per request, where it is largest relative to inference: a
     two-MatMul model whose inference takes microseconds. overhead = 1/studio_rps - 1/raw_rps."""
@@ -104,6 +128,8 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--batches", default="1,32")
+    ap.add_argument("--cpu-iters", type=int, default=12,
+                    help="requests per CPU-time comparison (0 = skip)")
     ap.add_argument("--tiny-rounds", type=int, default=3,
                     help="also measure the harness's own cost per request on a tiny model (0 = skip)")
     args = ap.parse_args()
@@ -132,6 +158,13 @@ def main() -> int:
         report["results"][str(batch)] = {"raw_samples_per_s": raw, "studio_samples_per_s": studio,
                                          "ratios": ratios, "median_ratio": med, "goal": 0.97, "met": med >= 0.97}
         print(f"batch {batch}: studio / raw = {med:.3f} (median of {args.rounds}; goal >= 0.97)")
+        if args.cpu_iters:
+            cpu = [cpu_compare(batches, feed, batch, args.cpu_iters) for _ in range(args.rounds)]
+            cr = [r / s for r, s in cpu]
+            report["results"][str(batch)]["cpu_ms_per_sample_1_thread"] = [[1e3 * r, 1e3 * s] for r, s in cpu]
+            report["results"][str(batch)]["cpu_ratio_median"] = statistics.median(cr)
+            print(f"batch {batch}: CPU time per sample, one thread: raw / studio = {statistics.median(cr):.3f} "
+                  f"(rounds: {', '.join(f'{x:.3f}' for x in cr)})", flush=True)
     if args.tiny_rounds:
         report["per_request_overhead"] = tiny_overhead(args)
     out = ROOT / ".cache/benchmarks/runner_overhead.json"
