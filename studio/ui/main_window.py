@@ -253,7 +253,11 @@ class MainWindow(QMainWindow):
         s.set("bench/batch_sizes", self.bench.batches.text())
         s.set("bench/pattern", self.bench.pattern.currentData())
         s.set("bench/qps", self.bench.qps.text())
-        s.sync()
+        problem = s.sync()
+        if problem:  # told in the log and the status bar, not a dialog: this also runs while closing
+            log.warning(problem)
+            self.log_view.add(f"warning: {problem}")
+            self.statusBar().showMessage(problem, 10000)
 
     def set_theme(self, name: str) -> None:
         app = QApplication.instance()

@@ -108,5 +108,12 @@ class Settings:
         self.set("recent", items[:MAX_RECENT])
         return self.recent()
 
-    def sync(self) -> None:
+    def sync(self) -> str | None:
+        """Write to disk; return a one-line problem when that failed (issue 7, item 11: a full
+        disk or read-only folder must be told to the user; QSettings writes through a temp file
+        and rename, so the previous file stays as it was)."""
         self.q.sync()
+        if self.q.status() == QSettings.NoError:
+            return None
+        why = "no access or no space" if self.q.status() == QSettings.AccessError else "format error"
+        return f"settings could not be saved to {self.q.fileName()} ({why}); the previous file is unchanged"

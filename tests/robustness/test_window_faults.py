@@ -156,3 +156,35 @@ def test_export_never_writes_outside_the_chosen_folder(tmp_path):
     assert outside.read_text() == "keep me"
     os.unlink(folder / "m.engine")
     assert export_artifact(str(src), str(folder)) == [str((folder / "m.engine").resolve())]
+
+
+def test_settings_that_cannot_be_saved_are_told_and_the_old_file_stays(qtbot, tmp_path):
+    """Item 11 for the window's settings: a read-only folder (a tmpfs remounted read-only; root
+    ignores chmod) makes the save fail: the user is told in the log and status bar, the previous
+    settings file is untouched and still loads."""
+    import os
+    import subprocess
+
+    from studio.ui.main_window import MainWindow
+    from studio.ui.settings import Settings
+    mnt = tmp_path / "ro"
+    mnt.mkdir()
+    if os.geteuid() != 0 or subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mnt)]).returncode:
+        pytest.skip("needs root to mount a tmpfs")
+    try:
+        path = mnt / "s.ini"
+        w = MainWindow(settings=Settings(path), modal_errors=False)
+        qtbot.addWidget(w)
+        w.set_theme("dark")
+        w.save_settings()
+        before = path.read_bytes()
+        assert subprocess.run(["mount", "-o", "remount,ro", str(mnt)]).returncode == 0
+        w.set_theme("light")
+        w.save_settings()
+        assert "settings could not be saved" in w.log_view.toPlainText()
+        assert "settings could not be saved" in w.statusBar().currentMessage()
+        w.close()
+        # (a new Settings in this process would see QSettings' shared in-memory cache, so read the file)
+        assert path.read_bytes() == before and b"theme=dark" in before
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)])
