@@ -79,6 +79,8 @@ def seeds() -> list[bytes]:
 def mutate(rng: random.Random, data: bytes) -> bytes:
     b = bytearray(data)
     for _ in range(rng.randint(1, 8)):
+        if not b:
+            b = bytearray(b"\x08")
         pos = rng.randrange(len(b))
         r = rng.random()
         if r < 0.5:
@@ -91,8 +93,6 @@ def mutate(rng: random.Random, data: bytes) -> bytes:
             b[pos:pos] = rng.randbytes(rng.randint(1, 16))
         else:
             b = b[:pos]  # truncation
-            if not b:
-                b = bytearray(b"\x08")
     return bytes(b)
 
 
