@@ -87,7 +87,9 @@ class OnnxRuntimeBackend:
             fusion = transformer_fusions(config.model, fused,
                                          num_heads=int(config.options.get("num_heads", 0)),
                                          hidden_size=int(config.options.get("hidden_size", 0)),
-                                         gelu_approximation=bool(config.options.get("gelu_approximation", False)))
+                                         gelu_approximation=bool(config.options.get("gelu_approximation", False)),
+                                         attention=bool(config.options.get("attention_fusion", True)),
+                                         flags=config.options.get("ort_fusion_options"))
             if fusion.applied:
                 state.log("transformer fusions: " + ", ".join(f"{k} x{v}" for k, v in fusion.fused.items()))
             else:
