@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import hashlib
 import json
 import os
 import tempfile
@@ -79,3 +80,16 @@ def write_text_atomic(dest: str | os.PathLike, text: str) -> None:
 
 def write_json_atomic(dest: str | os.PathLike, obj, indent: int = 2) -> None:
     write_text_atomic(dest, json.dumps(obj, indent=indent, sort_keys=False) + "\n")
+
+
+def sha256_file(path: str | os.PathLike) -> str:
+    """Hex sha256 of a file, read through one reused buffer: fresh multi-MB reads per chunk
+    would leave glibc's per-thread arenas holding tens of MB in a long-lived caller (the
+    window) after every build."""
+    h = hashlib.sha256()
+    buf = bytearray(1 << 20)
+    view = memoryview(buf)
+    with open(path, "rb", buffering=0) as fh:
+        while n := fh.readinto(buf):
+            h.update(view[:n])
+    return h.hexdigest()

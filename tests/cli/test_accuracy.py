@@ -95,7 +95,7 @@ def test_changed_source_model_is_refused(capsys, models, tmp_path):
     np.savez(x, x=np.zeros((4, 32), np.float32))
     capsys.readouterr()
     assert main(["accuracy", str(build), "--data", str(x)]) == 2
-    assert "changed since this build (sha256 differs)" in capsys.readouterr().err
+    assert "changed since the build (sha256 differs)" in capsys.readouterr().err
 
 
 @pytest.mark.slow

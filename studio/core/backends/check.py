@@ -6,13 +6,13 @@ will not deserialize it; `trust=True` lifts that, as the user's explicit choice.
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from studio.core.backends.registry import get_backend
 from studio.core.backends.sidecar import load_sidecar
 from studio.core.errors import StudioError
+from studio.core.io import sha256_file
 
 
 @dataclass
@@ -31,14 +31,6 @@ class CheckReport:
 
     def to_dict(self) -> dict:
         return asdict(self)
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 22), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def _guess_backend(path: Path) -> str | None:
@@ -66,7 +58,7 @@ def check_artifact(path: str | Path, trust: bool = False) -> CheckReport:
         if not want:
             trust_reason = "the sidecar records no sha256 for the artifact"
             sidecar = None
-        elif _sha256(path) != want:
+        elif sha256_file(path) != want:
             trust_reason = "the file's sha256 differs from its sidecar's: modified or replaced after the build"
             sidecar = None
         else:

@@ -14,7 +14,7 @@ from pathlib import Path
 from studio import __version__
 from studio.core.backends.base import BuildConfig, BuildResult, read_sidecar, sidecar_path
 from studio.core.errors import StudioError
-from studio.core.io import write_json_atomic
+from studio.core.io import sha256_file, write_json_atomic
 
 SCHEMA_VERSION = 1
 
@@ -25,8 +25,7 @@ def make_sidecar(config: BuildConfig, result: BuildResult, *, source_sha256: str
     artifact = Path(result.output)
     artifact_sha = md.pop("artifact_sha256", None)
     if artifact_sha is None:
-        from studio.core.jobs.build_job import _sha256_file
-        artifact_sha = _sha256_file(artifact)
+        artifact_sha = sha256_file(artifact)
     source = Path(config.model)
     return {
         "schema_version": SCHEMA_VERSION,
@@ -74,3 +73,20 @@ def load_sidecar(artifact: str | os.PathLike) -> dict:
         raise StudioError(f"sidecar schema {doc.get('schema_version')} is newer than this studio reads "
                           f"({SCHEMA_VERSION}); update Engine Studio", where=where)
     return doc
+
+
+def source_model(artifact: str | os.PathLike, doc: dict) -> tuple[Path | None, str | None]:
+    """The ONNX model this artifact was built from, as its sidecar names it, or why it cannot
+    be used: (path, None) when it is there and unchanged (sha256), else (None, problem) where
+    problem is None only when the sidecar names no source at all."""
+    source = doc.get("source") or {}
+    if not source.get("path"):
+        return None, None
+    p = Path(source["path"])
+    if not p.is_absolute():
+        p = Path(artifact).parent / p
+    if not p.is_file():
+        return None, f"the source model {p} named by the sidecar is gone"
+    if source.get("sha256") and sha256_file(p) != source["sha256"]:
+        return None, f"the source model {p} changed since the build (sha256 differs)"
+    return p, None

@@ -168,16 +168,6 @@ def compare(build_runner, ref_runner, feed: Feed, batch: int = 32, labels: np.nd
     return res
 
 
-def _sha256(path: Path) -> str:
-    import hashlib
-
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
-
-
 def _first_file(*paths) -> str | None:
     for p in paths:
         if p is not None and Path(p).is_file():
@@ -201,16 +191,14 @@ def resolve_reference(build: Path, reference: str | None = None) -> tuple[Path, 
     if reference:
         ref = Path(reference)
     else:
-        src = sidecar.get("source") or {}
-        if not src.get("path"):
-            raise StudioError("the sidecar names no source model; pass --reference", where=str(sidecar_path(build)))
-        ref = Path(src["path"])
-        if not ref.is_file():
-            raise StudioError(f"the source model {ref} named by the sidecar is gone; pass --reference",
+        from studio.core.backends.sidecar import source_model
+
+        ref, problem = source_model(build, sidecar)
+        if problem:
+            raise StudioError(f"{problem}; rebuild, or pass --reference MODEL.onnx to compare anyway",
                               where=str(build))
-        if src.get("sha256") and _sha256(ref) != src["sha256"]:
-            raise StudioError(f"the source model {ref} changed since this build (sha256 differs); "
-                              "rebuild, or pass --reference to compare anyway", where=str(build))
+        if ref is None:
+            raise StudioError("the sidecar names no source model; pass --reference", where=str(sidecar_path(build)))
     if not ref.is_file():
         raise StudioError("reference model not found", where=str(ref))
     return ref, sidecar

@@ -13,7 +13,6 @@ success the sidecar `<artifact>.json` is written here, for every backend."""
 from __future__ import annotations
 
 import glob
-import hashlib
 import json
 import os
 import signal
@@ -28,6 +27,7 @@ from typing import Callable
 from studio.core import errors
 from studio.core.backends.base import BuildConfig, BuildResult, sidecar_path
 from studio.core.errors import BuildError, Cancelled, StudioError
+from studio.core.io import sha256_file
 from studio.core.jobs.progress import ProgressEvent
 
 KILL_AFTER_S = 5.0
@@ -42,18 +42,6 @@ def _signal_name(code: int) -> str:
         return f"signal {code}"
 
 
-def _sha256_file(path: str | Path) -> str:
-    # One reused buffer: fresh 4 MB reads per chunk would leave glibc's per-thread arenas
-    # holding tens of MB in a long-lived caller (the window) after every build.
-    h = hashlib.sha256()
-    buf = bytearray(1 << 20)
-    view = memoryview(buf)
-    with open(path, "rb", buffering=0) as fh:
-        while n := fh.readinto(buf):
-            h.update(view[:n])
-    return h.hexdigest()
-
-
 class _SourceHash(threading.Thread):
     """Hash the source ONNX while the child builds: the sidecar needs it, the build does not."""
 
@@ -63,7 +51,7 @@ class _SourceHash(threading.Thread):
 
     def run(self):
         try:
-            self.value = _sha256_file(self.path)
+            self.value = sha256_file(self.path)
         except OSError as e:
             self.error = str(e)
 

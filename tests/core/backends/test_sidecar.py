@@ -8,7 +8,8 @@ from onnx import TensorProto, helper, numpy_helper
 from studio.core.backends.base import BuildConfig, CalibrationSpec, ShapeProfile, sidecar_path
 from studio.core.backends.sidecar import SCHEMA_VERSION, load_sidecar
 from studio.core.errors import StudioError
-from studio.core.jobs.build_job import _sha256_file, run_build
+from studio.core.io import sha256_file as _sha256_file
+from studio.core.jobs.build_job import run_build
 
 
 @pytest.fixture(scope="module")

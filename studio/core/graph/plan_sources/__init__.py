@@ -8,7 +8,6 @@ an ONNX Runtime optimized model with its sidecar `<artifact>.json`) it finds the
 
 from __future__ import annotations
 
-import hashlib
 import os
 from pathlib import Path
 
@@ -119,27 +118,12 @@ def _engine_report(engine: Path, sidecar: dict | None) -> Path:
 
 
 def _source_from_sidecar(sidecar: dict, artifact: Path) -> tuple[str | None, str | None]:
-    source = sidecar.get("source") or {}
-    path = source.get("path")
-    if not path:
-        return None, None
-    p = Path(path)
-    if not p.is_absolute():
-        p = artifact.parent / p
-    if not p.is_file():
-        return None, f"the source model {p} named by the sidecar is gone: layers are not mapped to it"
-    want = source.get("sha256")
-    if want and _sha256(p) != want:
-        return None, f"the source model {p} changed since the build (sha256 differs): not used"
-    return str(p), None
+    from studio.core.backends.sidecar import source_model
 
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
+    path, problem = source_model(artifact, sidecar)
+    if problem:
+        return None, f"{problem}: layers are not mapped to it"
+    return (str(path) if path else None), None
 
 
 def _model_path(onnx_model) -> str | None:
