@@ -18,7 +18,7 @@ from pathlib import Path
 from studio.core.backends.base import BuildConfig, BuildResult, sidecar_path
 from studio.core.backends.profiles import model_inputs, resolve_profiles, scan_model
 from studio.core.errors import BuildError, CapabilityError, Cancelled, ModelError, StudioError
-from studio.core.io import write_bytes_atomic, write_text_atomic
+from studio.core.io import atomic_path, write_bytes_atomic, write_text_atomic
 from studio.core.jobs.progress import TaskState
 from studio.core.jobs.substate import SubState
 
@@ -152,24 +152,16 @@ def _write_and_hash(view: memoryview, output: Path) -> str:
     this kind of disk costs seconds, more than all the rest of the studio's overhead on a build
     (the goal is studio / raw builder <= 1.05). Atomicity against a crashed or killed process
     comes from the rename alone; after a power loss a torn plan cannot pass for a good one,
-    because its sha256 no longer matches the sidecar's and `check` refuses to trust it. The
-    temp name follows atomic_path's so the build job's clean-up finds it after a crash."""
+    because its sha256 no longer matches the sidecar's and `check` refuses to trust it."""
     box = {}
     hasher = threading.Thread(target=lambda: box.setdefault("sha", hashlib.sha256(view).hexdigest()),
                               name="engine-sha256")
     hasher.start()
-    output.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{output.name}.", suffix=".part", dir=output.parent)
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with atomic_path(output, fsync=False) as tmp, open(tmp, "wb") as fh:
             fh.write(view)
-        os.replace(tmp, output)
-    except OSError as e:
-        raise StudioError(f"cannot write the engine: {e.strerror or e}", where=str(output)) from None
     finally:
         hasher.join()
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return box["sha"]
 
 

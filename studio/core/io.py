@@ -27,10 +27,13 @@ def _save_error(e: OSError, dest: Path) -> StudioError:
 
 
 @contextmanager
-def atomic_path(dest: str | os.PathLike) -> Iterator[Path]:
+def atomic_path(dest: str | os.PathLike, fsync: bool = True) -> Iterator[Path]:
     """Yield a temp path beside `dest`; rename it over `dest` only if the block succeeds.
 
-    For writers that want a path (a builder, onnx.save) rather than a file object."""
+    For writers that want a path (a builder, onnx.save) rather than a file object.
+    fsync=False keeps atomicity against a crashed or killed process (the rename) but not
+    against a power loss; for big artifacts whose sidecar carries a sha256 that exposes a
+    torn file anyway."""
     dest = Path(dest)
     try:
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -45,8 +48,9 @@ def atomic_path(dest: str | os.PathLike) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
-        with open(tmp_path, "rb+") as fh:
-            os.fsync(fh.fileno())
+        if fsync:
+            with open(tmp_path, "rb+") as fh:
+                os.fsync(fh.fileno())
         os.replace(tmp_path, dest)
     except OSError as e:
         if e.errno in _STORAGE_ERRNOS or e.filename in (str(tmp_path), str(dest)):
