@@ -150,22 +150,6 @@ def _counted_inputs_unknown(graph: Graph, shapes: dict) -> bool:
                not all(_concrete(shapes.get(t)) for t in n.inputs[:2] if t) for n in graph.nodes)
 
 
-_SYMBOLIC_CHILD = r"""
-import sys
-try:
-    import resource  # bound the child: a hostile model must not eat the machine
-    resource.setrlimit(resource.RLIMIT_AS, (4 << 30, 4 << 30))
-except Exception:
-    pass
-import onnx
-from onnxruntime.tools.symbolic_shape_infer import SymbolicShapeInference
-m = onnx.ModelProto()
-with open(sys.argv[1], "rb") as f:
-    m.ParseFromString(f.read())
-out = SymbolicShapeInference.infer_shapes(m, auto_merge=True, guess_output_rank=False)
-with open(sys.argv[2], "wb") as f:
-    f.write(out.SerializeToString())
-"""
 SYMBOLIC_TIMEOUT_S = 20
 
 
@@ -201,8 +185,8 @@ def _symbolic_fallback(proto, merge) -> None:
         with open(src, "wb") as f:
             f.write(model.SerializeToString())
         try:
-            r = subprocess.run([sys.executable, "-c", _SYMBOLIC_CHILD, src, dst], capture_output=True,
-                               timeout=SYMBOLIC_TIMEOUT_S)
+            r = subprocess.run([sys.executable, "-m", "studio.core.graph.ort_shapes", src, dst],
+                               capture_output=True, timeout=SYMBOLIC_TIMEOUT_S, cwd=tmp)
         except (subprocess.TimeoutExpired, OSError):
             return
         if r.returncode != 0:

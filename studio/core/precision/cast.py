@@ -25,11 +25,12 @@ def _infer_types(model: onnx.ModelProto) -> tuple[onnx.ModelProto, bool]:
     if all(n.domain in ("", "ai.onnx") for n in model.graph.node):
         return model, True
     try:
-        from onnxruntime.tools.symbolic_shape_infer import SymbolicShapeInference
+        from studio.core.graph.ort_shapes import infer_symbolic
 
-        return SymbolicShapeInference.infer_shapes(model, auto_merge=True), False
+        typed, complete = infer_symbolic(model)
     except Exception:
         return model, True
+    return (typed, False) if complete else (model, True)
 
 
 def cast_fp16(model: onnx.ModelProto, keep_fp32: list[str] | tuple[str, ...] = (),
