@@ -1,5 +1,5 @@
 """Issue 7, the fuzz run in CI size: ~300 seeded mutated ONNX files through the open path
-(benchmarks/fuzz_open.py, the same code as the 10,000-file benchmark), each opened in a worker
+(benchmarks/bench_fuzz_open.py, the same code as the 10,000-file benchmark), each opened in a worker
 process so a native crash would be seen, plus `engine-studio inspect` in a child on a sample.
 Extends engineer A's in-process fuzz test (tests/core/graph/test_onnx_loader.py) with protobuf-
 level mutations (hostile external data, absurd dims, bad attributes/opsets, cycles), the demo model
@@ -15,7 +15,7 @@ from .conftest import ROOT
 
 
 def _fuzz_module():
-    spec = importlib.util.spec_from_file_location("fuzz_open", ROOT / "benchmarks" / "fuzz_open.py")
+    spec = importlib.util.spec_from_file_location("fuzz_open", ROOT / "benchmarks" / "bench_fuzz_open.py")
     mod = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(mod)
     return mod
