@@ -220,7 +220,7 @@ def node_flops(node: Node, shapes: dict[str, tuple]) -> int | None:
     are not counted."""
     op = node.op_type
     ins = node.inputs
-    if not ins:  # a malformed node with no inputs (found by benchmarks/fuzz_open.py): nothing to count
+    if not ins:  # a malformed node with no inputs (found by benchmarks/bench_fuzz_open.py): nothing to count
         return None if op in MATMUL_OPS or op in GEMM_OPS or op in CONV_OPS or op == "ConvTranspose" else 0
     if op in MATMUL_OPS:
         a_name = ins[0]
