@@ -45,7 +45,10 @@ def demo_fingerprint() -> str:
     h = hashlib.sha256(__version__.encode())
     here = Path(__file__).parent
     for name in _SOURCES:
-        h.update((here / name).read_bytes())
+        src = here / name
+        # A frozen bundle carries no .py sources; there the version alone pins the builder code.
+        if src.is_file():
+            h.update(src.read_bytes())
     h.update(head_path().read_bytes())
     folder = minilm_dir()
     for name in ("model.safetensors", "config.json", "tokenizer.json"):
