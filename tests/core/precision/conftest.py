@@ -44,35 +44,6 @@ def tiny_calib(tmp_path) -> Path:
     return p
 
 
-@pytest.fixture(scope="session")
-def small_bert(tmp_path_factory) -> Path:
-    """A 2-layer BERT (hidden 64) with a 5-way head, built by the demo builder from random
-    weights: BERT-shaped for the fusions, small enough for tests."""
-    from studio.core.demo.bert_onnx import build_bert_onnx
-    from studio.core.demo.weights import BertConfig, random_head, random_weights
-
-    cfg = BertConfig(hidden_size=64, num_hidden_layers=2, num_attention_heads=4, intermediate_size=128,
-                     max_position_embeddings=64)
-    p = tmp_path_factory.mktemp("bert") / "small-bert.onnx"
-    onnx.save(build_bert_onnx(cfg, random_weights(cfg), random_head(64, 5)), str(p))
-    return p
-
-
-def _run(path, feed):
-    import onnxruntime as ort
-
-    so = ort.SessionOptions()
-    so.log_severity_level = 3
-    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"]).run(None, feed)
-
-
-def _bert_feed(batch=4, seq=12, seed=0):
-    rng = np.random.default_rng(seed)
-    mask = np.ones((batch, seq), np.int64)
-    mask[1, seq // 2:] = 0
-    return {"input_ids": rng.integers(1000, 5000, (batch, seq)).astype(np.int64), "attention_mask": mask}
-
-
 def _demo_paths():
     from studio.core.demo.paths import demo_model_path, demo_tokenizer_path
 
@@ -86,16 +57,6 @@ def _demo_paths():
 @pytest.fixture
 def make_tiny():
     return tiny_model
-
-
-@pytest.fixture
-def ort_run():
-    return _run
-
-
-@pytest.fixture
-def bert_feed():
-    return _bert_feed
 
 
 @pytest.fixture
