@@ -312,9 +312,10 @@ class MainWindow(QMainWindow):
 
     def open_model(self, path: str) -> Task:
         def work(cancel, emit):
-            from studio.core.graph.onnx_loader import open_graph
+            # In a child process: a native crash while parsing must not take the window down.
+            from studio.core.graph.isolated import open_graph_isolated
             t0 = time.perf_counter()
-            g = open_graph(path)
+            g = open_graph_isolated(path)
             try:
                 from studio.ui.build_panel import default_profiles
                 profiles = default_profiles(path)

@@ -65,6 +65,17 @@ def test_bad_file_is_one_line_error_and_window_keeps_working(qtbot, window, tmp_
     open_model(window, tiny_model)   # and the window still works
 
 
+def test_a_parser_crash_is_an_error_not_a_dead_window(qtbot, window, tiny_model, open_model, monkeypatch):
+    from studio.core.graph.isolated import FAULT_ENV
+
+    monkeypatch.setenv(FAULT_ENV, "segv")   # the real child segfaults while opening
+    window.open_path(tiny_model)
+    qtbot.waitUntil(lambda: len(window.errors.history) == 1, timeout=20000)
+    assert "the parser crashed on this file (SIGSEGV)" in window.errors.history[0]
+    monkeypatch.delenv(FAULT_ENV)
+    open_model(window, tiny_model)   # and the window still works
+
+
 def test_drop_a_model_opens_it(qtbot, window, tiny_model):
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(tiny_model)])

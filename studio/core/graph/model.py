@@ -10,6 +10,7 @@ means even the rank is unknown.
 
 from __future__ import annotations
 
+import copyreg
 import heapq
 from collections import deque
 from dataclasses import dataclass, field
@@ -22,6 +23,14 @@ Dim = int | str | None
 Shape = tuple[Dim, ...]
 
 EMPTY: Mapping = MappingProxyType({})
+
+# A Graph crosses process boundaries (studio.core.graph.isolated opens files in a child so a
+# native crash cannot take the window down); its read-only mappings pickle as their contents.
+def _mappingproxy(d: dict) -> Mapping:
+    return MappingProxyType(d)
+
+
+copyreg.pickle(MappingProxyType, lambda m: (_mappingproxy, (dict(m),)))
 
 
 def format_shape(shape: Shape | None) -> str:
@@ -92,6 +101,11 @@ class Initializer:
     def to_dict(self) -> dict:
         return {"name": self.name, "dtype": self.dtype, "shape": list(self.shape),
                 "nbytes": self.nbytes, "external": self.external, "location": self.location}
+
+    def __reduce__(self):
+        # The loader reads the file from the process that opened and checked it; a copy sent
+        # to another process (studio.core.graph.isolated) carries the metadata only.
+        return (Initializer, (self.name, self.dtype, self.shape, self.nbytes, self.external, self.location))
 
 
 @dataclass(frozen=True)
