@@ -1,5 +1,5 @@
 """How long a model takes from file to a drawn graph in the window's canvas (offscreen):
-open_graph -> view model -> layered layout -> scene items -> first paint, plus a paint of the
+open_graph_isolated (a child process, as the window opens files) -> view model -> layered layout -> scene items -> first paint, plus a paint of the
 whole graph zoomed out (the worst case for pan/zoom) and one zoomed in.
 
 Models (random weights, real topology from studio.core.demo's BERT builder):
@@ -45,7 +45,7 @@ def make_model(name: str, layers: int, hidden: int, heads: int, inter: int) -> P
 
 
 def measure(path: Path, app) -> dict:
-    from studio.core.graph.onnx_loader import open_graph
+    from studio.core.graph.isolated import open_graph_isolated  # as the window opens files
     from studio.ui.graph_view import GraphCanvas, compute_layout
     from studio.ui.view_model import from_onnx_graph
 
@@ -54,7 +54,7 @@ def measure(path: Path, app) -> dict:
     canvas.show()
     app.processEvents()
     t0 = time.perf_counter()
-    g = open_graph(str(path))
+    g = open_graph_isolated(str(path))
     t1 = time.perf_counter()
     view = from_onnx_graph(g, str(path))
     t2 = time.perf_counter()
