@@ -220,7 +220,7 @@ def run(args) -> int:
     probe.deactivate()
     tokenizer = args.tokenizer
     if args.data and not tokenizer and Path(args.data).suffix.lower() not in (".npz", ".npy"):
-        from studio.cli.cmd_build import default_tokenizer
+        from studio.core.data.calibration import default_tokenizer
 
         tokenizer = default_tokenizer(Path(args.model)) or default_tokenizer(Path(target["source"]))
     feed = open_feed(metas, args.data, column=args.data_column, tokenizer=tokenizer, seq_len=args.seq_len,

@@ -57,18 +57,6 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
-def default_tokenizer(model: Path) -> str | None:
-    beside = model.with_name("tokenizer.json")
-    if beside.is_file():
-        return str(beside)
-    try:
-        from studio.core.demo.paths import demo_model_path
-        demo = Path(demo_model_path()).with_name("tokenizer.json")
-        return str(demo) if demo.is_file() else None
-    except Exception:
-        return None
-
-
 def default_output(model: Path, backend: str, precision: str) -> Path:
     if backend == "onnxruntime":
         return model.with_name(f"{model.stem}.{precision}.ort.onnx")
@@ -91,6 +79,7 @@ def config_from_args(args) -> BuildConfig:
         tokenizer = args.tokenizer
         is_text = calib.suffix.lower() in (".csv", ".jsonl", ".json", ".txt", ".tsv")
         if is_text and not tokenizer:
+            from studio.core.data.calibration import default_tokenizer
             tokenizer = default_tokenizer(model)
             if tokenizer is None:
                 raise StudioError("text calibration data needs a tokenizer: pass --tokenizer tokenizer.json",

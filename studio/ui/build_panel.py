@@ -292,7 +292,12 @@ class BuildPanel(QWidget):
         text = self.calib.text().strip()
         if not text:
             return None
-        return CalibrationSpec(path=text, samples=self.calib_samples.value())
+        from studio.core.data.calibration import ARRAY_SUFFIXES, default_tokenizer
+        # The build then tokenizes with the tokenizer the preview showed (the CLI's rule).
+        tokenizer = None
+        if self.model_path and not text.lower().endswith(ARRAY_SUFFIXES):
+            tokenizer = default_tokenizer(self.model_path)
+        return CalibrationSpec(path=text, samples=self.calib_samples.value(), tokenizer=tokenizer)
 
     def preview_calibration(self) -> Task | None:
         spec = self.calibration_spec()
@@ -302,9 +307,8 @@ class BuildPanel(QWidget):
         model = self.model_path
 
         def work(cancel, emit):
-            from studio.core.data.calibration import calibration_set_for_model
-            cs = calibration_set_for_model(spec, model)
-            return cs.preview(5), cs.summary()
+            from studio.core.data.calibration import preview_for_model  # as `engine-studio data`
+            return preview_for_model(spec, model, rows=5)
 
         task = Task(work, name="calibration-preview", parent=self)
         task.finished.connect(self._show_preview)

@@ -232,6 +232,31 @@ class CalibrationSet:
                                   max_length=self.spec.max_length, padding=self.padding, truncated=self._truncated)
 
 
+def default_tokenizer(model_path: str | Path) -> str | None:
+    """The tokenizer a model's text data is read with when none is given: tokenizer.json beside
+    the model, else the demo model's (the rule `build`, `data`, `bench` and the window share)."""
+    beside = Path(model_path).with_name("tokenizer.json")
+    if beside.is_file():
+        return str(beside)
+    try:
+        from studio.core.demo.paths import demo_tokenizer_path
+        demo = demo_tokenizer_path()
+    except Exception:  # a broken resource layout means no default, not a crash
+        return None
+    return str(demo) if demo.is_file() else None
+
+
+def preview_for_model(spec: CalibrationSpec, model_path: str | Path, rows: int = 5) -> tuple[Preview, CalibrationSummary]:
+    """The first `rows` samples as feeds, and the summary: what the window's calibration preview
+    and `engine-studio data` both show."""
+    if not Path(spec.path).is_file():
+        raise DataError("data file not found", where=str(spec.path))
+    if rows < 1:
+        raise StudioError(f"rows to preview must be at least 1, not {rows}")
+    cs = calibration_set_for_model(spec, model_path, default_tokenizer=default_tokenizer(model_path))
+    return cs.preview(rows), cs.summary()
+
+
 def calibration_set_for_model(spec: CalibrationSpec, model_path: str | Path, *, padding: str = "longest",
                               default_tokenizer: str | None = None) -> CalibrationSet:
     """A CalibrationSet checked against `model_path`'s inputs. The tokenizer defaults to a
