@@ -1,7 +1,9 @@
 """Issue 7, item 15 as far as it can run here (no GPU, no CUDA driver): benchmarking a TensorRT
 engine, or asking ONNX Runtime for CUDA, is a clear one-line error and the next run works. "Out of
 memory during a build" is stood in for by an address-space limit on the CLI (inherited by the build
-child): the child dies, the user gets one line, no engine is written, and the next build works.
+child): the child dies, the user gets one line, no engine is written, and the next build works. At a
+slightly larger limit the TensorRT-RTX builder deadlocks instead of dying; build_job's stall watchdog
+turns that into a BuildError too.
 A real GPU out-of-memory needs a GPU and is not tested here. Item 8 (cancel 50 times) is engineer
 C's benchmarks/bench_cancel_loop.py and tests/core/jobs/test_build_job.py::test_cancel_loop_*."""
 
@@ -9,6 +11,8 @@ from __future__ import annotations
 
 import resource
 import subprocess
+import sys
+import time
 
 import pytest
 
@@ -43,13 +47,48 @@ def test_out_of_memory_in_the_build_child_is_one_line_and_the_next_build_works(b
 
     def small_memory():
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    try:
-        r = run_cli("build", model, "-o", out, "--quiet", preexec_fn=small_memory, timeout=90)
-    except subprocess.TimeoutExpired:
-        # Seen at 450 MiB: the TensorRT-RTX builder thread deadlocks on a futex after a failed
-        # allocation and the child never ends; build_job has no watchdog for a silent child.
-        pytest.xfail("the build child hung under memory pressure (no watchdog); cancel still works")
+    r = run_cli("build", model, "-o", out, "--quiet", preexec_fn=small_memory, timeout=90)
     assert_refused(r, str(model), "the build process died")
     assert files_in(out.parent) == []
     r = run_cli("build", model, "-o", out, "--quiet")
     assert r.returncode == 0 and out.is_file(), r.stderr
+
+
+# Runs run_build in a fresh interpreter under the limit, with a short stall limit, and reports
+# what it raised and whether any build child of its own outlived the call.
+_UNDER_PRESSURE = """
+import os, sys
+from studio.core.backends.base import BuildConfig
+from studio.core.errors import BuildError
+from studio.core.jobs.build_job import run_build
+try:
+    run_build(BuildConfig(sys.argv[1], "tensorrt", sys.argv[2]), stall_s=3)
+    print("built")
+except BuildError as e:
+    print(e)
+left = [p for p in os.listdir("/proc") if p.isdigit() and os.path.exists(f"/proc/{p}/stat")
+        and open(f"/proc/{p}/stat").read().rpartition(")")[2].split()[1] == str(os.getpid())]
+print("children left:", left)
+"""
+
+
+@pytest.mark.slow
+def test_a_build_child_deadlocked_by_memory_pressure_is_stopped_and_leaves_nothing(built, tmp_path):
+    """Under 450 MiB the TensorRT-RTX builder waits on a futex forever after a failed allocation
+    (0 % CPU, nothing said; reproduced 6 of 6 times here). The watchdog stops it."""
+    model, _ = built
+    out = tmp_path / "out" / "m.engine"
+    limit = 450 << 20
+
+    def small_memory():
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+    t0 = time.monotonic()
+    r = subprocess.run([sys.executable, "-c", _UNDER_PRESSURE, str(model), str(out)], capture_output=True,
+                       text=True, timeout=60, preexec_fn=small_memory)
+    lines = r.stdout.strip().splitlines()
+    assert r.returncode == 0 and len(lines) == 2, (r.stdout, r.stderr[-2000:])
+    # If a TensorRT-RTX update fails cleanly here instead, that is fine too: one BuildError.
+    assert lines[0].startswith(str(model)) and ("stopped responding" in lines[0] or "bad_alloc" in lines[0]), lines
+    assert lines[1] == "children left: []"
+    assert time.monotonic() - t0 < 30
+    assert files_in(out.parent) == []

@@ -8,7 +8,13 @@ caller) asks the child to stop (SIGTERM + a "cancel" line; the builder's progres
 then returns False); a child still alive 5 s later is killed. A child that dies by a signal
 (abort, segfault, the kernel's OOM killer) becomes a BuildError with the signal and the tail
 of its log. Either way no partial artifact is left and no process outlives the call. On
-success the sidecar `<artifact>.json` is written here, for every backend."""
+success the sidecar `<artifact>.json` is written here, for every backend.
+
+A child that sends nothing and uses (next to) no CPU for `stall_s` seconds (STALL_S by default)
+is deadlocked, not slow: the TensorRT-RTX builder was seen waiting on a futex forever after a
+failed allocation. It is killed and becomes a BuildError. A long build keeps a core busy, so it
+is never taken for a stalled one. Linux only (CPU time comes from /proc); elsewhere, or with
+stall_s <= 0, no watchdog."""
 
 from __future__ import annotations
 
@@ -33,6 +39,10 @@ from studio.core.jobs.progress import ProgressEvent
 KILL_AFTER_S = 5.0
 POLL_S = 0.05
 TAIL_LINES = 60
+STALL_S = 60.0
+# CPU below this share of one core counts as none: the child's idle helper threads (cancel
+# watcher) wake up now and then even when the builder itself is stuck.
+STALL_CPU_SHARE = 0.02
 
 
 def _signal_name(code: int) -> str:
@@ -83,6 +93,41 @@ def _leftovers(output: Path, since: float) -> list[Path]:
     return out
 
 
+class _Watchdog:
+    """Tells a deadlocked child from a slow one: no event and no CPU time for `stall_s`."""
+
+    def __init__(self, pid: int, stall_s: float):
+        self.stall_s = stall_s
+        self._stat = f"/proc/{pid}/stat"
+        self.enabled = stall_s > 0 and os.path.isdir("/proc/self")
+        self._since = time.monotonic()
+        self._cpu_at_since = self._cpu() or 0.0
+
+    def _cpu(self) -> float | None:
+        try:
+            with open(self._stat) as fh:
+                fields = fh.read().rpartition(")")[2].split()
+            return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def alive(self) -> None:
+        """The child said something: it is making progress."""
+        self._since = time.monotonic()
+        self._cpu_at_since = self._cpu() or self._cpu_at_since
+
+    def stalled(self) -> bool:
+        if not self.enabled:
+            return False
+        now, cpu = time.monotonic(), self._cpu()
+        if cpu is None:  # gone or unreadable: proc.wait() will tell
+            return False
+        if cpu - self._cpu_at_since > STALL_CPU_SHARE * max(now - self._since, 1.0):
+            self._since, self._cpu_at_since = now, cpu
+            return False
+        return now - self._since >= self.stall_s
+
+
 def _child_env() -> dict:
     env = dict(os.environ)
     root = str(Path(__file__).resolve().parents[3])
@@ -92,7 +137,7 @@ def _child_env() -> dict:
 
 
 def run_build(config: BuildConfig, on_event: Callable[[ProgressEvent], None] | None = None,
-              cancel: threading.Event | None = None) -> BuildResult:
+              cancel: threading.Event | None = None, stall_s: float | None = None) -> BuildResult:
     output = Path(config.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     started = time.time()
@@ -118,10 +163,12 @@ def run_build(config: BuildConfig, on_event: Callable[[ProgressEvent], None] | N
         pass_fds=(w_events,), env=_child_env(), start_new_session=True,
     )
     os.close(w_events)
+    watchdog = _Watchdog(proc.pid, STALL_S if stall_s is None else stall_s)
 
     def read_events():
         with os.fdopen(r_events, "r", encoding="utf-8", errors="replace") as fh:
             for line in fh:
+                watchdog.alive()
                 try:
                     d = json.loads(line)
                 except json.JSONDecodeError:
@@ -145,6 +192,7 @@ def run_build(config: BuildConfig, on_event: Callable[[ProgressEvent], None] | N
 
     def read_output():  # whatever native code prints, and Python's faulthandler on a crash
         for raw in proc.stdout:
+            watchdog.alive()
             line = raw.decode("utf-8", "replace").rstrip()
             tail.append(line)
             deliver(ProgressEvent("log", message=line, level="native"))
@@ -156,6 +204,8 @@ def run_build(config: BuildConfig, on_event: Callable[[ProgressEvent], None] | N
 
     cancelled_at: float | None = None
     killed = False
+    stalled = False
+    next_check = time.monotonic() + 1.0
     try:
         try:
             proc.stdin.write(json.dumps({"task": "build", "config": config.to_dict()}).encode() + b"\n")
@@ -179,6 +229,11 @@ def run_build(config: BuildConfig, on_event: Callable[[ProgressEvent], None] | N
                 elif not killed and time.monotonic() - cancelled_at > KILL_AFTER_S:
                     proc.kill()
                     killed = True
+            elif not stalled and time.monotonic() >= next_check:
+                next_check = time.monotonic() + min(1.0, watchdog.stall_s / 4)
+                if watchdog.stalled():
+                    proc.kill()
+                    stalled = True
     finally:
         if proc.poll() is None:  # an exception here (not a cancel): never leave the child behind
             proc.kill()
@@ -203,6 +258,9 @@ def run_build(config: BuildConfig, on_event: Callable[[ProgressEvent], None] | N
     for p in _leftovers(output, started):
         p.unlink(missing_ok=True)
     _remove_fresh(output, started)
+    if stalled:
+        raise BuildError(f"the build process stopped responding: no progress and no CPU use for "
+                         f"{watchdog.stall_s:g} s; it was stopped", where=config.model, log_tail=tail_list)
     if cancelled_at is not None:
         raise Cancelled("build cancelled" + (" (the builder did not stop in time and was killed)" if killed else ""))
     if error_payload:

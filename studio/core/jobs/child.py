@@ -8,7 +8,8 @@ the process; the parent turns the exit signal and the log tail into a BuildError
 
 ENGINE_STUDIO_TEST_CHILD_FAULT (tests only) injects a fault at the first progress event whose
 phase starts with "Building" (or with PHASE, given as KIND:PHASE): "abort" (os.abort), "segv" (a real segfault through ctypes), "exit" (os._exit(3)), "kill" (SIGKILL, as the OOM killer sends),
-"hang" (ignore cancel while holding the GIL: exercises the parent's SIGKILL)."""
+"hang" (ignore cancel while holding the GIL: exercises the parent's SIGKILL), "deadlock" (wait
+forever on a lock, using no CPU and ignoring SIGTERM: exercises the parent's stall watchdog)."""
 
 from __future__ import annotations
 
@@ -57,6 +58,11 @@ def _inject_fault(kind: str) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         while True:
             re.match(r"(a+)+$", "a" * 64 + "b")
+    if kind == "deadlock":
+        # What the TensorRT-RTX builder was seen doing after a failed allocation: a futex wait
+        # that never returns, 0 % CPU, nothing more said.
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        threading.Event().wait()
 
 
 CANCEL_GRACE_S = 0.4

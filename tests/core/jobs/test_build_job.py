@@ -190,3 +190,30 @@ def test_a_crash_after_the_engine_was_renamed_into_place_leaves_nothing(tmp_path
     with pytest.raises(BuildError, match="SIGABRT"):
         run_build(BuildConfig(_mlp(tmp_path / "m.onnx"), "tensorrt", str(out)))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx", "old.engine"]
+
+
+def test_a_deadlocked_child_is_stopped_by_the_watchdog_and_leaves_nothing(tmp_path, monkeypatch):
+    """A child that goes silent and idle (a futex wait, as TensorRT-RTX did under memory
+    pressure) and ignores SIGTERM is killed after the stall limit: a BuildError, not a wait forever."""
+    monkeypatch.setenv(FAULT_ENV, "deadlock")
+    out = tmp_path / "out" / "m.engine"
+    t0 = time.monotonic()
+    with pytest.raises(BuildError, match="stopped responding: no progress and no CPU use for 1.5 s") as ei:
+        run_build(BuildConfig(_mlp(tmp_path / "m.onnx"), "tensorrt", str(out)), stall_s=1.5)
+    assert 1.5 <= time.monotonic() - t0 < 8
+    assert ei.value.where == str(tmp_path / "m.onnx")
+    assert "Input filename" in "\n".join(ei.value.log_tail)  # the builder's words before it stopped
+    assert not out.parent.exists() or list(out.parent.iterdir()) == []
+    assert _children() == []
+
+
+@pytest.mark.slow
+def test_a_busy_child_is_not_taken_for_a_stalled_one(tmp_path, monkeypatch):
+    """"hang" keeps a core busy and says nothing: the watchdog must leave it to the user's cancel."""
+    monkeypatch.setenv(FAULT_ENV, "hang")
+    cancel = threading.Event()
+    out = tmp_path / "m.engine"
+    threading.Timer(3.0, cancel.set).start()
+    with pytest.raises(Cancelled, match="killed"):
+        run_build(BuildConfig(_mlp(tmp_path / "m.onnx"), "tensorrt", str(out)), cancel=cancel, stall_s=1.0)
+    assert not out.exists() and _children() == []
