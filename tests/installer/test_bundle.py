@@ -57,11 +57,17 @@ def test_bundle_runs_the_commands(stage, clean_env, tmp_path):
     built = json.loads(r.stdout)
     assert built["backend"] == "tensorrt" and engine.stat().st_size > 1_000_000
 
+    results = tmp_path / "bench.json"
     r = run(exe, "bench", model, "--backend", "onnxruntime", "--batch", "1", "--concurrency", "1",
-            "--duration", "1", "--json", env=clean_env)
+            "--duration", "1", "--json", "-o", results, env=clean_env)
     assert r.returncode == 0, r.stderr[-3000:]
     runs = json.loads(r.stdout)["runs"]
     assert runs and runs[0]["throughput"] > 0
+
+    for out in (tmp_path / "report.html", tmp_path / "report.pdf"):   # the PDF goes through Qt
+        r = run(exe, "report", engine, results, "-o", out, env=clean_env)
+        assert r.returncode == 0, r.stderr[-3000:]
+        assert out.stat().st_size > 10_000
 
     r = run(exe, "inspect", tmp_path / "missing.onnx", env=clean_env)
     assert r.returncode == 2 and "Traceback" not in r.stderr
