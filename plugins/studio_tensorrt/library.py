@@ -11,7 +11,7 @@ import ctypes
 import importlib
 from dataclasses import dataclass, field
 from functools import lru_cache
-from importlib import metadata
+from pathlib import Path
 from types import ModuleType
 
 from studio.core.errors import CapabilityError
@@ -44,10 +44,14 @@ class TrtLibrary:
     def cuda_version(self) -> str | None:
         """The CUDA major the wheel was built for, from its distribution name (tensorrt_rtx_cu13)."""
         prefix = f"{self.name}_cu"
-        try:  # the meta-package requires e.g. tensorrt_rtx_cu13==1.7.1.116
-            reqs = metadata.requires(self.name) or []
-        except metadata.PackageNotFoundError:
-            return None
+        # the meta-package requires e.g. tensorrt_rtx_cu13==1.7.1.116
+        reqs = _requires_beside_module(self.module, self.name, self.version)
+        if reqs is None:
+            from importlib import metadata  # ~30 ms of imports, in every build child: last resort
+            try:
+                reqs = metadata.requires(self.name) or []
+            except metadata.PackageNotFoundError:
+                return None
         for req in reqs:
             head = req.replace("-", "_").lower().split("=")[0].split(";")[0].strip().rstrip("<>!~ ")
             if head.startswith(prefix) and head[len(prefix):].isdigit():
@@ -63,6 +67,18 @@ class TrtLibrary:
         if self.is_rtx:
             return "TensorRT-RTX engines need compute capability 8.0, 8.6, 8.9 or 12.x"
         return "TensorRT engines need compute capability 7.5 or later"
+
+
+def _requires_beside_module(module: ModuleType, name: str, version: str) -> list[str] | None:
+    """Requires-Dist lines of `name`'s wheel, read from the .dist-info next to the installed
+    package (where pip puts it); None when it is not there, and importlib.metadata must look."""
+    try:
+        site = Path(module.__file__).resolve().parent.parent
+        text = (site / f"{name}-{version}.dist-info" / "METADATA").read_text(encoding="utf-8", errors="replace")
+    except (OSError, TypeError, AttributeError):
+        return None
+    head = text.split("\n\n", 1)[0]  # the headers; the long description follows the blank line
+    return [ln.split(":", 1)[1].strip() for ln in head.splitlines() if ln.startswith("Requires-Dist:")]
 
 
 def _import(name: str) -> TrtLibrary | None:

@@ -17,7 +17,22 @@ COMMANDS = [
 ]
 
 
-def make_parser() -> argparse.ArgumentParser:
+def _command_in(argv: list[str]) -> str | None:
+    """The command named in argv, if any: top-level options take no values, so it is the first
+    argument that is not an option. None when top-level help comes first (it lists them all)."""
+    for a in argv:
+        if a in ("-h", "--help"):
+            return None
+        if not a.startswith("-"):
+            name = a.replace("-", "_")
+            return name if name in COMMANDS else None
+    return None
+
+
+def make_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """All commands, or just `only`: each command module imports what its options need, and
+    `engine-studio build` should not pay for numpy and the graph code of `data` or `layers`
+    (the build's wall time is measured against a bare builder script)."""
     parser = argparse.ArgumentParser(
         prog="engine-studio",
         description="Build, inspect, benchmark and report ONNX -> TensorRT / ONNX Runtime engines.",
@@ -25,7 +40,7 @@ def make_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"engine-studio {__version__}")
     parser.add_argument("--debug", action="store_true", help="show tracebacks for internal errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMANDS:
+    for name in ([only] if only else COMMANDS):
         importlib.import_module(f"studio.cli.cmd_{name}").add_parser(sub)
     return parser
 
@@ -38,7 +53,7 @@ def _one_line(text: str) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    parser = make_parser()
+    parser = make_parser(_command_in(argv))
     args = parser.parse_args(argv)
     if args.command is None:  # no command: the window on the demo model
         args = parser.parse_args(["window"])

@@ -33,7 +33,7 @@ from typing import Callable
 from studio.core import errors
 from studio.core.backends.base import BuildConfig, BuildResult, sidecar_path
 from studio.core.errors import BuildError, Cancelled, StudioError
-from studio.core.io import sha256_file
+from studio.core.hash_cache import source_sha256
 from studio.core.jobs.progress import ProgressEvent
 
 KILL_AFTER_S = 5.0
@@ -53,7 +53,8 @@ def _signal_name(code: int) -> str:
 
 
 class _SourceHash(threading.Thread):
-    """Hash the source ONNX while the child builds: the sidecar needs it, the build does not."""
+    """Hash the source ONNX while the child builds: the sidecar needs it, the build does not.
+    A rebuild of an unchanged model takes the hash from the cache (studio.core.hash_cache)."""
 
     def __init__(self, path: str):
         super().__init__(daemon=True, name="source-sha256")
@@ -61,7 +62,7 @@ class _SourceHash(threading.Thread):
 
     def run(self):
         try:
-            self.value = sha256_file(self.path)
+            self.value = source_sha256(self.path)
         except OSError as e:
             self.error = str(e)
 
@@ -208,7 +209,10 @@ def run_build(config: BuildConfig, on_event: Callable[[ProgressEvent], None] | N
     next_check = time.monotonic() + 1.0
     try:
         try:
-            proc.stdin.write(json.dumps({"task": "build", "config": config.to_dict()}).encode() + b"\n")
+            # Resolved here, while the child starts up, so the child need not scan entry points.
+            from studio.core.backends.registry import backend_entry
+            request = {"task": "build", "config": config.to_dict(), "backend_entry": backend_entry(config.backend)}
+            proc.stdin.write(json.dumps(request).encode() + b"\n")
             proc.stdin.flush()
         except (BrokenPipeError, OSError):
             pass

@@ -1,7 +1,8 @@
 """The build child process: `python -m studio.core.jobs.child --events-fd N`.
 
-Reads one JSON request line on stdin ({"task": "build", "config": {...}}), runs the named
-backend's build (found through the registry), and writes events as JSON lines on fd N.
+Reads one JSON request line on stdin ({"task": "build", "config": {...}, "backend_entry":
+"module:Class"}), runs the named backend's build (at backend_entry, as the parent found it in
+the registry, else found through the registry here), and writes events as JSON lines on fd N.
 Cancel arrives three ways, whichever comes first: SIGTERM, a "cancel" line on stdin, or stdin
 closing (the parent died: an orphaned build must not run on). Native crashes are left to kill
 the process; the parent turns the exit signal and the log tail into a BuildError.
@@ -124,10 +125,11 @@ def main(argv: list[str] | None = None) -> int:
         if request.get("task") != "build":
             raise StudioError(f"unknown task {request.get('task')!r}")
         from studio.core.backends.base import BuildConfig
-        from studio.core.backends.registry import get_backend
+        from studio.core.backends.registry import get_backend, load_backend
 
         config = BuildConfig.from_dict(request["config"])
-        backend = get_backend(config.backend)
+        entry = request.get("backend_entry")
+        backend = load_backend(config.backend, entry) if entry else get_backend(config.backend)
         emit({"kind": "log", "message": f"backend {config.backend}: {backend.capabilities().library}",
               "level": "debug"})
         result = backend.build(config, state)
