@@ -70,14 +70,16 @@ def demo_model() -> tuple[Path, Path, list[str]]:
     return model, Path(minilm_tokenizer_path()), labels
 
 
-def session(path: Path, threads: int):
+def session(path: Path, threads: int, disabled_optimizers=()):
+    """As the studio's runner opens a build: with the ORT optimizers its build left off."""
     import onnxruntime as ort
 
     so = ort.SessionOptions()
     so.intra_op_num_threads = threads
     so.inter_op_num_threads = 1
     so.log_severity_level = 3
-    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"])
+    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"],
+                                disabled_optimizers=list(disabled_optimizers) or None)
 
 
 def throughput(sess, feed: dict, seconds: float) -> float:
@@ -112,7 +114,9 @@ def build(model: Path, out: Path, precision: str, options: dict, calib: Calibrat
     t0 = time.perf_counter()
     res = get_backend("onnxruntime").build(cfg, TaskState())
     return {"build_seconds": round(time.perf_counter() - t0, 1), "recipe": res.metadata["recipe"],
-            "nodes_after": res.metadata["nodes_after"], "size_mb": round(res.size_bytes / 1e6, 1)}
+            "nodes_after": res.metadata["nodes_after"],
+            "disabled_optimizers": res.metadata.get("ort_disabled_optimizers", []),
+            "size_mb": round(res.size_bytes / 1e6, 1)}
 
 
 def main() -> None:
@@ -121,6 +125,9 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=2, help="interleaved rounds (best kept) against contention")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--variants", action="store_true", help="also measure other dynamic-int8 settings")
+    ap.add_argument("--fusion-variants", action="store_true",
+                    help="also measure the int8 build with SkipLayerNorm / EmbedLayerNorm fusions on, and Gather quantized")
+    ap.add_argument("--no-qdq", action="store_true", help="skip the TensorRT Q/DQ recipe (slow to calibrate)")
     args = ap.parse_args()
     OUT.mkdir(parents=True, exist_ok=True)
 
@@ -137,8 +144,10 @@ def main() -> None:
                             max_length=SEQ, samples=256, method="minmax")
     configs = {
         "fp32": ("fp32", {}, None),
+        "fp32-skipln-fused": ("fp32", {"ort_disabled_optimizers": []}, None),
         "fp32-source": ("source", {}, None),
         "int8-cpu": ("int8", {}, None),
+        "int8-skipln-fused": ("int8", {"ort_disabled_optimizers": []}, None),
         "int8-qdq": ("int8", {"int8_recipe": "qdq"}, calib),
     }
     if args.variants:
@@ -149,6 +158,17 @@ def main() -> None:
             "int8-dyn-gelu-approx": ("int8", {"gelu_approximation": True}, None),
             "int8-dyn-with-head": ("int8", {"int8_exclude_head": False}, None),
         })
+    if args.fusion_variants:
+        skip = {"enable_skip_layer_norm": True, "enable_bias_skip_layer_norm": True}
+        embed = {"enable_embed_layer_norm": True}
+        configs.update({
+            "int8-skipln": ("int8", {"ort_fusion_options": skip}, None),
+            "int8-embedln": ("int8", {"ort_fusion_options": embed}, None),
+            "int8-skipln-embedln": ("int8", {"ort_fusion_options": {**skip, **embed}}, None),
+            "int8-gather": ("int8", {"int8_op_types": ["MatMul", "Attention", "Gather"]}, None),
+        })
+    if args.no_qdq:
+        configs.pop("int8-qdq")
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory(prefix="bench-int8-", dir=OUT) as tmp:
         sessions, single = {}, {}
@@ -159,8 +179,9 @@ def main() -> None:
                 results[name] = {"recipe": {"name": "none (source model, ORT session defaults)"}}
             else:
                 results[name] = build(model, out, precision, options, cal)
-            sessions[name] = session(out, args.threads)
-            single[name] = session(out, 1)
+            off = results[name].get("disabled_optimizers", [])
+            sessions[name] = session(out, args.threads, off)
+            single[name] = session(out, 1, off)
             pred = predictions(sessions[name], feeds)
             results[name]["accuracy"] = float((pred == y).mean())
             results[name]["_pred"] = pred

@@ -14,7 +14,7 @@ from studio.core.errors import BuildError, Cancelled
 from studio.core.io import atomic_path
 from studio.core.jobs.progress import TaskState
 
-from studio_onnxruntime.optimize import LEVELS, op_histogram, session_optimize, transformer_fusions
+from studio_onnxruntime.optimize import DEFAULT_DISABLED_OPTIMIZERS, LEVELS, op_histogram, session_optimize, transformer_fusions
 
 CPU_FP16_NOTE = ("runs on the CPU provider but is usually slower than fp32 there (few fp16 kernels, "
                  "casts around the rest); meaningful with the CUDA provider")
@@ -72,6 +72,7 @@ class OnnxRuntimeBackend:
         level = str(config.options.get("ort_optimization", "all"))
         if level not in LEVELS:
             raise BuildError(f"unknown ort_optimization {level!r}; choose one of {', '.join(LEVELS)}")
+        disabled = [str(o) for o in config.options.get("ort_disabled_optimizers", DEFAULT_DISABLED_OPTIMIZERS)]
         providers = ["CPUExecutionProvider"]
         if config.options.get("provider") == "cuda":
             if not self.has_cuda():
@@ -110,7 +111,7 @@ class OnnxRuntimeBackend:
                 raise Cancelled("build cancelled")
             state.progress("Graph optimization", 0.7, force=True)
             optimized = tmp / "optimized.onnx"
-            session_optimize(prepared.path, optimized, level, providers)
+            session_optimize(prepared.path, optimized, level, providers, disabled)
             if level == "all":
                 notes.append("optimization level 'all' may add CPU-specific layouts: run the model on this kind of CPU")
             state.progress("Writing", 0.95, force=True)
@@ -124,6 +125,7 @@ class OnnxRuntimeBackend:
             "providers": providers,
             "available_providers": self.providers(),
             "optimization_level": level,
+            "ort_disabled_optimizers": disabled,
             "transformer_fusions": fusion.to_dict(),
             "recipe": prepared.recipe,
             "calibration": prepared.calibration,

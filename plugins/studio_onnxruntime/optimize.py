@@ -20,6 +20,14 @@ LEVELS = ("disabled", "basic", "extended", "all")
 # tokens, single-thread CPU time) the demo model with SkipLayerNormalization/EmbedLayerNormalization
 # ran 8-10 % slower in fp32 than with plain Add + LayerNormalization, and no faster in int8.
 # Attention and BiasGelu fusions stay on. Override with options["ort_fusion_options"].
+# After dynamic int8 (DynamicQuantizeMatMul + Add + LayerNormalization) ORT's session optimizer
+# fuses SkipLayerNormalization by itself, whatever the transformer fusions were told, and that
+# kernel was the slow part: benchmarks/bench_cpu_int8.py measured the demo int8 build 2.05x ->
+# 2.35x fp32 (one-thread CPU time; 2-core AVX-512 VNNI Xeon, ORT 1.32, batch 32 x 64) with this
+# optimizer off; fp32 builds do not get the fusion here and are unchanged. The build records the
+# list in its sidecar and the runner passes it on, so a session does not fuse it back at load.
+DEFAULT_DISABLED_OPTIMIZERS = ("SkipLayerNormFusion",)
+
 DEFAULT_FUSION_FLAGS = {"enable_skip_layer_norm": False, "enable_bias_skip_layer_norm": False,
                         "enable_embed_layer_norm": False}
 
@@ -100,7 +108,7 @@ def transformer_fusions(src: str | Path, dst: str | Path, *, num_heads: int = 0,
 
 
 def session_optimize(src: str | Path, dst: str | Path, level: str = "all",
-                     providers: list[str] | None = None) -> None:
+                     providers: list[str] | None = None, disabled_optimizers=()) -> None:
     """Run ORT's graph optimizer once and save the result (SessionOptions.optimized_model_filepath)."""
     import onnxruntime as ort
 
@@ -116,7 +124,8 @@ def session_optimize(src: str | Path, dst: str | Path, level: str = "all",
     so.optimized_model_filepath = str(dst)
     so.log_severity_level = 3
     try:
-        ort.InferenceSession(str(src), so, providers=providers or ["CPUExecutionProvider"])
+        ort.InferenceSession(str(src), so, providers=providers or ["CPUExecutionProvider"],
+                             disabled_optimizers=list(disabled_optimizers) or None)
     except Exception as e:
         raise BuildError(f"ONNX Runtime could not load the model: {e}", where=str(src)) from None
     if not Path(dst).exists():

@@ -78,7 +78,8 @@ class OnnxRuntimeRunner(Runner):
         for k, v in self.session_config.items():
             so.add_session_config_entry(k, str(v))
         try:
-            self.session = ort.InferenceSession(model_bytes, sess_options=so, providers=self.providers)
+            self.session = ort.InferenceSession(model_bytes, sess_options=so, providers=self.providers,
+                                                disabled_optimizers=self._disabled_optimizers() or None)
         except Exception as e:
             raise ModelError(f"ONNX Runtime cannot open the model: {str(e).splitlines()[0][:300]}",
                              where=str(self.path)) from None
@@ -87,6 +88,20 @@ class OnnxRuntimeRunner(Runner):
         self.cold_start.context_ms = (t2 - t1) * 1e3
         self.cold_start.extra["providers"] = self.session.get_providers()
         self._out_names = [o.name for o in self.session.get_outputs()]
+
+    def _disabled_optimizers(self) -> list[str]:
+        """ORT optimizers the build left off on purpose (its sidecar says which): a session at
+        level 'all' would otherwise fuse them back in at load."""
+        import json
+
+        from studio.core.backends.base import sidecar_path
+
+        try:
+            side = json.loads(sidecar_path(self.path).read_text(encoding="utf-8"))
+            found = (side.get("backend_details") or {}).get("ort_disabled_optimizers") or []
+        except (OSError, ValueError, AttributeError):
+            return []
+        return [str(o) for o in found] if isinstance(found, list) else []
 
     def deactivate_impl(self) -> None:
         self.session = None

@@ -158,3 +158,27 @@ def test_demo_model_build_in_child_process(tmp_path):
     ref, got = accuracy(model), accuracy(out)
     assert ref > 0.85
     assert ref - got <= 2 / len(y) + 1e-9
+
+
+def test_skip_layer_norm_fusion_left_off_and_kept_off_at_run_time(tmp_path, small_bert, ort_run, bert_feed):
+    from studio.core.backends.sidecar import make_sidecar, write_sidecar
+    from studio_onnxruntime.runner import OnnxRuntimeRunner
+
+    # After dynamic int8, ORT's session optimizer fuses Add + LayerNorm into its slow
+    # SkipLayerNormalization kernel; the build leaves that optimizer off.
+    out = tmp_path / "plain.onnx"
+    res = build(small_bert, out, "int8")
+    assert res.metadata["ort_disabled_optimizers"] == ["SkipLayerNormFusion"]
+    assert "SkipLayerNormalization" not in res.metadata["op_types_after"]
+    assert res.metadata["op_types_after"].get("LayerNormalization", 0) >= 4
+    fused = build(small_bert, tmp_path / "sln.onnx", "int8", options={"ort_disabled_optimizers": []})
+    assert fused.metadata["op_types_after"].get("SkipLayerNormalization", 0) >= 2
+    runner = OnnxRuntimeRunner(out)
+    assert runner._disabled_optimizers() == []  # no sidecar: plain ORT defaults
+    cfg = BuildConfig(model=str(small_bert), backend="onnxruntime", output=str(out), precision="int8")
+    write_sidecar(out, make_sidecar(cfg, res, source_sha256=None))
+    assert runner._disabled_optimizers() == ["SkipLayerNormFusion"]
+    feed = bert_feed()
+    got = runner.activate().infer(feed)
+    np.testing.assert_allclose(list(got.values())[0], ort_run(out, feed)[0], atol=1e-3)
+    runner.deactivate()
