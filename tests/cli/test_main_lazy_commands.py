@@ -1,0 +1,42 @@
+"""`engine-studio build` imports only the build command's module (not numpy, not onnx, not the
+graph code of `layers`); the top-level help still lists every command."""
+
+import subprocess
+import sys
+
+from studio.cli.main import COMMANDS, _command_in
+
+
+def _modules_after(argv: list[str]) -> set[str]:
+    code = ("import sys\nfrom studio.cli.main import main\n"
+            f"try:\n    main({argv!r})\nexcept SystemExit:\n    pass\n"
+            "print(' '.join(sorted(sys.modules)))")
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return set(r.stdout.split())
+
+
+def test_build_parses_without_numpy_onnx_or_tensorrt():
+    mods = _modules_after(["build", "--help"])
+    assert "studio.cli.cmd_build" in mods
+    for heavy in ("numpy", "onnx", "tensorrt_rtx", "studio.cli.cmd_data", "studio.cli.cmd_layers"):
+        assert heavy not in mods, heavy
+
+
+def test_top_level_help_lists_every_command(capsys):
+    from studio.cli.main import main
+    try:
+        main(["--help"])
+    except SystemExit:
+        pass
+    out = capsys.readouterr().out
+    for name in COMMANDS:
+        assert name.replace("_", "-") in out
+
+
+def test_command_in():
+    assert _command_in(["--debug", "build", "m.onnx"]) == "build"
+    assert _command_in(["demo-model", "--random"]) == "demo_model"
+    assert _command_in(["--help", "build"]) is None
+    assert _command_in(["bogus"]) is None
+    assert _command_in([]) is None
