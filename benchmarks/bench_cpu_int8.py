@@ -166,6 +166,10 @@ def main() -> None:
             "int8-embedln": ("int8", {"ort_fusion_options": embed}, None),
             "int8-skipln-embedln": ("int8", {"ort_fusion_options": {**skip, **embed}}, None),
             "int8-gather": ("int8", {"int8_op_types": ["MatMul", "Attention", "Gather"]}, None),
+            "int8-gather-embedln": ("int8", {"int8_op_types": ["MatMul", "Attention", "Gather"],
+                                             "ort_fusion_options": embed}, None),
+            "int8-gather-gelu-approx": ("int8", {"int8_op_types": ["MatMul", "Attention", "Gather"],
+                                                 "gelu_approximation": True}, None),
         })
     if args.no_qdq:
         configs.pop("int8-qdq")
