@@ -106,6 +106,32 @@ class _Runners:
                 runner.deactivate()
 
 
+def _ready_client(bench, runners: _Runners, batches, c: int, n: int, barrier: threading.Barrier,
+                  errors: list) -> object | None:
+    """A client's start: its runner, warmed up, then the common start line. None (runner
+    released) when any client failed to get that far: the run is off."""
+    runner = None
+    try:
+        runner = runners.get(c)
+        _warm_up(bench, runner, batches, c, n)
+    except BaseException as e:
+        errors.append(e)
+    try:
+        barrier.wait()
+    except threading.BrokenBarrierError:
+        pass
+    if errors:
+        if runner is not None:
+            runners.release(c, runner)
+        return None
+    return runner
+
+
+def _split(timing):
+    """The backend's timing split, when it has one beyond wall time."""
+    return timing if timing.h2d is not None or timing.compute is not None else None
+
+
 def closed_loop(bench) -> None:
     cfg = bench.config
     batches = bench.feed.batches(cfg.batch)
@@ -117,19 +143,8 @@ def closed_loop(bench) -> None:
     errors: list[BaseException] = []
 
     def client(c: int):
-        runner = None
-        try:
-            runner = runners.get(c)
-            _warm_up(bench, runner, batches, c, n)
-        except BaseException as e:
-            errors.append(e)
-        try:
-            start.wait()
-        except threading.BrokenBarrierError:
-            pass
-        if errors:
-            if runner is not None:
-                runners.release(c, runner)
+        runner = _ready_client(bench, runners, batches, c, n, start, errors)
+        if runner is None:
             return
         try:
             i = c
@@ -145,8 +160,7 @@ def closed_loop(bench) -> None:
                 t0 = time.perf_counter()
                 _, timing = runner.infer_timed(feed)
                 t1 = time.perf_counter()
-                bench.record(t1, (t1 - t0) * 1e3, cfg.batch, c, timing if timing.h2d is not None
-                             or timing.compute is not None else None)
+                bench.record(t1, (t1 - t0) * 1e3, cfg.batch, c, _split(timing))
         except BaseException as e:
             errors.append(e)
             bench.stop_event.set()
@@ -181,16 +195,9 @@ def open_loop(bench) -> None:
     lock = threading.Lock()
 
     def worker(c: int):
-        runner = None
-        try:
-            runner = runners.get(c)
-            _warm_up(bench, runner, warm_batches, c, n)
-        except BaseException as e:
-            errors.append(e)
-        try:
-            ready.wait()
-        except threading.BrokenBarrierError:
-            pass
+        runner = _ready_client(bench, runners, warm_batches, c, n, ready, errors)
+        if runner is None:
+            return
         try:
             while not errors:
                 job = jobs.get()
@@ -203,7 +210,7 @@ def open_loop(bench) -> None:
                 _, timing = runner.infer_timed(feed)
                 t1 = time.perf_counter()
                 inf_ms = (t1 - t0) * 1e3
-                split = timing if timing.h2d is not None or timing.compute is not None else None
+                split = _split(timing)
                 for r in reqs:
                     arrival = bench.t0 + r.arrival
                     bench.record(t1, (t1 - arrival) * 1e3, r.rows, c, split,
@@ -215,8 +222,7 @@ def open_loop(bench) -> None:
             errors.append(e)
             bench.stop_event.set()
         finally:
-            if runner is not None:
-                runners.release(c, runner)
+            runners.release(c, runner)
 
     threads = [threading.Thread(target=worker, args=(c,), name=f"bench-worker-{c}", daemon=True) for c in range(n)]
     for t in threads:

@@ -76,19 +76,10 @@ def max_rate_under_p99(run_at: Callable[[float], object], budget_ms: float, star
         else:
             hi = q
             break
-    if lo is None and hi is not None:   # even the start rate fails: search below it
-        lo_bound = 0.0
-        for _ in range(refine_steps):
-            if len(search.tried) >= max_runs:
-                break
-            q = (lo_bound + hi) / 2
-            if probe(q):
-                lo_bound = q
-            else:
-                hi = q
+    if hi is None:          # never broke the budget within max_runs
         return search
-    if hi is None:
-        return search
+    if lo is None:          # even the start rate fails: bisect below it
+        lo = 0.0
     for _ in range(refine_steps):
         if len(search.tried) >= max_runs:
             break
