@@ -10,7 +10,8 @@ the process; the parent turns the exit signal and the log tail into a BuildError
 ENGINE_STUDIO_TEST_CHILD_FAULT (tests only) injects a fault at the first progress event whose
 phase starts with "Building" (or with PHASE, given as KIND:PHASE): "abort" (os.abort), "segv" (a real segfault through ctypes), "exit" (os._exit(3)), "kill" (SIGKILL, as the OOM killer sends),
 "hang" (ignore cancel while holding the GIL: exercises the parent's SIGKILL), "deadlock" (wait
-forever on a lock, using no CPU and ignoring SIGTERM: exercises the parent's stall watchdog)."""
+forever on a lock, using no CPU and ignoring SIGTERM: exercises the parent's stall watchdog),
+"raise" (a Python exception with a many-line message: exercises the one-line error)."""
 
 from __future__ import annotations
 
@@ -59,6 +60,9 @@ def _inject_fault(kind: str) -> None:
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         while True:
             re.match(r"(a+)+$", "a" * 64 + "b")
+    if kind == "raise":
+        # A Python bug in a backend, with a many-line message (as numpy's ImportError has).
+        raise ImportError("the backend's import failed\n\nIMPORTANT: a page of advice follows\n...")
     if kind == "deadlock":
         # What the TensorRT-RTX builder was seen doing after a failed allocation: a futex wait
         # that never returns, 0 % CPU, nothing more said.
@@ -142,8 +146,11 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     except BaseException as e:  # a bug in a backend: say so, with its stack, and exit cleanly
         emit({"kind": "error", "payload": {
-            "type": "InternalError", "message": f"{type(e).__name__}: {e}",
-            "log_tail": traceback.format_exc().splitlines()[-15:]}})
+            # One line for the message (some exceptions, numpy's ImportError among them, carry a
+            # page of advice); the whole text stays in the log tail.
+            "type": "InternalError",
+            "message": f"{type(e).__name__}: " + next((ln.strip() for ln in str(e).splitlines() if ln.strip()), ""),
+            "log_tail": traceback.format_exc().splitlines()[-40:]}})
         return 1
 
 

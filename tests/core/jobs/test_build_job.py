@@ -117,6 +117,17 @@ def test_a_native_crash_becomes_a_build_error_with_the_log_tail(tmp_path, monkey
     assert run_build(BuildConfig(str(tmp_path / "m.onnx"), "tensorrt", str(out))).size_bytes > 0
 
 
+def test_a_python_exception_in_a_backend_is_one_line_with_the_stack_in_the_tail(tmp_path, monkeypatch):
+    monkeypatch.setenv(FAULT_ENV, "raise:Parsing")   # raised from a progress report in the builder
+    out = tmp_path / "m.engine"
+    with pytest.raises(BuildError) as ei:
+        run_build(BuildConfig(_mlp(tmp_path / "m.onnx"), "tensorrt", str(out)))
+    assert "ImportError: the backend's import failed" in str(ei.value)
+    assert "\n" not in str(ei.value) and "advice" not in str(ei.value)
+    assert any("advice" in line for line in ei.value.log_tail)   # the whole text is kept
+    assert not out.exists() and _children() == []
+
+
 @pytest.mark.slow
 def test_cancel_mid_build_takes_effect_within_a_second_and_leaves_nothing(tmp_path):
     model = chain_model(tmp_path / "chain.onnx")
