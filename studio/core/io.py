@@ -6,6 +6,7 @@ import errno
 import hashlib
 import json
 import os
+import stat
 import tempfile
 from contextlib import contextmanager
 from pathlib import Path
@@ -24,6 +25,28 @@ _STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBI
 def _save_error(e: OSError, dest: Path) -> StudioError:
     why = e.strerror or type(e).__name__
     return StudioError(f"cannot save: {why}; the previous file, if any, is unchanged", where=str(dest))
+
+
+def _drop_cached_pages(dest: Path) -> None:
+    """Hand the page cache of the file about to be replaced back to the kernel before the new
+    one is written: the new pages then come from recently freed memory instead of memory the
+    process never touched. On a VM that returns free memory to its host (as these machines do)
+    that made writing a 443 MB BERT-base plan 0.1-0.2 s instead of 1.0-1.4 s, which is what an
+    in-place overwrite (truncate, then write) costs. The old file stays intact and readable
+    until the rename; only its clean cached copy goes."""
+    if not hasattr(os, "posix_fadvise"):
+        return
+    try:
+        fd = os.open(dest, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
+    except OSError:
+        return  # absent (the usual case for a new output), a link, or unreadable: nothing to give back
+    try:
+        if stat.S_ISREG(os.fstat(fd).st_mode):
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 @contextmanager
@@ -46,6 +69,7 @@ def atomic_path(dest: str | os.PathLike, fsync: bool = True) -> Iterator[Path]:
     except OSError as e:
         raise _save_error(e, dest) from None
     tmp_path = Path(tmp)
+    _drop_cached_pages(dest)
     try:
         yield tmp_path
         if fsync:
