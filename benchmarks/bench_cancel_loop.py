@@ -27,6 +27,7 @@ sys.path.insert(0, str(ROOT))
 from studio.core.backends.base import BuildConfig, sidecar_path  # noqa: E402
 from studio.core.errors import Cancelled  # noqa: E402
 from studio.core.jobs.build_job import run_build  # noqa: E402
+from studio.core.jobs.launch import live_build_children  # noqa: E402
 
 
 def rss_mib() -> float:
@@ -35,20 +36,6 @@ def rss_mib() -> float:
             if line.startswith("VmRSS:"):
                 return int(line.split()[1]) / 1024
     return 0.0
-
-
-def live_children() -> list[int]:
-    out = []
-    for pid in os.listdir("/proc"):
-        if pid.isdigit():
-            try:
-                stat = open(f"/proc/{pid}/stat").read().split()
-                cmd = open(f"/proc/{pid}/cmdline", "rb").read()
-            except OSError:
-                continue
-            if int(stat[3]) == os.getpid() and b"studio.core.jobs.child" in cmd:
-                out.append(int(pid))
-    return out
 
 
 def main() -> int:
@@ -98,7 +85,7 @@ def main() -> int:
             gc.collect()
             rss_first = rss_mib()   # after one round: imports, thread and allocator warm-up
             py_first = tracemalloc.get_traced_memory()[0]
-        kids = live_children()
+        kids = live_build_children()
         if kids:
             stats["leaked_processes"].append({"round": i, "pids": kids})
         print(f"round {i + 1:3d}: cancel at {delay:.2f} s -> "

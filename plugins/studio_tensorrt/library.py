@@ -81,24 +81,36 @@ def _requires_beside_module(module: ModuleType, name: str, version: str) -> list
     return [ln.split(":", 1)[1].strip() for ln in head.splitlines() if ln.startswith("Requires-Dist:")]
 
 
-def _import(name: str) -> TrtLibrary | None:
+def _import(name: str) -> tuple[TrtLibrary | None, str | None]:
+    """The library, or None and why: no reason when it is simply not installed, else what
+    went wrong loading an installed one (a broken install, or its 200 MB of native code not
+    fitting in the memory left: the loader then says "cannot open shared object file")."""
     try:
         mod = importlib.import_module(name)
-    except Exception:  # absent, or a broken install (missing .so): treat as not there
-        return None
-    return TrtLibrary(mod, name, str(getattr(mod, "__version__", "unknown")))
+    except ModuleNotFoundError as e:
+        if e.name == name:
+            return None, None
+        return None, f"{name} is installed but could not be loaded ({e})"
+    except Exception as e:
+        return None, f"{name} is installed but could not be loaded ({type(e).__name__}: {e})"
+    return TrtLibrary(mod, name, str(getattr(mod, "__version__", "unknown"))), None
 
 
 @lru_cache(maxsize=None)
 def load_library(prefer: str | None = None) -> TrtLibrary:
     """Full TensorRT if importable, else TensorRT-RTX; `prefer` forces one of them."""
     names = (prefer,) if prefer else MODULES
+    problems = []
     for name in names:
         if name not in MODULES:
             raise CapabilityError(f"unknown TensorRT library {name!r}; choose one of {', '.join(MODULES)}")
-        lib = _import(name)
+        lib, why = _import(name)
         if lib is not None:
             return lib
+        if why:
+            problems.append(why)
+    if problems:
+        raise CapabilityError("; ".join(problems))
     raise CapabilityError("neither tensorrt nor tensorrt_rtx is importable; `pip install tensorrt-rtx`")
 
 

@@ -89,9 +89,10 @@ def atomic_path(dest: str | os.PathLike, fsync: bool = True) -> Iterator[Path]:
 
 
 @contextmanager
-def atomic_open(dest: str | os.PathLike, mode: str = "w", encoding: str | None = "utf-8") -> Iterator[IO]:
+def atomic_open(dest: str | os.PathLike, mode: str = "w", encoding: str | None = "utf-8",
+                fsync: bool = True) -> Iterator[IO]:
     binary = "b" in mode
-    with atomic_path(dest) as tmp:
+    with atomic_path(dest, fsync=fsync) as tmp:
         with open(tmp, mode, encoding=None if binary else encoding) as fh:
             yield fh
 
@@ -101,8 +102,8 @@ def write_bytes_atomic(dest: str | os.PathLike, data: bytes) -> None:
         fh.write(data)
 
 
-def write_text_atomic(dest: str | os.PathLike, text: str) -> None:
-    with atomic_open(dest, "w") as fh:
+def write_text_atomic(dest: str | os.PathLike, text: str, fsync: bool = True) -> None:
+    with atomic_open(dest, "w", fsync=fsync) as fh:
         fh.write(text)
 
 

@@ -8,6 +8,8 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
+from studio.core.jobs.launch import live_build_children
+
 
 def _build(qtbot, window, backend, precision, timeout=120000):
     panel = window.build_panel
@@ -16,11 +18,6 @@ def _build(qtbot, window, backend, precision, timeout=120000):
     with qtbot.waitSignal(panel.built, timeout=timeout) as sig:
         assert panel.start_build() is not None
     return sig.args[0]
-
-
-def _children_of_this_process() -> list[str]:
-    out = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(os.getpid())], capture_output=True, text=True)
-    return [line for line in out.stdout.splitlines() if "studio.core.jobs.child" in line]
 
 
 @pytest.mark.slow
@@ -72,7 +69,7 @@ def test_cancelled_build_leaves_nothing_behind(qtbot, window, tiny_model, open_m
     assert panel.progress.format() == "cancelled"
     assert not out.exists() and not Path(str(out) + ".json").exists()
     assert window.builds.entries == []
-    assert not _children_of_this_process()
+    assert not live_build_children()
     assert window.errors.history == []
 
 
@@ -164,9 +161,8 @@ while time.time() - t0 < 60 and not (0 < win.build_panel.progress.value() < 1000
 assert task.running, "the build should still be running"
 win.close()
 assert not task.running
-import subprocess
-ps = subprocess.run(["ps", "-o", "pid=,args=", "--ppid", str(os.getpid())], capture_output=True, text=True).stdout
-assert "studio.core.jobs.child" not in ps, ps
+from studio.core.jobs.launch import live_build_children
+assert live_build_children() == []
 app.processEvents()
 del win
 app.quit()

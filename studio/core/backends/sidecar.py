@@ -20,7 +20,8 @@ SCHEMA_VERSION = 1
 
 
 def make_sidecar(config: BuildConfig, result: BuildResult, *, source_sha256: str | None,
-                 started_at: float | None = None, wall_seconds: float | None = None) -> dict:
+                 started_at: float | None = None, wall_seconds: float | None = None,
+                 build_process: str | None = None) -> dict:
     md = dict(result.metadata or {})
     artifact = Path(result.output)
     artifact_sha = md.pop("artifact_sha256", None)
@@ -46,6 +47,7 @@ def make_sidecar(config: BuildConfig, result: BuildResult, *, source_sha256: str
         "artifact": {"file": artifact.name, "sha256": artifact_sha, "size_bytes": result.size_bytes},
         "build_seconds": result.build_seconds,
         "wall_seconds": None if wall_seconds is None else round(wall_seconds, 3),
+        "build_process": build_process,  # how the build child started: "fork" or "spawn"
         "started_at": None if started_at is None else
             _dt.datetime.fromtimestamp(started_at, _dt.timezone.utc).isoformat(timespec="seconds"),
         "timing_cache": md.pop("timing_cache", None),

@@ -14,7 +14,11 @@ A child that sends nothing and uses (next to) no CPU for `stall_s` seconds (STAL
 is deadlocked, not slow: the TensorRT-RTX builder was seen waiting on a futex forever after a
 failed allocation. It is killed and becomes a BuildError. A long build keeps a core busy, so it
 is never taken for a stalled one. Linux only (CPU time comes from /proc); elsewhere, or with
-stall_s <= 0, no watchdog."""
+stall_s <= 0, no watchdog.
+
+The child is a fork of a single-threaded caller (the CLI), else a fresh interpreter (the window,
+anything with threads): studio.core.jobs.launch. `start` ("fork" | "spawn") asks for one; the
+sidecar records which ran."""
 
 from __future__ import annotations
 
@@ -22,8 +26,6 @@ import glob
 import json
 import os
 import signal
-import subprocess
-import sys
 import threading
 import time
 from collections import deque
@@ -34,6 +36,7 @@ from studio.core import errors
 from studio.core.backends.base import BuildConfig, BuildResult, sidecar_path
 from studio.core.errors import BuildError, Cancelled, StudioError
 from studio.core.hash_cache import source_sha256
+from studio.core.jobs.launch import ChildProcess, start_child
 from studio.core.jobs.progress import ProgressEvent
 
 KILL_AFTER_S = 5.0
@@ -129,22 +132,13 @@ class _Watchdog:
         return now - self._since >= self.stall_s
 
 
-def _child_env() -> dict:
-    env = dict(os.environ)
-    root = str(Path(__file__).resolve().parents[3])
-    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    env.setdefault("PYTHONUNBUFFERED", "1")
-    return env
-
-
 def run_build(config: BuildConfig, on_event: Callable[[ProgressEvent], None] | None = None,
-              cancel: threading.Event | None = None, stall_s: float | None = None) -> BuildResult:
+              cancel: threading.Event | None = None, stall_s: float | None = None,
+              start: str | None = None) -> BuildResult:
     output = Path(config.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     started = time.time()
     t0 = time.perf_counter()
-    source_hash = _SourceHash(config.model)
-    source_hash.start()
 
     tail: deque[str] = deque(maxlen=TAIL_LINES)
     result_payload: list[dict] = []
@@ -157,13 +151,16 @@ def run_build(config: BuildConfig, on_event: Callable[[ProgressEvent], None] | N
             except Exception:
                 pass  # a broken listener must not break the build
 
+    # Resolved here: a forked child inherits the entry-point scan, a spawned one need not run it.
+    from studio.core.backends.registry import backend_entry
+
+    request = {"task": "build", "config": config.to_dict(), "backend_entry": backend_entry(config.backend)}
     r_events, w_events = os.pipe()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "studio.core.jobs.child", "--events-fd", str(w_events)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        pass_fds=(w_events,), env=_child_env(), start_new_session=True,
-    )
+    proc = start_child(w_events, start)
     os.close(w_events)
+    # Threads only now: a fork needs a parent with one thread.
+    source_hash = _SourceHash(config.model)
+    source_hash.start()
     watchdog = _Watchdog(proc.pid, STALL_S if stall_s is None else stall_s)
 
     def read_events():
@@ -209,9 +206,6 @@ def run_build(config: BuildConfig, on_event: Callable[[ProgressEvent], None] | N
     next_check = time.monotonic() + 1.0
     try:
         try:
-            # Resolved here, while the child starts up, so the child need not scan entry points.
-            from studio.core.backends.registry import backend_entry
-            request = {"task": "build", "config": config.to_dict(), "backend_entry": backend_entry(config.backend)}
             proc.stdin.write(json.dumps(request).encode() + b"\n")
             proc.stdin.flush()
         except (BrokenPipeError, OSError):
@@ -219,9 +213,8 @@ def run_build(config: BuildConfig, on_event: Callable[[ProgressEvent], None] | N
         while True:
             try:
                 code = proc.wait(timeout=POLL_S)
-                break
-            except subprocess.TimeoutExpired:
-                pass
+                if code is not None:
+                    break
             except KeyboardInterrupt:
                 if cancel is None:
                     cancel = threading.Event()
@@ -255,7 +248,7 @@ def run_build(config: BuildConfig, on_event: Callable[[ProgressEvent], None] | N
     if result_payload and code == 0 and cancelled_at is None:
         result = BuildResult(**result_payload[0])
         source_hash.join()
-        _write_sidecar(config, result, source_hash, started, time.perf_counter() - t0)
+        _write_sidecar(config, result, source_hash, started, time.perf_counter() - t0, proc.method)
         return result
 
     # Failure or cancel: nothing of this build may stay on disk.
@@ -279,7 +272,7 @@ def run_build(config: BuildConfig, on_event: Callable[[ProgressEvent], None] | N
                      + " | ".join(tail_list[-3:]), where=config.model, log_tail=tail_list)
 
 
-def _ask_to_stop(proc: subprocess.Popen) -> None:
+def _ask_to_stop(proc: ChildProcess) -> None:
     try:
         proc.stdin.write(b"cancel\n")
         proc.stdin.flush()
@@ -304,10 +297,10 @@ def _remove_fresh(output: Path, since: float) -> None:
             pass
 
 
-def _write_sidecar(config, result, source_hash, started, wall):
+def _write_sidecar(config, result, source_hash, started, wall, method):
     from studio.core.backends.sidecar import make_sidecar, write_sidecar
 
     result.sidecar = str(sidecar_path(result.output))
     doc = make_sidecar(config, result, source_sha256=source_hash.value, started_at=started,
-                       wall_seconds=wall)
+                       wall_seconds=wall, build_process=method)
     write_sidecar(result.output, doc)

@@ -1,4 +1,5 @@
-"""The build child process: `python -m studio.core.jobs.child --events-fd N`.
+"""The build child process: `python -m studio.core.jobs.child --events-fd N`, or the same
+`run` in a fork of the caller (studio.core.jobs.launch says which).
 
 Reads one JSON request line on stdin ({"task": "build", "config": {...}, "backend_entry":
 "module:Class"}), runs the named backend's build (at backend_entry, as the parent found it in
@@ -26,6 +27,7 @@ import time
 import traceback
 
 FAULT_ENV = "ENGINE_STUDIO_TEST_CHILD_FAULT"
+PROCESS_NAME = "studio-build"  # /proc/PID/comm of a build child, however it was started
 
 
 class EventWriter:
@@ -154,10 +156,30 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def run(argv: list[str] | None = None) -> None:
+    """main, then out without interpreter teardown: native libraries' static destructors add
+    time and can crash after the work is already safely written. Never returns."""
+    code = 70
+    try:
+        _name_process(PROCESS_NAME)
+        code = main(argv)
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except (OSError, ValueError):
+                pass
+        os._exit(code)
+
+
+def _name_process(name: str) -> None:
+    """What `ps` and /proc/PID/comm show (a forked child would otherwise look like its parent)."""
+    try:
+        with open("/proc/self/comm", "w") as fh:
+            fh.write(name)
+    except OSError:
+        pass
+
+
 if __name__ == "__main__":
-    code = main()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    # Skip interpreter teardown: native libraries' static destructors add time and can crash
-    # after the work is already safely written.
-    os._exit(code)
+    run()

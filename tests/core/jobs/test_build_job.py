@@ -1,69 +1,21 @@
 """The process-isolated build: real TensorRT-RTX builds in a child process, real crashes."""
 
-import os
 import threading
 import time
 
-import numpy as np
 import onnx
 import pytest
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper
 
 from studio.core.backends.base import BuildConfig, sidecar_path
 from studio.core.errors import BuildError, Cancelled
 from studio.core.jobs.build_job import run_build
 from studio.core.jobs.child import FAULT_ENV
+from studio.core.jobs.launch import live_build_children
 
 
-def _mlp(path, d=16):
-    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", d])
-    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", d])
-    w = numpy_helper.from_array(np.eye(d, dtype=np.float32), "W")
-    nodes = [helper.make_node("MatMul", ["x", "W"], ["m"], name="mm"), helper.make_node("Relu", ["m"], ["y"], name="relu")]
-    m = helper.make_model(helper.make_graph(nodes, "g", [x], [y], [w]), opset_imports=[helper.make_opsetid("", 17)])
-    m.ir_version = 8
-    onnx.save(m, path)
-    return str(path)
-
-
-def chain_model(path, n=200, d=32):
-    """Long enough to build for a couple of seconds: time to cancel it mid-build."""
-    x = helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", d])
-    y = helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", d])
-    rng = np.random.default_rng(0)
-    nodes, inits, cur = [], [], "x"
-    for i in range(n):
-        inits += [numpy_helper.from_array(rng.standard_normal((d, d)).astype(np.float32) * 0.05, f"W{i}"),
-                  numpy_helper.from_array(rng.standard_normal(d).astype(np.float32), f"B{i}")]
-        nodes += [helper.make_node("MatMul", [cur, f"W{i}"], [f"m{i}"], name=f"mm{i}"),
-                  helper.make_node("Add", [f"m{i}", f"B{i}"], [f"a{i}"], name=f"add{i}"),
-                  helper.make_node("Softmax" if i % 2 else "Relu", [f"a{i}"], [f"r{i}"], name=f"act{i}")]
-        cur = f"r{i}"
-    nodes.append(helper.make_node("Identity", [cur], ["y"], name="out"))
-    m = helper.make_model(helper.make_graph(nodes, "chain", [x], [y], inits), opset_imports=[helper.make_opsetid("", 17)])
-    m.ir_version = 8
-    onnx.save(m, path)
-    return str(path)
-
-
-def _children():
-    """Our build children still alive (by command line), to prove none leaked."""
-    mine = []
-    for pid in os.listdir("/proc"):
-        if not pid.isdigit():
-            continue
-        try:
-            cmd = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\0")
-            stat = open(f"/proc/{pid}/stat").read().split()
-        except OSError:
-            continue
-        if b"studio.core.jobs.child" in cmd and int(stat[3]) == os.getpid() and stat[2] != "Z":
-            mine.append(int(pid))
-    return mine
-
-
-def test_build_in_child_streams_progress_and_writes_sidecar(tmp_path):
-    model = _mlp(tmp_path / "m.onnx")
+def test_build_in_child_streams_progress_and_writes_sidecar(tmp_path, mlp_onnx):
+    model = mlp_onnx(tmp_path / "m.onnx")
     out = tmp_path / "out" / "m.engine"
     events = []
     res = run_build(BuildConfig(model, "tensorrt", str(out)), on_event=events.append)
@@ -74,7 +26,7 @@ def test_build_in_child_streams_progress_and_writes_sidecar(tmp_path):
     sc = sidecar_path(out)
     assert res.sidecar == str(sc) and sc.is_file()
     assert sorted(p.name for p in out.parent.iterdir()) == ["m.engine", "m.engine.json", "m.engine.layers.txt"]
-    assert _children() == []
+    assert live_build_children() == []
 
 
 def test_parser_errors_cross_the_process_boundary(tmp_path):
@@ -90,18 +42,18 @@ def test_parser_errors_cross_the_process_boundary(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.onnx"]
 
 
-def test_unknown_backend_is_a_clean_error(tmp_path):
+def test_unknown_backend_is_a_clean_error(tmp_path, mlp_onnx):
     from studio.core.errors import StudioError
     with pytest.raises(StudioError, match="unknown backend 'nope'"):
-        run_build(BuildConfig(_mlp(tmp_path / "m.onnx"), "nope", str(tmp_path / "m.engine")))
+        run_build(BuildConfig(mlp_onnx(tmp_path / "m.onnx"), "nope", str(tmp_path / "m.engine")))
 
 
 @pytest.mark.parametrize("fault,signame", [("abort", "SIGABRT"), ("segv", "SIGSEGV"), ("kill", "SIGKILL")])
-def test_a_native_crash_becomes_a_build_error_with_the_log_tail(tmp_path, monkeypatch, fault, signame):
+def test_a_native_crash_becomes_a_build_error_with_the_log_tail(tmp_path, monkeypatch, fault, signame, mlp_onnx):
     monkeypatch.setenv(FAULT_ENV, fault)
     out = tmp_path / "m.engine"
     with pytest.raises(BuildError) as ei:
-        run_build(BuildConfig(_mlp(tmp_path / "m.onnx"), "tensorrt", str(out)))
+        run_build(BuildConfig(mlp_onnx(tmp_path / "m.onnx"), "tensorrt", str(out)))
     msg = str(ei.value)
     assert signame in msg
     tail = "\n".join(ei.value.log_tail)
@@ -111,26 +63,26 @@ def test_a_native_crash_becomes_a_build_error_with_the_log_tail(tmp_path, monkey
     if fault == "kill":
         assert "out of memory?" in msg
     assert not out.exists() and not sidecar_path(out).exists()
-    assert _children() == []
+    assert live_build_children() == []
     # The caller lives on, and the next build works.
     monkeypatch.delenv(FAULT_ENV)
     assert run_build(BuildConfig(str(tmp_path / "m.onnx"), "tensorrt", str(out))).size_bytes > 0
 
 
-def test_a_python_exception_in_a_backend_is_one_line_with_the_stack_in_the_tail(tmp_path, monkeypatch):
+def test_a_python_exception_in_a_backend_is_one_line_with_the_stack_in_the_tail(tmp_path, monkeypatch, mlp_onnx):
     monkeypatch.setenv(FAULT_ENV, "raise:Parsing")   # raised from a progress report in the builder
     out = tmp_path / "m.engine"
     with pytest.raises(BuildError) as ei:
-        run_build(BuildConfig(_mlp(tmp_path / "m.onnx"), "tensorrt", str(out)))
+        run_build(BuildConfig(mlp_onnx(tmp_path / "m.onnx"), "tensorrt", str(out)))
     assert "ImportError: the backend's import failed" in str(ei.value)
     assert "\n" not in str(ei.value) and "advice" not in str(ei.value)
     assert any("advice" in line for line in ei.value.log_tail)   # the whole text is kept
-    assert not out.exists() and _children() == []
+    assert not out.exists() and live_build_children() == []
 
 
 @pytest.mark.slow
-def test_cancel_mid_build_takes_effect_within_a_second_and_leaves_nothing(tmp_path):
-    model = chain_model(tmp_path / "chain.onnx")
+def test_cancel_mid_build_takes_effect_within_a_second_and_leaves_nothing(tmp_path, chain_onnx):
+    model = chain_onnx(tmp_path / "chain.onnx")
     out = tmp_path / "out" / "chain.engine"
     cancel = threading.Event()
     when = {}
@@ -144,11 +96,11 @@ def test_cancel_mid_build_takes_effect_within_a_second_and_leaves_nothing(tmp_pa
         run_build(BuildConfig(model, "tensorrt", str(out)), on_event=on_event, cancel=cancel)
     assert time.monotonic() - when["t"] < 1.0
     assert not out.parent.exists() or list(out.parent.iterdir()) == []
-    assert _children() == []
+    assert live_build_children() == []
 
 
 @pytest.mark.slow
-def test_a_child_that_ignores_cancel_is_killed_after_five_seconds(tmp_path, monkeypatch):
+def test_a_child_that_ignores_cancel_is_killed_after_five_seconds(tmp_path, monkeypatch, mlp_onnx):
     monkeypatch.setenv(FAULT_ENV, "hang")
     cancel = threading.Event()
     out = tmp_path / "m.engine"
@@ -159,15 +111,15 @@ def test_a_child_that_ignores_cancel_is_killed_after_five_seconds(tmp_path, monk
 
     t0 = time.monotonic()
     with pytest.raises(Cancelled, match="killed"):
-        run_build(BuildConfig(_mlp(tmp_path / "m.onnx"), "tensorrt", str(out)), on_event=on_event, cancel=cancel)
+        run_build(BuildConfig(mlp_onnx(tmp_path / "m.onnx"), "tensorrt", str(out)), on_event=on_event, cancel=cancel)
     assert 4.5 < time.monotonic() - t0 < 12
-    assert not out.exists() and _children() == []
+    assert not out.exists() and live_build_children() == []
 
 
 @pytest.mark.slow
-def test_cancel_loop_leaves_no_file_and_no_process(tmp_path):
+def test_cancel_loop_leaves_no_file_and_no_process(tmp_path, chain_onnx):
     """The 50-times loop is benchmarks/bench_cancel_loop.py; a short one here."""
-    model = chain_model(tmp_path / "chain.onnx", n=120)
+    model = chain_onnx(tmp_path / "chain.onnx", n=120)
     out = tmp_path / "out" / "chain.engine"
     for i in range(3):
         cancel = threading.Event()
@@ -175,23 +127,23 @@ def test_cancel_loop_leaves_no_file_and_no_process(tmp_path):
         with pytest.raises(Cancelled):
             run_build(BuildConfig(model, "tensorrt", str(out)), cancel=cancel)
         assert not out.parent.exists() or list(out.parent.iterdir()) == []
-        assert _children() == []
+        assert live_build_children() == []
 
 
-def test_any_registered_backend_runs_in_the_child_and_gets_a_sidecar(tmp_path):
+def test_any_registered_backend_runs_in_the_child_and_gets_a_sidecar(tmp_path, mlp_onnx):
     """The job is backend-agnostic: ONNX Runtime's build (engineer D's plugin) goes the same way."""
     from studio.core.backends.check import check_artifact
     from studio.core.backends.sidecar import load_sidecar
 
     out = tmp_path / "m.ort.onnx"
-    res = run_build(BuildConfig(_mlp(tmp_path / "m.onnx"), "onnxruntime", str(out)))
+    res = run_build(BuildConfig(mlp_onnx(tmp_path / "m.onnx"), "onnxruntime", str(out)))
     doc = load_sidecar(out)
     assert res.backend == doc["backend"] == "onnxruntime" and doc["library"] == "onnxruntime"
     rep = check_artifact(out)
     assert rep.trusted and rep.runs_here, rep.reasons
 
 
-def test_a_crash_after_the_engine_was_renamed_into_place_leaves_nothing(tmp_path, monkeypatch):
+def test_a_crash_after_the_engine_was_renamed_into_place_leaves_nothing(tmp_path, monkeypatch, mlp_onnx):
     """The child dies after writing the engine and its layer report but before reporting:
     a complete engine without a sidecar would pass for a foreign one, so it goes too."""
     out = tmp_path / "m.engine"
@@ -199,32 +151,32 @@ def test_a_crash_after_the_engine_was_renamed_into_place_leaves_nothing(tmp_path
     old.write_bytes(b"an older artifact elsewhere is not touched")
     monkeypatch.setenv(FAULT_ENV, "abort:Done")
     with pytest.raises(BuildError, match="SIGABRT"):
-        run_build(BuildConfig(_mlp(tmp_path / "m.onnx"), "tensorrt", str(out)))
+        run_build(BuildConfig(mlp_onnx(tmp_path / "m.onnx"), "tensorrt", str(out)))
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx", "old.engine"]
 
 
-def test_a_deadlocked_child_is_stopped_by_the_watchdog_and_leaves_nothing(tmp_path, monkeypatch):
+def test_a_deadlocked_child_is_stopped_by_the_watchdog_and_leaves_nothing(tmp_path, monkeypatch, mlp_onnx):
     """A child that goes silent and idle (a futex wait, as TensorRT-RTX did under memory
     pressure) and ignores SIGTERM is killed after the stall limit: a BuildError, not a wait forever."""
     monkeypatch.setenv(FAULT_ENV, "deadlock")
     out = tmp_path / "out" / "m.engine"
     t0 = time.monotonic()
     with pytest.raises(BuildError, match="stopped responding: no progress and no CPU use for 1.5 s") as ei:
-        run_build(BuildConfig(_mlp(tmp_path / "m.onnx"), "tensorrt", str(out)), stall_s=1.5)
+        run_build(BuildConfig(mlp_onnx(tmp_path / "m.onnx"), "tensorrt", str(out)), stall_s=1.5)
     assert 1.5 <= time.monotonic() - t0 < 8
     assert ei.value.where == str(tmp_path / "m.onnx")
     assert "Input filename" in "\n".join(ei.value.log_tail)  # the builder's words before it stopped
     assert not out.parent.exists() or list(out.parent.iterdir()) == []
-    assert _children() == []
+    assert live_build_children() == []
 
 
 @pytest.mark.slow
-def test_a_busy_child_is_not_taken_for_a_stalled_one(tmp_path, monkeypatch):
+def test_a_busy_child_is_not_taken_for_a_stalled_one(tmp_path, monkeypatch, mlp_onnx):
     """"hang" keeps a core busy and says nothing: the watchdog must leave it to the user's cancel."""
     monkeypatch.setenv(FAULT_ENV, "hang")
     cancel = threading.Event()
     out = tmp_path / "m.engine"
     threading.Timer(3.0, cancel.set).start()
     with pytest.raises(Cancelled, match="killed"):
-        run_build(BuildConfig(_mlp(tmp_path / "m.onnx"), "tensorrt", str(out)), cancel=cancel, stall_s=1.0)
-    assert not out.exists() and _children() == []
+        run_build(BuildConfig(mlp_onnx(tmp_path / "m.onnx"), "tensorrt", str(out)), cancel=cancel, stall_s=1.0)
+    assert not out.exists() and live_build_children() == []

@@ -52,3 +52,24 @@ def test_gpu_detection_never_raises():
     info = detect_gpu()
     assert isinstance(info, GpuInfo)
     assert info.present or info.reason
+
+
+def test_an_installed_library_that_fails_to_load_is_said_so_not_taken_for_absent(tmp_path):
+    """Out of memory or a broken wheel makes the native library fail to load; "pip install
+    tensorrt-rtx" would send the user the wrong way."""
+    import os
+    import subprocess
+    import sys
+
+    broken = tmp_path / "tensorrt_rtx"
+    broken.mkdir()
+    (broken / "__init__.py").write_text(
+        'raise ImportError("libtensorrt_rtx.so.1: cannot open shared object file: No such file or directory")\n')
+    probe = ("from studio_tensorrt.library import library_or_reason\n"
+             "print(library_or_reason('tensorrt_rtx')[1]); print(library_or_reason()[1])")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), *sys.path])}
+    r = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, env=env, timeout=60)
+    forced, either = r.stdout.strip().splitlines()
+    assert forced == ("tensorrt_rtx is installed but could not be loaded (ImportError: libtensorrt_rtx.so.1: "
+                      "cannot open shared object file: No such file or directory)"), r.stderr
+    assert either == forced  # full TensorRT is simply absent here: only the real problem is named

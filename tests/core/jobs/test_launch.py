@@ -1,0 +1,137 @@
+"""How the build child starts: a fork of a single-threaded caller (the CLI), else a fresh
+interpreter. pytest itself has threads (numpy's OpenBLAS pool), so its own run_build calls
+spawn; the fork path is driven here from a fresh single-threaded interpreter, with real
+TensorRT-RTX builds and real crashes, exactly as `engine-studio build` runs it."""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from studio.core.backends.base import BuildConfig, sidecar_path
+from studio.core.jobs.build_job import run_build
+from studio.core.jobs.child import FAULT_ENV
+from studio.core.jobs.launch import START_ENV, choose_method, fork_is_safe, live_build_children, os_thread_count
+
+ROOT = Path(__file__).resolve().parents[3]
+
+# run_build in a fresh interpreter (one thread, so it may fork); prints one JSON line.
+_DRIVER = r"""
+import json, os, sys, threading
+from pathlib import Path
+from studio.core.backends.base import BuildConfig
+from studio.core.errors import StudioError
+from studio.core.jobs.build_job import run_build
+from studio.core.jobs.launch import choose_method, live_build_children
+
+a = json.loads(sys.argv[1])
+cancel = threading.Event()
+def on_event(ev):
+    if ev.kind == "progress" and a.get("cancel_at") and ev.phase.startswith(a["cancel_at"]):
+        cancel.set()
+    if ev.kind == "progress" and a.get("announce_at") and ev.phase.startswith(a["announce_at"]):
+        print(json.dumps({"children": live_build_children()}), flush=True)
+out = {"method": choose_method(a.get("start"))}
+try:
+    r = run_build(BuildConfig(a["model"], "tensorrt", a["out"]), on_event=on_event, cancel=cancel,
+                  stall_s=a.get("stall_s"), start=a.get("start"))
+    out.update(result="built", build_process=json.loads(Path(r.sidecar).read_text())["build_process"])
+except StudioError as e:
+    out.update(result=type(e).__name__, message=str(e), log_tail=list(getattr(e, "log_tail", None) or []))
+out["children_left"] = live_build_children()
+print(json.dumps(out), flush=True)
+"""
+
+
+def drive(model, out, env=None, timeout=90, **args) -> dict:
+    r = subprocess.run([sys.executable, "-c", _DRIVER, json.dumps({"model": str(model), "out": str(out), **args})],
+                       capture_output=True, text=True, cwd=ROOT, timeout=timeout, env={**os.environ, **(env or {})})
+    assert r.returncode == 0, r.stderr[-3000:]
+    return json.loads(r.stdout.strip().splitlines()[-1])
+
+
+def test_a_single_threaded_caller_forks_and_the_sidecar_says_so(tmp_path, mlp_onnx):
+    out = tmp_path / "out" / "m.engine"
+    res = drive(mlp_onnx(tmp_path / "m.onnx"), out)
+    assert res == {"method": "fork", "result": "built", "build_process": "fork", "children_left": []}
+    assert sorted(p.name for p in out.parent.iterdir()) == ["m.engine", "m.engine.json", "m.engine.layers.txt"]
+
+
+def test_the_environment_can_ask_for_a_fresh_interpreter(tmp_path, mlp_onnx):
+    res = drive(mlp_onnx(tmp_path / "m.onnx"), tmp_path / "m.engine", env={START_ENV: "spawn"})
+    assert res["method"] == res["build_process"] == "spawn" and res["result"] == "built"
+
+
+def test_a_caller_with_threads_never_forks(tmp_path, mlp_onnx):
+    """Another thread might hold a lock the forked child would wait on forever."""
+    stop = threading.Event()
+    t = threading.Thread(target=stop.wait)
+    t.start()
+    try:
+        assert os_thread_count() > 1 and not fork_is_safe() and choose_method("fork") == "spawn"
+        out = tmp_path / "m.engine"
+        res = run_build(BuildConfig(mlp_onnx(tmp_path / "m.onnx"), "tensorrt", str(out)), start="fork")
+        assert json.loads(sidecar_path(out).read_text())["build_process"] == "spawn" and res.size_bytes > 0
+    finally:
+        stop.set()
+        t.join()
+    with pytest.raises(ValueError, match="unknown start method 'thread'"):
+        choose_method("thread")
+
+
+@pytest.mark.parametrize("fault,signame", [("abort", "SIGABRT"), ("segv", "SIGSEGV"), ("kill", "SIGKILL")])
+def test_a_native_crash_in_a_forked_child_is_a_build_error_with_the_log_tail(tmp_path, mlp_onnx, fault, signame):
+    out = tmp_path / "out" / "m.engine"
+    res = drive(mlp_onnx(tmp_path / "m.onnx"), out, env={FAULT_ENV: fault})
+    assert res["method"] == "fork" and res["result"] == "BuildError", res
+    assert signame in res["message"]
+    assert "Input filename" in "\n".join(res["log_tail"])   # the builder's own words, from the child's stdout
+    if fault == "segv":
+        assert "Fatal Python error" in "\n".join(res["log_tail"])
+    assert res["children_left"] == []
+    assert not out.parent.exists() or list(out.parent.iterdir()) == []
+
+
+def test_a_deadlocked_forked_child_is_stopped_by_the_watchdog(tmp_path, mlp_onnx):
+    out = tmp_path / "out" / "m.engine"
+    res = drive(mlp_onnx(tmp_path / "m.onnx"), out, env={FAULT_ENV: "deadlock"}, stall_s=1.5)
+    assert res["method"] == "fork" and res["result"] == "BuildError", res
+    assert "stopped responding" in res["message"] and res["children_left"] == []
+    assert not out.parent.exists() or list(out.parent.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_cancelling_a_forked_build_takes_effect_and_leaves_nothing(tmp_path, chain_onnx):
+    out = tmp_path / "out" / "chain.engine"
+    t0 = time.monotonic()
+    res = drive(chain_onnx(tmp_path / "chain.onnx"), out, cancel_at="Building engine")
+    assert res["method"] == "fork" and res["result"] == "Cancelled", res
+    assert res["children_left"] == [] and time.monotonic() - t0 < 30
+    assert not out.parent.exists() or list(out.parent.iterdir()) == []
+
+
+@pytest.mark.slow
+def test_a_forked_child_whose_parent_is_killed_stops_building(tmp_path, chain_onnx):
+    """The child holds none of the parent's pipe ends: when the parent dies its stdin closes
+    and an orphaned build does not run on."""
+    arg = {"model": chain_onnx(tmp_path / "chain.onnx"), "out": str(tmp_path / "out" / "chain.engine"),
+           "announce_at": "Building engine"}
+    p = subprocess.Popen([sys.executable, "-c", _DRIVER, json.dumps(arg)], stdout=subprocess.PIPE, text=True, cwd=ROOT)
+    try:
+        children = json.loads(p.stdout.readline())["children"]
+        assert len(children) == 1
+        p.send_signal(signal.SIGKILL)
+        p.wait(10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and os.path.exists(f"/proc/{children[0]}"):
+            time.sleep(0.05)
+        assert not os.path.exists(f"/proc/{children[0]}"), "the orphaned build child is still running"
+    finally:
+        p.kill()
+        p.wait()
