@@ -5,7 +5,8 @@ from __future__ import annotations
 from studio.core.backends.base import BuildConfig, BuildResult, Capabilities
 from studio.core.jobs.progress import TaskState
 
-from studio_tensorrt.library import detect_gpu, library_or_reason
+from studio_tensorrt.builder import build_engine
+from studio_tensorrt.library import detect_gpu, library_or_reason, load_library
 
 STRONGLY_TYPED = "made in the ONNX model (strongly typed: casts / Q/DQ)"
 
@@ -74,9 +75,6 @@ class TensorRTBackend:
         return self._caps
 
     def build(self, config: BuildConfig, state: TaskState) -> BuildResult:
-        from studio_tensorrt.builder import build_engine
-        from studio_tensorrt.library import load_library
-
         self.capabilities().check_precision(config.precision)
         return build_engine(config, state, load_library(self._prefer) if self._prefer else None)
 

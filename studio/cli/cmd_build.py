@@ -9,7 +9,6 @@ import sys
 import threading
 from pathlib import Path
 
-from studio.core.backends.base import BuildConfig, CalibrationSpec, Precision, ShapeProfile
 from studio.core.errors import StudioError
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
@@ -63,7 +62,9 @@ def default_output(model: Path, backend: str, precision: str) -> Path:
     return model.with_name(f"{model.stem}.{precision}.engine")
 
 
-def config_from_args(args) -> BuildConfig:
+def config_from_args(args):
+    from studio.core.backends.base import BuildConfig, CalibrationSpec, Precision, ShapeProfile
+
     model = Path(args.model)
     if not model.is_file():
         raise StudioError("model file not found", where=str(model))
@@ -122,12 +123,18 @@ class ProgressPrinter:
 
 
 def run(args) -> int:
-    from studio.cli.output import print_json
-    from studio.core.jobs.build_job import run_build
+    from studio.core.jobs.launch import BuildChild
 
-    config = config_from_args(args)
-    cancel = threading.Event()
-    result = run_build(config, on_event=ProgressPrinter(quiet=args.quiet or False), cancel=cancel)
+    # The child starts first and loads the backend and its native library while this process
+    # checks the arguments and imports the rest: the studio's fixed cost on a build is mostly
+    # start-up (issue 3 measures studio / raw builder time). Bad arguments stop it unused.
+    with BuildChild(backend=args.backend) as child:
+        config = config_from_args(args)
+        from studio.cli.output import print_json
+        from studio.core.jobs.build_job import run_build
+
+        cancel = threading.Event()
+        result = run_build(config, on_event=ProgressPrinter(quiet=args.quiet or False), cancel=cancel, child=child)
     if args.json:
         print_json(result.to_dict())
     else:

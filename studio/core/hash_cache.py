@@ -19,7 +19,7 @@ import os
 import time
 from pathlib import Path
 
-from studio.core.io import atomic_path, sha256_file
+from studio.core.io import atomic_path, sha256_file, user_cache_dir
 
 MAX_ENTRIES = 256
 CTIME_SETTLE_S = 2.0
@@ -28,8 +28,7 @@ _HEX = frozenset("0123456789abcdef")
 
 
 def cache_path() -> Path:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "engine-studio" / FILE_NAME
+    return user_cache_dir() / FILE_NAME
 
 
 def _key(st: os.stat_result) -> str:

@@ -22,6 +22,13 @@ _STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBI
                              errno.EIO, errno.ENOTDIR, errno.EISDIR})
 
 
+def user_cache_dir() -> Path:
+    """Where the studio keeps what it can always recompute: $XDG_CACHE_HOME or ~/.cache, then
+    engine-studio/."""
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(base) / "engine-studio"
+
+
 def _save_error(e: OSError, dest: Path) -> StudioError:
     why = e.strerror or type(e).__name__
     return StudioError(f"cannot save: {why}; the previous file, if any, is unchanged", where=str(dest))

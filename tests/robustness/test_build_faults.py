@@ -1,7 +1,8 @@
 """Issue 7, item 15 as far as it can run here (no GPU, no CUDA driver): benchmarking a TensorRT
 engine, or asking ONNX Runtime for CUDA, is a clear one-line error and the next run works. "Out of
 memory during a build" is stood in for by an address-space limit on the CLI (inherited by the build
-child): the child dies, the user gets one line, no engine is written, and the next build works. At a
+child): the builder fails or the child dies, the user gets one line, no engine is written, and the
+next build works. At a
 slightly larger limit the TensorRT-RTX builder deadlocks instead of dying; build_job's stall watchdog
 turns that into a BuildError too.
 A real GPU out-of-memory needs a GPU and is not tested here. Item 8 (cancel 50 times) is engineer
@@ -45,16 +46,18 @@ def test_no_gpu_and_no_cuda_are_clear_and_the_next_run_works(built):
 def test_out_of_memory_in_the_build_child_is_one_line_and_the_next_build_works(built, tmp_path):
     model, _ = built
     out = tmp_path / "out" / "m.engine"
-    # Enough to import the studio and TensorRT-RTX in a spawned child, too little for the
-    # builder. (A child forked from the CLI carries the parent's mappings: at this limit it
-    # cannot load TensorRT-RTX at all, and says so; tests/plugins/studio_tensorrt covers that.)
-    limit = 400 << 20
+    # Enough to load the studio and TensorRT-RTX, too little for the builder. Where it runs
+    # out decides the words: an allocation the builder catches ("bad_alloc", as at this limit
+    # with TensorRT-RTX 1.7.1) or one that kills the process ("the build process died").
+    limit = 380 << 20
 
     def small_memory():
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
-    r = run_cli("build", model, "-o", out, "--quiet", preexec_fn=small_memory, timeout=90, env={START_ENV: "spawn"})
-    assert_refused(r, str(model), "the build process died")
-    assert files_in(out.parent) == []
+    for start in ("fork", "spawn"):
+        r = run_cli("build", model, "-o", out, "--quiet", preexec_fn=small_memory, timeout=90, env={START_ENV: start})
+        line = assert_refused(r, str(model))
+        assert "the build process died" in line or "bad_alloc" in line, line
+        assert files_in(out.parent) == []
     r = run_cli("build", model, "-o", out, "--quiet")
     assert r.returncode == 0 and out.is_file(), r.stderr
 

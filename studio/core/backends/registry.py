@@ -1,21 +1,61 @@
 """Backends are found through the `engine_studio.backends` entry-point group, built-ins
-included, so a third party adds one (OpenVINO, a remote build farm) without touching the core."""
+included, so a third party adds one (OpenVINO, a remote build farm) without touching the core.
+
+The table name -> "module:Class" is remembered between runs, keyed by every sys.path entry and
+its mtime: installing or removing a distribution adds or removes a *.dist-info folder and so
+moves the mtime of the folder holding it, and any change makes the next lookup scan again.
+Scanning means importing importlib.metadata (15-25 ms, most of it the email package) on every
+command; `engine-studio build` is measured against a bare builder script (issue 3). The cache is
+a small JSON file beside the source-hash cache; unreadable or unwritable, it is simply not used."""
 
 from __future__ import annotations
 
+import json
+import os
+import sys
 from functools import lru_cache
 
-from studio.core.backends.base import Backend
 from studio.core.errors import StudioError
 
 GROUP = "engine_studio.backends"
+CACHE_FILE = "backends.json"
+
+
+def _path_state() -> list:
+    state = []
+    for entry in sys.path:
+        try:
+            state.append([entry, os.stat(entry or ".").st_mtime_ns])
+        except OSError:
+            state.append([entry, None])
+    return state
+
+
+def _scan() -> dict[str, str]:
+    from importlib.metadata import entry_points
+
+    return {ep.name: ep.value for ep in entry_points(group=GROUP)}
 
 
 @lru_cache(maxsize=None)
-def _entry_points() -> dict:
-    from importlib.metadata import entry_points  # ~30 ms of imports: only when asked
+def _entry_points() -> dict[str, str]:
+    from studio.core.io import atomic_path, user_cache_dir
 
-    return {ep.name: ep for ep in entry_points(group=GROUP)}
+    cache = user_cache_dir() / CACHE_FILE
+    state = _path_state()
+    try:
+        doc = json.loads(cache.read_text(encoding="utf-8"))
+        if doc.get("group") == GROUP and doc.get("sys_path") == state and isinstance(doc.get("entries"), dict):
+            return {str(k): str(v) for k, v in doc["entries"].items()}
+    except (OSError, ValueError, AttributeError):
+        pass
+    found = _scan()
+    try:
+        with atomic_path(cache, fsync=False) as tmp:
+            tmp.write_text(json.dumps({"group": GROUP, "sys_path": state, "entries": found}) + "\n", encoding="utf-8")
+    except Exception:
+        pass  # a read-only or full home must not fail a command over a cache
+    return found
 
 
 def backend_names() -> list[str]:
@@ -24,40 +64,31 @@ def backend_names() -> list[str]:
 
 def backend_entry(name: str) -> str | None:
     """The entry point's target ("module:Class") of an installed backend, None if unknown."""
-    ep = _entry_points().get(name)
-    return ep.value if ep is not None else None
+    return _entry_points().get(name)
 
 
-@lru_cache(maxsize=None)
-def get_backend(name: str) -> Backend:
+def get_backend(name: str):
     eps = _entry_points()
     if name not in eps:
         raise StudioError(f"unknown backend {name!r}; installed: {', '.join(sorted(eps)) or 'none'}")
-    return _instantiate(name, eps[name].value, eps[name].load)
+    return load_backend(name, eps[name])
 
 
 @lru_cache(maxsize=None)
-def load_backend(name: str, entry: str) -> Backend:
-    """The backend at `entry` (what backend_entry gave, e.g. in the parent of a build child):
-    skips the entry-point scan, whose importlib.metadata costs a build child ~40 ms of start-up."""
-    def load():
-        import importlib
+def load_backend(name: str, entry: str):
+    """The backend at `entry` ("module:Class", as backend_entry gave it, e.g. to a build child)."""
+    import importlib
 
+    from studio.core.backends.base import Backend
+
+    try:
         module, _, attr = entry.partition(":")
         obj = importlib.import_module(module.strip())
         for part in attr.strip().split(".") if attr.strip() else []:
             obj = getattr(obj, part)
-        return obj
-
-    return _instantiate(name, entry, load)
-
-
-def _instantiate(name: str, entry: str, load) -> Backend:
-    try:
-        cls = load()
+        backend = obj()
     except Exception as e:  # a broken third-party plugin must not take the studio down
         raise StudioError(f"backend {name!r} failed to load: {type(e).__name__}: {e}") from e
-    backend = cls()
     if not isinstance(backend, Backend):
         raise StudioError(f"backend {name!r} ({entry}) does not implement the Backend protocol")
     return backend

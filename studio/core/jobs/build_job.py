@@ -18,7 +18,8 @@ stall_s <= 0, no watchdog.
 
 The child is a fork of a single-threaded caller (the CLI), else a fresh interpreter (the window,
 anything with threads): studio.core.jobs.launch. `start` ("fork" | "spawn") asks for one; the
-sidecar records which ran."""
+sidecar records which ran. A caller that knows the backend early may start the child itself
+(`child=BuildChild(backend=...)`), so that the backend loads while it is still busy."""
 
 from __future__ import annotations
 
@@ -36,7 +37,7 @@ from studio.core import errors
 from studio.core.backends.base import BuildConfig, BuildResult, sidecar_path
 from studio.core.errors import BuildError, Cancelled, StudioError
 from studio.core.hash_cache import source_sha256
-from studio.core.jobs.launch import ChildProcess, start_child
+from studio.core.jobs.launch import BuildChild
 from studio.core.jobs.progress import ProgressEvent
 
 KILL_AFTER_S = 5.0
@@ -134,7 +135,7 @@ class _Watchdog:
 
 def run_build(config: BuildConfig, on_event: Callable[[ProgressEvent], None] | None = None,
               cancel: threading.Event | None = None, stall_s: float | None = None,
-              start: str | None = None) -> BuildResult:
+              start: str | None = None, child: BuildChild | None = None) -> BuildResult:
     output = Path(config.output)
     output.parent.mkdir(parents=True, exist_ok=True)
     started = time.time()
@@ -151,13 +152,12 @@ def run_build(config: BuildConfig, on_event: Callable[[ProgressEvent], None] | N
             except Exception:
                 pass  # a broken listener must not break the build
 
-    # Resolved here: a forked child inherits the entry-point scan, a spawned one need not run it.
+    child = (child or BuildChild(method=start)).take()
+    proc, r_events = child.proc, child.events_fd
+    # Resolved here so that the child need not scan entry points (a forked one inherits the scan).
     from studio.core.backends.registry import backend_entry
 
     request = {"task": "build", "config": config.to_dict(), "backend_entry": backend_entry(config.backend)}
-    r_events, w_events = os.pipe()
-    proc = start_child(w_events, start)
-    os.close(w_events)
     # Threads only now: a fork needs a parent with one thread.
     source_hash = _SourceHash(config.model)
     source_hash.start()
@@ -205,11 +205,7 @@ def run_build(config: BuildConfig, on_event: Callable[[ProgressEvent], None] | N
     stalled = False
     next_check = time.monotonic() + 1.0
     try:
-        try:
-            proc.stdin.write(json.dumps(request).encode() + b"\n")
-            proc.stdin.flush()
-        except (BrokenPipeError, OSError):
-            pass
+        child.send(request)
         while True:
             try:
                 code = proc.wait(timeout=POLL_S)
@@ -222,7 +218,7 @@ def run_build(config: BuildConfig, on_event: Callable[[ProgressEvent], None] | N
             if cancel is not None and cancel.is_set():
                 if cancelled_at is None:
                     cancelled_at = time.monotonic()
-                    _ask_to_stop(proc)
+                    _ask_to_stop(child)
                 elif not killed and time.monotonic() - cancelled_at > KILL_AFTER_S:
                     proc.kill()
                     killed = True
@@ -272,16 +268,9 @@ def run_build(config: BuildConfig, on_event: Callable[[ProgressEvent], None] | N
                      + " | ".join(tail_list[-3:]), where=config.model, log_tail=tail_list)
 
 
-def _ask_to_stop(proc: ChildProcess) -> None:
-    try:
-        proc.stdin.write(b"cancel\n")
-        proc.stdin.flush()
-    except (BrokenPipeError, OSError, ValueError):
-        pass
-    try:
-        proc.send_signal(signal.SIGTERM)
-    except ProcessLookupError:
-        pass
+def _ask_to_stop(child: BuildChild) -> None:
+    child.send("cancel")
+    child.proc.send_signal(signal.SIGTERM)
 
 
 def _remove_fresh(output: Path, since: float) -> None:

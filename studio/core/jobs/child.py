@@ -4,6 +4,8 @@
 Reads one JSON request line on stdin ({"task": "build", "config": {...}, "backend_entry":
 "module:Class"}), runs the named backend's build (at backend_entry, as the parent found it in
 the registry, else found through the registry here), and writes events as JSON lines on fd N.
+A {"task": "prepare", "backend": NAME, "backend_entry": ...} line may come first: the backend
+is then loaded while the parent is still busy (launch.BuildChild).
 Cancel arrives three ways, whichever comes first: SIGTERM, a "cancel" line on stdin, or stdin
 closing (the parent died: an orphaned build must not run on). Native crashes are left to kill
 the process; the parent turns the exit signal and the log tail into a BuildError.
@@ -117,8 +119,15 @@ def main(argv: list[str] | None = None) -> int:
 
     state = TaskState(on_event)
     signal.signal(signal.SIGTERM, lambda *_: state.cancel())
+    # What every build needs, imported while the request is on its way.
+    from studio.core.backends.base import BuildConfig
+    from studio.core.backends.registry import get_backend, load_backend
+
     try:
         request = json.loads(sys.stdin.readline() or "{}")
+        if request.get("task") == "prepare":
+            _prepare(request)
+            request = json.loads(sys.stdin.readline() or "{}")
     except json.JSONDecodeError as e:
         emit({"kind": "error", "payload": {"type": "StudioError", "message": f"bad request: {e}"}})
         return 2
@@ -130,9 +139,6 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if request.get("task") != "build":
             raise StudioError(f"unknown task {request.get('task')!r}")
-        from studio.core.backends.base import BuildConfig
-        from studio.core.backends.registry import get_backend, load_backend
-
         config = BuildConfig.from_dict(request["config"])
         entry = request.get("backend_entry")
         backend = load_backend(config.backend, entry) if entry else get_backend(config.backend)
@@ -156,6 +162,20 @@ def main(argv: list[str] | None = None) -> int:
         return 1
 
 
+def _prepare(request: dict) -> None:
+    """Load the backend that the build will name, and through its capabilities its native
+    library, before the build request comes: the caller is meanwhile still reading its own
+    arguments (studio.core.jobs.launch.BuildChild). Best effort: whatever fails here fails
+    again, and is reported, when the build asks for the same backend."""
+    from studio.core.backends.registry import get_backend, load_backend
+
+    try:
+        name, entry = request.get("backend"), request.get("backend_entry")
+        (load_backend(name, entry) if entry else get_backend(name)).capabilities()
+    except Exception:
+        pass
+
+
 def run(argv: list[str] | None = None) -> None:
     """main, then out without interpreter teardown: native libraries' static destructors add
     time and can crash after the work is already safely written. Never returns."""
@@ -163,6 +183,8 @@ def run(argv: list[str] | None = None) -> None:
     try:
         _name_process(PROCESS_NAME)
         code = main(argv)
+    except BaseException:  # before main could report anything (a MemoryError while importing)
+        traceback.print_exc()  # to stderr: the parent's log tail
     finally:
         for stream in (sys.stdout, sys.stderr):
             try:

@@ -1,0 +1,96 @@
+"""The backend registry: a third party's backend registers through the entry-point group exactly
+as the built-ins do, and the remembered name -> entry table follows installs and removals.
+Each case runs in a fresh interpreter with its own cache dir and a real *.dist-info folder."""
+
+import json
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[3]
+
+PLUGIN = '''
+from studio.core.backends.base import Capabilities
+
+class EchoBackend:
+    name = "echo"
+    display_name = "Echo"
+
+    def capabilities(self):
+        return Capabilities(precisions={"fp32": None}, build_needs_gpu=False, run_needs_gpu=False,
+                            layer_profiling=False, library="echo 1.0")
+
+    def build(self, config, state):
+        raise NotImplementedError
+
+    def open_runner(self, artifact, **options):
+        raise NotImplementedError
+'''
+
+PROBE = """
+import json, sys
+from studio.core.backends.registry import backend_entry, backend_names, get_backend
+names = backend_names()
+print(json.dumps({"names": names, "echo": backend_entry("echo"),
+                  "echo_library": get_backend("echo").capabilities().library if "echo" in names else None,
+                  "scanned": "importlib.metadata" in sys.modules}))
+"""
+
+
+def _install(site: Path, dist: str, group_lines: str) -> None:
+    info = site / f"{dist}-0.1.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(f"Metadata-Version: 2.1\nName: {dist}\nVersion: 0.1\n")
+    (info / "entry_points.txt").write_text(f"[engine_studio.backends]\n{group_lines}\n")
+
+
+def _probe(site: Path, cache: Path) -> dict:
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(site), str(ROOT), str(ROOT / "plugins")]),
+           "XDG_CACHE_HOME": str(cache)}
+    r = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, env=env, timeout=60)
+    assert r.returncode == 0, r.stderr
+    return json.loads(r.stdout)
+
+
+def test_a_third_party_backend_registers_like_the_built_ins_and_the_table_is_remembered(tmp_path):
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    site.mkdir()
+    (site / "echo_plugin.py").write_text(PLUGIN)
+    _install(site, "echo_plugin", "echo = echo_plugin:EchoBackend")
+    first = _probe(site, cache)
+    assert {"echo", "tensorrt", "onnxruntime"} <= set(first["names"])
+    assert first["echo"] == "echo_plugin:EchoBackend" and first["echo_library"] == "echo 1.0"
+    assert first["scanned"]
+    assert json.loads((cache / "engine-studio" / "backends.json").read_text())["entries"]["echo"] == "echo_plugin:EchoBackend"
+    second = _probe(site, cache)
+    assert second == {**first, "scanned": False}  # from the cache, without importlib.metadata
+
+
+def test_installing_or_removing_a_backend_is_seen_at_once(tmp_path):
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    site.mkdir()
+    assert _probe(site, cache)["echo"] is None
+    time.sleep(0.01)  # a new mtime even on a coarse clock
+    (site / "echo_plugin.py").write_text(PLUGIN)
+    _install(site, "echo_plugin", "echo = echo_plugin:EchoBackend")
+    after_install = _probe(site, cache)
+    assert after_install["scanned"] and after_install["echo"] == "echo_plugin:EchoBackend"
+    time.sleep(0.01)
+    for f in (site / "echo_plugin-0.1.dist-info").iterdir():
+        f.unlink()
+    (site / "echo_plugin-0.1.dist-info").rmdir()
+    after_removal = _probe(site, cache)
+    assert after_removal["scanned"] and after_removal["echo"] is None
+
+
+def test_a_corrupt_or_unwritable_cache_is_no_error(tmp_path):
+    site, cache = tmp_path / "site", tmp_path / "cache"
+    site.mkdir()
+    (cache / "engine-studio").mkdir(parents=True)
+    (cache / "engine-studio" / "backends.json").write_text("{not json")
+    assert "tensorrt" in _probe(site, cache)["names"]
+    blocker = tmp_path / "blocker"
+    blocker.write_text("a file where the cache folder should be")
+    assert "tensorrt" in _probe(site, blocker)["names"]
