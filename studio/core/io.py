@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
 import stat
@@ -122,6 +121,8 @@ def sha256_file(path: str | os.PathLike) -> str:
     """Hex sha256 of a file, read through one reused buffer: fresh multi-MB reads per chunk
     would leave glibc's per-thread arenas holding tens of MB in a long-lived caller (the
     window) after every build."""
+    import hashlib
+
     h = hashlib.sha256()
     buf = bytearray(1 << 20)
     view = memoryview(buf)

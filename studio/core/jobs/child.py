@@ -26,7 +26,6 @@ import signal
 import sys
 import threading
 import time
-import traceback
 
 FAULT_ENV = "ENGINE_STUDIO_TEST_CHILD_FAULT"
 PROCESS_NAME = "studio-build"  # /proc/PID/comm of a build child, however it was started
@@ -153,6 +152,8 @@ def main(argv: list[str] | None = None) -> int:
             "log_tail": getattr(e, "log_tail", None) or []}})
         return 2
     except BaseException as e:  # a bug in a backend: say so, with its stack, and exit cleanly
+        import traceback
+
         emit({"kind": "error", "payload": {
             # One line for the message (some exceptions, numpy's ImportError among them, carry a
             # page of advice); the whole text stays in the log tail.
@@ -184,6 +185,8 @@ def run(argv: list[str] | None = None) -> None:
         _name_process(PROCESS_NAME)
         code = main(argv)
     except BaseException:  # before main could report anything (a MemoryError while importing)
+        import traceback
+
         traceback.print_exc()  # to stderr: the parent's log tail
     finally:
         for stream in (sys.stdout, sys.stderr):

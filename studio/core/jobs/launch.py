@@ -18,7 +18,6 @@ import io
 import json
 import os
 import signal
-import subprocess
 import sys
 import threading
 from pathlib import Path
@@ -54,7 +53,7 @@ class ChildProcess:
     exit status that a reaper thread collects the moment the child ends (Popen.wait(timeout)
     would poll with sleeps of up to 50 ms, all of it added to every build)."""
 
-    def __init__(self, pid: int, stdin, stdout, method: str, popen: subprocess.Popen | None = None):
+    def __init__(self, pid: int, stdin, stdout, method: str, popen=None):
         self.pid, self.stdin, self.stdout, self.method = pid, stdin, stdout, method
         self.returncode: int | None = None
         self._popen = popen
@@ -95,6 +94,8 @@ def start_child(events_fd: int, method: str | None = None) -> ChildProcess:
     method = choose_method(method)
     if method == "fork":
         return _fork(events_fd)
+    import subprocess  # not before a fork: ~3 ms of the CLI's start-up
+
     popen = subprocess.Popen(
         [sys.executable, "-m", "studio.core.jobs.child", "--events-fd", str(events_fd)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
