@@ -14,7 +14,13 @@ from studio.core.errors import BuildError, Cancelled
 from studio.core.io import atomic_path
 from studio.core.jobs.progress import TaskState
 
+from studio_onnxruntime.denormals import SESSION_CONFIG_KEY
 from studio_onnxruntime.optimize import DEFAULT_DISABLED_OPTIMIZERS, LEVELS, op_histogram, session_optimize, transformer_fusions
+
+# Session settings every build is measured with, recorded in its sidecar (the runner applies
+# them; a deployment should too). Denormals flushed to zero: padded texts fill attention softmax
+# with denormal floats, which cost the demo model 15-25 % of its CPU throughput (denormals.py).
+DEFAULT_SESSION_CONFIG = {SESSION_CONFIG_KEY: "1"}
 
 CPU_FP16_NOTE = ("runs on the CPU provider but is usually slower than fp32 there (few fp16 kernels, "
                  "casts around the rest); meaningful with the CUDA provider")
@@ -73,6 +79,8 @@ class OnnxRuntimeBackend:
         if level not in LEVELS:
             raise BuildError(f"unknown ort_optimization {level!r}; choose one of {', '.join(LEVELS)}")
         disabled = [str(o) for o in config.options.get("ort_disabled_optimizers", DEFAULT_DISABLED_OPTIMIZERS)]
+        session_config = {str(k): str(v) for k, v in
+                          config.options.get("ort_session_config", DEFAULT_SESSION_CONFIG).items()}
         providers = ["CPUExecutionProvider"]
         if config.options.get("provider") == "cuda":
             if not self.has_cuda():
@@ -126,6 +134,7 @@ class OnnxRuntimeBackend:
             "available_providers": self.providers(),
             "optimization_level": level,
             "ort_disabled_optimizers": disabled,
+            "ort_session_config": session_config,
             "transformer_fusions": fusion.to_dict(),
             "recipe": prepared.recipe,
             "calibration": prepared.calibration,

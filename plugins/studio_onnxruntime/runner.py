@@ -15,6 +15,8 @@ import numpy as np
 from studio.core.backends.runner import InferTiming, Runner, TensorMeta
 from studio.core.errors import CapabilityError, ModelError
 
+from studio_onnxruntime.denormals import SESSION_CONFIG_KEY, flushed
+
 _DTYPES = {
     "tensor(float)": "float32", "tensor(float16)": "float16", "tensor(double)": "float64",
     "tensor(int64)": "int64", "tensor(int32)": "int32", "tensor(int8)": "int8", "tensor(uint8)": "uint8",
@@ -52,6 +54,7 @@ class OnnxRuntimeRunner(Runner):
         self.graph_optimization = graph_optimization
         self.session_config = dict(session_config or {})
         self.session = None
+        self._flush_denormals = False
 
     def activate_impl(self) -> None:
         import onnxruntime as ort
@@ -75,11 +78,18 @@ class OnnxRuntimeRunner(Runner):
         }[self.graph_optimization]
         # Models with external data are opened from bytes too: tell ORT where the data lives.
         so.add_session_config_entry("session.model_external_initializers_file_folder_path", str(self.path.parent))
-        for k, v in self.session_config.items():
-            so.add_session_config_entry(k, str(v))
+        details = self._build_details()
+        # The session settings the build was made and measured with (its sidecar), then the caller's.
+        config = {**(details.get("ort_session_config") or {}), **self.session_config}
+        for k, v in config.items():
+            so.add_session_config_entry(str(k), str(v))
+        self._flush_denormals = str(config.get(SESSION_CONFIG_KEY, "0")) == "1"
         try:
-            self.session = ort.InferenceSession(model_bytes, sess_options=so, providers=self.providers,
-                                                disabled_optimizers=self._disabled_optimizers() or None)
+            # ONNX Runtime also flips the flags of the thread that creates the process's first
+            # session, for good: leaving flushed() puts this thread's back as they were.
+            with flushed(self._flush_denormals):
+                self.session = ort.InferenceSession(model_bytes, sess_options=so, providers=self.providers,
+                                                    disabled_optimizers=_strings(details.get("ort_disabled_optimizers")) or None)
         except Exception as e:
             raise ModelError(f"ONNX Runtime cannot open the model: {str(e).splitlines()[0][:300]}",
                              where=str(self.path)) from None
@@ -89,25 +99,27 @@ class OnnxRuntimeRunner(Runner):
         self.cold_start.extra["providers"] = self.session.get_providers()
         self._out_names = [o.name for o in self.session.get_outputs()]
 
-    def _disabled_optimizers(self) -> list[str]:
-        """ORT optimizers the build left off on purpose (its sidecar says which): a session at
-        level 'all' would otherwise fuse them back in at load."""
+    def _build_details(self) -> dict:
+        """What the build's sidecar says about running it: ORT optimizers it left off on purpose
+        (a session at level 'all' would fuse them back in at load) and the session settings it
+        was measured with. A model without a sidecar gets ORT's defaults."""
         import json
 
         from studio.core.backends.base import sidecar_path
 
         try:
             side = json.loads(sidecar_path(self.path).read_text(encoding="utf-8"))
-            found = (side.get("backend_details") or {}).get("ort_disabled_optimizers") or []
+            details = side.get("backend_details") or {}
         except (OSError, ValueError, AttributeError):
-            return []
-        return [str(o) for o in found] if isinstance(found, list) else []
+            return {}
+        return details if isinstance(details, dict) else {}
 
     def deactivate_impl(self) -> None:
         self.session = None
 
     def infer_impl(self, feed: dict[str, np.ndarray]) -> tuple[dict[str, np.ndarray], InferTiming | None]:
-        outs = self.session.run(self._out_names, feed)
+        with flushed(self._flush_denormals):
+            outs = self.session.run(self._out_names, feed)
         return dict(zip(self._out_names, outs)), None
 
     def _meta(self, args) -> list[TensorMeta]:
@@ -127,3 +139,7 @@ class OnnxRuntimeRunner(Runner):
             from studio.core.errors import StudioError
 
             raise StudioError(f"runner {self.name} is not active", where=str(self.path))
+
+
+def _strings(found) -> list[str]:
+    return [str(o) for o in found] if isinstance(found, list) else []

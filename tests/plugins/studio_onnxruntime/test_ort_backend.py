@@ -174,10 +174,10 @@ def test_skip_layer_norm_fusion_left_off_and_kept_off_at_run_time(tmp_path, smal
     fused = build(small_bert, tmp_path / "sln.onnx", "int8", options={"ort_disabled_optimizers": []})
     assert fused.metadata["op_types_after"].get("SkipLayerNormalization", 0) >= 2
     runner = OnnxRuntimeRunner(out)
-    assert runner._disabled_optimizers() == []  # no sidecar: plain ORT defaults
+    assert runner._build_details() == {}  # no sidecar: plain ORT defaults
     cfg = BuildConfig(model=str(small_bert), backend="onnxruntime", output=str(out), precision="int8")
     write_sidecar(out, make_sidecar(cfg, res, source_sha256=None))
-    assert runner._disabled_optimizers() == ["SkipLayerNormFusion"]
+    assert runner._build_details()["ort_disabled_optimizers"] == ["SkipLayerNormFusion"]
     feed = bert_feed()
     got = runner.activate().infer(feed)
     np.testing.assert_allclose(list(got.values())[0], ort_run(out, feed)[0], atol=1e-3)
