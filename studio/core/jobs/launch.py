@@ -88,12 +88,14 @@ class ChildProcess:
         self.send_signal(signal.SIGKILL)
 
 
-def start_child(events_fd: int, method: str | None = None) -> ChildProcess:
+def start_child(events_fd: int, method: str | None = None, parent_only: tuple[int, ...] = ()) -> ChildProcess:
     """Start the child with `events_fd` (the write end of the events pipe) open in it. The
-    caller closes its own copy of events_fd afterwards, as with any pipe handed to a child."""
+    caller closes its own copy of events_fd afterwards, as with any pipe handed to a child;
+    `parent_only` are descriptors a forked child must not keep (the events pipe's read end:
+    holding it, the child would block on a full pipe instead of failing when the parent dies)."""
     method = choose_method(method)
     if method == "fork":
-        return _fork(events_fd)
+        return _fork(events_fd, parent_only)
     import subprocess  # not before a fork: ~3 ms of the CLI's start-up
 
     popen = subprocess.Popen(
@@ -114,7 +116,7 @@ class BuildChild:
     def __init__(self, backend: str | None = None, method: str | None = None):
         r_events, w_events = os.pipe()
         try:
-            self.proc = start_child(w_events, method)
+            self.proc = start_child(w_events, method, parent_only=(r_events,))
         except BaseException:
             os.close(r_events)
             raise
@@ -168,7 +170,7 @@ def _child_env() -> dict:
     return env
 
 
-def _fork(events_fd: int) -> ChildProcess:
+def _fork(events_fd: int, parent_only: tuple[int, ...]) -> ChildProcess:
     stdin_r, stdin_w = os.pipe()
     out_r, out_w = os.pipe()
     for stream in (sys.stdout, sys.stderr):  # or the child would print the parent's pending output again
@@ -178,7 +180,7 @@ def _fork(events_fd: int) -> ChildProcess:
             pass
     pid = os.fork()
     if pid == 0:  # the child: never returns
-        _become_child(events_fd, stdin_r, out_w, parent_ends=(stdin_w, out_r))
+        _become_child(events_fd, stdin_r, out_w, parent_ends=(stdin_w, out_r, *parent_only))
     os.close(stdin_r)
     os.close(out_w)
     return ChildProcess(pid, os.fdopen(stdin_w, "wb"), os.fdopen(out_r, "rb"), "fork")
