@@ -50,6 +50,10 @@ class TaskState:
         self._last_progress = now
         self._emit(ProgressEvent("progress", phase=phase, fraction=fraction))
 
+    def wait_cancelled(self, timeout: float | None = None) -> bool:
+        """Block until cancelled (True) or until timeout (False)."""
+        return self._cancel.wait(timeout)
+
     def log(self, message: str, level: str = "info") -> None:
         self._emit(ProgressEvent("log", message=message, level=level))
 
