@@ -6,19 +6,28 @@ its mtime: installing or removing a distribution adds or removes a *.dist-info f
 moves the mtime of the folder holding it, and any change makes the next lookup scan again.
 Scanning means importing importlib.metadata (15-25 ms, most of it the email package) on every
 command; `engine-studio build` is measured against a bare builder script (issue 3). The cache is
-a small JSON file beside the source-hash cache; unreadable or unwritable, it is simply not used."""
+a small JSON file beside the source-hash cache, one per Python environment (a venv and the
+desktop bundle do not evict each other); unreadable or unwritable, it is simply not used."""
 
 from __future__ import annotations
 
 import json
 import os
 import sys
+import zlib
 from functools import lru_cache
+from pathlib import Path
 
 from studio.core.errors import StudioError
 
 GROUP = "engine_studio.backends"
-CACHE_FILE = "backends.json"
+
+
+def cache_file() -> Path:
+    from studio.core.io import user_cache_dir
+
+    env = zlib.crc32(f"{sys.executable}\0{sys.prefix}".encode())  # a name, not a checksum: no hashlib to import
+    return user_cache_dir() / f"backends-{env:08x}.json"
 
 
 def _path_state() -> list:
@@ -39,9 +48,9 @@ def _scan() -> dict[str, str]:
 
 @lru_cache(maxsize=None)
 def _entry_points() -> dict[str, str]:
-    from studio.core.io import atomic_path, user_cache_dir
+    from studio.core.io import atomic_path
 
-    cache = user_cache_dir() / CACHE_FILE
+    cache = cache_file()
     state = _path_state()
     try:
         doc = json.loads(cache.read_text(encoding="utf-8"))

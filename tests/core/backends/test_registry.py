@@ -63,7 +63,8 @@ def test_a_third_party_backend_registers_like_the_built_ins_and_the_table_is_rem
     assert {"echo", "tensorrt", "onnxruntime"} <= set(first["names"])
     assert first["echo"] == "echo_plugin:EchoBackend" and first["echo_library"] == "echo 1.0"
     assert first["scanned"]
-    assert json.loads((cache / "engine-studio" / "backends.json").read_text())["entries"]["echo"] == "echo_plugin:EchoBackend"
+    (cached,) = (cache / "engine-studio").glob("backends-*.json")
+    assert json.loads(cached.read_text())["entries"]["echo"] == "echo_plugin:EchoBackend"
     second = _probe(site, cache)
     assert second == {**first, "scanned": False}  # from the cache, without importlib.metadata
 
@@ -88,8 +89,9 @@ def test_installing_or_removing_a_backend_is_seen_at_once(tmp_path):
 def test_a_corrupt_or_unwritable_cache_is_no_error(tmp_path):
     site, cache = tmp_path / "site", tmp_path / "cache"
     site.mkdir()
-    (cache / "engine-studio").mkdir(parents=True)
-    (cache / "engine-studio" / "backends.json").write_text("{not json")
+    assert "tensorrt" in _probe(site, cache)["names"]
+    (cached,) = (cache / "engine-studio").glob("backends-*.json")
+    cached.write_text("{not json")
     assert "tensorrt" in _probe(site, cache)["names"]
     blocker = tmp_path / "blocker"
     blocker.write_text("a file where the cache folder should be")
