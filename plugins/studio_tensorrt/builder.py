@@ -8,14 +8,13 @@ writes of the engine and of the `Layers:` report."""
 
 from __future__ import annotations
 
-import os
 import tempfile
 import threading
 import time
 from pathlib import Path
 
 from studio.core.backends.base import BuildConfig, BuildResult, sidecar_path
-from studio.core.backends.profiles import model_inputs, resolve_profiles, scan_model
+from studio.core.backends.profiles import resolve_profiles, scan_model
 from studio.core.errors import BuildError, CapabilityError, Cancelled, ModelError, StudioError
 from studio.core.io import atomic_path, write_bytes_atomic, write_text_atomic
 from studio.core.jobs.progress import TaskState
@@ -51,12 +50,12 @@ def prepare(config: BuildConfig, workdir: str, state: TaskState):
     return prepare_precision(config, target="tensorrt", workdir=workdir, state=state)
 
 
-def _check_external_data(model: Path, state: TaskState) -> None:
+def _check_external_data(model: Path, external: bool, state: TaskState) -> None:
     """The TensorRT parser follows external-data locations by itself; a location that leaves
     the model's folder must be refused before it gets the path (engineer A's checks). Only
-    models that reference external data pay for the check (importing onnx costs more than a
-    small model's whole build overhead)."""
-    if not scan_model(model)[1]:
+    models that reference external data (scan_model says) pay for the check: importing onnx
+    costs more than a small model's whole build overhead."""
+    if not external:
         return
     from studio.core.graph.onnx_loader import check_model_file
 
@@ -186,7 +185,7 @@ def build_engine(config: BuildConfig, state: TaskState, lib: TrtLibrary | None =
 
     with tempfile.TemporaryDirectory(prefix="studio-trt-") as workdir:
         # The user's profiles are checked before anything slow: a contradiction is theirs to fix.
-        inputs = model_inputs(model)
+        inputs, external = scan_model(model)
         resolve_profiles(inputs, config.profiles, None, where=str(model))
         marks.append(("Preparing precision", time.perf_counter()))
         state.progress("Preparing precision", 0.0, force=True)
@@ -199,12 +198,12 @@ def build_engine(config: BuildConfig, state: TaskState, lib: TrtLibrary | None =
         notes += list(getattr(prepared, "notes", None) or [])
 
         if onnx_path != model:
-            inputs = model_inputs(onnx_path)
+            inputs, external = scan_model(onnx_path)
         profiles = resolve_profiles(inputs, config.profiles, _seq_lengths(calibration), where=str(model))
 
         marks.append(("Parsing ONNX", time.perf_counter()))
         state.progress("Parsing ONNX", prep_end, force=True)
-        _check_external_data(onnx_path, state)
+        _check_external_data(onnx_path, external, state)
         logger = make_logger(trt, state, forward_verbose=bool(config.options.get("verbose")))
         builder = trt.Builder(logger)
         if builder is None:  # full TensorRT without a usable GPU/driver says why in its log

@@ -19,32 +19,14 @@ from studio.core.errors import DataError, StudioError
 
 ARRAY_SUFFIXES = (".npz", ".npy")
 TOKENIZER_OUTPUTS = ("input_ids", "attention_mask", "token_type_ids")
-_NP_DTYPES = {1: "float32", 6: "int32", 7: "int64", 9: "bool", 10: "float16", 11: "float64"}
 
 
 def model_inputs(model_path: str | Path) -> list[TensorMeta]:
-    """The model's real inputs (initializers listed as inputs excluded), without weights."""
-    import onnx
+    """The model's real inputs (initializers listed as inputs excluded), without weights, as
+    the runners describe tensors (unnamed dynamic dims as "?")."""
+    from studio.core.backends.profiles import model_inputs as specs
 
-    try:
-        from studio.core.graph.onnx_loader import load_model_proto  # engineer A's safe loader
-        proto = load_model_proto(str(model_path))
-    except ImportError:
-        try:
-            proto = onnx.load(str(model_path), load_external_data=False)
-        except FileNotFoundError:
-            raise StudioError("model not found", where=str(model_path)) from None
-        except Exception as e:
-            raise StudioError(f"not an ONNX model ({e})", where=str(model_path)) from None
-    inits = {i.name for i in proto.graph.initializer}
-    out = []
-    for vi in proto.graph.input:
-        if vi.name in inits:
-            continue
-        t = vi.type.tensor_type
-        shape = tuple(d.dim_value if d.HasField("dim_value") else (d.dim_param or "?") for d in t.shape.dim)
-        out.append(TensorMeta(vi.name, _NP_DTYPES.get(t.elem_type, f"onnx:{t.elem_type}"), shape))
-    return out
+    return [TensorMeta(s.name, s.dtype, tuple("?" if d is None else d for d in s.shape)) for s in specs(model_path)]
 
 
 @dataclass
