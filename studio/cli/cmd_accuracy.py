@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from studio.core.errors import StudioError
 
 
 def add_parser(sub) -> None:

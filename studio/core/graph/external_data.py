@@ -17,7 +17,6 @@ import os
 import re
 import stat
 from dataclasses import dataclass
-from pathlib import Path
 
 from studio.core.errors import ModelError
 

@@ -1,6 +1,6 @@
 import pytest
 
-from studio.core.backends.base import Backend, BuildConfig
+from studio.core.backends.base import Backend
 from studio.core.backends.registry import get_backend
 from studio.core.errors import CapabilityError
 from studio_tensorrt.backend import TensorRTBackend

@@ -122,7 +122,6 @@ def test_missing_model_is_a_model_error(tmp_path):
 
 def test_external_data_leaving_the_model_folder_is_refused_before_parsing(tmp_path):
     import numpy as np
-    import onnx
     from onnx import TensorProto, helper, numpy_helper
 
     from studio.core.errors import ModelError

@@ -4,7 +4,6 @@ CUDA event timings recorded on an H100 (record_cuda_events.py), and its refusals
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 
 from studio.core.bench import stats

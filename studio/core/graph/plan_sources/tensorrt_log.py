@@ -19,7 +19,7 @@ import re
 
 from studio.core.errors import StudioError
 from studio.core.graph.plan_sources.pipeline import RawPlan
-from studio.core.graph.plan_sources.source import SourceInput, as_source
+from studio.core.graph.plan_sources.source import as_source
 
 FORMAT = "tensorrt_log"
 
