@@ -28,7 +28,7 @@ from studio.ui.log_dock import LogView
 from studio.ui.settings import Settings
 from studio.ui.theme import apply_theme, plot_colors
 from studio.ui.view_model import from_onnx_graph, from_plan
-from studio.ui.workers import Task, TaskRegistry
+from studio.ui.workers import Task, TaskRegistry, collect_garbage_in_main_thread
 
 log = logging.getLogger("studio.ui")
 
@@ -43,6 +43,7 @@ class MainWindow(QMainWindow):
 
     def __init__(self, settings: Settings | None = None, modal_errors: bool = True):
         super().__init__()
+        collect_garbage_in_main_thread()
         self.setWindowTitle("Engine Studio")
         self.setAcceptDrops(True)
         self.settings = settings or Settings()

@@ -23,6 +23,23 @@ from studio.core.errors import Cancelled, StudioError
 
 log = logging.getLogger("studio.ui")
 
+_collector = None
+
+
+def collect_garbage_in_main_thread(interval_s: float = 0.5) -> None:
+    """Python's cyclic garbage collector runs in whichever thread happens to allocate when a
+    threshold is crossed. When that is a worker thread and the garbage holds Qt objects, their
+    C++ destructors run there: the test suite once hung for good on it (a worker destroying an
+    old window's menus held a Qt mutex and waited for the GIL, while the UI thread, holding the
+    GIL, waited for that mutex in another deletion). So automatic collection is switched off and
+    the UI thread collects on a timer instead (pyqtgraph's GarbageCollector; same thresholds).
+    Call in the UI thread; once per process."""
+    global _collector
+    if _collector is None:
+        from pyqtgraph.util.garbage_collector import GarbageCollector
+
+        _collector = GarbageCollector(interval=interval_s)
+
 
 def error_text(exc: BaseException) -> str:
     """The one line a user sees."""

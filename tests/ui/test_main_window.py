@@ -178,3 +178,31 @@ def test_a_garbage_engine_is_refused_without_deserializing(qtbot, window, tmp_pa
     msg = window.errors.history[0]
     assert "model.engine" in msg and "\n" not in msg
     assert window.builds.entries == [] and not window.graphs.after.ready
+
+
+def test_garbage_is_collected_in_the_ui_thread_only(qtbot, window):
+    """A worker thread that allocates past the collector's threshold must not collect (Qt
+    objects in the garbage would be destroyed off the UI thread); the UI thread's timer does."""
+    import gc
+    import threading
+
+    assert not gc.isenabled()
+    collected_in = []
+
+    class Cycle:
+        def __init__(self):
+            self.me = self
+
+        def __del__(self):
+            collected_in.append(threading.current_thread() is threading.main_thread())
+
+    def worker():
+        Cycle()
+        _ = [[] for _ in range(20 * gc.get_threshold()[0])]  # would have triggered a collection here
+
+    t = threading.Thread(target=worker)
+    t.start()
+    t.join()
+    assert collected_in == []
+    qtbot.waitUntil(lambda: bool(collected_in), timeout=5000)
+    assert collected_in == [True]
