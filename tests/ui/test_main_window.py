@@ -196,9 +196,13 @@ def test_garbage_is_collected_in_the_ui_thread_only(qtbot, window):
         def __del__(self):
             collected_in.append(threading.current_thread() is threading.main_thread())
 
+    kept = []
+
     def worker():
         Cycle()
-        _ = [[] for _ in range(20 * gc.get_threshold()[0])]  # would have triggered a collection here
+        # Enough new objects, kept alive, to pass the first generation's threshold: automatic
+        # collection would have run here, in this thread; the UI thread's timer will now.
+        kept.extend([] for _ in range(3 * gc.get_threshold()[0]))
 
     t = threading.Thread(target=worker)
     t.start()
