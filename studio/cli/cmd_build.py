@@ -123,12 +123,12 @@ class ProgressPrinter:
 
 
 def run(args) -> int:
-    from studio.core.jobs.launch import BuildChild
+    from studio.core.jobs.launch import JobChild
 
     # The child starts first and loads the backend and its native library while this process
     # checks the arguments and imports the rest: the studio's fixed cost on a build is mostly
     # start-up (issue 3 measures studio / raw builder time). Bad arguments stop it unused.
-    with BuildChild(backend=args.backend) as child:
+    with JobChild(backend=args.backend) as child:
         config = config_from_args(args)
         from studio.cli.output import print_json
         from studio.core.jobs.build_job import run_build

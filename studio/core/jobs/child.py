@@ -5,7 +5,7 @@ Reads one JSON request line on stdin ({"task": "build", "config": {...}, "backen
 "module:Class"}), runs the named backend's build (at backend_entry, as the parent found it in
 the registry, else found through the registry here), and writes events as JSON lines on fd N.
 A {"task": "prepare", "backend": NAME, "backend_entry": ...} line may come first: the backend
-is then loaded while the parent is still busy (launch.BuildChild).
+is then loaded while the parent is still busy (launch.JobChild).
 Cancel arrives three ways, whichever comes first: SIGTERM, a "cancel" line on stdin, or stdin
 closing (the parent died: an orphaned build must not run on). Native crashes are left to kill
 the process; the parent turns the exit signal and the log tail into a BuildError.
@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
 def _prepare(request: dict) -> None:
     """Load the backend that the build will name, and through its capabilities its native
     library, before the build request comes: the caller is meanwhile still reading its own
-    arguments (studio.core.jobs.launch.BuildChild). Best effort: whatever fails here fails
+    arguments (studio.core.jobs.launch.JobChild). Best effort: whatever fails here fails
     again, and is reported, when the build asks for the same backend."""
     from studio.core.backends.registry import get_backend, load_backend
 

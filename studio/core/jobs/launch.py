@@ -106,8 +106,8 @@ def start_child(events_fd: int, method: str | None = None, parent_only: tuple[in
     return ChildProcess(popen.pid, popen.stdin, popen.stdout, "spawn", popen)
 
 
-class BuildChild:
-    """A build child started ahead of its build: `BuildChild(backend="tensorrt")` starts it and
+class JobChild:
+    """A build child started ahead of its build: `JobChild(backend="tensorrt")` starts it and
     has it load that backend and its native library (~45 ms for TensorRT-RTX) while the caller
     is still reading its arguments and importing the rest of the core; run_build(config,
     child=...) then sends it the build. A child whose build never comes (bad arguments) is
@@ -137,7 +137,7 @@ class BuildChild:
         except (BrokenPipeError, OSError, ValueError):
             pass  # the child is gone: its exit status tells why
 
-    def take(self) -> "BuildChild":
+    def take(self) -> "JobChild":
         """For run_build: the child is its to run, wait for and close from here on."""
         if self.taken:
             raise RuntimeError("this build child already ran a build")
@@ -154,7 +154,7 @@ class BuildChild:
             except OSError:
                 pass
 
-    def __enter__(self) -> "BuildChild":
+    def __enter__(self) -> "JobChild":
         return self
 
     def __exit__(self, *exc) -> None:

@@ -138,10 +138,10 @@ def test_a_forked_child_whose_parent_is_killed_stops_building(tmp_path, chain_on
 
 
 def test_a_child_started_ahead_runs_the_build_it_is_handed_once(tmp_path, mlp_onnx):
-    from studio.core.jobs.launch import BuildChild
+    from studio.core.jobs.launch import JobChild
 
     out = tmp_path / "m.engine"
-    with BuildChild(backend="tensorrt") as child:
+    with JobChild(backend="tensorrt") as child:
         res = run_build(BuildConfig(mlp_onnx(tmp_path / "m.onnx"), "tensorrt", str(out)), child=child)
     assert res.size_bytes == out.stat().st_size and live_build_children() == []
     with pytest.raises(RuntimeError, match="already ran a build"):
@@ -150,10 +150,10 @@ def test_a_child_started_ahead_runs_the_build_it_is_handed_once(tmp_path, mlp_on
 
 def test_a_child_whose_build_never_comes_is_stopped_on_leaving(tmp_path):
     """`engine-studio build` starts the child before it checks its arguments."""
-    from studio.core.jobs.launch import BuildChild
+    from studio.core.jobs.launch import JobChild
 
     with pytest.raises(ValueError):
-        with BuildChild(backend="tensorrt") as child:
+        with JobChild(backend="tensorrt") as child:
             pid = child.proc.pid
             raise ValueError("bad arguments")
     assert child.proc.returncode is not None and live_build_children() == []
