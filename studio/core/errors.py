@@ -26,12 +26,17 @@ class DataError(StudioError):
     """Calibration / validation data is malformed."""
 
 
-class BuildError(StudioError):
-    """A build failed; `log_tail` holds the last lines the builder said."""
+class TaskError(StudioError):
+    """A task failed in its child process (it crashed, hung or ended without a result);
+    `log_tail` holds the last lines it said."""
 
     def __init__(self, message: str, where: str | None = None, log_tail: list[str] | None = None):
         super().__init__(message, where)
         self.log_tail = list(log_tail or [])
+
+
+class BuildError(TaskError):
+    """A build failed; `log_tail` holds the last lines the builder said."""
 
 
 class CapabilityError(StudioError):

@@ -86,22 +86,6 @@ def parse_rates(text: str) -> list[float]:
     return out
 
 
-def bench_feed(model: str):
-    """Real texts when the model has its validation set beside it, random token ids otherwise."""
-    from studio.core.bench.inputs import open_feed
-    from studio.core.data.calibration import model_inputs
-    metas = model_inputs(model)
-    data = Path(model).with_name("intents_validation.csv")
-    if not data.exists():
-        data = Path(model).parent.parent / "intents_validation.csv"   # the demo's layout
-    if data.exists() and (Path(model).with_name("tokenizer.json")).exists():
-        try:
-            return open_feed(metas, data=str(data), model_path=model, seq_len=None)
-        except StudioError:
-            pass
-    return open_feed(metas, seq_len=64)
-
-
 class BenchPanel(QWidget):
     finished = Signal(object)        # list of (BuildEntry, RunResult)
     failed = Signal(str)
@@ -346,31 +330,25 @@ class BenchPanel(QWidget):
         stop = self._stop = threading.Event()   # Stop keeps what was measured; cancel (closing) does not
 
         def work(cancel, emit):
-            from studio.core.backends.registry import get_backend
-            from studio.core.bench.harness import Bench
+            # Each run in a child process (studio.core.bench.isolated): a runtime that crashes
+            # costs one failed run, and session creation does not hold this process's GIL.
+            from studio.core.bench.isolated import IsolatedBench, default_feed_spec
             out = []
-            feeds = {}
             for i, (e, cfg, label) in enumerate(runs):
                 if cancel.is_set() or stop.is_set():
                     break
                 key = f"{e.key}|{i}"
-                feed = feeds.get(e.config.model) or bench_feed(e.config.model)
-                feeds[e.config.model] = feed
-                backend = get_backend(e.result.backend)
-                bench = Bench(lambda e=e, backend=backend: backend.open_runner(e.result.output), feed, cfg,
-                              on_sample=lambda s, key=key: buf.append((key, s)))
+                bench = IsolatedBench(e.result.output, e.result.backend, default_feed_spec(e.config.model), cfg,
+                                      on_sample=lambda s, key=key: buf.append((key, s)))
                 panel.current_bench = bench
                 emit(("run", key, label))
                 bench.start()
-                while True:
-                    if cancel.is_set() or stop.is_set():
+                while not bench.wait(0.1):
+                    if cancel.is_set():
+                        bench.cancel()      # closing: nothing to keep
+                    elif stop.is_set():
                         bench.stop()
-                    try:
-                        res = bench.result(timeout=0.1)
-                        break
-                    except StudioError as err:
-                        if "still running" not in str(err):
-                            raise
+                res = bench.result()
                 emit(("result", key, res))
                 out.append((e, res))
             panel.current_bench = None

@@ -462,30 +462,13 @@ class MainWindow(QMainWindow):
         data = data or str(resource("demo", "intents_validation.csv"))
 
         def work(cancel, emit):
-            from studio.core.backends.registry import get_backend
-            from studio.core.bench.accuracy import compare, label_indices, read_label_names
-            from studio.core.bench.inputs import open_feed
+            # The CLI's check (`engine-studio accuracy`), in a child process, as benchmarks run.
+            from studio.core.bench.isolated import check_build_isolated
             out = {}
             for e in entries:
                 if cancel.is_set():
                     break
-                ref = get_backend("onnxruntime").open_runner(e.config.model)
-                run = get_backend(e.result.backend).open_runner(e.result.output)
-                run.activate()
-                ref.activate()
-                try:
-                    model = Path(e.config.model)
-                    tok = model.with_name("tokenizer.json")
-                    feed = open_feed(ref.input_metadata(), data, label_column="intent",
-                                     tokenizer=str(tok) if tok.exists() else None, model_path=str(model))
-                    labels_file = model.with_name("labels.txt")
-                    names = read_label_names(labels_file) if labels_file.exists() else None
-                    labels = label_indices(feed.labels, names, where=data) if feed.labels is not None else None
-                    res = compare(run, ref, feed, labels=labels, build=e.result.output, reference=str(model),
-                                  backend=e.result.backend, precision=e.result.precision)
-                finally:
-                    run.deactivate()
-                    ref.deactivate()
+                res = check_build_isolated(e.result.output, data, label_column="intent", cancel=cancel)
                 path = e.result.output + ".accuracy.json"
                 res.save(path)
                 out[e.key] = (path, res)

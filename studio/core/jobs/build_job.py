@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Callable
 
 from studio.core.backends.base import BuildConfig, BuildResult, sidecar_path
+from studio.core.errors import BuildError
 from studio.core.hash_cache import source_sha256
 from studio.core.jobs.child_job import run_child
 from studio.core.jobs.launch import JobChild
@@ -84,7 +85,7 @@ def run_build(config: BuildConfig, on_event: Callable[[ProgressEvent], None] | N
     for p in _leftovers(output, started):
         p.unlink(missing_ok=True)
     _remove_fresh(output, started)
-    outcome.payload_or_raise("build", where=config.model)
+    outcome.payload_or_raise("build", where=config.model, error=BuildError)
     raise AssertionError("unreachable: a failed outcome raises")
 
 

@@ -1,14 +1,16 @@
-"""The build child process: `python -m studio.core.jobs.child --events-fd N`, or the same
-`run` in a fork of the caller (studio.core.jobs.launch says which).
+"""The child process that runs one task: `python -m studio.core.jobs.child --events-fd N`, or
+the same `run` in a fork of the caller (studio.core.jobs.launch says which).
 
-Reads one JSON request line on stdin ({"task": "build", "config": {...}, "backend_entry":
-"module:Class"}), runs the named backend's build (at backend_entry, as the parent found it in
-the registry, else found through the registry here), and writes events as JSON lines on fd N.
-A {"task": "prepare", "backend": NAME, "backend_entry": ...} line may come first: the backend
-is then loaded while the parent is still busy (launch.JobChild).
-Cancel arrives three ways, whichever comes first: SIGTERM, a "cancel" line on stdin, or stdin
-closing (the parent died: an orphaned build must not run on). Native crashes are left to kill
-the process; the parent turns the exit signal and the log tail into a BuildError.
+Reads one JSON request line on stdin: {"task": "build", "config": {...}, "backend_entry":
+"module:Class"} runs the named backend's build (at backend_entry, as the parent found it in the
+registry, else found through the registry here); "bench" and "accuracy" run a benchmark or an
+accuracy check (TASKS). Events go out as JSON lines on fd N, the task's result last. A {"task":
+"prepare", "backend": NAME, "backend_entry": ...} line may come first: the backend is then
+loaded while the parent is still busy (launch.JobChild). A "stop" line asks a task to finish
+early with what it has (a benchmark). Cancel arrives three ways, whichever comes first:
+SIGTERM, a "cancel" line on stdin, or stdin closing (the parent died: an orphaned task must not
+run on). Native crashes are left to kill the process; the parent (child_job.run_child) turns
+the exit signal and the log tail into an error.
 
 ENGINE_STUDIO_TEST_CHILD_FAULT (tests only) injects a fault at the first progress event whose
 phase starts with "Building" (or with PHASE, given as KIND:PHASE): "abort" (os.abort), "segv" (a real segfault through ctypes), "exit" (os._exit(3)), "kill" (SIGKILL, as the OOM killer sends),
@@ -91,7 +93,38 @@ def _watch_stdin(state) -> None:
     for line in sys.stdin:
         if line.strip() == "cancel":
             state.cancel()
+        elif line.strip() == "stop":
+            state.request_stop()
     state.cancel()  # EOF: the parent went away
+
+
+# Tasks other than builds, by request "task": imported only when asked for.
+TASKS = {"bench": "studio.core.bench.isolated:bench_task",
+         "accuracy": "studio.core.bench.isolated:accuracy_task"}
+
+
+def _build_task(request: dict, state, emit) -> dict:
+    from studio.core.backends.base import BuildConfig
+    from studio.core.backends.registry import get_backend, load_backend
+
+    config = BuildConfig.from_dict(request["config"])
+    entry = request.get("backend_entry")
+    backend = load_backend(config.backend, entry) if entry else get_backend(config.backend)
+    emit({"kind": "log", "message": f"backend {config.backend}: {backend.capabilities().library}", "level": "debug"})
+    return backend.build(config, state).to_dict()
+
+
+def _task(name: str):
+    import importlib
+
+    from studio.core.errors import StudioError
+
+    if name == "build":
+        return _build_task
+    if name not in TASKS:
+        raise StudioError(f"unknown task {name!r}")
+    module, _, attr = TASKS[name].partition(":")
+    return getattr(importlib.import_module(module), attr)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -117,9 +150,10 @@ def main(argv: list[str] | None = None) -> int:
 
     state = TaskState(on_event)
     signal.signal(signal.SIGTERM, lambda *_: state.cancel())
-    # What every build needs, imported while the request is on its way.
-    from studio.core.backends.base import BuildConfig
-    from studio.core.backends.registry import get_backend, load_backend
+    import importlib
+
+    for module in ("studio.core.backends.base", "studio.core.backends.registry"):
+        importlib.import_module(module)  # what every task needs, imported while the request is on its way
 
     try:
         request = json.loads(sys.stdin.readline() or "{}")
@@ -135,15 +169,7 @@ def main(argv: list[str] | None = None) -> int:
     from studio.core.errors import StudioError
 
     try:
-        if request.get("task") != "build":
-            raise StudioError(f"unknown task {request.get('task')!r}")
-        config = BuildConfig.from_dict(request["config"])
-        entry = request.get("backend_entry")
-        backend = load_backend(config.backend, entry) if entry else get_backend(config.backend)
-        emit({"kind": "log", "message": f"backend {config.backend}: {backend.capabilities().library}",
-              "level": "debug"})
-        result = backend.build(config, state)
-        emit({"kind": "result", "payload": result.to_dict()})
+        emit({"kind": "result", "payload": _task(request.get("task"))(request, state, emit)})
         return 0
     except StudioError as e:
         emit({"kind": "error", "payload": {

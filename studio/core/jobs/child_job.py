@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Callable
 
 from studio.core import errors
-from studio.core.errors import BuildError, Cancelled, StudioError
+from studio.core.errors import Cancelled, StudioError, TaskError
 from studio.core.jobs.launch import JobChild
 from studio.core.jobs.progress import ProgressEvent
 
@@ -99,38 +99,38 @@ class ChildOutcome:
     def ok(self) -> bool:
         return self.result is not None and self.code == 0 and not self.cancelled
 
-    def payload_or_raise(self, what: str, where: str | None = None) -> dict:
-        """The result payload, or the error that says what went wrong with the `what` ("build",
+    def payload_or_raise(self, what: str, where: str | None = None, error: type[TaskError] = TaskError) -> dict:
+        """The result payload, or the `error` that says what went wrong with the `what` ("build",
         "benchmark", ...) process, with the tail of its log."""
         if self.ok:
             return self.result
         tail = self.tail
         if self.stalled_s is not None:
-            raise BuildError(f"the {what} process stopped responding: no progress and no CPU use for "
+            raise error(f"the {what} process stopped responding: no progress and no CPU use for "
                              f"{self.stalled_s:g} s; it was stopped", where=where, log_tail=tail)
         if self.cancelled:
             raise Cancelled(f"{what} cancelled" + (" (it did not stop in time and was killed)" if self.killed else ""))
         if self.error:
-            raise _error_from_payload(self.error, tail, what)
+            raise _error_from_payload(self.error, tail, what, error)
         if self.code < 0:
             sig = _signal_name(-self.code)
             hint = {"SIGKILL": " (killed from outside: out of memory?)", "SIGABRT": " (native code aborted)",
                     "SIGSEGV": " (native code crashed)"}.get(sig, "")
-            raise BuildError(f"the {what} process died with {sig}{hint}; last lines of its log: "
+            raise error(f"the {what} process died with {sig}{hint}; last lines of its log: "
                              + " | ".join(tail[-3:]), where=where, log_tail=tail)
-        raise BuildError(f"the {what} process exited with status {self.code} without a result; last lines: "
+        raise error(f"the {what} process exited with status {self.code} without a result; last lines: "
                          + " | ".join(tail[-3:]), where=where, log_tail=tail)
 
 
-def _error_from_payload(p: dict, tail: list[str], what: str) -> StudioError:
+def _error_from_payload(p: dict, tail: list[str], what: str, error: type[TaskError]) -> StudioError:
     kind = p.get("type", "StudioError")
     msg, where = p.get("message", "failed"), p.get("where")
     log_tail = p.get("log_tail") or tail
     if kind == "InternalError":
-        return BuildError(f"the {what} crashed inside the backend: {msg}", where, log_tail)
+        return error(f"the {what} crashed inside the backend: {msg}", where, log_tail)
     cls = getattr(errors, kind, None)
-    if cls is BuildError:
-        return BuildError(msg, where, log_tail)
+    if isinstance(cls, type) and issubclass(cls, TaskError):
+        return cls(msg, where, log_tail)
     if isinstance(cls, type) and issubclass(cls, StudioError):
         return cls(msg, where)
     return StudioError(msg, where)

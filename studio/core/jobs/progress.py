@@ -35,6 +35,7 @@ class TaskState:
                  min_interval: float = 0.05):
         self._on_event = on_event
         self._cancel = threading.Event()
+        self._stop = threading.Event()
         self._min_interval = min_interval  # throttle progress, never log lines
         self._last_progress = 0.0
 
@@ -50,6 +51,11 @@ class TaskState:
         self._last_progress = now
         self._emit(ProgressEvent("progress", phase=phase, fraction=fraction))
 
+    @property
+    def stop_requested(self) -> bool:
+        """Finish early, keeping what is done (a benchmark stops measuring); cancel discards."""
+        return self._stop.is_set()
+
     def wait_cancelled(self, timeout: float | None = None) -> bool:
         """Block until cancelled (True) or until timeout (False)."""
         return self._cancel.wait(timeout)
@@ -60,6 +66,9 @@ class TaskState:
     # --- asked by whoever runs the task
     def cancel(self) -> None:
         self._cancel.set()
+
+    def request_stop(self) -> None:
+        self._stop.set()
 
     def _emit(self, ev: ProgressEvent) -> None:
         if self._on_event is not None:

@@ -1,0 +1,202 @@
+"""Benchmarks and accuracy checks in a child process, as builds are: a native crash, an abort or
+a hang in a runtime costs one failed run, never the window that asked for it (DESIGN.md,
+"Native libraries crash"). Creating an ONNX Runtime session also holds the GIL for tens of
+milliseconds, which in the window's own process froze the UI thread for as long (86 ms measured
+before this module, benchmarks/bench_ui_stall.py).
+
+    bench = IsolatedBench(artifact, "onnxruntime", feed_spec(model), BenchConfig(batch=8), on_sample=plot)
+    bench.start(); ...; bench.stop()          # stop keeps what was measured
+    result = bench.result()                   # RunResult, as Bench gives it
+
+    accuracy = check_build_isolated(build, data, label_column="intent")
+
+The child side is `bench_task` / `accuracy_task`, run by studio.core.jobs.child."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Callable
+
+from studio.core.bench.harness import BenchConfig, Sample
+from studio.core.errors import StudioError
+
+SAMPLE_FLUSH_S = 0.05   # the child sends live samples in batches this often (a window paints at ~30 fps)
+
+
+def feed_spec(model: str, data: str | None = None, seq_len: int | None = None, **open_feed_args) -> dict:
+    """What the child needs to rebuild a feed (studio.core.bench.inputs.open_feed's arguments)."""
+    return {"model": str(model), "data": data, "seq_len": seq_len, **open_feed_args}
+
+
+def default_feed_spec(model: str) -> dict:
+    """Real texts when the model has its validation set beside it (the demo's layout counts),
+    random token ids at 64 tokens otherwise."""
+    here = Path(model)
+    for data in (here.with_name("intents_validation.csv"), here.parent.parent / "intents_validation.csv"):
+        if data.exists() and here.with_name("tokenizer.json").exists():
+            return feed_spec(model, str(data), fallback_seq_len=64)
+    return feed_spec(model, seq_len=64)
+
+
+def open_feed_spec(spec: dict):
+    from studio.core.bench.inputs import open_feed
+    from studio.core.data.calibration import model_inputs
+
+    spec = dict(spec)
+    model, fallback = spec.pop("model"), spec.pop("fallback_seq_len", None)
+    metas = model_inputs(model)
+    try:
+        return open_feed(metas, model_path=model, **spec)
+    except StudioError:
+        if fallback is None:
+            raise
+        return open_feed(metas, seq_len=fallback)
+
+
+# ---- child side -----------------------------------------------------------------------------
+
+def bench_task(request: dict, state, emit) -> dict:
+    """One benchmark configuration in the child: live samples go out in batches every
+    SAMPLE_FLUSH_S; a "stop" from the parent ends the run with what was measured."""
+    from studio.core.backends.registry import get_backend, load_backend
+    from studio.core.bench.harness import Bench
+
+    name, entry = request["backend"], request.get("backend_entry")
+    backend = load_backend(name, entry) if entry else get_backend(name)
+    artifact, options = request["artifact"], request.get("runner_options") or {}
+    feed = open_feed_spec(request["feed"])
+    pending: list[dict] = []
+    lock = threading.Lock()
+
+    def flush() -> None:
+        with lock:
+            batch = pending[:]
+            pending.clear()
+        if batch:
+            emit({"kind": "samples", "payload": batch})
+
+    def collect(s: Sample) -> None:
+        with lock:
+            pending.append(s.to_dict())
+
+    bench = Bench(lambda: backend.open_runner(artifact, **options), feed, BenchConfig(**request["config"]),
+                  on_sample=collect)
+    state.progress("Benchmark", 0.0, force=True)
+    bench.start()
+    while not bench.wait(SAMPLE_FLUSH_S):
+        flush()
+        if state.stop_requested or state.cancelled:
+            bench.stop()
+    result = bench.result()   # joins the sample dispatcher: every sample is in `pending` now
+    flush()
+    return result.to_dict()
+
+
+def accuracy_task(request: dict, state, emit) -> dict:
+    from studio.core.bench.accuracy import check_build
+
+    state.progress("Accuracy", 0.0, force=True)
+    res = check_build(**request["kwargs"], progress=lambda f: state.progress("Accuracy", f),
+                      cancelled=lambda: state.cancelled)
+    return res.to_dict()
+
+
+# ---- parent side ----------------------------------------------------------------------------
+
+def _start(request: dict, on_samples=None, cancel: threading.Event | None = None, start: str | None = None):
+    from studio.core.jobs.child_job import run_child
+    from studio.core.jobs.launch import JobChild
+
+    child = JobChild(method=start).take()
+    return child, lambda: run_child(child, request, on_samples=on_samples, cancel=cancel)
+
+
+class IsolatedBench:
+    """Bench's surface for one configuration (start, stop, wait, result, on_sample), run in a
+    child process. `cancel()` ends it without a result (closing the window); `stop()` keeps what
+    was measured."""
+
+    def __init__(self, artifact: str, backend: str, feed: dict, config: BenchConfig,
+                 on_sample: Callable[[Sample], None] | None = None, runner_options: dict | None = None,
+                 start: str | None = None):
+        from dataclasses import asdict
+
+        from studio.core.backends.registry import backend_entry
+
+        config.validate()
+        self.artifact, self.config, self.on_sample = str(artifact), config, on_sample
+        self.request = {"task": "bench", "artifact": self.artifact, "backend": backend,
+                        "backend_entry": backend_entry(backend), "runner_options": runner_options or {},
+                        "feed": feed, "config": asdict(config)}
+        self._start_method = start
+        self._cancel = threading.Event()
+        self._done = threading.Event()
+        self._child = None
+        self._stopping = False
+        self._thread: threading.Thread | None = None
+        self._outcome = None
+        self._error: BaseException | None = None
+
+    def _deliver(self, batch: list[dict]) -> None:
+        if self.on_sample is not None:
+            for d in batch:
+                self.on_sample(Sample(**d))
+
+    def start(self) -> "IsolatedBench":
+        if self._thread is not None:
+            raise StudioError("this benchmark was already started")
+        # The child starts here, in the caller's thread: a caller with one thread may fork it.
+        self._child, run = _start(self.request, self._deliver, self._cancel, self._start_method)
+
+        def main():
+            try:
+                self._outcome = run()
+            except BaseException as e:
+                self._error = e
+            finally:
+                self._done.set()
+
+        self._thread = threading.Thread(target=main, name="isolated-bench", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._child is not None and not self._stopping:
+            self._stopping = True
+            self._child.send("stop")
+
+    def cancel(self) -> None:
+        self._cancel.set()
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        return self._done.wait(timeout)
+
+    def result(self, timeout: float | None = None):
+        from studio.core.reports.results import RunResult
+
+        if self._thread is None:
+            self.start()
+        if not self._done.wait(timeout):
+            raise StudioError("benchmark still running")
+        if self._error is not None:
+            raise self._error
+        return RunResult.from_dict(self._outcome.payload_or_raise("benchmark", where=self.artifact))
+
+    def run(self):
+        return self.start().result()
+
+
+def check_build_isolated(build, data: str, *, cancel: threading.Event | None = None, start: str | None = None,
+                         **kwargs):
+    """studio.core.bench.accuracy.check_build, run in a child process; its AccuracyResult."""
+    from studio.core.reports.results import AccuracyResult
+
+    _, run = _start({"task": "accuracy", "kwargs": {"build": str(build), "data": str(data), **kwargs}},
+                    cancel=cancel, start=start)
+    return AccuracyResult.from_dict(run().payload_or_raise("accuracy check", where=str(build)))
+
