@@ -6,7 +6,9 @@ is time the UI thread could not run) measured in the real main window (offscreen
   stream   the benchmark panel receives 1,000 harness samples per second for 10 s from a
            producer thread (the path the harness's on_sample feeds), plots refreshing;
   bench    a real ONNX Runtime benchmark of a small model (closed loop, batch 1) streams its
-           samples into the same plots.
+           samples into the same plots; the panel runs it in a child process (bench.isolated);
+  bench_in_process  the same benchmark run by the harness in a thread of the window's process,
+           as the panel did before: the "before" of that change, in the same run.
 
 Targets (issue 5): stall <= 50 ms, plots >= 20 frames per second.
 
@@ -168,6 +170,36 @@ def main() -> int:
     print(f"real ORT benchmark ({out['bench']['samples_per_s']:.0f} samples/s): {fps:.1f} fps, stall max "
           f"{out['bench']['max_ms']} ms, p99 {out['bench']['p99_ms']} ms, {out['bench']['over_50ms']} over 50 ms "
           f"while streaming; session start-up stall max {startup['max_ms']} ms")
+
+    # --- the same benchmark in this process, as the panel ran it before bench.isolated
+    from studio.core.backends.registry import get_backend
+    from studio.core.bench.harness import Bench, BenchConfig
+    from studio.core.bench.isolated import default_feed_spec, open_feed_spec
+    from studio.ui.bench_panel import Series
+
+    bench.series["inproc"] = Series("inproc", "in process", bench.series[next(iter(bench.series))].color)
+    feed = open_feed_spec(default_feed_spec(str(small)))
+    backend = get_backend("onnxruntime")
+    inproc = Bench(lambda: backend.open_runner(entry.result.output), feed, BenchConfig(batch=1, duration_s=5.0),
+                   on_sample=lambda s: bench.buffer.append(("inproc", s)))
+    bench.timer.start()
+    heart.reset()
+    frames0 = bench.frames
+    t0 = time.perf_counter()
+    inproc.start()
+    wait_for(lambda: bench.series["inproc"].t.n > 0, 60, "the first in-process samples")
+    startup_in = stall_stats(heart.stalls)
+    heart.reset()
+    wait_for(lambda: inproc.done, 120, "the in-process benchmark")
+    secs = time.perf_counter() - t0
+    res = inproc.result()
+    out["bench_in_process"] = {"samples_per_s": round(res.requests / res.duration_s, 1),
+                               "fps": round((bench.frames - frames0) / secs, 1), "startup": startup_in,
+                               **stall_stats(heart.stalls)}
+    bench.timer.stop()
+    print(f"the same benchmark in the window's process ({out['bench_in_process']['samples_per_s']:.0f} samples/s): "
+          f"stall max {out['bench_in_process']['max_ms']} ms while streaming; session start-up stall max "
+          f"{startup_in['max_ms']} ms (child process: {startup['max_ms']} ms)")
 
     heart.stop()
     win.close()
