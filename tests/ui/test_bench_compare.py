@@ -70,16 +70,20 @@ def test_benchmark_two_builds_compare_and_export(qtbot, window, tiny_model, open
     other.close()
 
 
-def test_stop_ends_a_running_benchmark_with_what_was_measured(qtbot, window, tiny_model, open_model):
+def _one_build_ready(qtbot, window, tiny_model, open_model, duration_s: float):
+    """The benchmark panel with one real ONNX Runtime fp32 build checked, batch 1."""
     open_model(window, tiny_model)
-    # the source model itself is a valid ONNX Runtime artifact once it has a sidecar; build the
-    # cheapest one to have a real runnable entry
     entry = _build(qtbot, window, "onnxruntime", "fp32")
     bench = window.bench
     bench.check([entry.key])
-    bench.duration.setValue(30)
+    bench.duration.setValue(duration_s)
     bench.batches.setText("1")
-    task = bench.start()
+    return bench
+
+
+def test_stop_ends_a_running_benchmark_with_what_was_measured(qtbot, window, tiny_model, open_model):
+    bench = _one_build_ready(qtbot, window, tiny_model, open_model, 30)
+    bench.start()
     qtbot.waitUntil(lambda: any(s.t.n > 5 for s in bench.series.values()), timeout=30000)
     with qtbot.waitSignal(bench.finished, timeout=5000) as sig:
         bench.stop()
@@ -96,12 +100,7 @@ def test_a_runtime_crash_in_a_benchmark_is_one_error_and_the_window_works_on(qtb
     from studio.core.jobs.child import FAULT_ENV
     from studio.core.jobs.launch import live_build_children
 
-    open_model(window, tiny_model)
-    entry = _build(qtbot, window, "onnxruntime", "fp32")
-    bench = window.bench
-    bench.check([entry.key])
-    bench.duration.setValue(0.5)
-    bench.batches.setText("1")
+    bench = _one_build_ready(qtbot, window, tiny_model, open_model, 0.5)
     monkeypatch.setenv(FAULT_ENV, "segv:Benchmark")
     with qtbot.waitSignal(bench.failed, timeout=30000) as sig:
         bench.start()
