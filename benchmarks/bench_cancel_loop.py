@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
 import random
 import sys
 import threading
@@ -28,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from studio.core.backends.base import BuildConfig, sidecar_path  # noqa: E402
 from studio.core.errors import Cancelled  # noqa: E402
 from studio.core.jobs.build_job import run_build  # noqa: E402
-from studio.core.jobs.launch import live_build_children  # noqa: E402
+from studio.core.jobs.launch import live_children  # noqa: E402
 
 
 def rss_mib() -> float:
@@ -92,7 +91,7 @@ def main() -> int:
             gc.collect()
             rss_first = rss_mib()   # after one round: imports, thread and allocator warm-up
             py_first = tracemalloc.get_traced_memory()[0]
-        kids = live_build_children()
+        kids = live_children()
         if kids:
             stats["leaked_processes"].append({"round": i, "pids": kids})
         print(f"round {i + 1:3d}: cancel at {delay:.2f} s -> "

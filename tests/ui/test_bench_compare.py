@@ -98,7 +98,7 @@ def test_a_runtime_crash_in_a_benchmark_is_one_error_and_the_window_works_on(qtb
                                                                             monkeypatch):
     """Benchmarks run in a child process: a segfault in the runtime fails that run, not the window."""
     from studio.core.jobs.child import FAULT_ENV
-    from studio.core.jobs.launch import live_build_children
+    from studio.core.jobs.launch import live_children
 
     bench = _one_build_ready(qtbot, window, tiny_model, open_model, 0.5)
     monkeypatch.setenv(FAULT_ENV, "segv:Benchmark")
@@ -106,7 +106,7 @@ def test_a_runtime_crash_in_a_benchmark_is_one_error_and_the_window_works_on(qtb
         bench.start()
     assert "the benchmark process died with SIGSEGV" in sig.args[0] and "\n" not in sig.args[0]
     qtbot.waitUntil(lambda: bench.run_btn.isEnabled(), timeout=5000)
-    assert live_build_children() == []
+    assert live_children() == []
     monkeypatch.delenv(FAULT_ENV)
     with qtbot.waitSignal(bench.finished, timeout=30000) as sig:
         bench.start()

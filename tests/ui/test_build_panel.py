@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from PySide6.QtCore import Qt
 
-from studio.core.jobs.launch import live_build_children
+from studio.core.jobs.launch import live_children
 
 
 def _build(qtbot, window, backend, precision, timeout=120000):
@@ -69,7 +69,7 @@ def test_cancelled_build_leaves_nothing_behind(qtbot, window, tiny_model, open_m
     assert panel.progress.format() == "cancelled"
     assert not out.exists() and not Path(str(out) + ".json").exists()
     assert window.builds.entries == []
-    assert not live_build_children()
+    assert not live_children()
     assert window.errors.history == []
 
 
@@ -161,8 +161,8 @@ while time.time() - t0 < 60 and not (0 < win.build_panel.progress.value() < 1000
 assert task.running, "the build should still be running"
 win.close()
 assert not task.running
-from studio.core.jobs.launch import live_build_children
-assert live_build_children() == []
+from studio.core.jobs.launch import live_children
+assert live_children() == []
 app.processEvents()
 del win
 app.quit()

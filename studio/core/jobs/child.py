@@ -30,7 +30,7 @@ import threading
 import time
 
 FAULT_ENV = "ENGINE_STUDIO_TEST_CHILD_FAULT"
-PROCESS_NAME = "studio-build"  # /proc/PID/comm of a build child, however it was started
+PROCESS_NAME = "studio-task"  # /proc/PID/comm of a task child, however it was started
 
 
 class EventWriter:

@@ -1,4 +1,5 @@
-"""Start the build child: a fork of the caller where that is safe, else a fresh interpreter.
+"""Start a task's child process (a build, a benchmark, an accuracy check): a fork of the caller
+where that is safe, else a fresh interpreter.
 
 A forked child starts with everything its parent already imported (the studio core, the
 backend's entry point resolved), so a command-line build skips a second interpreter's start-up
@@ -49,16 +50,16 @@ def choose_method(requested: str | None = None) -> str:
 
 
 class ChildProcess:
-    """What run_build needs of a child, whichever way it started: pid, stdin, stdout and an
-    exit status that a reaper thread collects the moment the child ends (Popen.wait(timeout)
-    would poll with sleeps of up to 50 ms, all of it added to every build)."""
+    """What child_job.run_child needs of a child, whichever way it started: pid, stdin, stdout
+    and an exit status that a reaper thread collects the moment the child ends (Popen.wait with
+    a timeout would poll with sleeps of up to 50 ms, all of it added to every build)."""
 
     def __init__(self, pid: int, stdin, stdout, method: str, popen=None):
         self.pid, self.stdin, self.stdout, self.method = pid, stdin, stdout, method
         self.returncode: int | None = None
         self._popen = popen
         self._done = threading.Event()
-        threading.Thread(target=self._reap, daemon=True, name="build-child-reaper").start()
+        threading.Thread(target=self._reap, daemon=True, name="child-reaper").start()
 
     def _reap(self) -> None:
         if self._popen is not None:
@@ -107,11 +108,12 @@ def start_child(events_fd: int, method: str | None = None, parent_only: tuple[in
 
 
 class JobChild:
-    """A build child started ahead of its build: `JobChild(backend="tensorrt")` starts it and
-    has it load that backend and its native library (~45 ms for TensorRT-RTX) while the caller
-    is still reading its arguments and importing the rest of the core; run_build(config,
-    child=...) then sends it the build. A child whose build never comes (bad arguments) is
-    stopped on leaving the `with` block, having done nothing."""
+    """A child process waiting for its task, with the pipes to talk to it. Started ahead of
+    the task, `JobChild(backend="tensorrt")` also has it load that backend and its native
+    library (~45 ms for TensorRT-RTX) while the caller is still reading its arguments and
+    importing the rest of the core; run_build(config, child=...) then sends it the build. A
+    child whose task never comes (bad arguments) is stopped on leaving the `with` block,
+    having done nothing."""
 
     def __init__(self, backend: str | None = None, method: str | None = None):
         r_events, w_events = os.pipe()
@@ -138,9 +140,9 @@ class JobChild:
             pass  # the child is gone: its exit status tells why
 
     def take(self) -> "JobChild":
-        """For run_build: the child is its to run, wait for and close from here on."""
+        """For the one task it runs: the child is the taker's to run, wait for and close."""
         if self.taken:
-            raise RuntimeError("this build child already ran a build")
+            raise RuntimeError("this child already ran a task")
         self.taken = True
         return self
 
@@ -220,10 +222,10 @@ def _become_child(events_fd: int, stdin_r: int, out_w: int, parent_ends: tuple[i
         os._exit(code)
 
 
-def live_build_children(parent: int | None = None) -> list[int]:
-    """Build children of `parent` (default: this process) that are still running, found by
-    their process name (or, for a spawned one not yet named, its command line): what tests and
-    the cancel benchmark check to prove that none outlived its build."""
+def live_children(parent: int | None = None) -> list[int]:
+    """Task children of `parent` (default: this process) that are still running, found by their
+    process name (or, for a spawned one not yet named, its command line): what tests and the
+    cancel benchmark check to prove that none outlived its task."""
     parent = os.getpid() if parent is None else parent
     found = []
     for pid in os.listdir("/proc") if os.path.isdir("/proc") else ():

@@ -14,7 +14,7 @@ from studio.core.bench.isolated import IsolatedBench, check_build_isolated, defa
 from studio.core.errors import Cancelled, DataError, TaskError
 from studio.core.jobs.build_job import run_build
 from studio.core.jobs.child import FAULT_ENV
-from studio.core.jobs.launch import live_build_children
+from studio.core.jobs.launch import live_children
 
 VAL = "resources/demo/intents_validation.csv"
 
@@ -34,7 +34,7 @@ def test_every_sample_is_delivered_and_the_result_is_a_run_result(ort_build):
     assert res.requests == len(got) > 10 and not res.stopped_early
     assert [s.seq for s in got] == list(range(len(got)))
     assert res.throughput > 0 and res.latency_ms.p50 > 0 and res.cold_start["context_ms"] > 0
-    assert live_build_children() == []
+    assert live_children() == []
 
 
 def test_stop_keeps_what_was_measured_and_cancel_keeps_nothing(ort_build):
@@ -51,7 +51,7 @@ def test_stop_keeps_what_was_measured_and_cancel_keeps_nothing(ort_build):
     bench.cancel()
     with pytest.raises(Cancelled):
         bench.result(timeout=10)
-    assert live_build_children() == []
+    assert live_children() == []
 
 
 def test_a_runtime_crash_is_one_error_with_its_log_and_no_process_left(ort_build, monkeypatch):
@@ -60,7 +60,7 @@ def test_a_runtime_crash_is_one_error_with_its_log_and_no_process_left(ort_build
     with pytest.raises(TaskError, match="the benchmark process died with SIGSEGV") as ei:
         IsolatedBench(build, "onnxruntime", feed_spec(model, seq_len=16), BenchConfig(batch=2, duration_s=1)).run()
     assert ei.value.where == build and "Fatal Python error" in "\n".join(ei.value.log_tail)
-    assert live_build_children() == []
+    assert live_children() == []
 
 
 def test_bad_input_in_the_child_is_the_same_clear_error(ort_build, tmp_path):

@@ -11,7 +11,7 @@ from studio.core.backends.base import BuildConfig, sidecar_path
 from studio.core.errors import BuildError, Cancelled
 from studio.core.jobs.build_job import run_build
 from studio.core.jobs.child import FAULT_ENV
-from studio.core.jobs.launch import live_build_children
+from studio.core.jobs.launch import live_children
 
 
 def test_build_in_child_streams_progress_and_writes_sidecar(tmp_path, mlp_onnx):
@@ -26,7 +26,7 @@ def test_build_in_child_streams_progress_and_writes_sidecar(tmp_path, mlp_onnx):
     sc = sidecar_path(out)
     assert res.sidecar == str(sc) and sc.is_file()
     assert sorted(p.name for p in out.parent.iterdir()) == ["m.engine", "m.engine.json", "m.engine.layers.txt"]
-    assert live_build_children() == []
+    assert live_children() == []
 
 
 def test_parser_errors_cross_the_process_boundary(tmp_path):
@@ -63,7 +63,7 @@ def test_a_native_crash_becomes_a_build_error_with_the_log_tail(tmp_path, monkey
     if fault == "kill":
         assert "out of memory?" in msg
     assert not out.exists() and not sidecar_path(out).exists()
-    assert live_build_children() == []
+    assert live_children() == []
     # The caller lives on, and the next build works.
     monkeypatch.delenv(FAULT_ENV)
     assert run_build(BuildConfig(str(tmp_path / "m.onnx"), "tensorrt", str(out))).size_bytes > 0
@@ -77,7 +77,7 @@ def test_a_python_exception_in_a_backend_is_one_line_with_the_stack_in_the_tail(
     assert "ImportError: the backend's import failed" in str(ei.value)
     assert "\n" not in str(ei.value) and "advice" not in str(ei.value)
     assert any("advice" in line for line in ei.value.log_tail)   # the whole text is kept
-    assert not out.exists() and live_build_children() == []
+    assert not out.exists() and live_children() == []
 
 
 @pytest.mark.slow
@@ -96,7 +96,7 @@ def test_cancel_mid_build_takes_effect_within_a_second_and_leaves_nothing(tmp_pa
         run_build(BuildConfig(model, "tensorrt", str(out)), on_event=on_event, cancel=cancel)
     assert time.monotonic() - when["t"] < 1.0
     assert not out.parent.exists() or list(out.parent.iterdir()) == []
-    assert live_build_children() == []
+    assert live_children() == []
 
 
 @pytest.mark.slow
@@ -113,7 +113,7 @@ def test_a_child_that_ignores_cancel_is_killed_after_five_seconds(tmp_path, monk
     with pytest.raises(Cancelled, match="killed"):
         run_build(BuildConfig(mlp_onnx(tmp_path / "m.onnx"), "tensorrt", str(out)), on_event=on_event, cancel=cancel)
     assert 4.5 < time.monotonic() - t0 < 12
-    assert not out.exists() and live_build_children() == []
+    assert not out.exists() and live_children() == []
 
 
 @pytest.mark.slow
@@ -127,7 +127,7 @@ def test_cancel_loop_leaves_no_file_and_no_process(tmp_path, chain_onnx):
         with pytest.raises(Cancelled):
             run_build(BuildConfig(model, "tensorrt", str(out)), cancel=cancel)
         assert not out.parent.exists() or list(out.parent.iterdir()) == []
-        assert live_build_children() == []
+        assert live_children() == []
 
 
 def test_any_registered_backend_runs_in_the_child_and_gets_a_sidecar(tmp_path, mlp_onnx):
@@ -167,7 +167,7 @@ def test_a_deadlocked_child_is_stopped_by_the_watchdog_and_leaves_nothing(tmp_pa
     assert ei.value.where == str(tmp_path / "m.onnx")
     assert "Input filename" in "\n".join(ei.value.log_tail)  # the builder's words before it stopped
     assert not out.parent.exists() or list(out.parent.iterdir()) == []
-    assert live_build_children() == []
+    assert live_children() == []
 
 
 @pytest.mark.slow
@@ -179,4 +179,4 @@ def test_a_busy_child_is_not_taken_for_a_stalled_one(tmp_path, monkeypatch, mlp_
     threading.Timer(3.0, cancel.set).start()
     with pytest.raises(Cancelled, match="killed"):
         run_build(BuildConfig(mlp_onnx(tmp_path / "m.onnx"), "tensorrt", str(out)), cancel=cancel, stall_s=1.0)
-    assert not out.exists() and live_build_children() == []
+    assert not out.exists() and live_children() == []

@@ -17,7 +17,7 @@ import pytest
 from studio.core.backends.base import BuildConfig, sidecar_path
 from studio.core.jobs.build_job import run_build
 from studio.core.jobs.child import FAULT_ENV
-from studio.core.jobs.launch import START_ENV, choose_method, fork_is_safe, live_build_children, os_thread_count
+from studio.core.jobs.launch import START_ENV, choose_method, fork_is_safe, live_children, os_thread_count
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -28,7 +28,7 @@ from pathlib import Path
 from studio.core.backends.base import BuildConfig
 from studio.core.errors import StudioError
 from studio.core.jobs.build_job import run_build
-from studio.core.jobs.launch import choose_method, live_build_children
+from studio.core.jobs.launch import choose_method, live_children
 
 a = json.loads(sys.argv[1])
 cancel = threading.Event()
@@ -36,7 +36,7 @@ def on_event(ev):
     if ev.kind == "progress" and a.get("cancel_at") and ev.phase.startswith(a["cancel_at"]):
         cancel.set()
     if ev.kind == "progress" and a.get("announce_at") and ev.phase.startswith(a["announce_at"]):
-        print(json.dumps({"children": live_build_children()}), flush=True)
+        print(json.dumps({"children": live_children()}), flush=True)
 out = {"method": choose_method(a.get("start"))}
 try:
     r = run_build(BuildConfig(a["model"], "tensorrt", a["out"]), on_event=on_event, cancel=cancel,
@@ -44,7 +44,7 @@ try:
     out.update(result="built", build_process=json.loads(Path(r.sidecar).read_text())["build_process"])
 except StudioError as e:
     out.update(result=type(e).__name__, message=str(e), log_tail=list(getattr(e, "log_tail", None) or []))
-out["children_left"] = live_build_children()
+out["children_left"] = live_children()
 print(json.dumps(out), flush=True)
 """
 
@@ -143,8 +143,8 @@ def test_a_child_started_ahead_runs_the_build_it_is_handed_once(tmp_path, mlp_on
     out = tmp_path / "m.engine"
     with JobChild(backend="tensorrt") as child:
         res = run_build(BuildConfig(mlp_onnx(tmp_path / "m.onnx"), "tensorrt", str(out)), child=child)
-    assert res.size_bytes == out.stat().st_size and live_build_children() == []
-    with pytest.raises(RuntimeError, match="already ran a build"):
+    assert res.size_bytes == out.stat().st_size and live_children() == []
+    with pytest.raises(RuntimeError, match="already ran a task"):
         run_build(BuildConfig(str(tmp_path / "m.onnx"), "tensorrt", str(out)), child=child)
 
 
@@ -156,5 +156,5 @@ def test_a_child_whose_build_never_comes_is_stopped_on_leaving(tmp_path):
         with JobChild(backend="tensorrt") as child:
             pid = child.proc.pid
             raise ValueError("bad arguments")
-    assert child.proc.returncode is not None and live_build_children() == []
+    assert child.proc.returncode is not None and live_children() == []
     assert not os.path.exists(f"/proc/{pid}")
