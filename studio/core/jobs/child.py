@@ -85,7 +85,7 @@ def _enforce_cancel(state, emit) -> None:
     that the parent does not clean up (artifacts are renamed into place only when complete)."""
     state.wait_cancelled()  # no polling: a thread that wakes 50 times a second costs the builder CPU
     time.sleep(CANCEL_GRACE_S)
-    emit({"kind": "error", "payload": {"type": "Cancelled", "message": "build cancelled"}})
+    emit({"kind": "error", "payload": {"type": "Cancelled", "message": "cancelled"}})
     os._exit(CANCELLED_EXIT)
 
 
