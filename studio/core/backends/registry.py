@@ -76,7 +76,11 @@ def backend_entry(name: str) -> str | None:
     return _entry_points().get(name)
 
 
-def get_backend(name: str):
+def get_backend(name: str, entry: str | None = None):
+    """The backend registered as `name`; at `entry` ("module:Class") when the caller already
+    knows it (a child process handed the entry by its parent skips the table)."""
+    if entry:
+        return load_backend(name, entry)
     eps = _entry_points()
     if name not in eps:
         raise StudioError(f"unknown backend {name!r}; installed: {', '.join(sorted(eps)) or 'none'}")

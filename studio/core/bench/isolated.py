@@ -60,11 +60,10 @@ def open_feed_spec(spec: dict):
 def bench_task(request: dict, state, emit) -> dict:
     """One benchmark configuration in the child: live samples go out in batches every
     SAMPLE_FLUSH_S; a "stop" from the parent ends the run with what was measured."""
-    from studio.core.backends.registry import get_backend, load_backend
+    from studio.core.backends.registry import get_backend
     from studio.core.bench.harness import Bench
 
-    name, entry = request["backend"], request.get("backend_entry")
-    backend = load_backend(name, entry) if entry else get_backend(name)
+    backend = get_backend(request["backend"], request.get("backend_entry"))
     artifact, options = request["artifact"], request.get("runner_options") or {}
     feed = open_feed_spec(request["feed"])
     pending: list[dict] = []
@@ -87,7 +86,7 @@ def bench_task(request: dict, state, emit) -> dict:
     bench.start()
     while not bench.wait(SAMPLE_FLUSH_S):
         flush()
-        if state.stop_requested or state.cancelled:
+        if (state.stop_requested or state.cancelled) and not bench.stop_event.is_set():
             bench.stop()
     result = bench.result()   # joins the sample dispatcher: every sample is in `pending` now
     flush()
@@ -126,7 +125,7 @@ class IsolatedBench:
         from studio.core.backends.registry import backend_entry
 
         config.validate()
-        self.artifact, self.config, self.on_sample = str(artifact), config, on_sample
+        self.artifact, self.on_sample = str(artifact), on_sample
         self.request = {"task": "bench", "artifact": self.artifact, "backend": backend,
                         "backend_entry": backend_entry(backend), "runner_options": runner_options or {},
                         "feed": feed, "config": asdict(config)}

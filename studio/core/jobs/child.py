@@ -105,11 +105,10 @@ TASKS = {"bench": "studio.core.bench.isolated:bench_task",
 
 def _build_task(request: dict, state, emit) -> dict:
     from studio.core.backends.base import BuildConfig
-    from studio.core.backends.registry import get_backend, load_backend
+    from studio.core.backends.registry import get_backend
 
     config = BuildConfig.from_dict(request["config"])
-    entry = request.get("backend_entry")
-    backend = load_backend(config.backend, entry) if entry else get_backend(config.backend)
+    backend = get_backend(config.backend, request.get("backend_entry"))
     emit({"kind": "log", "message": f"backend {config.backend}: {backend.capabilities().library}", "level": "debug"})
     return backend.build(config, state).to_dict()
 
@@ -193,11 +192,10 @@ def _prepare(request: dict) -> None:
     library, before the build request comes: the caller is meanwhile still reading its own
     arguments (studio.core.jobs.launch.JobChild). Best effort: whatever fails here fails
     again, and is reported, when the build asks for the same backend."""
-    from studio.core.backends.registry import get_backend, load_backend
+    from studio.core.backends.registry import get_backend
 
     try:
-        name, entry = request.get("backend"), request.get("backend_entry")
-        (load_backend(name, entry) if entry else get_backend(name)).capabilities()
+        get_backend(request.get("backend"), request.get("backend_entry")).capabilities()
     except Exception:
         pass
 

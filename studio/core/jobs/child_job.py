@@ -107,7 +107,7 @@ class ChildOutcome:
         tail = self.tail
         if self.stalled_s is not None:
             raise error(f"the {what} process stopped responding: no progress and no CPU use for "
-                             f"{self.stalled_s:g} s; it was stopped", where=where, log_tail=tail)
+                        f"{self.stalled_s:g} s; it was stopped", where=where, log_tail=tail)
         if self.cancelled:
             raise Cancelled(f"{what} cancelled" + (" (it did not stop in time and was killed)" if self.killed else ""))
         if self.error:
@@ -117,9 +117,9 @@ class ChildOutcome:
             hint = {"SIGKILL": " (killed from outside: out of memory?)", "SIGABRT": " (native code aborted)",
                     "SIGSEGV": " (native code crashed)"}.get(sig, "")
             raise error(f"the {what} process died with {sig}{hint}; last lines of its log: "
-                             + " | ".join(tail[-3:]), where=where, log_tail=tail)
+                        + " | ".join(tail[-3:]), where=where, log_tail=tail)
         raise error(f"the {what} process exited with status {self.code} without a result; last lines: "
-                         + " | ".join(tail[-3:]), where=where, log_tail=tail)
+                    + " | ".join(tail[-3:]), where=where, log_tail=tail)
 
 
 def _error_from_payload(p: dict, tail: list[str], what: str, error: type[TaskError]) -> StudioError:
