@@ -2,7 +2,9 @@
 CPU provider (every QuantizeLinear/DequantizeLinear pair is executed as written), so the CPU
 gets ORT's dynamic quantization instead: weights int8 ahead of time, activations quantized
 per batch inside MatMulInteger / DynamicQuantizeMatMul / QAttention (U8S8 kernels, VNNI).
-Applied after the transformer fusions so fused Attention is quantized as a whole.
+Applied after the transformer fusions: the onnxruntime backend's Q/K/V projections are plain
+MatMuls there (one activation quantization shared by the three), and a contrib Attention it left
+fused is quantized as a whole (QAttention).
 
 Defaults chosen with benchmarks/bench_cpu_int8.py on the demo model (batch 32, sequence 64):
 MatMul + Attention quantized, per-channel weights (same speed as per-tensor, closer to fp32:
@@ -55,6 +57,9 @@ def quantize_cpu_int8(model_path: str | Path, out_path: str | Path, *,
     model = name_nodes(load_model(model_path))
     ops, nodes = resolve_keep_fp32(model, keep_fp32)
     exclude = set(nodes) | set(nodes_of_types(model, ops))
+    # quantize_dynamic reads any "Attention" as ORT's contrib op (QAttention); ONNX's own
+    # Attention (the onnxruntime backend's attention core) has no int8 form and stays float.
+    exclude |= {n.name for n in model.graph.node if n.op_type == "Attention" and n.domain in ("", "ai.onnx")}
     if exclude_head:
         exclude |= set(head_nodes(model))
     recipe = {"name": "ort-dynamic-int8", "kernels": "U8S8", "weight_type": "int8",

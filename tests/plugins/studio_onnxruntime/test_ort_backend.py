@@ -38,10 +38,12 @@ def test_fp32_build_fuses_and_matches_source(tmp_path, small_bert, ort_run, bert
     res = build(small_bert, out, state=TaskState(events.append))
     assert res.output == str(out) and out.exists() and res.size_bytes == out.stat().st_size
     ops = res.metadata["op_types_after"]
-    assert ops.get("Attention", 0) + ops.get("MultiHeadAttention", 0) == 2
+    # Fused attention with its core on ONNX's Attention op (projections as MatMul + Add).
+    assert ops.get("Attention", 0) == 2 and ops.get("MatMul", 0) >= 6
     assert ops.get("BiasGelu", 0) == 2 and "Softmax" not in ops
     assert res.metadata["transformer_fusions"]["applied"]
-    assert res.metadata["nodes_after"] < len(onnx.load(str(small_bert)).graph.node) / 2
+    assert res.metadata["graph_rewrites"] == [{"name": "split_attention", "applied": 2, "reason": ""}]
+    assert res.metadata["nodes_after"] < len(onnx.load(str(small_bert)).graph.node) * 0.6
     for key in ("onnxruntime_version", "providers", "optimization_level", "recipe", "calibration"):
         assert key in res.metadata
     json.dumps(res.to_dict())
@@ -56,10 +58,45 @@ def test_int8_build_uses_the_cpu_recipe(tmp_path, small_bert, ort_run, bert_feed
     out = tmp_path / "bert-int8.onnx"
     res = build(small_bert, out, "int8")
     assert res.precision == "int8" and res.metadata["recipe"]["name"] == "ort-dynamic-int8"
-    assert "QAttention" in res.metadata["op_types_after"]
+    ops = res.metadata["op_types_after"]
+    # Projections are int8 GEMMs (one shared activation quantization for Q, K and V), the
+    # attention core stays float, and each FFN's bias moved from BiasGelu into its matmul.
+    assert ops.get("Attention") == 2 and ops.get("DynamicQuantizeLinear") == 2 and ops.get("Gelu") == 2
+    assert ops.get("MatMulIntegerToFloat", 0) + ops.get("DynamicQuantizeMatMul", 0) == 12
+    assert "QAttention" not in ops and "BiasGelu" not in ops
+    assert [r["applied"] for r in res.metadata["graph_rewrites"]] == [2, 2]
     feed = bert_feed()
     ref, got = ort_run(small_bert, feed)[0], ort_run(out, feed)[0]
     assert np.abs(ref - got).max() < 0.05 * max(1.0, np.abs(ref).max())
+
+
+def test_contrib_attention_on_request(tmp_path, small_bert, ort_run, bert_feed):
+    res = build(small_bert, tmp_path / "c.onnx", "int8", options={"ort_attention": "contrib"})
+    assert res.metadata["op_types_after"].get("QAttention") == 2 and res.metadata["attention"] == "contrib"
+    assert [r["name"] for r in res.metadata["graph_rewrites"]] == ["fold_gelu_bias"]
+    split = build(small_bert, tmp_path / "s.onnx", "int8")
+    feed = bert_feed()
+    # Same int8 GEMMs, same masked softmax: the two attention cores agree to float rounding.
+    np.testing.assert_allclose(ort_run(split.output, feed)[0], ort_run(res.output, feed)[0], atol=1e-4)
+    with pytest.raises(BuildError, match="unknown ort_attention 'flash'; choose one of onnx, contrib"):
+        build(small_bert, tmp_path / "x.onnx", options={"ort_attention": "flash"})
+
+
+def test_after_fusion_view_links_split_projections_to_original_nodes(tmp_path, small_bert):
+    from studio.core.graph.fusion import fusion_map
+    from studio.core.graph.plan import load_plan
+
+    res = build(small_bert, tmp_path / "q.onnx", "int8")
+    plan = load_plan(res.output, onnx_model=small_bert)
+    fmap = fusion_map(plan)
+    q = next(x for x in plan.layers if x.name.endswith("layer.0/attention/self/query/MatMul_quant"))
+    assert fmap.nodes_for_layer(q.name) == ("/encoder/layer.0/attention/self/query/MatMul",
+                                            "/encoder/layer.0/attention/self/query/Add")
+    core = fmap.nodes_for_layer("Attention_0")
+    assert "/encoder/layer.0/attention/self/Softmax" in core and not any("query/MatMul" in n for n in core)
+    # Only the run-time activation quantizers have no original node.
+    assert {x.type for x in plan.layers if x.name in plan.unmapped} <= {"DynamicQuantizeLinear"}
+    assert fmap.unabsorbed == ()
 
 
 def test_int8_qdq_recipe_on_request_records_calibration(tmp_path, small_bert):
@@ -136,7 +173,7 @@ def test_demo_model_build_in_child_process(tmp_path):
     res = run_build(BuildConfig(model=str(model), backend="onnxruntime", output=str(out), precision="int8"))
     assert out.exists() and res.metadata["recipe"]["name"] == "ort-dynamic-int8"
     ops = res.metadata["op_types_after"]
-    assert ops.get("QAttention") == 6 and ops.get("DynamicQuantizeMatMul", 0) + ops.get("MatMulIntegerToFloat", 0) >= 12
+    assert ops.get("Attention") == 6 and ops.get("DynamicQuantizeMatMul", 0) + ops.get("MatMulIntegerToFloat", 0) == 36
     sidecar = json.loads((tmp_path / "demo-ort.onnx.json").read_text())
     assert sidecar["backend"] == "onnxruntime"
     # The CPU recipe keeps the intent accuracy: within 2 of the 182 validation texts of fp32.

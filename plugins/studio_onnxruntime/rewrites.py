@@ -1,0 +1,277 @@
+"""Graph rewrites for ONNX Runtime's CPU provider that ORT's own fusions do not make.
+
+Both were measured on the demo model (batch 32 x 64 tokens, one intra-op thread, ORT 1.32,
+2-core AVX-512 VNNI Xeon; benchmarks/bench_int8_cpu.py for the whole-model figures):
+
+split_attention: the transformer fusions give one contrib `Attention` op per layer (QKV
+projection + scores + softmax + weighted sum). Its core runs at ~6 ms a layer where ONNX's own
+`Attention` op (opset 24) takes ~3 ms for the same masked arithmetic. Each contrib Attention
+becomes three projections (MatMul + Add: dynamic int8 quantizes the shared input once and runs
+three int8 GEMMs) feeding an ONNX Attention, whose `nonpad_kv_seqlen` input takes the per-row
+lengths the contrib op's 1-D mask index already holds. The projections take the original model's
+node and tensor names where the weights show which they were, so the after-fusion view still
+links them to the nodes they came from.
+
+fold_gelu_bias: after dynamic int8 ORT computes an FFN's first layer as a quantized matmul
+without bias followed by BiasGelu (bias + GELU). BiasGelu took 3.5 ms where Gelu took 2.0 ms on
+2048 x 1536 floats, so the bias moves into the matmul's own bias input (added in its output
+stage) and BiasGelu becomes Gelu. Outputs are bit-identical."""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+from studio.core.precision.model_io import load_model, save_model
+
+ATTENTION_OPSET = 24  # the first with `nonpad_kv_seqlen`
+MS = "com.microsoft"
+# Contrib Attention attributes the rewrite carries over; any other set to a non-default value
+# (unidirectional, qkv_hidden_sizes, rotary...) keeps that node as it is.
+_PLAIN_ATTRS = {"num_heads", "mask_filter_value", "scale"}
+# Quantized matmuls with an optional bias input, and that input's index.
+_BIAS_INPUT = {"DynamicQuantizeMatMul": 4, "MatMulIntegerToFloat": 6}
+
+
+@dataclass
+class RewriteReport:
+    name: str
+    applied: int = 0
+    reason: str = ""   # why nodes were left as they were ("" when all were rewritten)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _attrs(node) -> dict:
+    return {a.name: helper.get_attribute_value(a) for a in node.attribute}
+
+
+def _default_opset(model) -> int:
+    return next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
+
+
+@functools.lru_cache(maxsize=1)
+def attention_kernel_missing() -> str:
+    """'' when this onnx + onnxruntime can run ONNX Attention-24 with nonpad_kv_seqlen on the
+    CPU, else why not (older packages): checked by running a 1 x 2-token model once."""
+    try:
+        import onnxruntime as ort
+
+        vi = helper.make_tensor_value_info
+        node = helper.make_node("Attention", ["q", "k", "v", "", "", "", "n"], ["y"], q_num_heads=1, kv_num_heads=1)
+        graph = helper.make_graph([node], "probe", [vi(x, TensorProto.FLOAT, [1, 2, 2]) for x in "qkv"]
+                                  + [vi("n", TensorProto.INT64, [1])], [vi("y", TensorProto.FLOAT, None)])
+        model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", ATTENTION_OPSET)])
+        so = ort.SessionOptions()
+        so.log_severity_level = 4
+        sess = ort.InferenceSession(model.SerializeToString(), so, providers=["CPUExecutionProvider"])
+        x = np.ones((1, 2, 2), np.float32)
+        sess.run(None, {"q": x, "k": x, "v": x, "n": np.array([1], np.int64)})
+    except Exception as e:
+        return f"this onnx/onnxruntime cannot run ONNX Attention-{ATTENTION_OPSET} ({type(e).__name__})"
+    return ""
+
+
+def _why_not(node, inits, producer) -> str:
+    """'' if this contrib Attention can become projections + ONNX Attention."""
+    extra = {k: v for k, v in _attrs(node).items() if k not in _PLAIN_ATTRS}
+    if any(v not in (0, [], b"", "") for v in extra.values()):
+        return f"attributes {', '.join(sorted(extra))}"
+    if any(i for i in node.input[4:]):
+        return "past state or attention bias inputs"
+    w, b = (inits.get(n) for n in node.input[1:3]) if len(node.input) > 2 else (None, None)
+    if w is None or b is None or len(w.dims) != 2 or w.dims[1] % 3 or list(b.dims) != [w.dims[1]]:
+        return "QKV weights or bias not constant"
+    mask = node.input[3] if len(node.input) > 3 else ""
+    if mask:
+        p = producer.get(mask)
+        keepdims = _attrs(p).get("keepdims", 1) if p is not None else 1
+        if p is None or p.op_type != "ReduceSum" or keepdims != 0:
+            return "mask is not a per-row length (1-D mask index)"
+    return ""
+
+
+def _original_projections(original, x: str, w: np.ndarray, b: np.ndarray) -> list[tuple[str, str, str]] | None:
+    """[(matmul name, add name, add output)] for Q, K and V in the original model: the MatMuls
+    reading `x` whose weights are the fused weight's thirds, and the Adds of the bias thirds."""
+    if original is None:
+        return None
+    inits = original["inits"]
+    readers = original["readers"]
+    h = w.shape[1] // 3
+    found = []
+    for i in range(3):
+        w_i, b_i = w[:, i * h:(i + 1) * h], b[i * h:(i + 1) * h]
+        hit = None
+        for mm in readers.get(x, ()):
+            other = mm.input[1] if mm.input[0] == x else mm.input[0]
+            if mm.op_type != "MatMul" or other not in inits or not np.array_equal(inits[other](), w_i):
+                continue
+            for add in readers.get(mm.output[0], ()):
+                bias = [t for t in add.input if t != mm.output[0]]
+                if add.op_type == "Add" and len(bias) == 1 and bias[0] in inits and np.array_equal(inits[bias[0]](), b_i):
+                    hit = (mm.name, add.name, add.output[0])
+        if hit is None:
+            return None
+        found.append(hit)
+    return found
+
+
+def _index_original(path) -> dict:
+    model = load_model(path)
+    inits = {t.name: functools.partial(numpy_helper.to_array, t) for t in model.graph.initializer}
+    readers: dict[str, list] = {}
+    for n in model.graph.node:
+        for t in set(n.input):
+            readers.setdefault(t, []).append(n)
+    return {"inits": inits, "readers": readers}
+
+
+def split_attention(src: str | Path, dst: str | Path, original: str | Path | None = None) -> RewriteReport:
+    """Write src with its contrib Attention ops split (module doc) to dst; dst is not written
+    when nothing was rewritten. `original` (the model before fusions) lends its node names."""
+    report = RewriteReport("split_attention")
+    missing = attention_kernel_missing()
+    if missing:
+        report.reason = missing
+        return report
+    model = load_model(src)
+    g = model.graph
+    inits = {t.name: t for t in g.initializer}
+    producer = {o: n for n in g.node for o in n.output}
+    targets, skipped = [], []
+    for node in g.node:
+        if node.op_type == "Attention" and node.domain == MS:
+            why = _why_not(node, inits, producer)
+            (skipped.append(f"{node.name}: {why}") if why else targets.append(node.name))
+    if skipped:
+        report.reason = "; ".join(skipped)
+    if not targets:
+        report.reason = report.reason or "no contrib Attention"
+        return report
+    if _default_opset(model) < ATTENTION_OPSET:
+        from onnx import version_converter
+
+        try:
+            model = version_converter.convert_version(model, ATTENTION_OPSET)
+        except Exception as e:
+            report.reason = f"opset {_default_opset(model)} -> {ATTENTION_OPSET} conversion failed ({type(e).__name__}: {e})"
+            return report
+        g = model.graph
+        inits = {t.name: t for t in g.initializer}
+        producer = {o: n for n in g.node for o in n.output}
+    orig = _index_original(original) if original else None
+    taken = {t for n in g.node for t in (*n.input, *n.output)} | set(inits)
+    lengths = _lengths_int64(g, producer, targets, taken)
+    casts = lengths.pop("")
+    new_nodes, dropped = [], set()
+    for node in g.node:
+        if node.name not in targets:
+            new_nodes.append(node)
+            continue
+        new_nodes += casts  # any Cast lengths needed goes ahead of the first reader
+        casts = []
+        x, w_name, b_name = node.input[:3]
+        w, b = numpy_helper.to_array(inits[w_name]), numpy_helper.to_array(inits[b_name])
+        names = _original_projections(orig, x, w, b)
+        if names is None or any(out in taken for _, _, out in names):
+            names = [(f"{node.name}/{p}/MatMul", f"{node.name}/{p}/Add", f"{node.name}/{p}") for p in "qkv"]
+        h = w.shape[1] // 3
+        qkv = []
+        for i, (mm_name, add_name, out) in enumerate(names):
+            wt, bt = f"{node.name}.{'qkv'[i]}.weight", f"{node.name}.{'qkv'[i]}.bias"
+            g.initializer.extend([numpy_helper.from_array(np.ascontiguousarray(w[:, i * h:(i + 1) * h]), wt),
+                                  numpy_helper.from_array(b[i * h:(i + 1) * h].copy(), bt)])
+            new_nodes += [helper.make_node("MatMul", [x, wt], [out + "/MatMul"], name=mm_name),
+                          helper.make_node("Add", [out + "/MatMul", bt], [out], name=add_name)]
+            qkv.append(out)
+        attrs = _attrs(node)
+        kw = {"scale": attrs["scale"]} if attrs.get("scale") else {}
+        mask = node.input[3] if len(node.input) > 3 else ""
+        inputs = qkv + (["", "", "", lengths[mask]] if mask else [])
+        new_nodes.append(helper.make_node("Attention", inputs, [node.output[0]], name=node.name,
+                                          q_num_heads=attrs["num_heads"], kv_num_heads=attrs["num_heads"], **kw))
+        dropped |= {w_name, b_name}
+        report.applied += 1
+    del g.node[:]
+    g.node.extend(new_nodes)
+    still_read = {t for n in g.node for t in n.input}
+    keep = [t for t in g.initializer if t.name not in dropped or t.name in still_read]
+    del g.initializer[:]
+    g.initializer.extend(keep)
+    save_model(model, dst)
+    return report
+
+
+def _lengths_int64(g, producer, targets, taken) -> dict:
+    """mask index -> an int64 tensor of the same lengths (nonpad_kv_seqlen is int64). ORT's
+    fusion computes the index as ReduceSum(Cast(mask, int32)): where only the rewritten nodes
+    read it, that Cast is retargeted to int64 (no new node); otherwise a Cast is added, listed
+    under key '' for the caller to place."""
+    readers: dict[str, list] = {}
+    for n in g.node:
+        for t in n.input:
+            readers.setdefault(t, []).append(n)
+    out: dict = {"": []}
+    for name in targets:
+        node = next(n for n in g.node if n.name == name)
+        mask = node.input[3] if len(node.input) > 3 else ""
+        if not mask or mask in out:
+            continue
+        reduce = producer[mask]
+        cast = producer.get(reduce.input[0])
+        graph_outputs = {o.name for o in g.output}
+        only_ours = mask not in graph_outputs and all(r.name in targets for r in readers.get(mask, ()))
+        if (only_ours and cast is not None and cast.op_type == "Cast" and cast.output[0] not in graph_outputs
+                and all(r is reduce for r in readers.get(cast.output[0], ()))):
+            for a in cast.attribute:
+                if a.name == "to":
+                    a.i = TensorProto.INT64
+            stale = {cast.output[0], mask}  # recorded as int32 by the fusion's shape inference
+            kept = [v for v in g.value_info if v.name not in stale]
+            del g.value_info[:]
+            g.value_info.extend(kept)
+            out[mask] = mask
+        else:
+            name64 = mask + "_int64"
+            while name64 in taken:
+                name64 += "_"
+            out[""].append(helper.make_node("Cast", [mask], [name64], name=name64, to=TensorProto.INT64))
+            out[mask] = name64
+    return out
+
+
+def fold_gelu_bias(src: str | Path, dst: str | Path) -> RewriteReport:
+    """Write src with each BiasGelu that follows a bias-less quantized matmul turned into that
+    matmul's bias + Gelu (module doc); dst is not written when nothing matched."""
+    report = RewriteReport("fold_gelu_bias")
+    model = load_model(src)
+    g = model.graph
+    producer = {o: n for n in g.node for o in n.output}
+    readers: dict[str, int] = {}
+    for t in [t for n in g.node for t in n.input] + [o.name for o in g.output]:
+        readers[t] = readers.get(t, 0) + 1
+    for node in g.node:
+        if node.op_type != "BiasGelu" or node.domain != MS or len(node.input) != 2:
+            continue
+        mm = producer.get(node.input[0])
+        slot = _BIAS_INPUT.get(mm.op_type) if mm is not None and mm.domain == MS else None
+        if slot is None or readers.get(node.input[0]) != 1 or (len(mm.input) > slot and mm.input[slot]):
+            continue
+        while len(mm.input) <= slot:
+            mm.input.append("")
+        mm.input[slot] = node.input[1]
+        node.op_type = "Gelu"
+        del node.input[1]
+        report.applied += 1
+    if not report.applied:
+        report.reason = "no BiasGelu after a bias-less quantized matmul"
+        return report
+    save_model(model, dst)
+    return report
