@@ -81,6 +81,14 @@ def test_bad_input_exits_2_with_one_line_and_no_file(tmp_path, capsys, extra, wo
     assert sorted(p.name for p in tmp_path.iterdir()) == ["m.onnx"]
 
 
+def test_onnxruntime_int8_needs_no_calibration(tmp_path, capsys):
+    # The README's command: the CPU recipe quantizes activations at run time.
+    model, out = _model(tmp_path / "m.onnx"), tmp_path / "m.int8.ort.onnx"
+    rc = main(["build", model, "--backend", "onnxruntime", "--precision", "int8", "-o", str(out), "--json", "-q"])
+    doc = json.loads(capsys.readouterr().out)
+    assert rc == 0 and out.is_file() and doc["metadata"]["recipe"]["name"] == "ort-dynamic-int8"
+
+
 def test_parser_error_via_cli(tmp_path, capsys):
     x = helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])
