@@ -102,35 +102,71 @@ def _original_projections(original, x: str, w: np.ndarray, b: np.ndarray) -> lis
     reading `x` whose weights are the fused weight's thirds, and the Adds of the bias thirds."""
     if original is None:
         return None
-    inits = original["inits"]
-    readers = original["readers"]
+    inits, readers = original.initializers, original.readers
     h = w.shape[1] // 3
+
+    def equal(name, array) -> bool:
+        init = inits.get(name)
+        return init is not None and init.shape == array.shape and np.array_equal(init.load(), array)
+
     found = []
     for i in range(3):
         w_i, b_i = w[:, i * h:(i + 1) * h], b[i * h:(i + 1) * h]
         hit = None
         for mm in readers.get(x, ()):
-            other = mm.input[1] if mm.input[0] == x else mm.input[0]
-            if mm.op_type != "MatMul" or other not in inits or not np.array_equal(inits[other](), w_i):
+            if mm.op_type != "MatMul" or mm.inputs[0] != x or not equal(mm.inputs[1], w_i):
                 continue
-            for add in readers.get(mm.output[0], ()):
-                bias = [t for t in add.input if t != mm.output[0]]
-                if add.op_type == "Add" and len(bias) == 1 and bias[0] in inits and np.array_equal(inits[bias[0]](), b_i):
-                    hit = (mm.name, add.name, add.output[0])
+            for add in readers.get(mm.outputs[0], ()):
+                bias = [t for t in add.inputs if t != mm.outputs[0]]
+                if add.op_type == "Add" and len(bias) == 1 and equal(bias[0], b_i):
+                    hit = (mm.name, add.name, add.outputs[0])
         if hit is None:
             return None
         found.append(hit)
     return found
 
 
-def _index_original(path) -> dict:
-    model = load_model(path)
-    inits = {t.name: functools.partial(numpy_helper.to_array, t) for t in model.graph.initializer}
-    readers: dict[str, list] = {}
-    for n in model.graph.node:
-        for t in set(n.input):
-            readers.setdefault(t, []).append(n)
-    return {"inits": inits, "readers": readers}
+@dataclass
+class _Original:
+    """The original model's nodes by the tensors they read; weights stay in the file until one
+    is compared (a BERT-base is 436 MB)."""
+    initializers: dict
+    readers: dict
+
+    @classmethod
+    def open(cls, path) -> "_Original":
+        from studio.core.graph.onnx_loader import open_graph
+
+        graph = open_graph(str(path), shape_inference=False)
+        readers: dict[str, list] = {}
+        for n in graph.nodes:
+            for t in set(n.inputs):
+                readers.setdefault(t, []).append(n)
+        return cls(dict(graph.initializers), readers)
+
+
+def _convert_opset(model: onnx.ModelProto, version: int) -> onnx.ModelProto:
+    """onnx's version converter, run on the graph with the weights held aside (it copies the
+    whole model through C++ and back). The weights move to the result: `model` keeps them only
+    if the conversion fails."""
+    from onnx import version_converter
+
+    held = {}
+    for t in model.graph.initializer:
+        if len(t.raw_data) > 4096:
+            held[t.name] = t.raw_data
+            t.ClearField("raw_data")
+    try:
+        converted = version_converter.convert_version(model, version)
+    except Exception:
+        for t in model.graph.initializer:
+            if t.name in held:
+                t.raw_data = held[t.name]
+        raise
+    for t in converted.graph.initializer:
+        if t.name in held:
+            t.raw_data = held.pop(t.name)
+    return converted
 
 
 def split_attention(src: str | Path, dst: str | Path, original: str | Path | None = None) -> RewriteReport:
@@ -156,17 +192,15 @@ def split_attention(src: str | Path, dst: str | Path, original: str | Path | Non
         report.reason = report.reason or "no contrib Attention"
         return report
     if _default_opset(model) < ATTENTION_OPSET:
-        from onnx import version_converter
-
         try:
-            model = version_converter.convert_version(model, ATTENTION_OPSET)
+            model = _convert_opset(model, ATTENTION_OPSET)
         except Exception as e:
             report.reason = f"opset {_default_opset(model)} -> {ATTENTION_OPSET} conversion failed ({type(e).__name__}: {e})"
             return report
         g = model.graph
         inits = {t.name: t for t in g.initializer}
         producer = {o: n for n in g.node for o in n.output}
-    orig = _index_original(original) if original else None
+    orig = _Original.open(original) if original else None
     taken = {t for n in g.node for t in (*n.input, *n.output)} | set(inits)
     lengths = _lengths_int64(g, producer, targets, taken)
     casts = lengths.pop("")
