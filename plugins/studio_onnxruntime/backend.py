@@ -126,7 +126,8 @@ class OnnxRuntimeBackend:
             state.progress("Precision", 0.3, force=True)
             from dataclasses import replace
 
-            # Precision after fusion: dynamic int8 then quantizes fused Attention as one op.
+            # Precision after fusion and the attention split: dynamic int8 then quantizes the Q/K/V
+            # projections with one shared activation quantization (a contrib Attention as one op).
             pconfig = replace(config, model=str(model))
             prepared = prepare_precision(pconfig, target="onnxruntime", workdir=str(tmp / "precision"), state=state)
             notes += prepared.notes

@@ -85,7 +85,7 @@ def _why_not(node, inits, producer) -> str:
         return f"attributes {', '.join(sorted(extra))}"
     if any(i for i in node.input[4:]):
         return "past state or attention bias inputs"
-    w, b = (inits.get(n) for n in node.input[1:3]) if len(node.input) > 2 else (None, None)
+    w, b = (inits.get(n) for n in node.input[1:3]) if len(node.input) >= 3 else (None, None)
     if w is None or b is None or len(w.dims) != 2 or w.dims[1] % 3 or list(b.dims) != [w.dims[1]]:
         return "QKV weights or bias not constant"
     mask = node.input[3] if len(node.input) > 3 else ""
@@ -185,7 +185,10 @@ def split_attention(src: str | Path, dst: str | Path, original: str | Path | Non
     for node in g.node:
         if node.op_type == "Attention" and node.domain == MS:
             why = _why_not(node, inits, producer)
-            (skipped.append(f"{node.name}: {why}") if why else targets.append(node.name))
+            if why:
+                skipped.append(f"{node.name}: {why}")
+            else:
+                targets.append(node.name)
     if skipped:
         report.reason = "; ".join(skipped)
     if not targets:
@@ -200,7 +203,10 @@ def split_attention(src: str | Path, dst: str | Path, original: str | Path | Non
         g = model.graph
         inits = {t.name: t for t in g.initializer}
         producer = {o: n for n in g.node for o in n.output}
-    orig = _Original.open(original) if original else None
+    try:
+        orig = _Original.open(original) if original else None
+    except Exception:  # the names are a courtesy to the after-fusion view; the rewrite needs none
+        orig = None
     taken = {t for n in g.node for t in (*n.input, *n.output)} | set(inits)
     lengths = _lengths_int64(g, producer, targets, taken)
     casts = lengths.pop("")
