@@ -225,7 +225,8 @@ def split_attention(src: str | Path, dst: str | Path, original: str | Path | Non
         h = w.shape[1] // 3
         qkv = []
         for i, (mm_name, add_name, out) in enumerate(names):
-            wt, bt = f"{node.name}.{'qkv'[i]}.weight", f"{node.name}.{'qkv'[i]}.bias"
+            wt = _fresh(f"{node.name}.{'qkv'[i]}.weight", taken)
+            bt = _fresh(f"{node.name}.{'qkv'[i]}.bias", taken)
             g.initializer.extend([numpy_helper.from_array(np.ascontiguousarray(w[:, i * h:(i + 1) * h]), wt),
                                   numpy_helper.from_array(b[i * h:(i + 1) * h].copy(), bt)])
             new_nodes += [helper.make_node("MatMul", [x, wt], [out + "/MatMul"], name=mm_name),
@@ -249,6 +250,14 @@ def split_attention(src: str | Path, dst: str | Path, original: str | Path | Non
     return report
 
 
+def _fresh(name: str, taken: set) -> str:
+    """`name`, or `name` with underscores appended, not yet used in the graph; now taken."""
+    while name in taken:
+        name += "_"
+    taken.add(name)
+    return name
+
+
 def _lengths_int64(g, producer, targets, taken) -> dict:
     """mask index -> an int64 tensor of the same lengths (nonpad_kv_seqlen is int64). ORT's
     fusion computes the index as ReduceSum(Cast(mask, int32)): where only the rewritten nodes
@@ -259,8 +268,9 @@ def _lengths_int64(g, producer, targets, taken) -> dict:
         for t in n.input:
             readers.setdefault(t, []).append(n)
     out: dict = {"": []}
+    by_name = {n.name: n for n in g.node}
     for name in targets:
-        node = next(n for n in g.node if n.name == name)
+        node = by_name[name]
         mask = node.input[3] if len(node.input) > 3 else ""
         if not mask or mask in out:
             continue
@@ -279,9 +289,7 @@ def _lengths_int64(g, producer, targets, taken) -> dict:
             g.value_info.extend(kept)
             out[mask] = mask
         else:
-            name64 = mask + "_int64"
-            while name64 in taken:
-                name64 += "_"
+            name64 = _fresh(mask + "_int64", taken)
             out[""].append(helper.make_node("Cast", [mask], [name64], name=name64, to=TensorProto.INT64))
             out[mask] = name64
     return out

@@ -89,10 +89,6 @@ def config_from_args(args):
                                       label_column=args.calib_label_column, tokenizer=tokenizer,
                                       max_length=args.calib_max_length, samples=args.calib_samples,
                                       seed=args.calib_seed, method=args.calib_method)
-    elif precision in ("int8", "fp8") and args.backend != "onnxruntime":
-        # TensorRT's Q/DQ scales come from real inputs; ONNX Runtime's CPU int8 quantizes
-        # activations at run time and needs none (its Q/DQ recipe on request says so itself).
-        raise StudioError(f"precision {precision} needs calibration data: pass --calib FILE")
     keep = [n.strip() for item in args.keep_fp32 for n in item.split(",") if n.strip()]
     output = Path(args.output) if args.output else default_output(model, args.backend, precision)
     if args.opt_level is not None and not 0 <= args.opt_level <= 5:

@@ -33,8 +33,8 @@ def _calibration_set(config: BuildConfig, state: TaskState):
     from studio.core.data.calibration import calibration_set_for_model
 
     if config.calibration is None:
-        raise DataError(f"{config.precision} for TensorRT needs calibration data (--calib FILE): "
-                        "its Q/DQ scales come from real inputs")
+        raise DataError(f"{config.precision} Q/DQ needs calibration data (--calib FILE): "
+                        "its scales come from real inputs")
     state.progress("Reading calibration data", 0.0, force=True)
     padding = config.options.get("calibration_padding", "longest")
     calib = calibration_set_for_model(config.calibration, config.model, padding=padding,
