@@ -1,6 +1,7 @@
 """The `onnxruntime` backend. Its "engine" is the optimized model: transformer fusions where
 the model is BERT-like (their attention core moved to ONNX's Attention op, rewrites.py), a
-precision recipe chosen for the CPU, then ORT's graph optimizer run once offline and saved."""
+precision recipe chosen for the CPU, ORT's graph optimizer run once offline, then FFNs set to
+run in row chunks that stay in cache (ffn_chunks.py), and saved."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from studio.core.io import atomic_path
 from studio.core.jobs.progress import TaskState
 
 from studio_onnxruntime.denormals import SESSION_CONFIG_KEY
+from studio_onnxruntime.ffn_chunks import CHUNK_ROWS, chunk_ffn
 from studio_onnxruntime.optimize import DEFAULT_DISABLED_OPTIMIZERS, LEVELS, op_histogram, session_optimize, transformer_fusions
 from studio_onnxruntime.rewrites import RewriteReport, fold_gelu_bias, split_attention
 
@@ -87,6 +89,13 @@ class OnnxRuntimeBackend:
         attention = str(config.options.get("ort_attention", "onnx"))
         if attention not in ATTENTION_KINDS:
             raise BuildError(f"unknown ort_attention {attention!r}; choose one of {', '.join(ATTENTION_KINDS)}")
+        try:
+            chunk_rows = int(config.options.get("ort_ffn_chunk_rows", CHUNK_ROWS))
+        except (TypeError, ValueError):
+            chunk_rows = -1
+        if chunk_rows < 0:
+            raise BuildError(f"ort_ffn_chunk_rows must be a whole number >= 0 (0: no chunking), "
+                             f"got {config.options.get('ort_ffn_chunk_rows')!r}")
         disabled = [str(o) for o in config.options.get("ort_disabled_optimizers", DEFAULT_DISABLED_OPTIMIZERS)]
         session_config = {str(k): str(v) for k, v in
                           config.options.get("ort_session_config", DEFAULT_SESSION_CONFIG).items()}
@@ -144,6 +153,12 @@ class OnnxRuntimeBackend:
                 if rewrites[-1].applied:
                     optimized = folded
                 state.log(_describe(rewrites[-1]))
+            if chunk_rows:
+                chunked = tmp / "chunked.onnx"
+                rewrites.append(chunk_ffn(optimized, chunked, rows=chunk_rows))
+                if rewrites[-1].applied:
+                    optimized = chunked
+                state.log(_describe(rewrites[-1]))
             if level == "all":
                 notes.append("optimization level 'all' may add CPU-specific layouts: run the model on this kind of CPU")
             state.progress("Writing", 0.95, force=True)
@@ -161,6 +176,7 @@ class OnnxRuntimeBackend:
             "ort_session_config": session_config,
             "transformer_fusions": fusion.to_dict(),
             "attention": attention,
+            "ffn_chunk_rows": chunk_rows,
             "graph_rewrites": [r.to_dict() for r in rewrites],
             "recipe": prepared.recipe,
             "calibration": prepared.calibration,

@@ -133,8 +133,13 @@ def session_optimize(src: str | Path, dst: str | Path, level: str = "all",
 
 
 def op_histogram(path: str | Path) -> dict[str, int]:
+    """Op type -> node count, subgraphs' nodes included (a chunked FFN's ops run inside a Scan)."""
     model = onnx.load(str(path), load_external_data=False)
     out: dict[str, int] = {}
-    for n in model.graph.node:
-        out[n.op_type] = out.get(n.op_type, 0) + 1
+    todo = [model.graph]
+    while todo:
+        for n in todo.pop().node:
+            out[n.op_type] = out.get(n.op_type, 0) + 1
+            todo += [a.g for a in n.attribute if a.type == onnx.AttributeProto.GRAPH]
+            todo += [g for a in n.attribute for g in a.graphs]
     return dict(sorted(out.items()))

@@ -7,6 +7,7 @@ import pytest
 from studio.core.backends.base import BuildConfig, CalibrationSpec
 from studio.core.backends.registry import get_backend
 from studio.core.errors import BuildError, CapabilityError, Cancelled, ModelError, StudioError
+from studio.core.graph.plan_sources.ort_optimized import CHUNKED_PREFIX
 from studio.core.jobs.progress import TaskState
 
 
@@ -41,9 +42,13 @@ def test_fp32_build_fuses_and_matches_source(tmp_path, small_bert, ort_run, bert
     # Fused attention with its core on ONNX's Attention op (projections as MatMul + Add).
     assert ops.get("Attention", 0) == 2 and ops.get("MatMul", 0) >= 6
     assert ops.get("BiasGelu", 0) == 2 and "Softmax" not in ops
+    assert ops.get("Scan") == 2 and res.metadata["ffn_chunk_rows"] == 512  # each FFN in row chunks
     assert res.metadata["transformer_fusions"]["applied"]
-    assert res.metadata["graph_rewrites"] == [{"name": "split_attention", "applied": 2, "reason": ""}]
-    assert res.metadata["nodes_after"] < len(onnx.load(str(small_bert)).graph.node) * 0.6
+    assert res.metadata["graph_rewrites"] == [{"name": "split_attention", "applied": 2, "reason": ""},
+                                              {"name": "chunk_ffn", "applied": 2, "reason": ""}]
+    built = onnx.load(str(out)).graph
+    own = sum(n.name.startswith(CHUNKED_PREFIX) for n in built.node)  # chunking's shape arithmetic
+    assert res.metadata["nodes_after"] - own < len(onnx.load(str(small_bert)).graph.node) * 0.6
     for key in ("onnxruntime_version", "providers", "optimization_level", "recipe", "calibration"):
         assert key in res.metadata
     json.dumps(res.to_dict())
@@ -64,7 +69,8 @@ def test_int8_build_uses_the_cpu_recipe(tmp_path, small_bert, ort_run, bert_feed
     assert ops.get("Attention") == 2 and ops.get("DynamicQuantizeLinear") == 2 and ops.get("Gelu") == 2
     assert ops.get("MatMulIntegerToFloat", 0) + ops.get("DynamicQuantizeMatMul", 0) == 12
     assert "QAttention" not in ops and "BiasGelu" not in ops
-    assert [r["applied"] for r in res.metadata["graph_rewrites"]] == [2, 2]
+    assert [(r["name"], r["applied"]) for r in res.metadata["graph_rewrites"]] == [
+        ("split_attention", 2), ("fold_gelu_bias", 2), ("chunk_ffn", 2)]
     feed = bert_feed()
     ref, got = ort_run(small_bert, feed)[0], ort_run(out, feed)[0]
     assert np.abs(ref - got).max() < 0.05 * max(1.0, np.abs(ref).max())
@@ -73,7 +79,7 @@ def test_int8_build_uses_the_cpu_recipe(tmp_path, small_bert, ort_run, bert_feed
 def test_contrib_attention_on_request(tmp_path, small_bert, ort_run, bert_feed):
     res = build(small_bert, tmp_path / "c.onnx", "int8", options={"ort_attention": "contrib"})
     assert res.metadata["op_types_after"].get("QAttention") == 2 and res.metadata["attention"] == "contrib"
-    assert [r["name"] for r in res.metadata["graph_rewrites"]] == ["fold_gelu_bias"]
+    assert [r["name"] for r in res.metadata["graph_rewrites"]] == ["fold_gelu_bias", "chunk_ffn"]
     split = build(small_bert, tmp_path / "s.onnx", "int8")
     feed = bert_feed()
     # Same int8 GEMMs, same masked softmax: the two attention cores agree to float rounding.
@@ -94,6 +100,12 @@ def test_after_fusion_view_links_split_projections_to_original_nodes(tmp_path, s
                                             "/encoder/layer.0/attention/self/query/Add")
     core = fmap.nodes_for_layer("Attention_0")
     assert "/encoder/layer.0/attention/self/Softmax" in core and not any("query/MatMul" in n for n in core)
+    # The chunked FFN shows its body's nodes as layers (no Scan), mapped like any other.
+    ffn2 = next(x for x in plan.layers if x.name.endswith("layer.0/output/dense/MatMul_quant"))
+    assert fmap.nodes_for_layer(ffn2.name) == ("/encoder/layer.0/output/dense/MatMul",
+                                               "/encoder/layer.0/output/dense/Add")
+    assert "Scan" not in {x.type for x in plan.layers}
+    assert any("studio's own" in n for n in plan.notes)
     # Only the run-time activation quantizers have no original node.
     assert {x.type for x in plan.layers if x.name in plan.unmapped} <= {"DynamicQuantizeLinear"}
     assert fmap.unabsorbed == ()

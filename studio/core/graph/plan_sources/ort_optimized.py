@@ -8,7 +8,13 @@ after the nodes it replaced, so a layer is mapped back to the original model's n
      back from the layer's outputs until tensors the optimized graph still has (its inputs,
      other layers' outputs, initializers) collects exactly the nodes the pattern replaced;
   3. weights: failing both, the original nodes that read an initializer the layer reads.
-Layers that none of these place are listed in `Plan.unmapped`."""
+Layers that none of these place are listed in `Plan.unmapped`.
+
+The onnxruntime backend runs FFNs in row chunks (studio_onnxruntime/ffn_chunks.py): a Scan
+whose body holds the FFN's nodes, between two Reshapes, after a few shape-arithmetic nodes,
+all named with `CHUNKED_PREFIX`. The Scan's body nodes are the layers (mapped as above, with
+the body's input and output standing for the tensors the Reshapes read and write); the other
+prefixed nodes are layers the studio added, mapped to nothing and not counted as unmapped."""
 
 from __future__ import annotations
 
@@ -19,6 +25,7 @@ from studio.core.graph.plan_sources.pipeline import RawPlan
 from studio.core.graph.plan_sources.source import as_source
 
 FORMAT = "ort_optimized"
+CHUNKED_PREFIX = "StudioChunkedFFN"
 _SUFFIXES = ("_quant", "_QuantizeLinear", "_DequantizeLinear", "_fused", "_fusion")
 _ONNX_MAGIC_OK = (b"\x08",)  # ModelProto starts with field 1 (ir_version), varint
 
@@ -59,7 +66,8 @@ def _dtype_table(model) -> dict[str, tuple[str, tuple | None]]:
     except Exception:  # contrib ops or an odd model: fall back to what the file says
         inferred = model
     g = inferred.graph
-    for vi in (*g.input, *g.output, *g.value_info):
+    bodies = [a.g for n in g.node if n.name.startswith(CHUNKED_PREFIX) for a in n.attribute if a.name == "body"]
+    for vi in (*g.input, *g.output, *g.value_info, *(v for b in bodies for v in b.value_info)):
         tt = vi.type.tensor_type
         if tt.elem_type:
             table[vi.name] = (helper.tensor_dtype_to_np_dtype(tt.elem_type).name
@@ -109,11 +117,12 @@ def parse(source, original=None) -> RawPlan:
     model = _load(src.path)
     table = _dtype_table(model)
     inits = {i.name for i in model.graph.initializer}
-    for node in model.graph.node:
+    nodes = list(_nodes(model.graph))
+    for _, node, _ in nodes:
         _guess_outputs(node, table)
 
     layers = []
-    for i, node in enumerate(model.graph.node):
+    for i, node, mapped_as in nodes:
         name = node.name or f"{node.op_type}_{i}"
         layers.append({
             "Name": name,
@@ -123,7 +132,7 @@ def parse(source, original=None) -> RawPlan:
             "Constants": [_tensor(t, table) for t in node.input if t in inits],
             "Outputs": [_tensor(t, table) for t in node.output if t],
             "TacticName": "",
-            "_node": node,
+            "_node": mapped_as,
         })
     raw = RawPlan(FORMAT, layers,
                   inputs=[_tensor(v.name, table) for v in model.graph.input if v.name not in inits],
@@ -136,6 +145,42 @@ def parse(source, original=None) -> RawPlan:
     for layer in raw.layers:
         layer.pop("_node", None)
     return raw
+
+
+def _nodes(graph):
+    """(index, node as the plan shows it, node as mapped to the original or None for the studio's
+    own nodes), with each chunked FFN's Scan replaced by its body's nodes (module doc)."""
+    import onnx
+
+    producer = {o: n for n in graph.node for o in n.output}
+    readers: dict[str, list] = {}
+    for n in graph.node:
+        for t in n.input:
+            readers.setdefault(t, []).append(n)
+    for i, node in enumerate(graph.node):
+        if not node.name.startswith(CHUNKED_PREFIX):
+            yield i, node, node
+            continue
+        body = next((a.g for a in node.attribute if a.name == "body"), None)
+        if node.op_type != "Scan" or body is None or len(body.input) != 1 or len(body.output) != 1:
+            yield i, node, None
+            continue
+        # the body's input/output are chunks of the tensors the Reshapes around the Scan read/write
+        shown = {body.input[0].name: node.input[0], body.output[0].name: node.output[0]}
+        before = producer.get(node.input[0])
+        after = readers.get(node.output[0], [])
+        mapped = {body.input[0].name: before.input[0] if before is not None else node.input[0],
+                  body.output[0].name: after[0].output[0] if len(after) == 1 else node.output[0]}
+        for b in body.node:
+            plan_node, map_node = onnx.NodeProto(), onnx.NodeProto()
+            plan_node.CopyFrom(b)
+            map_node.CopyFrom(b)
+            for view, names in ((plan_node, shown), (map_node, mapped)):
+                for k, t in enumerate(view.input):
+                    view.input[k] = names.get(t, t)
+                for k, t in enumerate(view.output):
+                    view.output[k] = names.get(t, t)
+            yield i, plan_node, map_node
 
 
 def map_to_original(raw: RawPlan, optimized, original) -> None:
@@ -151,8 +196,13 @@ def map_to_original(raw: RawPlan, optimized, original) -> None:
     available |= {o for node in optimized.graph.node for o in node.output if o}
     opt_inits = {i.name for i in optimized.graph.initializer}
 
+    added = 0
     for layer in raw.layers:
         node = layer["_node"]
+        if node is None:
+            layer["Metadata"] = ""
+            added += 1
+            continue
         found: list[str] = []
         base = _by_name(layer["Name"], by_name)
         if base:
@@ -182,6 +232,9 @@ def map_to_original(raw: RawPlan, optimized, original) -> None:
     if raw.unmapped:
         raw.notes.append(f"{len(raw.unmapped)} of {len(raw.layers)} layers could not be mapped "
                          "back to the original model's nodes")
+    if added:
+        raw.notes.append(f"{added} layers are the studio's own: shape arithmetic and reshapes that run "
+                         "FFNs in row chunks (they stand for no node of the original model)")
 
 
 def _by_name(name: str, by_name: dict) -> str | None:

@@ -1,0 +1,80 @@
+import numpy as np
+import onnx
+import pytest
+from onnx import helper
+
+from studio.core.backends.base import BuildConfig
+from studio.core.jobs.progress import TaskState
+from studio_onnxruntime.backend import OnnxRuntimeBackend
+from studio_onnxruntime.ffn_chunks import chunk_ffn, find_ffns
+
+
+@pytest.fixture(scope="module")
+def unchunked(tmp_path_factory, small_bert):
+    """The onnxruntime backend's fp32 and int8 builds of the small BERT, FFN chunking off."""
+    out = {}
+    for precision in ("fp32", "int8"):
+        path = tmp_path_factory.mktemp("unchunked") / f"{precision}.onnx"
+        OnnxRuntimeBackend().build(BuildConfig(model=str(small_bert), backend="onnxruntime", output=str(path),
+                                               precision=precision, options={"ort_ffn_chunk_rows": 0}), TaskState())
+        out[precision] = path
+    return out
+
+
+def feed(batch, seq, seed=0):
+    rng = np.random.default_rng(seed)
+    mask = np.ones((batch, seq), np.int64)
+    mask[0, seq // 2:] = 0
+    return {"input_ids": rng.integers(1000, 5000, (batch, seq)).astype(np.int64), "attention_mask": mask}
+
+
+def chunk_counts(path, tmp_path, inputs, ort_run) -> list[int]:
+    """How many chunks each Scan ran, read from the model itself (its chunked inputs as outputs)."""
+    model = onnx.load(str(path))
+    scans = [n for n in model.graph.node if n.op_type == "Scan"]
+    for n in scans:
+        model.graph.output.append(helper.make_tensor_value_info(n.input[0], onnx.TensorProto.FLOAT, None))
+    probe = tmp_path / "probe.onnx"
+    onnx.save(model, str(probe))
+    return [o.shape[0] for o in ort_run(probe, inputs)[-len(scans):]]
+
+
+def test_fp32_chunks_compute_the_same_for_any_batch(tmp_path, unchunked, ort_run):
+    out = tmp_path / "chunked.onnx"
+    report = chunk_ffn(unchunked["fp32"], out, rows=24)
+    assert (report.applied, report.reason) == (2, "")
+    assert sum(n.op_type == "Scan" for n in onnx.load(str(out)).graph.node) == 2
+    # 24 rows a chunk at 12 tokens a row: chunks of the largest divisor of the batch <= 2 sequences.
+    for batch, seq, chunks in [(1, 12, 1), (4, 12, 2), (7, 12, 7), (6, 8, 2), (2, 30, 2)]:
+        inputs = feed(batch, seq, seed=batch)
+        np.testing.assert_allclose(ort_run(out, inputs)[0], ort_run(unchunked["fp32"], inputs)[0], atol=1e-5)
+        assert chunk_counts(out, tmp_path, inputs, ort_run) == [chunks, chunks], (batch, seq)
+
+
+def test_int8_one_chunk_is_bit_identical_and_more_chunks_close(tmp_path, unchunked, ort_run):
+    out = tmp_path / "chunked.onnx"
+    assert chunk_ffn(unchunked["int8"], out, rows=24).applied == 2
+    one = feed(2, 12)  # 24 rows: one chunk, the same activation ranges as unchunked
+    np.testing.assert_array_equal(ort_run(out, one)[0], ort_run(unchunked["int8"], one)[0])
+    four = feed(8, 12)  # 4 chunks, each quantized with its own range
+    ref, got = ort_run(unchunked["int8"], four)[0], ort_run(out, four)[0]
+    assert np.abs(ref - got).max() < 0.05 * max(1.0, np.abs(ref).max())
+
+
+def test_ffn_read_elsewhere_or_of_unknown_rank_is_left(tmp_path, unchunked):
+    model = onnx.load(str(unchunked["fp32"]))
+    gelus = [n for n in model.graph.node if n.op_type in ("Gelu", "BiasGelu")]
+    model.graph.output.append(helper.make_tensor_value_info(gelus[0].output[0], onnx.TensorProto.FLOAT, None))
+    stale = {v.name for v in model.graph.value_info if v.name == gelus[1].input[0]}
+    kept = [v for v in model.graph.value_info if v.name not in stale]
+    del model.graph.value_info[:]
+    model.graph.value_info.extend(kept)
+    chains, skipped = find_ffns(model.graph)
+    assert chains == []
+    assert skipped == [f"{gelus[0].name}: not read by one matmul with constant weights",
+                       f"{gelus[1].name}: input rank not known to be 3"]
+    src = tmp_path / "src.onnx"
+    onnx.save(model, str(src))
+    report = chunk_ffn(src, tmp_path / "out.onnx")
+    assert report.applied == 0 and "input rank not known" in report.reason
+    assert not (tmp_path / "out.onnx").exists()
