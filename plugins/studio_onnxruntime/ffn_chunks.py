@@ -40,7 +40,8 @@ class _Graph:
     """Who produces and who reads each tensor of the main graph."""
 
     def __init__(self, g: onnx.GraphProto):
-        self.inits = {t.name for t in g.initializer}
+        self.dims = {t.name: tuple(t.dims) for t in g.initializer}
+        self.inits = set(self.dims)
         self.producer = {o: n for n in g.node for o in n.output}
         self.readers: dict[str, list] = {}
         for n in g.node:
@@ -61,20 +62,25 @@ class _Graph:
         r = self.readers.get(tensor, [])
         return r[0] if len(r) == 1 and tensor not in self.outputs else None
 
-    def constant_operand(self, node, tensor: str) -> bool:
-        """An Add of `tensor` and a constant."""
+    def bias_add(self, node, tensor: str) -> bool:
+        """An Add of `tensor` and a constant vector (the same for every row)."""
         others = [t for t in node.input if t != tensor]
-        return (node.op_type, node.domain) == ("Add", "") and len(others) == 1 and others[0] in self.inits
+        return ((node.op_type, node.domain) == ("Add", "") and len(others) == 1
+                and len(self.dims.get(others[0], (0, 0))) == 1)
 
-
-def _weights_constant(node, inits) -> bool:
-    return all(t in inits or not t for t in node.input[1:])
+    def row_wise_matmul(self, node) -> bool:
+        """A matmul reading float activations with constant 2-D weights: row i of its output
+        depends on row i of its input only."""
+        if (node.op_type, node.domain) not in _FLOAT_IN or len(node.input) < 2:
+            return False
+        return len(self.dims.get(node.input[1], ())) == 2 and all(t in self.inits or not t for t in node.input[2:])
 
 
 def find_ffns(g: onnx.GraphProto) -> tuple[list[list], list[str]]:
     """([chain of nodes per FFN, in order], [why a GELU was not taken]). A chain is
-    matmul [+ bias Add] -> GELU [-> QuantizeLinear] -> matmul [+ bias Add], every tensor between
-    read only by the next node, weights constant, the input of known rank 3."""
+    matmul [+ bias Add] -> GELU -> matmul [+ bias Add], every tensor between read only by the
+    next node, weights constant 2-D and biases constant vectors (so each output row depends on
+    its input row only), the input of known rank 3."""
     gi = _Graph(g)
     chains, skipped = [], []
     for gelu in g.node:
@@ -84,27 +90,20 @@ def find_ffns(g: onnx.GraphProto) -> tuple[list[list], list[str]]:
         first = gi.producer.get(gelu.input[0])
         if first is not None and first.op_type == "Add" and gi.sole_reader(first.output[0]) is gelu:
             data = [t for t in first.input if t not in gi.inits]
-            if len(data) == 1 and gi.constant_operand(first, data[0]):
+            if len(data) == 1 and gi.bias_add(first, data[0]):
                 chain.insert(0, first)
                 first = gi.producer.get(data[0])
-        if first is None or (first.op_type, first.domain) not in _FLOAT_IN or not _weights_constant(first, gi.inits) \
-                or gi.sole_reader(first.output[0]) is not chain[0]:
+        if first is None or not gi.row_wise_matmul(first) or gi.sole_reader(first.output[0]) is not chain[0]:
             skipped.append(f"{gelu.name or gelu.output[0]}: not fed by a matmul with constant weights")
             continue
         chain.insert(0, first)
         nxt = gi.sole_reader(gelu.output[0])
-        if nxt is not None and (nxt.op_type, nxt.domain) == ("QuantizeLinear", "") and _weights_constant(nxt, gi.inits):
-            chain.append(nxt)
-            nxt = gi.sole_reader(nxt.output[0])
-            second_ok = nxt is not None and (nxt.op_type, nxt.domain) == ("MatMulIntegerToFloat", MS)
-        else:
-            second_ok = nxt is not None and (nxt.op_type, nxt.domain) in _FLOAT_IN
-        if not second_ok or not _weights_constant(nxt, gi.inits):
+        if nxt is None or not gi.row_wise_matmul(nxt):
             skipped.append(f"{gelu.name or gelu.output[0]}: not read by one matmul with constant weights")
             continue
         chain.append(nxt)
         add = gi.sole_reader(nxt.output[0])
-        if add is not None and gi.constant_operand(add, nxt.output[0]):
+        if add is not None and gi.bias_add(add, nxt.output[0]):
             chain.append(add)
         if gi.rank.get(gelu.input[0]) != 3:
             skipped.append(f"{gelu.name or gelu.output[0]}: input rank not known to be 3")
