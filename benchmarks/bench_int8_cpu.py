@@ -49,21 +49,28 @@ def cli_json(argv: list[str]) -> dict:
     return json.loads(buf.getvalue())
 
 
-def cpu_ms_per_sample(open_runner, batches, iters: int) -> float:
-    """CPU milliseconds per sample on one thread. With one intra-op thread ONNX Runtime computes in
-    the calling thread, so time.thread_time() counts the model's work and not the time other
-    processes took from us: the figure that holds on a loaded machine."""
-    r = open_runner().activate()
+def cpu_ms_per_sample(open_runners: dict, batches, rounds: int, per_round: int = 4) -> dict:
+    """CPU milliseconds per sample on one thread, per build: the median of `rounds` rounds that
+    alternate the builds. With one intra-op thread ONNX Runtime computes in the calling thread, so
+    time.thread_time() counts the model's work and not the time other processes took from us:
+    the figure that holds on a loaded machine."""
+    runners = {k: open_().activate() for k, open_ in open_runners.items()}
+    per: dict = {k: [] for k in runners}
     try:
-        r.infer(batches[0])
-        rows, t = 0, time.thread_time()
-        for i in range(iters):
-            b = batches[i % len(batches)]
-            r.infer(b)
-            rows += len(next(iter(b.values())))
-        return (time.thread_time() - t) * 1e3 / rows
+        for r in runners.values():
+            r.infer(batches[0])
+        for _ in range(rounds):
+            for k, r in runners.items():
+                rows, t = 0, time.thread_time()
+                for i in range(per_round):
+                    b = batches[i % len(batches)]
+                    r.infer(b)
+                    rows += len(next(iter(b.values())))
+                per[k].append((time.thread_time() - t) * 1e3 / rows)
+        return {k: statistics.median(v) for k, v in per.items()}
     finally:
-        r.deactivate()
+        for r in runners.values():
+            r.deactivate()
 
 
 def main() -> int:
@@ -72,7 +79,8 @@ def main() -> int:
     ap.add_argument("--warmup", type=float, default=1.0)
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
-    ap.add_argument("--cpu-iters", type=int, default=6, help="batches timed by CPU time on one thread")
+    ap.add_argument("--cpu-rounds", type=int, default=7,
+                    help="alternating rounds of 4 batches timed by CPU time on one thread")
     args = ap.parse_args()
     if not DEMO.exists():
         from studio.core.demo.paths import ensure_demo_model
@@ -107,11 +115,8 @@ def main() -> int:
         print(f"round {r + 1}: fp32 {tput['fp32'][-1]:7.1f}  int8 {tput['int8'][-1]:7.1f} samples/s  "
               f"ratio {tput['int8'][-1] / tput['fp32'][-1]:.2f}", flush=True)
     ratios = [i / f for i, f in zip(tput["int8"], tput["fp32"])]
-    cpu_ms = {}
-    for prec in ("fp32", "int8"):
-        art = builds[prec]["output"]
-        cpu_ms[prec] = cpu_ms_per_sample(lambda: ort.open_runner(art, intra_op_threads=1), feed.batches(BATCH),
-                                         args.cpu_iters)
+    cpu_ms = cpu_ms_per_sample({p: (lambda a=builds[p]["output"]: ort.open_runner(a, intra_op_threads=1))
+                                for p in ("fp32", "int8")}, feed.batches(BATCH), args.cpu_rounds)
     print(f"CPU time per sample, one thread: fp32 {cpu_ms['fp32']:.2f} ms, int8 {cpu_ms['int8']:.2f} ms "
           f"-> {cpu_ms['fp32'] / cpu_ms['int8']:.2f}x", flush=True)
     acc = {}

@@ -16,7 +16,7 @@ from studio.core.io import atomic_path
 from studio.core.jobs.progress import TaskState
 
 from studio_onnxruntime.denormals import SESSION_CONFIG_KEY
-from studio_onnxruntime.ffn_chunks import CHUNK_ROWS, chunk_ffn
+from studio_onnxruntime.ffn_chunks import CHUNK_BYTES, chunk_ffn
 from studio_onnxruntime.optimize import DEFAULT_DISABLED_OPTIMIZERS, LEVELS, op_histogram, session_optimize, transformer_fusions
 from studio_onnxruntime.rewrites import RewriteReport, fold_gelu_bias, split_attention
 
@@ -90,12 +90,12 @@ class OnnxRuntimeBackend:
         if attention not in ATTENTION_KINDS:
             raise BuildError(f"unknown ort_attention {attention!r}; choose one of {', '.join(ATTENTION_KINDS)}")
         try:
-            chunk_rows = int(config.options.get("ort_ffn_chunk_rows", CHUNK_ROWS))
+            chunk_bytes = int(config.options.get("ort_ffn_chunk_bytes", CHUNK_BYTES))
         except (TypeError, ValueError):
-            chunk_rows = -1
-        if chunk_rows < 0:
-            raise BuildError(f"ort_ffn_chunk_rows must be a whole number >= 0 (0: no chunking), "
-                             f"got {config.options.get('ort_ffn_chunk_rows')!r}")
+            chunk_bytes = -1
+        if chunk_bytes < 0:
+            raise BuildError(f"ort_ffn_chunk_bytes must be a whole number >= 0 (0: no chunking), "
+                             f"got {config.options.get('ort_ffn_chunk_bytes')!r}")
         disabled = [str(o) for o in config.options.get("ort_disabled_optimizers", DEFAULT_DISABLED_OPTIMIZERS)]
         session_config = {str(k): str(v) for k, v in
                           config.options.get("ort_session_config", DEFAULT_SESSION_CONFIG).items()}
@@ -153,9 +153,9 @@ class OnnxRuntimeBackend:
                 if rewrites[-1].applied:
                     optimized = folded
                 state.log(_describe(rewrites[-1]))
-            if chunk_rows:
+            if chunk_bytes:
                 chunked = tmp / "chunked.onnx"
-                rewrites.append(chunk_ffn(optimized, chunked, rows=chunk_rows))
+                rewrites.append(chunk_ffn(optimized, chunked, budget=chunk_bytes))
                 if rewrites[-1].applied:
                     optimized = chunked
                 state.log(_describe(rewrites[-1]))
@@ -176,7 +176,7 @@ class OnnxRuntimeBackend:
             "ort_session_config": session_config,
             "transformer_fusions": fusion.to_dict(),
             "attention": attention,
-            "ffn_chunk_rows": chunk_rows,
+            "ffn_chunk_bytes": chunk_bytes,
             "graph_rewrites": [r.to_dict() for r in rewrites],
             "recipe": prepared.recipe,
             "calibration": prepared.calibration,

@@ -1,16 +1,20 @@
 """Run each transformer FFN a few hundred rows at a time (ONNX Scan), so its intermediate stays in
-the CPU's L2 cache.
+the CPU's cache.
 
 A BERT FFN is matmul -> GELU -> matmul over every token of the batch. At batch 32 x 64 tokens
 its intermediate is 2048 x 1536 floats (12.5 MB for MiniLM) written by the first GEMM, read and
 written by GELU, read twice more by the int8 activation quantization (min/max, then quantize)
-and once by the second GEMM: out of L2 every time, so those passes run at memory speed. In
-chunks of <= 512 rows the same work stays in L2. Measured on the demo model (batch 32 x 64, one
-intra-op thread, 2-core AVX-512 VNNI Xeon): int8 152 -> 141 ms a batch, fp32 371 -> 358 ms
-(benchmarks/bench_int8_cpu.py for the whole pipeline).
+and once by the second GEMM: out of cache every time, so those passes run at memory speed. In
+chunks whose intermediate is <= 3 MiB (512 rows for MiniLM's 1536 wide FFN, 256 for BERT-base's
+3072) the same work stays near the core. Measured with one intra-op thread on a 2-core AVX-512
+VNNI Xeon (2 MiB L2 a core), alternating, medians: demo model batch 32 x 64, int8 152 -> 143 ms a
+batch, fp32 371 -> 360 ms; BERT-base batch 16 x 64, int8 470 -> 449 ms, fp32 unchanged (1307 ms).
+With two threads the gain mostly goes (each op splits its rows between the cores differently, so
+the data crosses cores anyway): +0-4 % for int8, within the noise for fp32.
 
 Shapes stay dynamic: a chunk is `c` whole sequences, c the largest divisor of the batch with
-c x seq_len <= rows (computed in the graph, so any batch and length works; batch 1 is one chunk).
+c x seq_len <= rows (computed in the graph, so any batch and length works; batch 1 is one chunk,
+at a cost of ~8 us per FFN: 1.41 -> 1.46 ms for the demo model's int8 build on one text).
 Per-row arithmetic is unchanged, so fp32 outputs are the same up to float rounding; dynamic int8
 quantizes each chunk's activations with that chunk's own range (finer, never coarser).
 
@@ -30,7 +34,7 @@ from studio.core.precision.model_io import load_model, save_model
 
 from studio_onnxruntime.rewrites import MS, RewriteReport, _default_opset, _fresh
 
-CHUNK_ROWS = 512  # 512 x 1536 floats (3 MB) measured best of 128 / 256 / 512 on the demo model
+CHUNK_BYTES = 3 << 20  # of float intermediate a chunk: best of 128 / 256 / 512 / 1024 rows measured
 MIN_OPSET = 13    # Slice/ReduceMax/LessOrEqual forms used by the shape arithmetic
 _GELUS = {("Gelu", MS), ("Gelu", ""), ("BiasGelu", MS), ("FastGelu", MS)}
 _FLOAT_IN = {("MatMul", ""), ("DynamicQuantizeMatMul", MS)}  # matmuls that read float activations
@@ -141,9 +145,15 @@ def _shape_nodes(x: str, rows: int, p: str, taken: set, inits: list) -> tuple[li
     return nodes, in_shape, out_shape
 
 
-def chunk_ffn(src: str | Path, dst: str | Path, rows: int = CHUNK_ROWS) -> RewriteReport:
-    """Write src with each FFN (find_ffns) run by a Scan over chunks of <= `rows` rows to dst;
-    dst is not written when nothing was rewritten."""
+def chunk_rows(chain, dims: dict, budget: int) -> int:
+    """Rows a chunk of this FFN takes: its float intermediate (rows x width) within `budget` bytes."""
+    width = dims[chain[0].input[1]][1]
+    return max(1, budget // (4 * max(1, width)))
+
+
+def chunk_ffn(src: str | Path, dst: str | Path, budget: int = CHUNK_BYTES) -> RewriteReport:
+    """Write src with each FFN (find_ffns) run by a Scan over chunks whose intermediate takes
+    <= `budget` bytes to dst; dst is not written when nothing was rewritten."""
     report = RewriteReport("chunk_ffn")
     model = load_model(src)
     if _default_opset(model) < MIN_OPSET:
@@ -173,7 +183,8 @@ def chunk_ffn(src: str | Path, dst: str | Path, rows: int = CHUNK_ROWS) -> Rewri
         x, y = chain[0].input[0], chain[-1].output[0]
         gelu = next(n for n in chain if (n.op_type, n.domain) in _GELUS)
         lead = gi.lead.get(gelu.input[0], (None,))
-        key = lead if None not in lead else k  # unnamed dims: this chain's own shape nodes
+        rows = chunk_rows(chain, gi.dims, budget)
+        key = (lead if None not in lead else k, rows)  # unnamed dims: this chain's own shape nodes
         if key not in shapes:
             nodes, in_shape, out_shape = _shape_nodes(x, rows, f"{CHUNKED_PREFIX}/shape{len(shapes)}/", taken, inits)
             new_nodes += nodes

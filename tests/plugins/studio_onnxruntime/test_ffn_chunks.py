@@ -9,6 +9,9 @@ from studio_onnxruntime.backend import OnnxRuntimeBackend
 from studio_onnxruntime.ffn_chunks import chunk_ffn, find_ffns
 
 
+ROWS_24 = 24 * 128 * 4  # bytes of the small BERT's 128 wide FFN intermediate in 24 rows
+
+
 @pytest.fixture(scope="module")
 def unchunked(tmp_path_factory, small_bert):
     """The onnxruntime backend's fp32 and int8 builds of the small BERT, FFN chunking off."""
@@ -16,7 +19,7 @@ def unchunked(tmp_path_factory, small_bert):
     for precision in ("fp32", "int8"):
         path = tmp_path_factory.mktemp("unchunked") / f"{precision}.onnx"
         OnnxRuntimeBackend().build(BuildConfig(model=str(small_bert), backend="onnxruntime", output=str(path),
-                                               precision=precision, options={"ort_ffn_chunk_rows": 0}), TaskState())
+                                               precision=precision, options={"ort_ffn_chunk_bytes": 0}), TaskState())
         out[precision] = path
     return out
 
@@ -41,7 +44,7 @@ def chunk_counts(path, tmp_path, inputs, ort_run) -> list[int]:
 
 def test_fp32_chunks_compute_the_same_for_any_batch(tmp_path, unchunked, ort_run):
     out = tmp_path / "chunked.onnx"
-    report = chunk_ffn(unchunked["fp32"], out, rows=24)
+    report = chunk_ffn(unchunked["fp32"], out, budget=ROWS_24)
     assert (report.applied, report.reason) == (2, "")
     assert sum(n.op_type == "Scan" for n in onnx.load(str(out)).graph.node) == 2
     # 24 rows a chunk at 12 tokens a row: chunks of the largest divisor of the batch <= 2 sequences.
@@ -53,7 +56,7 @@ def test_fp32_chunks_compute_the_same_for_any_batch(tmp_path, unchunked, ort_run
 
 def test_int8_one_chunk_is_bit_identical_and_more_chunks_close(tmp_path, unchunked, ort_run):
     out = tmp_path / "chunked.onnx"
-    assert chunk_ffn(unchunked["int8"], out, rows=24).applied == 2
+    assert chunk_ffn(unchunked["int8"], out, budget=ROWS_24).applied == 2
     one = feed(2, 12)  # 24 rows: one chunk, the same activation ranges as unchunked
     np.testing.assert_array_equal(ort_run(out, one)[0], ort_run(unchunked["int8"], one)[0])
     four = feed(8, 12)  # 4 chunks, each quantized with its own range

@@ -42,7 +42,7 @@ def test_fp32_build_fuses_and_matches_source(tmp_path, small_bert, ort_run, bert
     # Fused attention with its core on ONNX's Attention op (projections as MatMul + Add).
     assert ops.get("Attention", 0) == 2 and ops.get("MatMul", 0) >= 6
     assert ops.get("BiasGelu", 0) == 2 and "Softmax" not in ops
-    assert ops.get("Scan") == 2 and res.metadata["ffn_chunk_rows"] == 512  # each FFN in row chunks
+    assert ops.get("Scan") == 2 and res.metadata["ffn_chunk_bytes"] == 3 << 20  # each FFN in row chunks
     assert res.metadata["transformer_fusions"]["applied"]
     assert res.metadata["graph_rewrites"] == [{"name": "split_attention", "applied": 2, "reason": ""},
                                               {"name": "chunk_ffn", "applied": 2, "reason": ""}]
@@ -151,6 +151,8 @@ def test_non_bert_model_builds_without_fusions(tmp_path, mlp_path, ort_run):
 def test_bad_choices_refused(tmp_path, mlp_path):
     with pytest.raises(BuildError, match="unknown ort_optimization 'max'"):
         build(mlp_path, tmp_path / "x.onnx", options={"ort_optimization": "max"})
+    with pytest.raises(BuildError, match="ort_ffn_chunk_bytes must be a whole number >= 0 .* got '3 MB'"):
+        build(mlp_path, tmp_path / "x.onnx", options={"ort_ffn_chunk_bytes": "3 MB"})
     with pytest.raises(CapabilityError, match="precision bf16 is not available"):
         build(mlp_path, tmp_path / "x.onnx", "bf16")
     assert not (tmp_path / "x.onnx").exists()
