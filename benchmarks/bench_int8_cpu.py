@@ -4,7 +4,8 @@ batch 32, sequence 64 (issue 4, "Measured"); goal >= 2.5x throughput, accuracy d
 Unlike engineer D's bench_cpu_int8.py (which calls the recipe/backend directly and compares
 recipes), this one goes the way a user does: `engine-studio build --backend onnxruntime
 --precision fp32|int8 --calib intents_calibration.csv` (child-process build job, sidecar), the
-bench harness for throughput (rounds alternate fp32 / int8 so other load hits both alike), and
+bench harness for throughput (rounds alternate fp32 / int8 so other load hits both alike), CPU
+time on one thread (alternating rounds; less moved by other load on the machine), and
 `engine-studio accuracy BUILD --data intents_validation.csv --label-column intent --json` for the
 accuracy change against the FP32 ONNX reference. Writes .cache/benchmarks/int8_cpu.json.
 
@@ -134,7 +135,8 @@ def main() -> int:
         "goal": {"throughput_ratio": 2.5, "max_accuracy_drop_points": 0.5},
     }
     a8 = acc["int8"]
-    print(f"INT8 / FP32 throughput (batch {BATCH}, seq {SEQ}): {report['median_ratio']:.2f}x (median of {args.rounds})")
+    print(f"INT8 / FP32 throughput (batch {BATCH}, seq {SEQ}): {report['median_ratio']:.2f}x with {args.threads} "
+          f"threads (median of {args.rounds}); {report['cpu_time_ratio']:.2f}x in CPU time on one thread")
     print(f"intent accuracy: FP32 ONNX {a8['reference_accuracy']:.2f}%  FP32 build {acc['fp32']['accuracy']:.2f}%  "
           f"INT8 build {a8['accuracy']:.2f}%  change {a8['accuracy_change']:+.2f} points; "
           f"top-1 agreement {100 * a8['top1_agreement']:.1f}%")
