@@ -82,6 +82,11 @@ class _Watchdog:
         return now - self._since >= self.stall_s
 
 
+# What an exhausted address space looks like in a child's last lines, wherever the allocation
+# failed: Python, a thread's stack (seen under a 350 MiB limit), C++ or C.
+_OUT_OF_MEMORY = ("MemoryError", "can't start new thread", "bad_alloc", "Cannot allocate memory")
+
+
 @dataclass
 class ChildOutcome:
     """What happened to one task in its child process."""
@@ -118,7 +123,8 @@ class ChildOutcome:
                     "SIGSEGV": " (native code crashed)"}.get(sig, "")
             raise error(f"the {what} process died with {sig}{hint}; last lines of its log: "
                         + " | ".join(tail[-3:]), where=where, log_tail=tail)
-        raise error(f"the {what} process exited with status {self.code} without a result; last lines: "
+        hint = " (it ran out of memory)" if any(sign in line for line in tail for sign in _OUT_OF_MEMORY) else ""
+        raise error(f"the {what} process exited with status {self.code} without a result{hint}; last lines: "
                     + " | ".join(tail[-3:]), where=where, log_tail=tail)
 
 

@@ -15,7 +15,9 @@ from pathlib import Path
 import pytest
 
 from studio.core.backends.base import BuildConfig, sidecar_path
+from studio.core.errors import TaskError
 from studio.core.jobs.build_job import run_build
+from studio.core.jobs.child_job import ChildOutcome
 from studio.core.jobs.child import FAULT_ENV
 from studio.core.jobs.launch import START_ENV, choose_method, fork_is_safe, live_children, os_thread_count
 
@@ -158,3 +160,13 @@ def test_a_child_whose_build_never_comes_is_stopped_on_leaving(tmp_path):
             raise ValueError("bad arguments")
     assert child.proc.returncode is not None and live_children() == []
     assert not os.path.exists(f"/proc/{pid}")
+
+
+def test_a_child_that_ran_out_of_memory_says_so():
+    tail = ["Traceback (most recent call last):", "    _start_new_thread(self._bootstrap, ())",
+            "RuntimeError: can't start new thread"]
+    with pytest.raises(TaskError, match=r"exited with status 70 without a result \(it ran out of memory\); "
+                                        r"last lines: .*can't start new thread"):
+        ChildOutcome(code=70, method="fork", tail=tail).payload_or_raise("build")
+    with pytest.raises(TaskError, match=r"without a result; last lines: boom$"):
+        ChildOutcome(code=70, method="fork", tail=["boom"]).payload_or_raise("build")
