@@ -13,8 +13,8 @@ With two threads the gain mostly goes (each op splits its rows between the cores
 the data crosses cores anyway): +0-4 % for int8, within the noise for fp32.
 
 Shapes stay dynamic: a chunk is `c` whole sequences, c the largest divisor of the batch with
-c x seq_len <= rows (computed in the graph, so any batch and length works; batch 1 is one chunk,
-at a cost of ~8 us per FFN: 1.41 -> 1.46 ms for the demo model's int8 build on one text).
+c x seq_len within the budget's rows (computed in the graph, so any batch and length works;
+batch 1 is one chunk, at ~8 us per FFN: 1.41 -> 1.46 ms for the demo int8 build on one text).
 Per-row arithmetic is unchanged, so fp32 outputs are the same up to float rounding; dynamic int8
 quantizes each chunk's activations with that chunk's own range (finer, never coarser).
 
