@@ -30,7 +30,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from studio.core.graph.plan_sources.ort_optimized import CHUNKED_PREFIX
-from studio.core.precision.model_io import load_model, save_model
+from studio.core.precision.model_io import load_model, save_model, tensor_links
 
 from studio_onnxruntime.rewrites import MS, RewriteReport, _default_opset, _fresh
 
@@ -46,16 +46,7 @@ class _Graph:
     def __init__(self, g: onnx.GraphProto):
         self.dims = {t.name: tuple(t.dims) for t in g.initializer}
         self.inits = set(self.dims)
-        self.producer = {o: n for n in g.node for o in n.output}
-        self.readers: dict[str, list] = {}
-        for n in g.node:
-            for t in n.input:
-                self.readers.setdefault(t, []).append(n)
-            for a in n.attribute:  # a subgraph that reads an outer tensor is a reader too
-                for sub in ([a.g] if a.type == onnx.AttributeProto.GRAPH else list(a.graphs)):
-                    for sn in sub.node:
-                        for t in sn.input:
-                            self.readers.setdefault(t, []).append(n)
+        self.producer, self.readers = tensor_links(g)
         self.outputs = {o.name for o in g.output}
         self.rank = {v.name: len(v.type.tensor_type.shape.dim) for v in g.value_info
                      if v.type.tensor_type.HasField("shape")}

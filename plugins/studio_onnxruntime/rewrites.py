@@ -27,7 +27,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from studio.core.precision.model_io import load_model, save_model
+from studio.core.precision.model_io import load_model, save_model, tensor_links
 
 ATTENTION_OPSET = 24  # the first with `nonpad_kv_seqlen`
 MS = "com.microsoft"
@@ -263,10 +263,7 @@ def _lengths_int64(g, producer, targets, taken) -> dict:
     fusion computes the index as ReduceSum(Cast(mask, int32)): where only the rewritten nodes
     read it, that Cast is retargeted to int64 (no new node); otherwise a Cast is added, listed
     under key '' for the caller to place."""
-    readers: dict[str, list] = {}
-    for n in g.node:
-        for t in n.input:
-            readers.setdefault(t, []).append(n)
+    _, readers = tensor_links(g)
     out: dict = {"": []}
     by_name = {n.name: n for n in g.node}
     for name in targets:
@@ -301,16 +298,15 @@ def fold_gelu_bias(src: str | Path, dst: str | Path) -> RewriteReport:
     report = RewriteReport("fold_gelu_bias")
     model = load_model(src)
     g = model.graph
-    producer = {o: n for n in g.node for o in n.output}
-    readers: dict[str, int] = {}
-    for t in [t for n in g.node for t in n.input] + [o.name for o in g.output]:
-        readers[t] = readers.get(t, 0) + 1
+    producer, readers = tensor_links(g)
+    outputs = {o.name for o in g.output}
     for node in g.node:
         if node.op_type != "BiasGelu" or node.domain != MS or len(node.input) != 2:
             continue
         mm = producer.get(node.input[0])
         slot = _BIAS_INPUT.get(mm.op_type) if mm is not None and mm.domain == MS else None
-        if slot is None or readers.get(node.input[0]) != 1 or (len(mm.input) > slot and mm.input[slot]):
+        if (slot is None or len(readers.get(node.input[0], ())) != 1 or node.input[0] in outputs
+                or (len(mm.input) > slot and mm.input[slot])):
             continue
         while len(mm.input) <= slot:
             mm.input.append("")

@@ -83,6 +83,21 @@ def resolve_keep_fp32(model: onnx.ModelProto, keep: list[str] | tuple[str, ...])
     return ops, nodes
 
 
+def tensor_links(graph: onnx.GraphProto) -> tuple[dict, dict]:
+    """(tensor -> the node that writes it, tensor -> the nodes that read it, once per read). A node
+    whose subgraph (If/Loop/Scan body) reads an outer tensor counts as a reader of it."""
+    producer = {o: n for n in graph.node for o in n.output}
+    readers: dict[str, list] = {}
+    for n in graph.node:
+        for t in n.input:
+            readers.setdefault(t, []).append(n)
+        for a in n.attribute:
+            for sub in ([a.g] if a.type == onnx.AttributeProto.GRAPH else list(a.graphs)):
+                for t in {t for sn in sub.node for t in sn.input}:
+                    readers.setdefault(t, []).append(n)
+    return producer, readers
+
+
 def nodes_of_types(model: onnx.ModelProto, op_types: list[str]) -> list[str]:
     return [n.name for n in model.graph.node if n.op_type in set(op_types)]
 

@@ -28,3 +28,15 @@ def test_a_model_protobuf_cannot_hold_goes_to_external_data(tmp_path, monkeypatc
     loaded = onnx.load(str(tmp_path / "big.onnx"))
     assert np.array_equal(numpy_helper.to_array(loaded.graph.initializer[0]),
                           np.arange(64 * 64, dtype=np.float32).reshape(64, 64))
+
+
+def test_tensor_links_count_a_subgraph_that_reads_an_outer_tensor():
+    body = helper.make_graph([helper.make_node("Add", ["x", "y"], ["z"])], "body", [],
+                             [helper.make_tensor_value_info("z", TensorProto.FLOAT, None)])
+    g = helper.make_graph([helper.make_node("Relu", ["a"], ["x"], name="relu"),
+                           helper.make_node("Mul", ["x", "x"], ["m"], name="mul"),
+                           helper.make_node("If", ["c"], ["out"], name="if", then_branch=body, else_branch=body)],
+                          "g", [], [])
+    producer, readers = model_io.tensor_links(g)
+    assert producer["x"].name == "relu" and producer["out"].name == "if"
+    assert [n.name for n in readers["x"]] == ["mul", "mul", "if", "if"]  # two reads, two branches

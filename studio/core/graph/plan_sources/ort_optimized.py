@@ -152,11 +152,9 @@ def _nodes(graph):
     own nodes), with each chunked FFN's Scan replaced by its body's nodes (module doc)."""
     import onnx
 
-    producer = {o: n for n in graph.node for o in n.output}
-    readers: dict[str, list] = {}
-    for n in graph.node:
-        for t in n.input:
-            readers.setdefault(t, []).append(n)
+    from studio.core.precision.model_io import tensor_links
+
+    producer, readers = tensor_links(graph)
     for i, node in enumerate(graph.node):
         if not node.name.startswith(CHUNKED_PREFIX):
             yield i, node, node
