@@ -30,6 +30,21 @@ DEFAULT_SESSION_CONFIG = {SESSION_CONFIG_KEY: "1"}
 # GEMMs); "contrib" keeps ORT's fused op (QAttention after int8).
 ATTENTION_KINDS = ("onnx", "contrib")
 
+# Build options (BuildConfig.options; `engine-studio build --option KEY=VALUE`) this backend reads.
+ORT_OPTIONS = {
+    "ort_optimization": "ORT graph optimization level run at build time: " + ", ".join(LEVELS) + " (default all)",
+    "ort_attention": "'onnx' (default: attention core on ONNX's Attention op) or 'contrib' (ORT's fused op)",
+    "ort_ffn_chunk_bytes": f"FFN row chunks' intermediate budget in bytes (default {CHUNK_BYTES}; 0: no chunks)",
+    "ort_disabled_optimizers": "ORT optimizers left off at build and run time (default SkipLayerNormFusion)",
+    "ort_session_config": "session config entries the build is measured with (default: denormals flushed)",
+    "ort_fusion_options": "overrides of the transformer optimizer's FusionOptions flags",
+    "num_heads": "attention heads, when the transformer optimizer cannot find them (0: detect)",
+    "hidden_size": "hidden size, when the transformer optimizer cannot find it (0: detect)",
+    "gelu_approximation": "fuse GELU as its tanh approximation (default false)",
+    "attention_fusion": "fuse attention at all (default true)",
+    "provider": "'cuda' to optimize for ORT's CUDA provider (default: CPU)",
+}
+
 CPU_FP16_NOTE = ("runs on the CPU provider but is usually slower than fp32 there (few fp16 kernels, "
                  "casts around the rest); meaningful with the CUDA provider")
 
@@ -79,8 +94,9 @@ class OnnxRuntimeBackend:
         return self._caps
 
     def build(self, config: BuildConfig, state: TaskState) -> BuildResult:
-        from studio.core.precision.prepare import prepare_precision
+        from studio.core.precision.prepare import PRECISION_OPTIONS, prepare_precision
 
+        config.check_options(ORT_OPTIONS | PRECISION_OPTIONS)
         caps = self.capabilities()
         caps.check_precision(config.precision)
         level = str(config.options.get("ort_optimization", "all"))

@@ -22,6 +22,13 @@ def _fp8_reason() -> str | None:
             "FP8 engines run on compute capability 8.9 and 12.x)")
 
 
+# Build options (BuildConfig.options; `engine-studio build --option KEY=VALUE`) this backend reads.
+TRT_OPTIONS = {
+    "library": "'tensorrt' or 'tensorrt_rtx': which builder library to load (default: full TensorRT if importable)",
+    "verbose": "forward the builder's verbose log lines (default false)",
+}
+
+
 class TensorRTBackend:
     name = "tensorrt"
     display_name = "TensorRT"
@@ -75,6 +82,9 @@ class TensorRTBackend:
         return self._caps
 
     def build(self, config: BuildConfig, state: TaskState) -> BuildResult:
+        from studio.core.precision.prepare import PRECISION_OPTIONS
+
+        config.check_options(TRT_OPTIONS | PRECISION_OPTIONS)
         self.capabilities().check_precision(config.precision)
         return build_engine(config, state, load_library(self._prefer) if self._prefer else None)
 

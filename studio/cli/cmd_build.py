@@ -50,6 +50,10 @@ def add_parser(sub) -> None:
     p.add_argument("--keep-fp32", action="append", default=[], metavar="NAMES_OR_OPS",
                    help="node names or op types kept in fp32 (comma separated, repeatable)")
     p.add_argument("--timing-cache", metavar="FILE", help="timing cache to read and update")
+    p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
+                   help="a backend build option (repeatable), e.g. ort_ffn_chunk_bytes=0; VALUE is read as "
+                        "JSON when it parses (numbers, true/false, lists), else as text; a key the backend "
+                        "does not read is refused with the list of those it does")
     p.add_argument("-o", "--output", metavar="OUT", help="artifact path (default: beside the model)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
@@ -60,6 +64,22 @@ def default_output(model: Path, backend: str, precision: str) -> Path:
     if backend == "onnxruntime":
         return model.with_name(f"{model.stem}.{precision}.ort.onnx")
     return model.with_name(f"{model.stem}.{precision}.engine")
+
+
+def parse_options(items: list[str]) -> dict:
+    """["ort_ffn_chunk_bytes=0", "ort_attention=contrib"] -> {"ort_ffn_chunk_bytes": 0, "ort_attention": "contrib"}."""
+    import json
+
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise StudioError(f"--option takes KEY=VALUE (got {item!r})")
+        try:
+            out[key.strip()] = json.loads(value)
+        except ValueError:
+            out[key.strip()] = value
+    return out
 
 
 def config_from_args(args):
@@ -97,7 +117,7 @@ def config_from_args(args):
         model=str(model), backend=args.backend, output=str(output), precision=precision,
         workspace=parse_size(args.workspace) if args.workspace else None,
         optimization_level=args.opt_level, profiles=profiles, calibration=calibration,
-        keep_fp32=keep, timing_cache=args.timing_cache,
+        keep_fp32=keep, timing_cache=args.timing_cache, options=parse_options(args.option),
     )
 
 

@@ -71,6 +71,8 @@ def test_build_json_contract(tmp_path, capsys):
     (["--precision", "int8"], "needs calibration data"),
     (["--opt-level", "9"], "out of range"),
     (["--backend", "nope"], "unknown backend"),
+    (["--option", "verbose"], "--option takes KEY=VALUE (got 'verbose')"),
+    (["--option", "ort_attention=contrib"], "unknown build option 'ort_attention' for backend tensorrt; it reads: "),
 ])
 def test_bad_input_exits_2_with_one_line_and_no_file(tmp_path, capsys, extra, words):
     model = _model(tmp_path / "m.onnx")
@@ -87,6 +89,16 @@ def test_onnxruntime_int8_needs_no_calibration(tmp_path, capsys):
     rc = main(["build", model, "--backend", "onnxruntime", "--precision", "int8", "-o", str(out), "--json", "-q"])
     doc = json.loads(capsys.readouterr().out)
     assert rc == 0 and out.is_file() and doc["metadata"]["recipe"]["name"] == "ort-dynamic-int8"
+
+
+def test_build_options_reach_the_backend(tmp_path, capsys):
+    model, out = _model(tmp_path / "m.onnx"), tmp_path / "m.ort.onnx"
+    rc = main(["build", model, "--backend", "onnxruntime", "-o", str(out), "--json", "-q",
+               "--option", "ort_ffn_chunk_bytes=0", "--option", "ort_optimization=basic"])
+    doc = json.loads(capsys.readouterr().out)
+    assert rc == 0 and doc["metadata"]["ffn_chunk_bytes"] == 0 and doc["metadata"]["optimization_level"] == "basic"
+    side = json.loads(Path(doc["sidecar"]).read_text())
+    assert side["build_config"]["options"] == {"ort_ffn_chunk_bytes": 0, "ort_optimization": "basic"}
 
 
 def test_parser_error_via_cli(tmp_path, capsys):

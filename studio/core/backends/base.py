@@ -126,6 +126,15 @@ class BuildConfig:
         d["profiles"] = [p.to_dict() for p in self.profiles]
         return d
 
+    def check_options(self, known: dict[str, str]) -> None:
+        """Refuse options the backend does not read (a typo would otherwise be ignored silently);
+        `known` maps each option it reads to a one-line description."""
+        unknown = sorted(set(self.options) - set(known))
+        if unknown:
+            raise CapabilityError(f"unknown build option{'s' if len(unknown) > 1 else ''} "
+                                  f"{', '.join(map(repr, unknown))} for backend {self.backend}; "
+                                  f"it reads: {', '.join(sorted(known))}")
+
     @classmethod
     def from_dict(cls, d: dict) -> "BuildConfig":
         d = dict(d)

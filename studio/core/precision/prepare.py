@@ -17,6 +17,20 @@ TARGETS = ("tensorrt", "onnxruntime")
 FP8_SUPPORTED = True
 
 
+# Build options the precision step reads (BuildConfig.options), for every backend that uses it.
+PRECISION_OPTIONS = {
+    "int8_recipe": "'dynamic' (ONNX Runtime's CPU default) or 'qdq' (calibrated Q/DQ, TensorRT's)",
+    "int8_op_types": "op types dynamic int8 quantizes (default MatMul, Attention)",
+    "int8_per_channel": "per-channel int8 weights (default true)",
+    "int8_reduce_range": "7-bit weights for CPUs without VNNI (default false)",
+    "int8_exclude_head": "keep the classifier head in float (default true)",
+    "fp16_keep_fragile": "keep Pow and ReduceMean, which overflow in fp16, in fp32 (default true)",
+    "calibration_batch_size": "rows a calibration batch takes (default 8)",
+    "calibration_padding": "'longest' (per batch, default) or 'fixed' (to the tokenizer max length)",
+    "tokenizer": "tokenizer.json for text calibration data when the calibration spec names none",
+}
+
+
 @dataclass
 class PreparedModel:
     path: str                       # the ONNX file to build from (the source itself for fp32)

@@ -1,0 +1,116 @@
+"""FFN row chunks (plugins/studio_onnxruntime/ffn_chunks.py) on vs off, in one run: the onnxruntime
+backend's fp32 and int8 builds of one model, each built twice (`ort_ffn_chunk_bytes` default / 0)
+through the studio's build job (sidecar and all), then
+  - CPU time per batch on one intra-op thread, rounds alternating the four builds (medians);
+  - wall time on --threads intra-op threads, chunked and unchunked run back to back in pairs
+    (alternating which goes first), the median of the pairs' ratios;
+  - batch-1 latency at each text's own length, one thread (the Scan's fixed cost).
+Writes .cache/benchmarks/ffn_chunks.json.
+
+    .venv/bin/python benchmarks/bench_ffn_chunks.py [--model PATH] [--batch 32] [--seq 64] [--rounds 7] [--pairs 30]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT), str(ROOT / "plugins")]
+
+from bench_int8_cpu import DEMO, VAL, cpu_ms_per_sample  # noqa: E402
+from studio.core.backends.base import BuildConfig  # noqa: E402
+from studio.core.backends.registry import get_backend  # noqa: E402
+from studio.core.bench.inputs import TextFeed, read_texts  # noqa: E402
+from studio.core.data.tokenizer import load_tokenizer  # noqa: E402
+from studio.core.io import write_json_atomic  # noqa: E402
+from studio.core.jobs.build_job import run_build  # noqa: E402
+
+WORK = ROOT / ".cache/benchmarks/ffn_chunks"
+
+
+def paired_ratio(open_a, open_b, batches, pairs: int) -> tuple[float, list[float]]:
+    """Median of (time of a) / (time of b) over back-to-back pairs, each side running `batches`."""
+    a, b = open_a().activate(), open_b().activate()
+    try:
+        for r in (a, b):
+            for x in batches:
+                r.infer(x)
+        ratios = []
+        for p in range(pairs):
+            t = {}
+            for name, r in ((("a", a), ("b", b)) if p % 2 == 0 else (("b", b), ("a", a))):
+                s = time.perf_counter()
+                for x in batches:
+                    r.infer(x)
+                t[name] = time.perf_counter() - s
+            ratios.append(t["a"] / t["b"])
+        return statistics.median(ratios), statistics.quantiles(ratios, n=4)
+    finally:
+        a.deactivate()
+        b.deactivate()
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--model", default=str(DEMO))
+    ap.add_argument("--batch", type=int, default=32)
+    ap.add_argument("--seq", type=int, default=64)
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--pairs", type=int, default=30)
+    ap.add_argument("--threads", type=int, default=2)
+    args = ap.parse_args()
+    model = Path(args.model)
+    if model == DEMO and not DEMO.exists():
+        from studio.core.demo.paths import ensure_demo_model
+
+        ensure_demo_model()
+    WORK.mkdir(parents=True, exist_ok=True)
+    builds = {}
+    for prec in ("fp32", "int8"):
+        for chunked in (True, False):
+            key = f"{prec}{'' if chunked else '-unchunked'}"
+            out = WORK / f"{model.stem}.{key}.onnx"
+            options = {} if chunked else {"ort_ffn_chunk_bytes": 0}
+            run_build(BuildConfig(str(model), "onnxruntime", str(out), precision=prec, options=options))
+            builds[key] = str(out)
+            print(f"built {key}", flush=True)
+    ort = get_backend("onnxruntime")
+    texts, _ = read_texts(VAL)
+    tok = load_tokenizer(str(DEMO.with_name("tokenizer.json")))
+    probe = ort.open_runner(builds["fp32"]).activate()
+    meta = probe.input_metadata()
+    probe.deactivate()
+    padded = TextFeed(texts, tok, meta, seq_len=args.seq).batches(args.batch)[:4]
+    one = TextFeed(texts, tok, meta).batches(1)[:64]
+    cpu = cpu_ms_per_sample({k: (lambda a=a: ort.open_runner(a, intra_op_threads=1)) for k, a in builds.items()},
+                            padded, args.rounds)
+    report = {"model": str(model), "batch": args.batch, "seq_len": args.seq, "threads": args.threads,
+              "cpu_ms_per_batch_1_thread": {k: v * args.batch for k, v in cpu.items()}, "pairs": {}, "batch1_ms": {}}
+    for prec in ("fp32", "int8"):
+        base, new = builds[f"{prec}-unchunked"], builds[prec]
+        ratio, quartiles = paired_ratio(lambda: ort.open_runner(base, intra_op_threads=args.threads),
+                                        lambda: ort.open_runner(new, intra_op_threads=args.threads), padded, args.pairs)
+        report["pairs"][prec] = {"speedup": ratio, "quartiles": quartiles}
+        lat, _ = paired_ratio(lambda: ort.open_runner(new, intra_op_threads=1),
+                              lambda: ort.open_runner(base, intra_op_threads=1), one, args.pairs)
+        report["batch1_ms"][prec] = {"chunked_over_unchunked": lat}
+        c1 = cpu[f"{prec}-unchunked"] / cpu[prec]
+        print(f"{prec}: one thread {cpu[f'{prec}-unchunked'] * args.batch:.1f} -> {cpu[prec] * args.batch:.1f} ms a "
+              f"batch ({c1:.3f}x); {args.threads} threads, paired: {ratio:.3f}x (quartiles {quartiles[0]:.3f}-"
+              f"{quartiles[2]:.3f}); batch 1 latency x{lat:.3f}", flush=True)
+    report["int8_over_fp32_one_thread"] = cpu["fp32"] / cpu["int8"]
+    report["int8_over_fp32_one_thread_unchunked"] = cpu["fp32-unchunked"] / cpu["int8-unchunked"]
+    print(f"INT8 / FP32 in one-thread CPU time: {report['int8_over_fp32_one_thread_unchunked']:.2f}x unchunked, "
+          f"{report['int8_over_fp32_one_thread']:.2f}x chunked")
+    out = ROOT / ".cache/benchmarks/ffn_chunks.json"
+    write_json_atomic(out, report)
+    print(f"wrote {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
