@@ -196,9 +196,13 @@ def chunk_ffn(src: str | Path, dst: str | Path, budget: int = CHUNK_BYTES) -> Re
                     b.output[i] = y_out
             body_nodes.append(b)
         inner = [vi[o] for n in chain for o in n.output if o in vi and o != y]
+        # ORT's Scan needs its body's output shape known: [chunk rows, width of the second matmul].
+        second = next(n for n in reversed(chain) if gi.row_wise_matmul(n))
+        k_in, n_out = gi.dims[chain[0].input[1]][0], gi.dims[second.input[1]][1]
         body = helper.make_graph(body_nodes, f"{p}/body",
-                                 [helper.make_tensor_value_info(x_in, TensorProto.FLOAT, None)],
-                                 [helper.make_tensor_value_info(y_out, TensorProto.FLOAT, None)], value_info=inner)
+                                 [helper.make_tensor_value_info(x_in, TensorProto.FLOAT, ["rows", k_in])],
+                                 [helper.make_tensor_value_info(y_out, TensorProto.FLOAT, ["rows", n_out])],
+                                 value_info=inner)
         body_vi.update({v.name: v for v in inner})
         new_nodes += [helper.make_node("Reshape", [x, in_shape], [x3], name=f"{p}/Reshape_in"),
                       helper.make_node("Scan", [x3], [y3], name=p, body=body, num_scan_inputs=1),
