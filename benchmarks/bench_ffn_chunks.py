@@ -4,6 +4,7 @@ through the studio's build job (sidecar and all), then
   - CPU time per batch on one intra-op thread, rounds alternating the four builds (medians);
   - wall time on --threads intra-op threads, chunked and unchunked run back to back in pairs
     (alternating which goes first), the median of the pairs' ratios;
+  - CPU time on one thread for batches of texts sorted by length at their own width (short rows);
   - batch-1 latency at each text's own length, one thread (the Scan's fixed cost).
 Writes .cache/benchmarks/ffn_chunks.json.
 
@@ -86,10 +87,15 @@ def main() -> int:
     probe.deactivate()
     padded = TextFeed(texts, tok, meta, seq_len=args.seq).batches(args.batch)[:4]
     one = TextFeed(texts, tok, meta).batches(1)[:64]
-    cpu = cpu_ms_per_sample({k: (lambda a=a: ort.open_runner(a, intra_op_threads=1)) for k, a in builds.items()},
-                            padded, args.rounds)
+    # Texts sorted by length, each batch at its own width: short rows, where chunks of one
+    # sequence would be too small for the GEMMs (the chunk size is why a chunk is c sequences).
+    bucketed = TextFeed(sorted(texts, key=len), tok, meta).batches(args.batch)
+    one_thread = {k: (lambda a=a: ort.open_runner(a, intra_op_threads=1)) for k, a in builds.items()}
+    cpu = cpu_ms_per_sample(one_thread, padded, args.rounds)
+    cpu_bucketed = cpu_ms_per_sample(one_thread, bucketed, args.rounds, per_round=len(bucketed))
     report = {"model": str(model), "batch": args.batch, "seq_len": args.seq, "threads": args.threads,
-              "cpu_ms_per_batch_1_thread": {k: v * args.batch for k, v in cpu.items()}, "pairs": {}, "batch1_ms": {}}
+              "cpu_ms_per_batch_1_thread": {k: v * args.batch for k, v in cpu.items()},
+              "cpu_ms_per_sample_bucketed_1_thread": cpu_bucketed, "pairs": {}, "batch1_ms": {}}
     for prec in ("fp32", "int8"):
         base, new = builds[f"{prec}-unchunked"], builds[prec]
         ratio, quartiles = paired_ratio(lambda: ort.open_runner(base, intra_op_threads=args.threads),
@@ -99,9 +105,11 @@ def main() -> int:
                               lambda: ort.open_runner(base, intra_op_threads=1), one, args.pairs)
         report["batch1_ms"][prec] = {"chunked_over_unchunked": lat}
         c1 = cpu[f"{prec}-unchunked"] / cpu[prec]
+        cb = cpu_bucketed[f"{prec}-unchunked"] / cpu_bucketed[prec]
         print(f"{prec}: one thread {cpu[f'{prec}-unchunked'] * args.batch:.1f} -> {cpu[prec] * args.batch:.1f} ms a "
               f"batch ({c1:.3f}x); {args.threads} threads, paired: {ratio:.3f}x (quartiles {quartiles[0]:.3f}-"
-              f"{quartiles[2]:.3f}); batch 1 latency x{lat:.3f}", flush=True)
+              f"{quartiles[2]:.3f}); real lengths bucketed, one thread {cb:.3f}x; batch 1 latency x{lat:.3f}",
+              flush=True)
     report["int8_over_fp32_one_thread"] = cpu["fp32"] / cpu["int8"]
     report["int8_over_fp32_one_thread_unchunked"] = cpu["fp32-unchunked"] / cpu["int8-unchunked"]
     print(f"INT8 / FP32 in one-thread CPU time: {report['int8_over_fp32_one_thread_unchunked']:.2f}x unchunked, "
