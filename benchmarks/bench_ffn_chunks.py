@@ -6,7 +6,7 @@ through the studio's build job (sidecar and all), then
     (alternating which goes first), the median of the pairs' ratios;
   - CPU time on one thread for batches of texts sorted by length at their own width (short rows);
   - batch-1 latency at each text's own length, one thread (the Scan's fixed cost).
-Writes .cache/benchmarks/ffn_chunks.json.
+Writes .cache/benchmarks/ffn_chunks.<model>.json.
 
     .venv/bin/python benchmarks/bench_ffn_chunks.py [--model PATH] [--batch 32] [--seq 64] [--rounds 7] [--pairs 30]
 """
@@ -114,7 +114,7 @@ def main() -> int:
     report["int8_over_fp32_one_thread_unchunked"] = cpu["fp32-unchunked"] / cpu["int8-unchunked"]
     print(f"INT8 / FP32 in one-thread CPU time: {report['int8_over_fp32_one_thread_unchunked']:.2f}x unchunked, "
           f"{report['int8_over_fp32_one_thread']:.2f}x chunked")
-    out = ROOT / ".cache/benchmarks/ffn_chunks.json"
+    out = ROOT / f".cache/benchmarks/ffn_chunks.{model.stem}.json"
     write_json_atomic(out, report)
     print(f"wrote {out}")
     return 0

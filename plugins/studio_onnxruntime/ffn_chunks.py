@@ -5,16 +5,18 @@ A BERT FFN is matmul -> GELU -> matmul over every token of the batch. At batch 3
 its intermediate is 2048 x 1536 floats (12.5 MB for MiniLM) written by the first GEMM, read and
 written by GELU, read twice more by the int8 activation quantization (min/max, then quantize)
 and once by the second GEMM: out of cache every time, so those passes run at memory speed. In
-chunks whose intermediate is <= 3 MiB (512 rows for MiniLM's 1536 wide FFN, 256 for BERT-base's
-3072) the same work stays near the core. Measured with one intra-op thread on a 2-core AVX-512
-VNNI Xeon (2 MiB L2 a core), alternating, medians: demo model batch 32 x 64, int8 152 -> 143 ms a
-batch, fp32 371 -> 360 ms; BERT-base batch 16 x 64, int8 470 -> 449 ms, fp32 unchanged (1307 ms).
-With two threads the gain mostly goes (each op splits its rows between the cores differently, so
-the data crosses cores anyway): +0-4 % for int8, within the noise for fp32.
+chunks whose intermediate is <= 6 MiB (1024 rows for MiniLM's 1536 wide FFN, 512 for BERT-base's
+3072; with two intra-op threads each core works on about half) the same work stays near the
+cores. Measured on a 2-core AVX-512 VNNI Xeon (2 MiB L2 a core), demo model batch 32 x 64
+(benchmarks/bench_ffn_chunks.py): one thread, int8 ~6 % and fp32 2-4 % less time a batch; two
+threads, paired runs, int8 ~5 % faster than unchunked and than 3 MiB chunks (3 MiB chunks were
+as good on one thread but gave 0-7 % at two, and BERT-base int8 lost 1-5 % at two with them
+where 6 MiB gained 3 %).
 
 Shapes stay dynamic: a chunk is `c` whole sequences, c the largest divisor of the batch with
 c x seq_len within the budget's rows (computed in the graph, so any batch and length works;
-batch 1 is one chunk, at ~8 us per FFN: 1.41 -> 1.46 ms for the demo int8 build on one text).
+batch 1 is one chunk). The shape nodes, Reshapes and Scans cost ~0.1 ms a run: 4-9 % of a
+1.4 ms batch-1 inference of the demo int8 build.
 Per-row arithmetic is unchanged, so fp32 outputs are the same up to float rounding; dynamic int8
 quantizes each chunk's activations with that chunk's own range (finer, never coarser).
 
@@ -34,7 +36,7 @@ from studio.core.precision.model_io import load_model, save_model, tensor_links
 
 from studio_onnxruntime.rewrites import MS, RewriteReport, _default_opset, _fresh
 
-CHUNK_BYTES = 3 << 20  # of float intermediate a chunk: best of 128 / 256 / 512 / 1024 rows measured
+CHUNK_BYTES = 6 << 20  # of float intermediate a chunk (module doc for the sizes measured)
 MIN_OPSET = 13    # Slice/ReduceMax/LessOrEqual forms used by the shape arithmetic
 _GELUS = {("Gelu", MS), ("Gelu", ""), ("BiasGelu", MS), ("FastGelu", MS)}
 _FLOAT_IN = {("MatMul", ""), ("DynamicQuantizeMatMul", MS)}  # matmuls that read float activations

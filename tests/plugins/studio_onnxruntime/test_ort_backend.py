@@ -8,6 +8,7 @@ from studio.core.backends.base import BuildConfig, CalibrationSpec
 from studio.core.backends.registry import get_backend
 from studio.core.errors import BuildError, CapabilityError, Cancelled, ModelError, StudioError
 from studio.core.graph.plan_sources.ort_optimized import CHUNKED_PREFIX
+from studio_onnxruntime.ffn_chunks import CHUNK_BYTES
 from studio.core.jobs.progress import TaskState
 
 
@@ -42,7 +43,7 @@ def test_fp32_build_fuses_and_matches_source(tmp_path, small_bert, ort_run, bert
     # Fused attention with its core on ONNX's Attention op (projections as MatMul + Add).
     assert ops.get("Attention", 0) == 2 and ops.get("MatMul", 0) >= 6
     assert ops.get("BiasGelu", 0) == 2 and "Softmax" not in ops
-    assert ops.get("Scan") == 2 and res.metadata["ffn_chunk_bytes"] == 3 << 20  # each FFN in row chunks
+    assert ops.get("Scan") == 2 and res.metadata["ffn_chunk_bytes"] == CHUNK_BYTES  # each FFN in row chunks
     assert res.metadata["transformer_fusions"]["applied"]
     assert res.metadata["graph_rewrites"] == [{"name": "split_attention", "applied": 2, "reason": ""},
                                               {"name": "chunk_ffn", "applied": 2, "reason": ""}]
