@@ -8,10 +8,10 @@ and once by the second GEMM: out of cache every time, so those passes run at mem
 chunks whose intermediate is <= 6 MiB (1024 rows for MiniLM's 1536 wide FFN, 512 for BERT-base's
 3072; with two intra-op threads each core works on about half) the same work stays near the
 cores. Measured on a 2-core AVX-512 VNNI Xeon (2 MiB L2 a core), demo model batch 32 x 64
-(benchmarks/bench_ffn_chunks.py): one thread, int8 ~6 % and fp32 2-4 % less time a batch; two
-threads, paired runs, int8 ~5 % faster than unchunked and than 3 MiB chunks (3 MiB chunks were
-as good on one thread but gave 0-7 % at two, and BERT-base int8 lost 1-5 % at two with them
-where 6 MiB gained 3 %).
+(benchmarks/bench_ffn_chunks.py): one thread, int8 ~6 % and fp32 1-4 % less time a batch; two
+threads, within this host's noise (paired runs -2 to +6 % for int8, each op splitting rows between
+the cores its own way). 6 MiB rather than 3: as fast on one thread, and at two threads 3 MiB
+chunks measured 1-5 % slower than none for BERT-base int8 where 6 MiB measured +3 %.
 
 Shapes stay dynamic: a chunk is `c` whole sequences, c the largest divisor of the batch with
 c x seq_len within the budget's rows (computed in the graph, so any batch and length works;
