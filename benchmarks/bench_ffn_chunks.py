@@ -9,6 +9,7 @@ through the studio's build job (sidecar and all), then
 Writes .cache/benchmarks/ffn_chunks.<model>.json.
 
     .venv/bin/python benchmarks/bench_ffn_chunks.py [--model PATH] [--batch 32] [--seq 64] [--rounds 7] [--pairs 30]
+        [--budget BYTES]
 """
 
 from __future__ import annotations
@@ -63,6 +64,8 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--pairs", type=int, default=30)
     ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--budget", type=int, default=None, metavar="BYTES",
+                    help="the chunked builds' ort_ffn_chunk_bytes (default: the backend's)")
     args = ap.parse_args()
     model = Path(args.model)
     if model == DEMO and not DEMO.exists():
@@ -75,7 +78,8 @@ def main() -> int:
         for chunked in (True, False):
             key = f"{prec}{'' if chunked else '-unchunked'}"
             out = WORK / f"{model.stem}.{key}.onnx"
-            options = {} if chunked else {"ort_ffn_chunk_bytes": 0}
+            options = {"ort_ffn_chunk_bytes": 0} if not chunked else (
+                {} if args.budget is None else {"ort_ffn_chunk_bytes": args.budget})
             run_build(BuildConfig(str(model), "onnxruntime", str(out), precision=prec, options=options))
             builds[key] = str(out)
             print(f"built {key}", flush=True)
@@ -93,7 +97,7 @@ def main() -> int:
     one_thread = {k: (lambda a=a: ort.open_runner(a, intra_op_threads=1)) for k, a in builds.items()}
     cpu = cpu_ms_per_sample(one_thread, padded, args.rounds)
     cpu_bucketed = cpu_ms_per_sample(one_thread, bucketed, args.rounds, per_round=len(bucketed))
-    report = {"model": str(model), "batch": args.batch, "seq_len": args.seq, "threads": args.threads,
+    report = {"model": str(model), "budget": args.budget, "batch": args.batch, "seq_len": args.seq, "threads": args.threads,
               "cpu_ms_per_batch_1_thread": {k: v * args.batch for k, v in cpu.items()},
               "cpu_ms_per_sample_bucketed_1_thread": cpu_bucketed, "pairs": {}, "batch1_ms": {}}
     for prec in ("fp32", "int8"):
