@@ -99,7 +99,7 @@ def _build_first(args, model: Path) -> Path:
                    calib=calib, calib_column=args.data_column if calib == args.data else None,
                    calib_label_column=None, calib_samples=256, calib_method="minmax", calib_max_length=128,
                    calib_seed=0, tokenizer=args.tokenizer, shapes=[], keep_fp32=[], timing_cache=None,
-                   output=str(out))
+                   option=[], output=str(out))
     config = config_from_args(ns)
     _say(args, f"building {model.name} with {backend} at {precision} -> {out}")
     run_build(config, on_event=ProgressPrinter(quiet=args.quiet))
