@@ -4,6 +4,7 @@ import pytest
 from onnx import helper
 
 from studio.core.backends.base import BuildConfig
+from studio.core.graph.plan_sources.ort_optimized import CHUNKED_PREFIX
 from studio.core.jobs.progress import TaskState
 from studio_onnxruntime.backend import OnnxRuntimeBackend
 from studio_onnxruntime.ffn_chunks import chunk_ffn, find_ffns
@@ -46,7 +47,10 @@ def test_fp32_chunks_compute_the_same_for_any_batch(tmp_path, unchunked, ort_run
     out = tmp_path / "chunked.onnx"
     report = chunk_ffn(unchunked["fp32"], out, budget=ROWS_24)
     assert (report.applied, report.reason) == (2, "")
-    assert sum(n.op_type == "Scan" for n in onnx.load(str(out)).graph.node) == 2
+    nodes = onnx.load(str(out)).graph.node
+    assert sum(n.op_type == "Scan" for n in nodes) == 2
+    # Both FFNs read [batch, seq] of the same named dims: one set of shape nodes serves them.
+    assert sum(n.op_type == "Shape" and n.name.startswith(CHUNKED_PREFIX) for n in nodes) == 1
     # 24 rows a chunk at 12 tokens a row: chunks of the largest divisor of the batch <= 2 sequences.
     for batch, seq, chunks in [(1, 12, 1), (4, 12, 2), (7, 12, 7), (6, 8, 2), (2, 30, 2)]:
         inputs = feed(batch, seq, seed=batch)
@@ -81,3 +85,21 @@ def test_ffn_read_elsewhere_or_of_unknown_rank_is_left(tmp_path, unchunked):
     report = chunk_ffn(src, tmp_path / "out.onnx")
     assert report.applied == 0 and "input rank not known" in report.reason
     assert not (tmp_path / "out.onnx").exists()
+
+
+def test_ffns_whose_batch_dims_are_unnamed_get_their_own_shape_nodes(tmp_path, unchunked, ort_run):
+    model = onnx.load(str(unchunked["fp32"]))
+    gelu_inputs = {n.input[0] for n in model.graph.node if n.op_type in ("Gelu", "BiasGelu")}
+    for v in model.graph.value_info:
+        if v.name in gelu_inputs:
+            for d in v.type.tensor_type.shape.dim[:2]:
+                d.Clear()  # unknown, unnamed: nothing says the two FFNs share [batch, seq]
+    src, out = tmp_path / "src.onnx", tmp_path / "out.onnx"
+    onnx.save(model, str(src))
+    assert chunk_ffn(src, out, budget=ROWS_24).applied == 2
+    shapes = {n.name.split("/")[1] for n in onnx.load(str(out)).graph.node
+              if n.op_type == "Shape" and n.name.startswith(CHUNKED_PREFIX)}
+    assert shapes == {"shape0", "shape1"}
+    inputs = feed(4, 12)
+    np.testing.assert_allclose(ort_run(out, inputs)[0], ort_run(unchunked["fp32"], inputs)[0], atol=1e-5)
+    assert chunk_counts(out, tmp_path, inputs, ort_run) == [2, 2]
