@@ -66,24 +66,8 @@ def default_output(model: Path, backend: str, precision: str) -> Path:
     return model.with_name(f"{model.stem}.{precision}.engine")
 
 
-def parse_options(items: list[str]) -> dict:
-    """["ort_ffn_chunk_bytes=0", "ort_attention=contrib"] -> {"ort_ffn_chunk_bytes": 0, "ort_attention": "contrib"}."""
-    import json
-
-    out = {}
-    for item in items:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise StudioError(f"--option takes KEY=VALUE (got {item!r})")
-        try:
-            out[key.strip()] = json.loads(value)
-        except ValueError:
-            out[key.strip()] = value
-    return out
-
-
 def config_from_args(args):
-    from studio.core.backends.base import BuildConfig, CalibrationSpec, Precision, ShapeProfile
+    from studio.core.backends.base import BuildConfig, CalibrationSpec, Precision, ShapeProfile, parse_build_options
 
     model = Path(args.model)
     if not model.is_file():
@@ -117,7 +101,7 @@ def config_from_args(args):
         model=str(model), backend=args.backend, output=str(output), precision=precision,
         workspace=parse_size(args.workspace) if args.workspace else None,
         optimization_level=args.opt_level, profiles=profiles, calibration=calibration,
-        keep_fp32=keep, timing_cache=args.timing_cache, options=parse_options(args.option),
+        keep_fp32=keep, timing_cache=args.timing_cache, options=parse_build_options(args.option),
     )
 
 

@@ -19,7 +19,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, Q
                                QLabel, QLineEdit, QPlainTextEdit, QProgressBar, QPushButton, QSpinBox,
                                QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
-from studio.core.backends.base import BuildConfig, BuildResult, CalibrationSpec, ShapeProfile
+from studio.core.backends.base import BuildConfig, BuildResult, CalibrationSpec, ShapeProfile, parse_build_options
 from studio.core.errors import StudioError
 from studio.ui.workers import Task, TaskRegistry
 
@@ -147,6 +147,11 @@ class BuildPanel(QWidget):
         self.timing_cache = QLineEdit()
         self.timing_cache.setPlaceholderText("timing cache file (optional)")
         form.addRow("Timing cache", self.timing_cache)
+        self.options = QLineEdit()
+        self.options.setPlaceholderText("backend options, KEY=VALUE separated by spaces (optional)")
+        self.options.setToolTip("As `engine-studio build --option KEY=VALUE`, e.g. ort_ffn_chunk_bytes=0; "
+                                "a key the backend does not read fails the build with the list of those it does")
+        form.addRow("Options", self.options)
 
         self.preview_table = QTableWidget(0, 3)
         self.preview_table.setHorizontalHeaderLabels(["line", "text", "token ids"])
@@ -372,7 +377,8 @@ class BuildPanel(QWidget):
                            output=default_output(self.model_path, backend, precision, self.output_dir),
                            precision=precision, workspace=ws * (1 << 20) if ws else None,
                            profiles=profiles, calibration=calib, keep_fp32=keep,
-                           timing_cache=self.timing_cache.text().strip() or None if caps.timing_cache else None)
+                           timing_cache=self.timing_cache.text().strip() or None if caps.timing_cache else None,
+                           options=parse_build_options(self.options.text().split()))
 
     def start_build(self) -> Task | None:
         if self.running:

@@ -71,7 +71,7 @@ def test_build_json_contract(tmp_path, capsys):
     (["--precision", "int8"], "needs calibration data"),
     (["--opt-level", "9"], "out of range"),
     (["--backend", "nope"], "unknown backend"),
-    (["--option", "verbose"], "--option takes KEY=VALUE (got 'verbose')"),
+    (["--option", "verbose"], "a build option takes KEY=VALUE (got 'verbose')"),
     (["--option", "ort_attention=contrib"], "unknown build option 'ort_attention' for backend tensorrt; it reads: "),
 ])
 def test_bad_input_exits_2_with_one_line_and_no_file(tmp_path, capsys, extra, words):

@@ -115,6 +115,25 @@ def test_unavailable_precision_is_greyed_with_the_reason(window):
     assert "cannot run here" in panel.runs_here.text()
 
 
+def test_build_options_from_the_window_reach_the_backend_and_bad_ones_fail_clearly(qtbot, window, tiny_model,
+                                                                                  open_model):
+    open_model(window, tiny_model)
+    panel = window.build_panel
+    panel.select_backend("onnxruntime")
+    panel.select_precision("fp32")
+    panel.options.setText("ort_ffn_chunk_bytes=0  ort_optimization=basic")
+    assert panel.make_config().options == {"ort_ffn_chunk_bytes": 0, "ort_optimization": "basic"}
+    panel.options.setText("verbose")
+    with qtbot.waitSignal(panel.failed, timeout=5000) as sig:
+        assert panel.start_build() is None
+    assert "KEY=VALUE (got 'verbose')" in sig.args[0]
+    panel.options.setText("ort_ffn_chunk_byte=0")  # a typo the backend refuses, in its child process
+    with qtbot.waitSignal(panel.failed, timeout=60000) as sig:
+        assert panel.start_build() is not None
+    assert "unknown build option 'ort_ffn_chunk_byte' for backend onnxruntime" in sig.args[0]
+    assert window.builds.entries == []
+
+
 def test_a_backend_that_fails_to_load_is_greyed_with_the_reason(window, monkeypatch):
     from studio.core.errors import StudioError
     from studio.ui import build_panel as bp

@@ -145,6 +145,21 @@ class BuildConfig:
         return cls(**d)
 
 
+def parse_build_options(items) -> dict:
+    """["ort_ffn_chunk_bytes=0", "ort_attention=contrib"] -> {"ort_ffn_chunk_bytes": 0, "ort_attention": "contrib"}:
+    each VALUE read as JSON when it parses (numbers, true/false, lists), else as text."""
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise StudioError(f"a build option takes KEY=VALUE (got {item!r})")
+        try:
+            out[key.strip()] = json.loads(value)
+        except ValueError:
+            out[key.strip()] = value.strip()
+    return out
+
+
 @dataclass
 class BuildResult:
     """What a finished build reports (also what `build --json` prints)."""
