@@ -59,6 +59,12 @@ class _Graph:
         r = self.readers.get(tensor, [])
         return r[0] if len(r) == 1 and tensor not in self.outputs else None
 
+    def only_read_by(self, tensor: str, node) -> bool:
+        """`node` reads `tensor` and nothing else does (nodes compared by their first output:
+        tensor names are unique, node names need not be)."""
+        r = self.sole_reader(tensor)
+        return r is not None and r.output[0] == node.output[0]
+
     def bias_add(self, node, tensor: str) -> bool:
         """An Add of `tensor` and a constant vector (the same for every row)."""
         others = [t for t in node.input if t != tensor]
@@ -73,24 +79,24 @@ class _Graph:
         return len(self.dims.get(node.input[1], ())) == 2 and all(t in self.inits or not t for t in node.input[2:])
 
 
-def find_ffns(g: onnx.GraphProto) -> tuple[list[list], list[str]]:
+def find_ffns(g: onnx.GraphProto, gi: _Graph | None = None) -> tuple[list[list], list[str]]:
     """([chain of nodes per FFN, in order], [why a GELU was not taken]). A chain is
     matmul [+ bias Add] -> GELU -> matmul [+ bias Add], every tensor between read only by the
     next node, weights constant 2-D and biases constant vectors (so each output row depends on
     its input row only), the input of known rank 3."""
-    gi = _Graph(g)
+    gi = gi or _Graph(g)
     chains, skipped = [], []
     for gelu in g.node:
         if (gelu.op_type, gelu.domain) not in _GELUS:
             continue
         chain = [gelu]
         first = gi.producer.get(gelu.input[0])
-        if first is not None and first.op_type == "Add" and gi.sole_reader(first.output[0]) is gelu:
+        if first is not None and first.op_type == "Add" and gi.only_read_by(first.output[0], gelu):
             data = [t for t in first.input if t not in gi.inits]
             if len(data) == 1 and gi.bias_add(first, data[0]):
                 chain.insert(0, first)
                 first = gi.producer.get(data[0])
-        if first is None or not gi.row_wise_matmul(first) or gi.sole_reader(first.output[0]) is not chain[0]:
+        if first is None or not gi.row_wise_matmul(first) or not gi.only_read_by(first.output[0], chain[0]):
             skipped.append(f"{gelu.name or gelu.output[0]}: not fed by a matmul with constant weights")
             continue
         chain.insert(0, first)
@@ -153,23 +159,24 @@ def chunk_ffn(src: str | Path, dst: str | Path, budget: int = CHUNK_BYTES) -> Re
         report.reason = f"opset {_default_opset(model)} < {MIN_OPSET}"
         return report
     g = model.graph
-    chains, skipped = find_ffns(g)
+    gi = _Graph(g)
+    chains, skipped = find_ffns(g, gi)
     report.reason = "; ".join(skipped)
     if not chains:
         report.reason = report.reason or "no matmul -> GELU -> matmul chain"
         return report
-    gi = _Graph(g)
     taken = {t for n in g.node for t in (*n.input, *n.output)} | gi.inits | {n.name for n in g.node}
-    moved = {n.name for chain in chains for n in chain}
-    by_first = {chain[0].name: chain for chain in chains}
+    # Nodes by their first output (unique, where names may be empty or repeated).
+    moved = {n.output[0] for chain in chains for n in chain}
+    by_first = {chain[0].output[0]: chain for chain in chains}
     shapes: dict = {}   # [batch, seq] as value_info names them -> the helper nodes' Reshape targets
     new_nodes, inits, body_vi = [], [], {}
     vi = {v.name: v for v in g.value_info}
     for node in g.node:
-        if node.name not in moved:
+        if (node.output[0] if node.output else "") not in moved:
             new_nodes.append(node)
             continue
-        chain = by_first.get(node.name)
+        chain = by_first.get(node.output[0])
         if chain is None:
             continue
         k = report.applied

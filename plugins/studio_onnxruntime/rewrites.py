@@ -186,9 +186,9 @@ def split_attention(src: str | Path, dst: str | Path, original: str | Path | Non
         if node.op_type == "Attention" and node.domain == MS:
             why = _why_not(node, inits, producer)
             if why:
-                skipped.append(f"{node.name}: {why}")
+                skipped.append(f"{node.name or node.output[0]}: {why}")
             else:
-                targets.append(node.name)
+                targets.append(node.output[0])  # nodes by output: names may be empty
     if skipped:
         report.reason = "; ".join(skipped)
     if not targets:
@@ -212,21 +212,22 @@ def split_attention(src: str | Path, dst: str | Path, original: str | Path | Non
     casts = lengths.pop("")
     new_nodes, dropped = [], set()
     for node in g.node:
-        if node.name not in targets:
+        if not node.output or node.output[0] not in targets:
             new_nodes.append(node)
             continue
         new_nodes += casts  # any Cast lengths needed goes ahead of the first reader
         casts = []
         x, w_name, b_name = node.input[:3]
+        base = node.name or node.output[0]  # what the new nodes are named after (ORT wants names unique)
         w, b = numpy_helper.to_array(inits[w_name]), numpy_helper.to_array(inits[b_name])
         names = _original_projections(orig, x, w, b)
         if names is None or any(out in taken for _, _, out in names):
-            names = [(f"{node.name}/{p}/MatMul", f"{node.name}/{p}/Add", f"{node.name}/{p}") for p in "qkv"]
+            names = [(f"{base}/{p}/MatMul", f"{base}/{p}/Add", f"{base}/{p}") for p in "qkv"]
         h = w.shape[1] // 3
         qkv = []
         for i, (mm_name, add_name, out) in enumerate(names):
-            wt = _fresh(f"{node.name}.{'qkv'[i]}.weight", taken)
-            bt = _fresh(f"{node.name}.{'qkv'[i]}.bias", taken)
+            wt = _fresh(f"{base}.{'qkv'[i]}.weight", taken)
+            bt = _fresh(f"{base}.{'qkv'[i]}.bias", taken)
             g.initializer.extend([numpy_helper.from_array(np.ascontiguousarray(w[:, i * h:(i + 1) * h]), wt),
                                   numpy_helper.from_array(b[i * h:(i + 1) * h].copy(), bt)])
             new_nodes += [helper.make_node("MatMul", [x, wt], [out + "/MatMul"], name=mm_name),
@@ -236,7 +237,7 @@ def split_attention(src: str | Path, dst: str | Path, original: str | Path | Non
         kw = {"scale": attrs["scale"]} if attrs.get("scale") else {}
         mask = node.input[3] if len(node.input) > 3 else ""
         inputs = qkv + (["", "", "", lengths[mask]] if mask else [])
-        new_nodes.append(helper.make_node("Attention", inputs, [node.output[0]], name=node.name,
+        new_nodes.append(helper.make_node("Attention", inputs, [node.output[0]], name=base,
                                           q_num_heads=attrs["num_heads"], kv_num_heads=attrs["num_heads"], **kw))
         dropped |= {w_name, b_name}
         report.applied += 1
@@ -265,16 +266,16 @@ def _lengths_int64(g, producer, targets, taken) -> dict:
     under key '' for the caller to place."""
     _, readers = tensor_links(g)
     out: dict = {"": []}
-    by_name = {n.name: n for n in g.node}
-    for name in targets:
-        node = by_name[name]
+    by_output = {n.output[0]: n for n in g.node if n.output}
+    for target in targets:
+        node = by_output[target]
         mask = node.input[3] if len(node.input) > 3 else ""
         if not mask or mask in out:
             continue
         reduce = producer[mask]
         cast = producer.get(reduce.input[0])
         graph_outputs = {o.name for o in g.output}
-        only_ours = mask not in graph_outputs and all(r.name in targets for r in readers.get(mask, ()))
+        only_ours = mask not in graph_outputs and all(r.output[:1] and r.output[0] in targets for r in readers.get(mask, ()))
         if (only_ours and cast is not None and cast.op_type == "Cast" and cast.output[0] not in graph_outputs
                 and all(r is reduce for r in readers.get(cast.output[0], ()))):
             for a in cast.attribute:

@@ -103,3 +103,14 @@ def test_ffns_whose_batch_dims_are_unnamed_get_their_own_shape_nodes(tmp_path, u
     inputs = feed(4, 12)
     np.testing.assert_allclose(ort_run(out, inputs)[0], ort_run(unchunked["fp32"], inputs)[0], atol=1e-5)
     assert chunk_counts(out, tmp_path, inputs, ort_run) == [2, 2]
+
+
+def test_unnamed_nodes_are_kept_and_chunked(tmp_path, unchunked, ort_run):
+    model = onnx.load(str(unchunked["fp32"]))
+    for n in model.graph.node:
+        n.name = ""  # names are optional in ONNX; nothing may key on them
+    src, out = tmp_path / "src.onnx", tmp_path / "out.onnx"
+    onnx.save(model, str(src))
+    assert chunk_ffn(src, out, budget=ROWS_24).applied == 2
+    inputs = feed(4, 12)
+    np.testing.assert_allclose(ort_run(out, inputs)[0], ort_run(unchunked["fp32"], inputs)[0], atol=1e-5)

@@ -63,6 +63,17 @@ def test_attention_the_rewrite_cannot_express_is_left_alone(tmp_path, fused, ort
     np.testing.assert_allclose(ort_run(out, feed)[0], ort_run(tmp_path / "causal.onnx", feed)[0], atol=1e-5)
 
 
+def test_split_attention_of_a_graph_without_node_names(tmp_path, fused, ort_run, bert_feed):
+    model = onnx.load(str(fused))
+    for n in model.graph.node:
+        n.name = ""  # names are optional in ONNX; the rewrite keys nodes by their outputs
+    onnx.save(model, str(tmp_path / "unnamed.onnx"))
+    out = tmp_path / "split.onnx"
+    assert split_attention(tmp_path / "unnamed.onnx", out).applied == 2
+    feed = bert_feed()
+    np.testing.assert_allclose(ort_run(out, feed)[0], ort_run(fused, feed)[0], atol=1e-5)
+
+
 def test_split_attention_writes_nothing_without_contrib_attention(tmp_path, small_bert):
     report = split_attention(small_bert, tmp_path / "x.onnx")
     assert (report.applied, report.reason) == (0, "no contrib Attention")
