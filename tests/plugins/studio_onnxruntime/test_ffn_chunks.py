@@ -58,6 +58,21 @@ def test_fp32_chunks_compute_the_same_for_any_batch(tmp_path, unchunked, ort_run
         assert chunk_counts(out, tmp_path, inputs, ort_run) == [chunks, chunks], (batch, seq)
 
 
+def test_fp32_body_adds_the_bias_in_the_gemm_and_declares_2d_shapes(tmp_path, unchunked, capfd):
+    import onnxruntime as ort
+
+    out = tmp_path / "chunked.onnx"
+    chunk_ffn(unchunked["fp32"], out, budget=ROWS_24)
+    body = next(n for n in onnx.load(str(out)).graph.node if n.op_type == "Scan").attribute[0].g
+    # MatMul -> BiasGelu (rank 3 outside) is Gemm with the bias -> Gelu on the body's 2-D rows.
+    assert [n.op_type for n in body.node][:2] == ["Gemm", "Gelu"] and len(body.node[0].input) == 3
+    assert body.value_info and all(len(v.type.tensor_type.shape.dim) == 2 for v in body.value_info)
+    so = ort.SessionOptions()
+    so.log_severity_level = 1  # warnings: a body tensor declared [batch, seq, width] made ORT warn at every load
+    ort.InferenceSession(str(out), so, providers=["CPUExecutionProvider"])
+    assert "MergeShapeInfo" not in capfd.readouterr().err
+
+
 def test_int8_one_chunk_is_bit_identical_and_more_chunks_close(tmp_path, unchunked, ort_run):
     out = tmp_path / "chunked.onnx"
     assert chunk_ffn(unchunked["int8"], out, budget=ROWS_24).applied == 2
