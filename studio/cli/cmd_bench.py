@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import sys
-from argparse import Namespace
 from dataclasses import replace
 from pathlib import Path
 
@@ -81,26 +80,30 @@ def _say(args, msg: str) -> None:
 
 def _build_first(args, model: Path) -> Path:
     """Build the .onnx with --backend/--precision through the build job; reuse a cached build
-    of the same model file (path, size, mtime) and settings."""
-    from studio.cli.cmd_build import ProgressPrinter, config_from_args, default_output
+    of the same model file (path, size, mtime), settings and studio version."""
+    from studio import __version__
+    from studio.cli.cmd_build import ProgressPrinter, config_from_argv, default_output
     from studio.core.jobs.build_job import run_build
 
     backend = args.backend or "onnxruntime"
     precision = (args.precision or "fp32").lower()
     st = model.stat()
     calib = args.calib or (args.data if precision in ("int8", "fp8") else None)
-    key = f"{model.resolve()}|{st.st_size}|{st.st_mtime_ns}|{backend}|{precision}|{calib}|{args.tokenizer}"
+    key = (f"{model.resolve()}|{st.st_size}|{st.st_mtime_ns}|{backend}|{precision}|{calib}|{args.tokenizer}"
+           f"|{__version__}")
     digest = hashlib.sha256(key.encode()).hexdigest()[:12]
     out = CACHE / default_output(Path(f"{model.stem}-{digest}.onnx"), backend, precision).name
     if out.exists() and out.with_name(out.name + ".json").exists():
         _say(args, f"using cached build {out}")
         return out
-    ns = Namespace(model=str(model), backend=backend, precision=precision, workspace=None, opt_level=None,
-                   calib=calib, calib_column=args.data_column if calib == args.data else None,
-                   calib_label_column=None, calib_samples=256, calib_method="minmax", calib_max_length=128,
-                   calib_seed=0, tokenizer=args.tokenizer, shapes=[], keep_fp32=[], timing_cache=None,
-                   option=[], output=str(out))
-    config = config_from_args(ns)
+    argv = [str(model), "--backend", backend, "--precision", precision, "--output", str(out)]
+    if calib:
+        argv += ["--calib", str(calib)]
+        if calib == args.data and args.data_column:
+            argv += ["--calib-column", args.data_column]
+    if args.tokenizer:
+        argv += ["--tokenizer", str(args.tokenizer)]
+    config = config_from_argv(argv)
     _say(args, f"building {model.name} with {backend} at {precision} -> {out}")
     run_build(config, on_event=ProgressPrinter(quiet=args.quiet))
     return out

@@ -66,6 +66,16 @@ def default_output(model: Path, backend: str, precision: str) -> Path:
     return model.with_name(f"{model.stem}.{precision}.engine")
 
 
+def config_from_argv(argv: list[str]):
+    """The BuildConfig `engine-studio build ARGV...` would build: for commands that build first
+    (bench), so their builds take the same defaults and checks as this command's."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="engine-studio")
+    add_parser(parser.add_subparsers())
+    return config_from_args(parser.parse_args(["build", *argv]))
+
+
 def config_from_args(args):
     from studio.core.backends.base import BuildConfig, CalibrationSpec, Precision, ShapeProfile, parse_build_options
 
