@@ -5,6 +5,7 @@ run in row chunks that stay in cache (ffn_chunks.py), and saved."""
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 import time
@@ -179,7 +180,7 @@ class OnnxRuntimeBackend:
                 notes.append("optimization level 'all' may add CPU-specific layouts: run the model on this kind of CPU")
             state.progress("Writing", 0.95, force=True)
             with atomic_path(output) as part:
-                shutil.copyfile(optimized, part)
+                _move(optimized, part)
         seconds = time.perf_counter() - t0
         ort = _ort()
         ops_after = op_histogram(output)
@@ -209,6 +210,15 @@ class OnnxRuntimeBackend:
         from studio_onnxruntime.runner import OnnxRuntimeRunner  # engineer F's runner
 
         return OnnxRuntimeRunner(artifact, **options)
+
+
+def _move(src: Path, dst: Path) -> None:
+    """The finished model into the output's temp path: a rename where the work folder is beside
+    the output (the usual case: a copy took 1.1 s of a BERT-base build), else a copy."""
+    try:
+        os.replace(src, dst)
+    except OSError:
+        shutil.copyfile(src, dst)
 
 
 def _describe(report: RewriteReport) -> str:
