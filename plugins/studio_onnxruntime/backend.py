@@ -5,15 +5,13 @@ run in row chunks that stay in cache (ffn_chunks.py), and saved."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import tempfile
 import time
 from pathlib import Path
 
 from studio.core.backends.base import BuildConfig, BuildResult, Capabilities, sidecar_path
 from studio.core.errors import BuildError, Cancelled
-from studio.core.io import atomic_path
+from studio.core.io import move_atomic
 from studio.core.jobs.progress import TaskState
 
 from studio_onnxruntime.denormals import SESSION_CONFIG_KEY
@@ -179,8 +177,7 @@ class OnnxRuntimeBackend:
             if level == "all":
                 notes.append("optimization level 'all' may add CPU-specific layouts: run the model on this kind of CPU")
             state.progress("Writing", 0.95, force=True)
-            with atomic_path(output) as part:
-                _move(optimized, part)
+            move_atomic(optimized, output)
         seconds = time.perf_counter() - t0
         ort = _ort()
         ops_after = op_histogram(output)
@@ -210,15 +207,6 @@ class OnnxRuntimeBackend:
         from studio_onnxruntime.runner import OnnxRuntimeRunner  # engineer F's runner
 
         return OnnxRuntimeRunner(artifact, **options)
-
-
-def _move(src: Path, dst: Path) -> None:
-    """The finished model into the output's temp path: a rename where the work folder is beside
-    the output (the usual case: a copy took 1.1 s of a BERT-base build), else a copy."""
-    try:
-        os.replace(src, dst)
-    except OSError:
-        shutil.copyfile(src, dst)
 
 
 def _describe(report: RewriteReport) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import json
 import os
+import shutil
 import stat
 import tempfile
 from contextlib import contextmanager
@@ -69,9 +70,7 @@ def atomic_path(dest: str | os.PathLike, fsync: bool = True) -> Iterator[Path]:
         fd, tmp = tempfile.mkstemp(prefix=f".{dest.name}.", suffix=".part", dir=dest.parent)
         os.close(fd)
         # mkstemp makes 0600 files; a finished output gets the permissions open() would give.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
+        os.chmod(tmp, _default_mode())
     except OSError as e:
         raise _save_error(e, dest) from None
     tmp_path = Path(tmp)
@@ -92,6 +91,38 @@ def atomic_path(dest: str | os.PathLike, fsync: bool = True) -> Iterator[Path]:
                 tmp_path.unlink()
         except OSError:
             pass
+
+
+def _default_mode() -> int:
+    """The permissions open() gives a new file under the current umask."""
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def move_atomic(src: str | os.PathLike, dest: str | os.PathLike, fsync: bool = True) -> Path:
+    """Put the finished file `src` at `dest` as atomic_path would have written it: renamed where
+    both are on one file system (a build's work folder beside its output: no second copy of a
+    large model), else copied through atomic_path. `src` is gone afterwards either way."""
+    src, dest = Path(src), Path(dest)
+    try:
+        if fsync:
+            with open(src, "rb+") as fh:
+                os.fsync(fh.fileno())
+        os.chmod(src, _default_mode())
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        _drop_cached_pages(dest)
+        os.replace(src, dest)
+        return dest
+    except OSError as e:
+        if e.errno != errno.EXDEV:
+            if e.errno in _STORAGE_ERRNOS:
+                raise _save_error(e, dest) from None
+            raise
+    with atomic_path(dest, fsync=fsync) as tmp:
+        shutil.copyfile(src, tmp)
+    src.unlink()
+    return dest
 
 
 @contextmanager

@@ -22,6 +22,7 @@ from pathlib import Path
 import onnx
 
 from studio.core.errors import StudioError
+from studio.core.io import move_atomic
 from studio.core.precision.model_io import load_model, name_nodes, nodes_of_types, resolve_keep_fp32, save_model
 
 DEFAULT_OP_TYPES = ("MatMul", "Attention")
@@ -54,6 +55,8 @@ def quantize_cpu_int8(model_path: str | Path, out_path: str | Path, *,
     """Write the dynamically quantized model to out_path (atomically); return the recipe."""
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    from studio.core.graph.onnx_loader import load_model_proto
+
     model = name_nodes(load_model(model_path))
     ops, nodes = resolve_keep_fp32(model, keep_fp32)
     exclude = set(nodes) | set(nodes_of_types(model, ops))
@@ -68,8 +71,8 @@ def quantize_cpu_int8(model_path: str | Path, out_path: str | Path, *,
     logger = logging.getLogger()
     level = logger.level
     with tempfile.TemporaryDirectory(prefix="studio-int8-", dir=Path(out_path).parent) as tmp:
-        named = Path(tmp) / "named.onnx"
-        save_model(model, named)
+        # A named copy of our own (quantize_dynamic also writes a "-inferred" file beside its input).
+        named = save_model(model, Path(tmp) / "named.onnx")
         out = Path(tmp) / "int8.onnx"
         logger.setLevel(logging.ERROR)  # "please run pre-processing" advice, not an error
         try:
@@ -83,8 +86,8 @@ def quantize_cpu_int8(model_path: str | Path, out_path: str | Path, *,
             raise StudioError(f"dynamic quantization failed: {type(e).__name__}: {e}") from None
         finally:
             logger.setLevel(level)
-        q = onnx.load(str(out))
-        save_model(q, out_path)
+        q = load_model_proto(str(out))  # nodes only, to count them
+        move_atomic(out, out_path)
     quantized = {"MatMulInteger", "DynamicQuantizeMatMul", "QAttention", "DynamicQuantizeLinear"}
     recipe["quantized_nodes"] = sum(1 for n in q.graph.node if n.op_type in quantized)
     return recipe

@@ -236,21 +236,3 @@ def test_skip_layer_norm_fusion_left_off_and_kept_off_at_run_time(tmp_path, smal
     np.testing.assert_allclose(list(got.values())[0], ort_run(out, feed)[0], atol=1e-3)
     runner.deactivate()
 
-
-def test_finished_model_moves_across_file_systems(tmp_path):
-    import tempfile
-    from pathlib import Path
-
-    from studio_onnxruntime.backend import _move
-
-    if not Path("/dev/shm").is_dir() or Path("/dev/shm").stat().st_dev == tmp_path.stat().st_dev:
-        pytest.skip("needs a second file system (/dev/shm) to make the rename fail")
-    with tempfile.TemporaryDirectory(dir="/dev/shm") as work:
-        src = Path(work) / "optimized.onnx"
-        src.write_bytes(b"model bytes")
-        _move(src, tmp_path / "out.onnx")  # the rename fails (EXDEV): copied instead
-    assert (tmp_path / "out.onnx").read_bytes() == b"model bytes"
-    same = tmp_path / "same.onnx"
-    same.write_bytes(b"other")
-    _move(same, tmp_path / "renamed.onnx")
-    assert not same.exists() and (tmp_path / "renamed.onnx").read_bytes() == b"other"
