@@ -36,6 +36,19 @@ MS = "com.microsoft"
 _PLAIN_ATTRS = {"num_heads", "mask_filter_value", "scale"}
 # Quantized matmuls with an optional bias input, and that input's index.
 _BIAS_INPUT = {"DynamicQuantizeMatMul": 4, "MatMulIntegerToFloat": 6}
+# Contrib GELUs that add a bias (their second input) first -> the op without it.
+BIASED_GELUS = {"BiasGelu": "Gelu", "FastGelu": "FastGelu"}
+
+
+def unbias_gelu(gelu) -> str | None:
+    """Drop a contrib GELU's bias input (module doc: its matmul adds it instead), turning BiasGelu
+    into Gelu; the bias tensor's name, or None when `gelu` adds no bias."""
+    if gelu.domain != MS or gelu.op_type not in BIASED_GELUS or len(gelu.input) != 2 or not gelu.input[1]:
+        return None
+    bias = gelu.input[1]
+    gelu.op_type = BIASED_GELUS[gelu.op_type]
+    del gelu.input[1]
+    return bias
 
 
 @dataclass
@@ -294,15 +307,16 @@ def _lengths_int64(g, producer, targets, taken) -> dict:
 
 
 def fold_gelu_bias(src: str | Path, dst: str | Path) -> RewriteReport:
-    """Write src with each BiasGelu that follows a bias-less quantized matmul turned into that
-    matmul's bias + Gelu (module doc); dst is not written when nothing matched."""
+    """Write src with each BiasGelu (or FastGelu with a bias) that follows a bias-less quantized
+    matmul turned into that matmul's bias + Gelu (FastGelu) (module doc); dst is not written when
+    nothing matched."""
     report = RewriteReport("fold_gelu_bias")
     model = load_model(src)
     g = model.graph
     producer, readers = tensor_links(g)
     outputs = {o.name for o in g.output}
     for node in g.node:
-        if node.op_type != "BiasGelu" or node.domain != MS or len(node.input) != 2:
+        if node.op_type not in BIASED_GELUS or node.domain != MS or len(node.input) != 2:
             continue
         mm = producer.get(node.input[0])
         slot = _BIAS_INPUT.get(mm.op_type) if mm is not None and mm.domain == MS else None
@@ -311,12 +325,10 @@ def fold_gelu_bias(src: str | Path, dst: str | Path) -> RewriteReport:
             continue
         while len(mm.input) <= slot:
             mm.input.append("")
-        mm.input[slot] = node.input[1]
-        node.op_type = "Gelu"
-        del node.input[1]
+        mm.input[slot] = unbias_gelu(node)
         report.applied += 1
     if not report.applied:
-        report.reason = "no BiasGelu after a bias-less quantized matmul"
+        report.reason = "no BiasGelu or biased FastGelu after a bias-less quantized matmul"
         return report
     save_model(model, dst)
     return report

@@ -129,3 +129,17 @@ def test_unnamed_nodes_are_kept_and_chunked(tmp_path, unchunked, ort_run):
     assert chunk_ffn(src, out, budget=ROWS_24).applied == 2
     inputs = feed(4, 12)
     np.testing.assert_allclose(ort_run(out, inputs)[0], ort_run(unchunked["fp32"], inputs)[0], atol=1e-5)
+
+
+def test_fp32_fast_gelu_bias_moves_into_the_gemm(tmp_path, small_bert, ort_run):
+    """With the GELU approximation the fusions give FastGelu(h, bias): the same fold as BiasGelu."""
+    flat, chunked = tmp_path / "flat.onnx", tmp_path / "chunked.onnx"
+    for out, chunk in ((flat, 0), (chunked, ROWS_24)):
+        OnnxRuntimeBackend().build(BuildConfig(model=str(small_bert), backend="onnxruntime", output=str(out),
+                                               precision="fp32", options={"gelu_approximation": True,
+                                                                          "ort_ffn_chunk_bytes": chunk}), TaskState())
+    assert sum(n.op_type == "FastGelu" and len(n.input) == 2 for n in onnx.load(str(flat)).graph.node) == 2
+    body = next(n for n in onnx.load(str(chunked)).graph.node if n.op_type == "Scan").attribute[0].g
+    assert [n.op_type for n in body.node][:2] == ["Gemm", "FastGelu"] and len(body.node[1].input) == 1
+    inputs = feed(4, 12)
+    np.testing.assert_allclose(ort_run(chunked, inputs)[0], ort_run(flat, inputs)[0], atol=1e-5)

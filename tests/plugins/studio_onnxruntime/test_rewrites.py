@@ -80,15 +80,16 @@ def test_split_attention_writes_nothing_without_contrib_attention(tmp_path, smal
     assert not (tmp_path / "x.onnx").exists()
 
 
-def _quantized_ffn(tmp_path, extra_reader=False):
-    """x -> DynamicQuantizeMatMul (no bias) -> BiasGelu -> y, as ORT leaves a dynamic int8 FFN."""
+def _quantized_ffn(tmp_path, extra_reader=False, gelu="BiasGelu"):
+    """x -> DynamicQuantizeMatMul (no bias) -> BiasGelu -> y, as ORT leaves a dynamic int8 FFN
+    (FastGelu with a bias where the model was fused with the GELU approximation)."""
     rng = np.random.default_rng(0)
     w = rng.integers(-127, 128, (16, 32)).astype(np.int8)
     inits = [numpy_helper.from_array(w, "w"), numpy_helper.from_array(np.full(32, 0.01, np.float32), "ws"),
              numpy_helper.from_array(np.zeros(32, np.int8), "wz"),
              numpy_helper.from_array(rng.normal(size=32).astype(np.float32), "b")]
     nodes = [helper.make_node("DynamicQuantizeMatMul", ["x", "w", "ws", "wz"], ["h"], name="mm", domain="com.microsoft"),
-             helper.make_node("BiasGelu", ["h", "b"], ["y"], name="gelu", domain="com.microsoft")]
+             helper.make_node(gelu, ["h", "b"], ["y"], name="gelu", domain="com.microsoft")]
     outputs = [helper.make_tensor_value_info("y", TensorProto.FLOAT, None)]
     if extra_reader:
         outputs.append(helper.make_tensor_value_info("h", TensorProto.FLOAT, None))
@@ -100,12 +101,14 @@ def _quantized_ffn(tmp_path, extra_reader=False):
     return p
 
 
-def test_fold_gelu_bias_is_bit_identical(tmp_path, ort_run):
-    src, out = _quantized_ffn(tmp_path), tmp_path / "folded.onnx"
+@pytest.mark.parametrize("gelu, unbiased", [("BiasGelu", "Gelu"), ("FastGelu", "FastGelu")])
+def test_fold_gelu_bias_is_bit_identical(tmp_path, ort_run, gelu, unbiased):
+    src, out = _quantized_ffn(tmp_path, gelu=gelu), tmp_path / "folded.onnx"
     report = fold_gelu_bias(src, out)
     assert report.applied == 1
     nodes = onnx.load(str(out)).graph.node
-    assert [n.op_type for n in nodes] == ["DynamicQuantizeMatMul", "Gelu"] and nodes[0].input[4] == "b"
+    assert [n.op_type for n in nodes] == ["DynamicQuantizeMatMul", unbiased] and nodes[0].input[4] == "b"
+    assert list(nodes[1].input) == ["h"]
     x = {"x": np.random.default_rng(1).normal(size=(4, 16)).astype(np.float32)}
     assert np.array_equal(ort_run(out, x)[0], ort_run(src, x)[0])
 
