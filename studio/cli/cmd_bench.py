@@ -78,10 +78,29 @@ def _say(args, msg: str) -> None:
         print(msg, file=sys.stderr, flush=True)
 
 
+def _code_fingerprint(backend: str) -> str:
+    """A hash of the studio's and the backend package's Python sources, so a build cached before
+    the pipeline changed is not benchmarked as if it were current (a developer's edit leaves the
+    version as it was). ~100 small files: a few milliseconds."""
+    import importlib.util
+
+    from studio.core.backends.registry import backend_entry
+
+    roots = [Path(__file__).resolve().parents[1]]
+    entry = backend_entry(backend)
+    spec = importlib.util.find_spec(entry.split(":")[0].split(".")[0]) if entry else None
+    if spec is not None and spec.submodule_search_locations:
+        roots += [Path(p) for p in spec.submodule_search_locations]
+    h = hashlib.sha256()
+    for root in roots:
+        for f in sorted(root.rglob("*.py")):
+            h.update(f.read_bytes())
+    return h.hexdigest()[:16]
+
+
 def _build_first(args, model: Path) -> Path:
     """Build the .onnx with --backend/--precision through the build job; reuse a cached build
-    of the same model file (path, size, mtime), settings and studio version."""
-    from studio import __version__
+    of the same model file (path, size, mtime), settings and code (_code_fingerprint)."""
     from studio.cli.cmd_build import ProgressPrinter, config_from_argv, default_output
     from studio.core.jobs.build_job import run_build
 
@@ -90,7 +109,7 @@ def _build_first(args, model: Path) -> Path:
     st = model.stat()
     calib = args.calib or (args.data if precision in ("int8", "fp8") else None)
     key = (f"{model.resolve()}|{st.st_size}|{st.st_mtime_ns}|{backend}|{precision}|{calib}|{args.tokenizer}"
-           f"|{__version__}")
+           f"|{_code_fingerprint(backend)}")
     digest = hashlib.sha256(key.encode()).hexdigest()[:12]
     out = CACHE / default_output(Path(f"{model.stem}-{digest}.onnx"), backend, precision).name
     if out.exists() and out.with_name(out.name + ".json").exists():

@@ -88,6 +88,23 @@ def test_bench_builds_onnx_first_for_onnxruntime(capsys, mlp_path, tmp_path, mon
     assert again["artifact"] == d["artifact"] and again["runs"][0]["requests"] == 20   # cached build reused
 
 
+def test_bench_build_cache_follows_the_backends_code(tmp_path, monkeypatch):
+    """A cached build is keyed on the backend package's sources: an edit there means a rebuild."""
+    import studio.cli.cmd_bench as cb
+    import studio.core.backends.registry as registry
+
+    pkg = tmp_path / "studio_probe_backend"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "backend.py").write_text("RECIPE = 1\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    monkeypatch.setattr(registry, "_entry_points", lambda: {"probe": "studio_probe_backend.backend:Probe"})
+    first = cb._code_fingerprint("probe")
+    assert cb._code_fingerprint("probe") == first
+    (pkg / "backend.py").write_text("RECIPE = 2\n")
+    assert cb._code_fingerprint("probe") != first
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not DEMO.exists(), reason="demo model not generated (make demo-model)")
 def test_bench_demo_model_real_texts_subprocess(tmp_path):
