@@ -164,13 +164,13 @@ class OnnxRuntimeBackend:
             session_optimize(prepared.path, optimized, level, providers, disabled)
             if prepared.precision == "int8":
                 folded = tmp / "folded.onnx"
-                rewrites.append(fold_gelu_bias(optimized, folded))
+                rewrites.append(fold_gelu_bias(optimized, folded, original=config.model))
                 if rewrites[-1].applied:
                     optimized = folded
                 state.log(_describe(rewrites[-1]))
             if chunk_bytes:
                 chunked = tmp / "chunked.onnx"
-                rewrites.append(chunk_ffn(optimized, chunked, budget=chunk_bytes))
+                rewrites.append(chunk_ffn(optimized, chunked, budget=chunk_bytes, original=config.model))
                 if rewrites[-1].applied:
                     optimized = chunked
                 state.log(_describe(rewrites[-1]))

@@ -36,7 +36,8 @@ from onnx import TensorProto, helper, numpy_helper
 from studio.core.graph.plan_sources.ort_optimized import CHUNKED_PREFIX
 from studio.core.precision.model_io import load_model, save_model, tensor_links
 
-from studio_onnxruntime.rewrites import MS, RewriteReport, _default_opset, _fresh, unbias_gelu
+from studio_onnxruntime.rewrites import (MS, RewriteReport, _default_opset, _fresh, _Original,
+                                         name_biased_output, unbias_gelu)
 
 CHUNK_BYTES = 6 << 20  # of float intermediate a chunk (module doc for the sizes measured)
 MIN_OPSET = 13    # Slice/ReduceMax/LessOrEqual forms used by the shape arithmetic
@@ -146,7 +147,7 @@ def _shape_nodes(x: str, rows: int, p: str, taken: set, inits: list) -> tuple[li
     return nodes, in_shape, out_shape
 
 
-def _bias_into_gemm(body: list) -> None:
+def _bias_into_gemm(body: list, original, taken: set, value_info) -> None:
     """In a chunk's body, where rows are 2-D, float MatMul -> BiasGelu becomes Gemm (bias added
     in the GEMM's output stage) -> Gelu (FastGelu with a bias likewise): 11 % less time for that
     pair at two threads, 8 % at one (1024 x 384 x 1536, the demo FFN's chunk). ORT cannot do this
@@ -157,6 +158,7 @@ def _bias_into_gemm(body: list) -> None:
         if bias:
             mm.op_type = "Gemm"
             mm.input.append(bias)
+            name_biased_output(mm, gelu, bias, original, taken, value_info)
 
 
 def _rows_of(v: onnx.ValueInfoProto) -> onnx.ValueInfoProto:
@@ -173,9 +175,11 @@ def chunk_rows(chain, dims: dict, budget: int) -> int:
     return max(1, budget // (4 * max(1, width)))
 
 
-def chunk_ffn(src: str | Path, dst: str | Path, budget: int = CHUNK_BYTES) -> RewriteReport:
+def chunk_ffn(src: str | Path, dst: str | Path, budget: int = CHUNK_BYTES,
+              original: str | Path | None = None) -> RewriteReport:
     """Write src with each FFN (find_ffns) run by a Scan over chunks whose intermediate takes
-    <= `budget` bytes to dst; dst is not written when nothing was rewritten."""
+    <= `budget` bytes to dst; dst is not written when nothing was rewritten. `original` (the
+    model before fusions) names the sums a GEMM takes over from a GELU (_bias_into_gemm)."""
     report = RewriteReport("chunk_ffn")
     model = load_model(src)
     if _default_opset(model) < MIN_OPSET:
@@ -189,11 +193,12 @@ def chunk_ffn(src: str | Path, dst: str | Path, budget: int = CHUNK_BYTES) -> Re
         report.reason = report.reason or "no matmul -> GELU -> matmul chain"
         return report
     taken = {t for n in g.node for t in (*n.input, *n.output)} | gi.inits | {n.name for n in g.node}
+    orig = _Original.open(original) if original else None
     # Nodes by their first output (unique, where names may be empty or repeated).
     moved = {n.output[0] for chain in chains for n in chain}
     by_first = {chain[0].output[0]: chain for chain in chains}
     shapes: dict = {}   # [batch, seq] as value_info names them -> the helper nodes' Reshape targets
-    new_nodes, inits, body_vi = [], [], {}
+    new_nodes, inits, moved_tensors = [], [], set()
     vi = {v.name: v for v in g.value_info}
     for node in g.node:
         if (node.output[0] if node.output else "") not in moved:
@@ -227,8 +232,8 @@ def chunk_ffn(src: str | Path, dst: str | Path, budget: int = CHUNK_BYTES) -> Re
                 if t == y:
                     b.output[i] = y_out
             body_nodes.append(b)
-        _bias_into_gemm(body_nodes)
         inner = [_rows_of(vi[o]) for n in chain for o in n.output if o in vi and o != y]
+        _bias_into_gemm(body_nodes, orig, taken, inner)
         # ORT's Scan needs its body's output shape known: [chunk rows, width of the second matmul].
         second = next(n for n in reversed(chain) if gi.row_wise_matmul(n))
         k_in, n_out = gi.dims[chain[0].input[1]][0], gi.dims[second.input[1]][1]
@@ -236,7 +241,7 @@ def chunk_ffn(src: str | Path, dst: str | Path, budget: int = CHUNK_BYTES) -> Re
                                  [helper.make_tensor_value_info(x_in, TensorProto.FLOAT, ["rows", k_in])],
                                  [helper.make_tensor_value_info(y_out, TensorProto.FLOAT, ["rows", n_out])],
                                  value_info=inner)
-        body_vi.update({v.name: v for v in inner})
+        moved_tensors.update(o for n in chain for o in n.output if o != y)
         new_nodes += [helper.make_node("Reshape", [x, in_shape], [x3], name=f"{p}/Reshape_in"),
                       helper.make_node("Scan", [x3], [y3], name=p, body=body, num_scan_inputs=1),
                       helper.make_node("Reshape", [y3, out_shape], [y], name=f"{p}/Reshape_out")]
@@ -244,7 +249,7 @@ def chunk_ffn(src: str | Path, dst: str | Path, budget: int = CHUNK_BYTES) -> Re
     del g.node[:]
     g.node.extend(new_nodes)
     g.initializer.extend(inits)
-    kept = [v for v in g.value_info if v.name not in body_vi]
+    kept = [v for v in g.value_info if v.name not in moved_tensors]
     del g.value_info[:]
     g.value_info.extend(kept)
     save_model(model, dst)

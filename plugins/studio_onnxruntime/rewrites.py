@@ -40,6 +40,22 @@ _BIAS_INPUT = {"DynamicQuantizeMatMul": 4, "MatMulIntegerToFloat": 6}
 BIASED_GELUS = {"BiasGelu": "Gelu", "FastGelu": "FastGelu"}
 
 
+def name_biased_output(mm, gelu, bias: str, original: "_Original | None", taken: set, value_info) -> None:
+    """After a bias moved from `gelu` into matmul `mm`, give mm's output the name the original
+    model's bias Add gave its sum, so the after-fusion view links the Add to the matmul that now
+    computes it (plan_sources/ort_optimized.py walks back from a layer's outputs), not to the GELU."""
+    new = original.bias_add_output(mm.output[0], bias) if original is not None else None
+    if not new or new in taken:
+        return
+    old = mm.output[0]
+    taken.add(new)
+    mm.output[0] = new
+    gelu.input[0] = new
+    for v in value_info:
+        if v.name == old:
+            v.name = new
+
+
 def unbias_gelu(gelu) -> str | None:
     """Drop a contrib GELU's bias input (module doc: its matmul adds it instead), turning BiasGelu
     into Gelu; the bias tensor's name, or None when `gelu` adds no bias."""
@@ -145,6 +161,14 @@ class _Original:
     is compared (a BERT-base is 436 MB)."""
     initializers: dict
     readers: dict
+
+    def bias_add_output(self, matmul_output: str, bias: str) -> str | None:
+        """The output of the Add that added `bias` to `matmul_output` in the original model (the
+        Add a GELU fusion absorbed), or None."""
+        for add in self.readers.get(matmul_output, ()):
+            if add.op_type == "Add" and set(add.inputs) == {matmul_output, bias}:
+                return add.outputs[0]
+        return None
 
     @classmethod
     def open(cls, path) -> "_Original":
@@ -306,15 +330,17 @@ def _lengths_int64(g, producer, targets, taken) -> dict:
     return out
 
 
-def fold_gelu_bias(src: str | Path, dst: str | Path) -> RewriteReport:
+def fold_gelu_bias(src: str | Path, dst: str | Path, original: str | Path | None = None) -> RewriteReport:
     """Write src with each BiasGelu (or FastGelu with a bias) that follows a bias-less quantized
     matmul turned into that matmul's bias + Gelu (FastGelu) (module doc); dst is not written when
-    nothing matched."""
+    nothing matched. `original` (the model before fusions) names the folded sums."""
     report = RewriteReport("fold_gelu_bias")
     model = load_model(src)
     g = model.graph
     producer, readers = tensor_links(g)
     outputs = {o.name for o in g.output}
+    orig = _Original.open(original) if original else None
+    taken = {t for n in g.node for t in (*n.input, *n.output)}
     for node in g.node:
         if node.op_type not in BIASED_GELUS or node.domain != MS or len(node.input) != 2:
             continue
@@ -326,6 +352,7 @@ def fold_gelu_bias(src: str | Path, dst: str | Path) -> RewriteReport:
         while len(mm.input) <= slot:
             mm.input.append("")
         mm.input[slot] = unbias_gelu(node)
+        name_biased_output(mm, node, mm.input[slot], orig, taken, g.value_info)
         report.applied += 1
     if not report.applied:
         report.reason = "no BiasGelu or biased FastGelu after a bias-less quantized matmul"

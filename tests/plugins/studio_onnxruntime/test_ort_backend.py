@@ -106,10 +106,31 @@ def test_after_fusion_view_links_split_projections_to_original_nodes(tmp_path, s
     ffn2 = next(x for x in plan.layers if x.name.endswith("layer.0/output/dense/MatMul_quant"))
     assert fmap.nodes_for_layer(ffn2.name) == ("/encoder/layer.0/output/dense/MatMul",
                                                "/encoder/layer.0/output/dense/Add")
+    # The FFN's first GEMM computes the bias Add the GELU fusion had absorbed, and shows it.
+    ffn1 = next(x for x in plan.layers if x.name.endswith("layer.0/intermediate/dense/MatMul_quant"))
+    assert fmap.nodes_for_layer(ffn1.name) == ("/encoder/layer.0/intermediate/dense/MatMul",
+                                               "/encoder/layer.0/intermediate/dense/Add")
+    gelu = next(x for x in plan.layers if x.type == "Gelu")
+    assert not any(n.endswith("dense/Add") for n in fmap.nodes_for_layer(gelu.name))
     assert "Scan" not in {x.type for x in plan.layers}
     assert any("studio's own" in n for n in plan.notes)
-    # Only the run-time activation quantizers have no original node.
-    assert {x.type for x in plan.layers if x.name in plan.unmapped} <= {"DynamicQuantizeLinear"}
+    # The run-time activation quantizers are the recipe's, not unmapped layers.
+    assert "DynamicQuantizeLinear" in {x.type for x in plan.layers}
+    assert plan.unmapped == () and any("quantize activations" in n for n in plan.notes)
+    assert fmap.unabsorbed == ()
+
+
+def test_fp32_ffn_gemm_shows_the_bias_add_it_computes(tmp_path, small_bert):
+    from studio.core.graph.fusion import fusion_map
+    from studio.core.graph.plan import load_plan
+
+    res = build(small_bert, tmp_path / "f.onnx")
+    plan = load_plan(res.output, onnx_model=small_bert)
+    fmap = fusion_map(plan)
+    gemm = next(x for x in plan.layers if x.name.endswith("layer.0/intermediate/dense/MatMul"))
+    assert gemm.type == "Gemm"
+    assert fmap.nodes_for_layer(gemm.name) == ("/encoder/layer.0/intermediate/dense/MatMul",
+                                               "/encoder/layer.0/intermediate/dense/Add")
     assert fmap.unabsorbed == ()
 
 

@@ -27,6 +27,9 @@ from studio.core.graph.plan_sources.source import as_source
 FORMAT = "ort_optimized"
 CHUNKED_PREFIX = "StudioChunkedFFN"
 _SUFFIXES = ("_quant", "_QuantizeLinear", "_DequantizeLinear", "_fused", "_fusion")
+# Quantizers a precision recipe adds (dynamic int8 quantizes a GEMM's input at run time): a layer
+# of these types that stands for no original node is the recipe's own, not an unmapped layer.
+_RECIPE_QUANTIZERS = {"DynamicQuantizeLinear", "QuantizeLinear", "DequantizeLinear"}
 _ONNX_MAGIC_OK = (b"\x08",)  # ModelProto starts with field 1 (ir_version), varint
 
 
@@ -194,7 +197,7 @@ def map_to_original(raw: RawPlan, optimized, original) -> None:
     available |= {o for node in optimized.graph.node for o in node.output if o}
     opt_inits = {i.name for i in optimized.graph.initializer}
 
-    added = 0
+    added = quantizers = 0
     for layer in raw.layers:
         node = layer["_node"]
         if node is None:
@@ -224,6 +227,9 @@ def map_to_original(raw: RawPlan, optimized, original) -> None:
         ordered = sorted(set(found), key=lambda n: by_name[n]["index"])
         if ordered:
             layer["Metadata"] = "\x1f".join(f"[ONNX Layer: {n}]" for n in ordered)
+        elif node.op_type in _RECIPE_QUANTIZERS:
+            layer["Metadata"] = ""
+            quantizers += 1
         else:
             layer["Metadata"] = ""
             raw.unmapped.append(layer["Name"])
@@ -233,6 +239,9 @@ def map_to_original(raw: RawPlan, optimized, original) -> None:
     if added:
         raw.notes.append(f"{added} layers are the studio's own: shape arithmetic and reshapes that run "
                          "FFNs in row chunks (they stand for no node of the original model)")
+    if quantizers:
+        raw.notes.append(f"{quantizers} layers quantize activations for the int8 layers that read them, added "
+                         "by the precision recipe (they stand for no node of the original model)")
 
 
 def _by_name(name: str, by_name: dict) -> str | None:
