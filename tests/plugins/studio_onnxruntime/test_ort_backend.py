@@ -117,6 +117,7 @@ def test_after_fusion_view_links_split_projections_to_original_nodes(tmp_path, s
     # The run-time activation quantizers are the recipe's, not unmapped layers.
     assert "DynamicQuantizeLinear" in {x.type for x in plan.layers}
     assert plan.unmapped == () and any("quantize activations" in n for n in plan.notes)
+    assert all(fmap.nodes_for_layer(x.name) == () for x in plan.layers if x.name.startswith("MaskReduceSum"))
     assert fmap.unabsorbed == ()
 
 
@@ -132,6 +133,11 @@ def test_fp32_ffn_gemm_shows_the_bias_add_it_computes(tmp_path, small_bert):
     assert fmap.nodes_for_layer(gemm.name) == ("/encoder/layer.0/intermediate/dense/MatMul",
                                                "/encoder/layer.0/intermediate/dense/Add")
     assert fmap.unabsorbed == ()
+    # ORT's attention fusion sums the mask into lengths in a node of its own: listed in a note, linked
+    # to nothing (a small constant it shares with an embedding Slice once linked it there).
+    mask = [x for x in plan.layers if x.name.startswith("MaskReduceSum")]
+    assert mask and all(fmap.nodes_for_layer(x.name) == () for x in mask)
+    assert plan.unmapped == () and any("attention mask" in n for n in plan.notes)
 
 
 def test_int8_qdq_recipe_on_request_records_calibration(tmp_path, small_bert):

@@ -7,7 +7,8 @@ after the nodes it replaced, so a layer is mapped back to the original model's n
   2. tensors: ORT keeps the output tensor names of a fused pattern, so walking the original graph
      back from the layer's outputs until tensors the optimized graph still has (its inputs,
      other layers' outputs, initializers) collects exactly the nodes the pattern replaced;
-  3. weights: failing both, the original nodes that read an initializer the layer reads.
+  3. weights: failing both, the original nodes that read a weight the layer reads (an initializer
+     of more than a few values: ORT shares equal small constants such as axes between nodes).
 Layers that none of these place are listed in `Plan.unmapped`.
 
 The onnxruntime backend runs FFNs in row chunks (studio_onnxruntime/ffn_chunks.py): a Scan
@@ -30,6 +31,16 @@ _SUFFIXES = ("_quant", "_QuantizeLinear", "_DequantizeLinear", "_fused", "_fusio
 # Quantizers a precision recipe adds (dynamic int8 quantizes a GEMM's input at run time): a layer
 # of these types that stands for no original node is the recipe's own, not an unmapped layer.
 _RECIPE_QUANTIZERS = {"DynamicQuantizeLinear", "QuantizeLinear", "DequantizeLinear"}
+# ORT's attention fusion sums the 0/1 attention mask into per-row lengths in a node of its own.
+_MASK_LENGTHS = "MaskReduceSum"
+_FEW_VALUES = 16
+
+
+def _numel(dims) -> int:
+    n = 1
+    for d in dims:
+        n *= d
+    return n
 _ONNX_MAGIC_OK = (b"\x08",)  # ModelProto starts with field 1 (ir_version), varint
 
 
@@ -195,9 +206,9 @@ def map_to_original(raw: RawPlan, optimized, original) -> None:
             readers.setdefault(t, []).append(n["name"])
     available = {i.name for i in optimized.graph.initializer} | {v.name for v in optimized.graph.input}
     available |= {o for node in optimized.graph.node for o in node.output if o}
-    opt_inits = {i.name for i in optimized.graph.initializer}
+    weights = {i.name for i in optimized.graph.initializer if _numel(i.dims) > _FEW_VALUES}
 
-    added = quantizers = 0
+    added = quantizers = mask_lengths = 0
     for layer in raw.layers:
         node = layer["_node"]
         if node is None:
@@ -222,7 +233,7 @@ def map_to_original(raw: RawPlan, optimized, original) -> None:
                     todo.append(producer[t])
         if not found:
             for t in node.input:
-                if t in opt_inits:
+                if t in weights:
                     found += readers.get(t, [])
         ordered = sorted(set(found), key=lambda n: by_name[n]["index"])
         if ordered:
@@ -230,6 +241,9 @@ def map_to_original(raw: RawPlan, optimized, original) -> None:
         elif node.op_type in _RECIPE_QUANTIZERS:
             layer["Metadata"] = ""
             quantizers += 1
+        elif layer["Name"].startswith(_MASK_LENGTHS):
+            layer["Metadata"] = ""
+            mask_lengths += 1
         else:
             layer["Metadata"] = ""
             raw.unmapped.append(layer["Name"])
@@ -239,9 +253,16 @@ def map_to_original(raw: RawPlan, optimized, original) -> None:
     if added:
         raw.notes.append(f"{added} layers are the studio's own: shape arithmetic and reshapes that run "
                          "FFNs in row chunks (they stand for no node of the original model)")
+    if mask_lengths:
+        raw.notes.append(f"{_layers(mask_lengths, 'sums', 'sum')} the attention mask into per-row lengths for the fused "
+                         "attention, added by ONNX Runtime's attention fusion (no node of the original model)")
     if quantizers:
-        raw.notes.append(f"{quantizers} layers quantize activations for the int8 layers that read them, added "
+        raw.notes.append(f"{_layers(quantizers, 'quantizes', 'quantize')} activations for the int8 layers that read them, added "
                          "by the precision recipe (they stand for no node of the original model)")
+
+
+def _layers(n: int, verb_one: str, verb_many: str) -> str:
+    return f"1 layer {verb_one}" if n == 1 else f"{n} layers {verb_many}"
 
 
 def _by_name(name: str, by_name: dict) -> str | None:
