@@ -19,6 +19,7 @@ prefixed nodes are layers the studio added, mapped to nothing and not counted as
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 from studio.core.errors import StudioError
@@ -33,14 +34,7 @@ _SUFFIXES = ("_quant", "_QuantizeLinear", "_DequantizeLinear", "_fused", "_fusio
 _RECIPE_QUANTIZERS = {"DynamicQuantizeLinear", "QuantizeLinear", "DequantizeLinear"}
 # ORT's attention fusion sums the 0/1 attention mask into per-row lengths in a node of its own.
 _MASK_LENGTHS = "MaskReduceSum"
-_FEW_VALUES = 16
-
-
-def _numel(dims) -> int:
-    n = 1
-    for d in dims:
-        n *= d
-    return n
+_FEW_VALUES = 16  # an initializer of up to this many values is a constant, not a weight
 _ONNX_MAGIC_OK = (b"\x08",)  # ModelProto starts with field 1 (ir_version), varint
 
 
@@ -206,7 +200,7 @@ def map_to_original(raw: RawPlan, optimized, original) -> None:
             readers.setdefault(t, []).append(n["name"])
     available = {i.name for i in optimized.graph.initializer} | {v.name for v in optimized.graph.input}
     available |= {o for node in optimized.graph.node for o in node.output if o}
-    weights = {i.name for i in optimized.graph.initializer if _numel(i.dims) > _FEW_VALUES}
+    weights = {i.name for i in optimized.graph.initializer if math.prod(i.dims) > _FEW_VALUES}
 
     added = quantizers = mask_lengths = 0
     for layer in raw.layers:
@@ -254,11 +248,12 @@ def map_to_original(raw: RawPlan, optimized, original) -> None:
         raw.notes.append(f"{added} layers are the studio's own: shape arithmetic and reshapes that run "
                          "FFNs in row chunks (they stand for no node of the original model)")
     if mask_lengths:
-        raw.notes.append(f"{_layers(mask_lengths, 'sums', 'sum')} the attention mask into per-row lengths for the fused "
-                         "attention, added by ONNX Runtime's attention fusion (no node of the original model)")
+        raw.notes.append(f"{_layers(mask_lengths, 'sums', 'sum')} the attention mask into per-row lengths for "
+                         "the fused attention, added by ONNX Runtime's attention fusion (no node of the original "
+                         "model)")
     if quantizers:
-        raw.notes.append(f"{_layers(quantizers, 'quantizes', 'quantize')} activations for the int8 layers that read them, added "
-                         "by the precision recipe (they stand for no node of the original model)")
+        raw.notes.append(f"{_layers(quantizers, 'quantizes', 'quantize')} activations for the int8 layers that "
+                         "read them, added by the precision recipe (they stand for no node of the original model)")
 
 
 def _layers(n: int, verb_one: str, verb_many: str) -> str:
