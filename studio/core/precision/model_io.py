@@ -83,6 +83,11 @@ def resolve_keep_fp32(model: onnx.ModelProto, keep: list[str] | tuple[str, ...])
     return ops, nodes
 
 
+def subgraphs(node: onnx.NodeProto) -> list[onnx.GraphProto]:
+    """The graphs a node's attributes hold (an If's branches, a Loop's or Scan's body)."""
+    return [g for a in node.attribute for g in ([a.g] if a.type == onnx.AttributeProto.GRAPH else a.graphs)]
+
+
 def tensor_links(graph: onnx.GraphProto) -> tuple[dict, dict]:
     """(tensor -> the node that writes it, tensor -> the nodes that read it, once per read). A node
     whose subgraph (If/Loop/Scan body) reads an outer tensor counts as a reader of it."""
@@ -91,10 +96,9 @@ def tensor_links(graph: onnx.GraphProto) -> tuple[dict, dict]:
     for n in graph.node:
         for t in n.input:
             readers.setdefault(t, []).append(n)
-        for a in n.attribute:
-            for sub in ([a.g] if a.type == onnx.AttributeProto.GRAPH else list(a.graphs)):
-                for t in {t for sn in sub.node for t in sn.input}:
-                    readers.setdefault(t, []).append(n)
+        for sub in subgraphs(n):
+            for t in {t for sn in sub.node for t in sn.input}:
+                readers.setdefault(t, []).append(n)
     return producer, readers
 
 
