@@ -17,7 +17,7 @@ from studio.core.jobs.progress import TaskState
 from studio_onnxruntime.denormals import SESSION_CONFIG_KEY
 from studio_onnxruntime.ffn_chunks import CHUNK_BYTES, chunk_ffn
 from studio_onnxruntime.optimize import DEFAULT_DISABLED_OPTIMIZERS, LEVELS, op_histogram, session_optimize, transformer_fusions
-from studio_onnxruntime.rewrites import RewriteReport, fold_gelu_bias, split_attention
+from studio_onnxruntime.rewrites import RewriteReport, fold_gelu_bias, split_attention, trim_kv
 
 # Session settings every build is measured with, recorded in its sidecar (the runner applies
 # them; a deployment should too). Denormals flushed to zero: padded texts fill attention softmax
@@ -34,6 +34,7 @@ ORT_OPTIONS = {
     "ort_optimization": "ORT graph optimization level run at build time: " + ", ".join(LEVELS) + " (default all)",
     "ort_attention": "'onnx' (default: attention core on ONNX's Attention op) or 'contrib' (ORT's fused op)",
     "ort_ffn_chunk_bytes": f"FFN row chunks' intermediate budget in bytes (default {CHUNK_BYTES}; 0: no chunks)",
+    "ort_trim_kv": "cut keys and values to the batch's longest sequence (default true; exact)",
     "ort_disabled_optimizers": "ORT optimizers left off at build and run time (default SkipLayerNormFusion)",
     "ort_session_config": "session config entries the build is measured with (default: denormals flushed)",
     "ort_fusion_options": "overrides of the transformer optimizer's FusionOptions flags",
@@ -111,6 +112,9 @@ class OnnxRuntimeBackend:
         if chunk_bytes < 0:
             raise BuildError(f"ort_ffn_chunk_bytes must be a whole number >= 0 (0: no chunking), "
                              f"got {config.options.get('ort_ffn_chunk_bytes')!r}")
+        trim = config.options.get("ort_trim_kv", True)
+        if not isinstance(trim, bool):  # `--option ort_trim_kv=false` arrives parsed as JSON
+            raise BuildError(f"ort_trim_kv must be true or false, got {trim!r}")
         disabled = [str(o) for o in config.options.get("ort_disabled_optimizers", DEFAULT_DISABLED_OPTIMIZERS)]
         session_config = {str(k): str(v) for k, v in
                           config.options.get("ort_session_config", DEFAULT_SESSION_CONFIG).items()}
@@ -167,6 +171,12 @@ class OnnxRuntimeBackend:
                 rewrites.append(fold_gelu_bias(optimized, folded, original=config.model))
                 if rewrites[-1].applied:
                     optimized = folded
+                state.log(_describe(rewrites[-1]))
+            if trim and attention == "onnx":
+                trimmed = tmp / "trimmed.onnx"
+                rewrites.append(trim_kv(optimized, trimmed))
+                if rewrites[-1].applied:
+                    optimized = trimmed
                 state.log(_describe(rewrites[-1]))
             if chunk_bytes:
                 chunked = tmp / "chunked.onnx"

@@ -8,7 +8,7 @@ and once by the second GEMM: out of cache every time, so those passes run at mem
 chunks whose intermediate is <= 6 MiB (1024 rows for MiniLM's 1536 wide FFN, 512 for BERT-base's
 3072; with two intra-op threads each core works on about half) the same work stays near the
 cores. Measured on a 2-core AVX-512 VNNI Xeon (2 MiB L2 a core), demo model batch 32 x 64
-(benchmarks/bench_ffn_chunks.py): one thread, int8 6-9 % and fp32 1-4 % less time a batch (fp32
+(benchmarks/bench_ort_rewrite.py --rewrite ffn_chunks): one thread, int8 6-9 % and fp32 1-4 % less time a batch (fp32
 4-8 % since its chunks also add the GELU's bias in the GEMM, _bias_into_gemm); two threads, within
 this host's noise (paired runs -2 to +6 % for int8, each op splitting rows between the cores its
 own way). 6 MiB rather than 3: as fast on one thread, and at two threads 3 MiB chunks measured 1-5 %
@@ -22,8 +22,8 @@ batch 1 is one chunk). The shape nodes, Reshapes and Scans cost ~0.1 ms a run: 4
 Per-row arithmetic is unchanged, so fp32 outputs are the same up to float rounding; dynamic int8
 quantizes each chunk's activations with that chunk's own range (finer, never coarser).
 
-Node names carry `CHUNKED_PREFIX` so the after-fusion view shows the Scan's body nodes as layers
-and the helper nodes as the studio's own (plan_sources/ort_optimized.py)."""
+Node names carry `CHUNKED_PREFIX` (the studio's prefix) so the after-fusion view shows the Scan's
+body nodes as layers and the helper nodes as the studio's own (plan_sources/ort_optimized.py)."""
 
 from __future__ import annotations
 
@@ -33,12 +33,13 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from studio.core.graph.plan_sources.ort_optimized import CHUNKED_PREFIX
+from studio.core.graph.plan_sources.ort_optimized import STUDIO_PREFIX
 from studio.core.precision.model_io import load_model, save_model, tensor_links
 
 from studio_onnxruntime.rewrites import (MS, RewriteReport, _default_opset, _fresh, _Original,
                                          name_biased_output, unbias_gelu)
 
+CHUNKED_PREFIX = STUDIO_PREFIX + "ChunkedFFN"
 CHUNK_BYTES = 6 << 20  # of float intermediate a chunk (module doc for the sizes measured)
 MIN_OPSET = 13    # Slice/ReduceMax/LessOrEqual forms used by the shape arithmetic
 _GELUS = {("Gelu", MS), ("Gelu", ""), ("BiasGelu", MS), ("FastGelu", MS)}

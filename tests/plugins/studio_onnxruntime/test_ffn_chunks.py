@@ -4,10 +4,9 @@ import pytest
 from onnx import helper
 
 from studio.core.backends.base import BuildConfig
-from studio.core.graph.plan_sources.ort_optimized import CHUNKED_PREFIX
 from studio.core.jobs.progress import TaskState
 from studio_onnxruntime.backend import OnnxRuntimeBackend
-from studio_onnxruntime.ffn_chunks import chunk_ffn, find_ffns
+from studio_onnxruntime.ffn_chunks import CHUNKED_PREFIX, chunk_ffn, find_ffns
 
 
 ROWS_24 = 24 * 128 * 4  # bytes of the small BERT's 128 wide FFN intermediate in 24 rows

@@ -4,7 +4,7 @@ import pytest
 from onnx import TensorProto, helper, numpy_helper
 
 from studio_onnxruntime.optimize import transformer_fusions
-from studio_onnxruntime.rewrites import attention_kernel_missing, fold_gelu_bias, split_attention
+from studio_onnxruntime.rewrites import TRIM_PREFIX, attention_kernel_missing, fold_gelu_bias, split_attention, trim_kv
 
 
 @pytest.fixture
@@ -117,3 +117,44 @@ def test_fold_gelu_bias_leaves_a_matmul_output_read_elsewhere(tmp_path):
     report = fold_gelu_bias(_quantized_ffn(tmp_path, extra_reader=True), tmp_path / "folded.onnx")
     assert report.applied == 0 and "no BiasGelu" in report.reason
     assert not (tmp_path / "folded.onnx").exists()
+
+
+@pytest.fixture
+def split(tmp_path, fused):
+    out = tmp_path / "split.onnx"
+    assert split_attention(fused, out).applied == 2
+    return out
+
+
+def test_trim_kv_changes_no_output(tmp_path, split, ort_run, bert_feed):
+    out = tmp_path / "trimmed.onnx"
+    report = trim_kv(split, out)
+    assert (report.applied, report.reason) == (2, "")
+    nodes = onnx.load(str(out)).graph.node
+    own = [n for n in nodes if n.name.startswith(TRIM_PREFIX)]
+    # one longest length for both layers; one cut input per layer, K and V reading it
+    assert sorted(n.op_type for n in own) == ["Max", "ReduceMax", "Reshape", "Reshape", "Slice", "Slice"]
+    cut = {n.output[0] for n in own if n.op_type == "Reshape"}
+    assert sum(any(i in cut for i in n.input) for n in nodes if n.op_type == "MatMul") == 4
+    feed = bert_feed(seq=16)
+    # none padded; all padded past 9 tokens, one row empty; all empty (the length's floor of 1)
+    for mask in (np.ones((4, 16)), np.r_[[[1] * 9 + [0] * 7], [[1] * 3 + [0] * 13] * 2, [[0] * 16]], np.zeros((4, 16))):
+        feed["attention_mask"] = mask.astype(np.int64)
+        for a, b in zip(ort_run(out, feed), ort_run(split, feed)):
+            np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6)
+            assert np.isfinite(a).all()
+
+
+def test_trim_kv_leaves_keys_whose_projection_is_read_elsewhere(tmp_path, split):
+    model = onnx.load(str(split))
+    att = next(n for n in model.graph.node if n.op_type == "Attention")
+    model.graph.output.append(helper.make_tensor_value_info(att.input[1], TensorProto.FLOAT, None))
+    onnx.save(model, str(tmp_path / "shared.onnx"))
+    report = trim_kv(tmp_path / "shared.onnx", tmp_path / "t.onnx")
+    assert report.applied == 1 and report.reason == f"{att.name}: keys or values not projected by a matmul only it reads"
+
+
+def test_trim_kv_needs_onnx_attention_with_key_lengths(tmp_path, fused):
+    report = trim_kv(fused, tmp_path / "t.onnx")  # ORT's contrib Attention: nothing to trim
+    assert (report.applied, report.reason) == (0, "no ONNX Attention with per-row key lengths (nonpad_kv_seqlen)")
+    assert not (tmp_path / "t.onnx").exists()

@@ -11,11 +11,11 @@ after the nodes it replaced, so a layer is mapped back to the original model's n
      of more than a few values: ORT shares equal small constants such as axes between nodes).
 Layers that none of these place are listed in `Plan.unmapped`.
 
-The onnxruntime backend runs FFNs in row chunks (studio_onnxruntime/ffn_chunks.py): a Scan
-whose body holds the FFN's nodes, between two Reshapes, after a few shape-arithmetic nodes,
-all named with `CHUNKED_PREFIX`. The Scan's body nodes are the layers (mapped as above, with
-the body's input and output standing for the tensors the Reshapes read and write); the other
-prefixed nodes are layers the studio added, mapped to nothing and not counted as unmapped."""
+Nodes the onnxruntime backend's own rewrites add are named with `STUDIO_PREFIX`: layers the
+studio added, mapped to nothing and not counted as unmapped. One kind is special: FFNs run in row
+chunks (studio_onnxruntime/ffn_chunks.py) are a prefixed Scan whose body holds the FFN's nodes,
+between two Reshapes. The body's nodes are the layers (mapped as above, with the body's input
+and output standing for the tensors the Reshapes read and write)."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ from studio.core.graph.plan_sources.pipeline import RawPlan
 from studio.core.graph.plan_sources.source import as_source
 
 FORMAT = "ort_optimized"
-CHUNKED_PREFIX = "StudioChunkedFFN"
+STUDIO_PREFIX = "Studio"
 _SUFFIXES = ("_quant", "_QuantizeLinear", "_DequantizeLinear", "_fused", "_fusion")
 # Quantizers a precision recipe adds (dynamic int8 quantizes a GEMM's input at run time): a layer
 # of these types that stands for no original node is the recipe's own, not an unmapped layer.
@@ -74,7 +74,7 @@ def _dtype_table(model) -> dict[str, tuple[str, tuple | None]]:
     except Exception:  # contrib ops or an odd model: fall back to what the file says
         inferred = model
     g = inferred.graph
-    bodies = [a.g for n in g.node if n.name.startswith(CHUNKED_PREFIX) for a in n.attribute if a.name == "body"]
+    bodies = [a.g for n in g.node if n.name.startswith(STUDIO_PREFIX) for a in n.attribute if a.name == "body"]
     for vi in (*g.input, *g.output, *g.value_info, *(v for b in bodies for v in b.value_info)):
         tt = vi.type.tensor_type
         if tt.elem_type:
@@ -164,7 +164,7 @@ def _nodes(graph):
 
     producer, readers = tensor_links(graph)
     for i, node in enumerate(graph.node):
-        if not node.name.startswith(CHUNKED_PREFIX):
+        if not node.name.startswith(STUDIO_PREFIX):
             yield i, node, node
             continue
         body = next((a.g for a in node.attribute if a.name == "body"), None)
@@ -245,8 +245,9 @@ def map_to_original(raw: RawPlan, optimized, original) -> None:
         raw.notes.append(f"{len(raw.unmapped)} of {len(raw.layers)} layers could not be mapped "
                          "back to the original model's nodes")
     if added:
-        raw.notes.append(f"{added} layers are the studio's own: shape arithmetic and reshapes that run "
-                         "FFNs in row chunks (they stand for no node of the original model)")
+        raw.notes.append(f"{added} layers are the studio's own: shape arithmetic, slices and reshapes its "
+                         "rewrites add (FFNs in row chunks; keys and values cut to the batch's longest "
+                         "sequence). They stand for no node of the original model")
     if mask_lengths:
         raw.notes.append(f"{_layers(mask_lengths, 'sums', 'sum')} the attention mask into per-row lengths for "
                          "the fused attention, added by ONNX Runtime's attention fusion (no node of the original "
