@@ -27,16 +27,15 @@ body nodes as layers and the helper nodes as the studio's own (plan_sources/ort_
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from studio.core.graph.plan_sources.ort_optimized import STUDIO_PREFIX
-from studio.core.precision.model_io import load_model, save_model, tensor_links
+from studio.core.precision.model_io import tensor_links
 
-from studio_onnxruntime.rewrites import (MS, RewriteReport, _default_opset, _fresh, _Original,
+from studio_onnxruntime.rewrites import (MS, Original, RewriteReport, _default_opset, _fresh,
                                          name_biased_output, unbias_gelu)
 
 CHUNKED_PREFIX = STUDIO_PREFIX + "ChunkedFFN"
@@ -176,13 +175,11 @@ def chunk_rows(chain, dims: dict, budget: int) -> int:
     return max(1, budget // (4 * max(1, width)))
 
 
-def chunk_ffn(src: str | Path, dst: str | Path, budget: int = CHUNK_BYTES,
-              original: str | Path | None = None) -> RewriteReport:
-    """Write src with each FFN (find_ffns) run by a Scan over chunks whose intermediate takes
-    <= `budget` bytes to dst; dst is not written when nothing was rewritten. `original` (the
-    model before fusions) names the sums a GEMM takes over from a GELU (_bias_into_gemm)."""
+def chunk_ffn(model: onnx.ModelProto, budget: int = CHUNK_BYTES, original=None) -> RewriteReport:
+    """Run each FFN (find_ffns) by a Scan over chunks whose intermediate takes <= `budget` bytes,
+    in place. `original` (the model before fusions, rewrites.Original.of) names the sums a GEMM
+    takes over from a GELU (_bias_into_gemm)."""
     report = RewriteReport("chunk_ffn")
-    model = load_model(src)
     if _default_opset(model) < MIN_OPSET:
         report.reason = f"opset {_default_opset(model)} < {MIN_OPSET}"
         return report
@@ -194,7 +191,7 @@ def chunk_ffn(src: str | Path, dst: str | Path, budget: int = CHUNK_BYTES,
         report.reason = report.reason or "no matmul -> GELU -> matmul chain"
         return report
     taken = {t for n in g.node for t in (*n.input, *n.output)} | gi.inits | {n.name for n in g.node}
-    orig = _Original.open(original) if original else None
+    orig = Original.of(original)
     # Nodes by their first output (unique, where names may be empty or repeated).
     moved = {n.output[0] for chain in chains for n in chain}
     by_first = {chain[0].output[0]: chain for chain in chains}
@@ -253,5 +250,4 @@ def chunk_ffn(src: str | Path, dst: str | Path, budget: int = CHUNK_BYTES,
     kept = [v for v in g.value_info if v.name not in moved_tensors]
     del g.value_info[:]
     g.value_info.extend(kept)
-    save_model(model, dst)
     return report

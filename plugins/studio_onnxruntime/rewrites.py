@@ -54,7 +54,7 @@ TRIM_PREFIX = STUDIO_PREFIX + "TrimKV"  # trim_kv's nodes: the studio's own in t
 BIASED_GELUS = {"BiasGelu": "Gelu", "FastGelu": "FastGelu"}
 
 
-def name_biased_output(mm, gelu, bias: str, original: "_Original | None", taken: set, value_info) -> None:
+def name_biased_output(mm, gelu, bias: str, original: "Original | None", taken: set, value_info) -> None:
     """After a bias moved from `gelu` into matmul `mm`, give mm's output the name the original
     model's bias Add gave its sum, so the after-fusion view links the Add to the matmul that now
     computes it (plan_sources/ort_optimized.py walks back from a layer's outputs), not to the GELU."""
@@ -170,7 +170,7 @@ def _original_projections(original, x: str, w: np.ndarray, b: np.ndarray) -> lis
 
 
 @dataclass
-class _Original:
+class Original:
     """The original model's nodes by the tensors they read; weights stay in the file until one
     is compared (a BERT-base is 436 MB)."""
     initializers: dict
@@ -185,7 +185,18 @@ class _Original:
         return None
 
     @classmethod
-    def open(cls, path) -> "_Original":
+    def of(cls, original) -> "Original | None":
+        """`original` as a rewrite takes it: already open, a model's path (opened once here; None
+        when it cannot be read, since the names it lends are a courtesy), or None."""
+        if original is None or isinstance(original, cls):
+            return original
+        try:
+            return cls.open(original)
+        except Exception:
+            return None
+
+    @classmethod
+    def open(cls, path) -> "Original":
         from studio.core.graph.onnx_loader import open_graph
 
         graph = open_graph(str(path), shape_inference=False)
@@ -220,9 +231,10 @@ def _convert_opset(model: onnx.ModelProto, version: int) -> onnx.ModelProto:
     return converted
 
 
-def split_attention(src: str | Path, dst: str | Path, original: str | Path | None = None) -> RewriteReport:
+def split_attention(src: str | Path, dst: str | Path, original=None) -> RewriteReport:
     """Write src with its contrib Attention ops split (module doc) to dst; dst is not written
-    when nothing was rewritten. `original` (the model before fusions) lends its node names."""
+    when nothing was rewritten. `original` (the model before fusions, Original.of) lends its
+    node names. A file to a file: the precision step after it reads one."""
     report = RewriteReport("split_attention")
     missing = attention_kernel_missing()
     if missing:
@@ -254,10 +266,7 @@ def split_attention(src: str | Path, dst: str | Path, original: str | Path | Non
         g = model.graph
         inits = {t.name: t for t in g.initializer}
         producer = {o: n for n in g.node for o in n.output}
-    try:
-        orig = _Original.open(original) if original else None
-    except Exception:  # the names are a courtesy to the after-fusion view; the rewrite needs none
-        orig = None
+    orig = Original.of(original)
     taken = {t for n in g.node for t in (*n.input, *n.output)} | set(inits)
     lengths = _lengths_int64(g, producer, targets, taken)
     casts = lengths.pop("")
@@ -344,16 +353,15 @@ def _lengths_int64(g, producer, targets, taken) -> dict:
     return out
 
 
-def fold_gelu_bias(src: str | Path, dst: str | Path, original: str | Path | None = None) -> RewriteReport:
-    """Write src with each BiasGelu (or FastGelu with a bias) that follows a bias-less quantized
-    matmul turned into that matmul's bias + Gelu (FastGelu) (module doc); dst is not written when
-    nothing matched. `original` (the model before fusions) names the folded sums."""
+def fold_gelu_bias(model: onnx.ModelProto, original=None) -> RewriteReport:
+    """Turn each BiasGelu (or FastGelu with a bias) that follows a bias-less quantized matmul into
+    that matmul's bias + Gelu (FastGelu) (module doc), in place. `original` (the model before
+    fusions, Original.of) names the folded sums."""
     report = RewriteReport("fold_gelu_bias")
-    model = load_model(src)
     g = model.graph
     producer, readers = tensor_links(g)
     outputs = {o.name for o in g.output}
-    orig = _Original.open(original) if original else None
+    orig = Original.of(original)
     taken = {t for n in g.node for t in (*n.input, *n.output)}
     for node in g.node:
         if node.op_type not in BIASED_GELUS or node.domain != MS or len(node.input) != 2:
@@ -370,8 +378,6 @@ def fold_gelu_bias(src: str | Path, dst: str | Path, original: str | Path | None
         report.applied += 1
     if not report.applied:
         report.reason = "no BiasGelu or biased FastGelu after a bias-less quantized matmul"
-        return report
-    save_model(model, dst)
     return report
 
 
@@ -395,11 +401,10 @@ def _projection_chain(t: str, producer, readers, inits, outputs) -> list | None:
     return chain
 
 
-def trim_kv(src: str | Path, dst: str | Path) -> RewriteReport:
-    """Write src with each ONNX Attention's key and value projections reading their input cut to
-    the batch's longest sequence (module doc) to dst; dst is not written when nothing matched."""
+def trim_kv(model: onnx.ModelProto) -> RewriteReport:
+    """Make each ONNX Attention's key and value projections read their input cut to the batch's
+    longest sequence (module doc), in place."""
     report = RewriteReport("trim_kv")
-    model = load_model(src)
     g = model.graph
     producer, readers = tensor_links(g)
     inits = {t.name: t for t in g.initializer}
@@ -467,5 +472,4 @@ def trim_kv(src: str | Path, dst: str | Path) -> RewriteReport:
     kept = [v for v in g.value_info if v.name not in stale]
     del g.value_info[:]
     g.value_info.extend(kept)
-    save_model(model, dst)
     return report

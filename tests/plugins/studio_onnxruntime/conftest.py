@@ -22,3 +22,20 @@ def mlp_path(tmp_path) -> Path:
     p = tmp_path / "mlp.onnx"
     onnx.save(m, str(p))
     return p
+
+
+@pytest.fixture
+def rewrite_file():
+    """Run an in-memory rewrite (chunk_ffn, fold_gelu_bias, trim_kv) on the model file `src` and
+    save the result to `dst` when it applied, so tests can run both files. A rewrite that did not
+    apply must have left the model as it was (the backend then keeps ORT's file)."""
+    def run(rewrite, src, dst, **kw):
+        model = onnx.load(str(src))
+        before = model.SerializeToString()
+        report = rewrite(model, **kw)
+        if report.applied:
+            onnx.save(model, str(dst))
+        else:
+            assert model.SerializeToString() == before, f"{report.name} changed a model it did not rewrite"
+        return report
+    return run

@@ -42,9 +42,9 @@ def chunk_counts(path, tmp_path, inputs, ort_run) -> list[int]:
     return [o.shape[0] for o in ort_run(probe, inputs)[-len(scans):]]
 
 
-def test_fp32_chunks_compute_the_same_for_any_batch(tmp_path, unchunked, ort_run):
+def test_fp32_chunks_compute_the_same_for_any_batch(tmp_path, unchunked, ort_run, rewrite_file):
     out = tmp_path / "chunked.onnx"
-    report = chunk_ffn(unchunked["fp32"], out, budget=ROWS_24)
+    report = rewrite_file(chunk_ffn, unchunked["fp32"], out, budget=ROWS_24)
     assert (report.applied, report.reason) == (2, "")
     nodes = onnx.load(str(out)).graph.node
     assert sum(n.op_type == "Scan" for n in nodes) == 2
@@ -57,11 +57,11 @@ def test_fp32_chunks_compute_the_same_for_any_batch(tmp_path, unchunked, ort_run
         assert chunk_counts(out, tmp_path, inputs, ort_run) == [chunks, chunks], (batch, seq)
 
 
-def test_fp32_body_adds_the_bias_in_the_gemm_and_declares_2d_shapes(tmp_path, unchunked, capfd):
+def test_fp32_body_adds_the_bias_in_the_gemm_and_declares_2d_shapes(tmp_path, unchunked, capfd, rewrite_file):
     import onnxruntime as ort
 
     out = tmp_path / "chunked.onnx"
-    chunk_ffn(unchunked["fp32"], out, budget=ROWS_24)
+    rewrite_file(chunk_ffn, unchunked["fp32"], out, budget=ROWS_24)
     body = next(n for n in onnx.load(str(out)).graph.node if n.op_type == "Scan").attribute[0].g
     # MatMul -> BiasGelu (rank 3 outside) is Gemm with the bias -> Gelu on the body's 2-D rows.
     assert [n.op_type for n in body.node][:2] == ["Gemm", "Gelu"] and len(body.node[0].input) == 3
@@ -72,9 +72,9 @@ def test_fp32_body_adds_the_bias_in_the_gemm_and_declares_2d_shapes(tmp_path, un
     assert "MergeShapeInfo" not in capfd.readouterr().err
 
 
-def test_int8_one_chunk_is_bit_identical_and_more_chunks_close(tmp_path, unchunked, ort_run):
+def test_int8_one_chunk_is_bit_identical_and_more_chunks_close(tmp_path, unchunked, ort_run, rewrite_file):
     out = tmp_path / "chunked.onnx"
-    assert chunk_ffn(unchunked["int8"], out, budget=ROWS_24).applied == 2
+    assert rewrite_file(chunk_ffn, unchunked["int8"], out, budget=ROWS_24).applied == 2
     one = feed(2, 12)  # 24 rows: one chunk, the same activation ranges as unchunked
     np.testing.assert_array_equal(ort_run(out, one)[0], ort_run(unchunked["int8"], one)[0])
     four = feed(8, 12)  # 4 chunks, each quantized with its own range
@@ -82,7 +82,7 @@ def test_int8_one_chunk_is_bit_identical_and_more_chunks_close(tmp_path, unchunk
     assert np.abs(ref - got).max() < 0.05 * max(1.0, np.abs(ref).max())
 
 
-def test_ffn_read_elsewhere_or_of_unknown_rank_is_left(tmp_path, unchunked):
+def test_ffn_read_elsewhere_or_of_unknown_rank_is_left(tmp_path, unchunked, rewrite_file):
     model = onnx.load(str(unchunked["fp32"]))
     gelus = [n for n in model.graph.node if n.op_type in ("Gelu", "BiasGelu")]
     model.graph.output.append(helper.make_tensor_value_info(gelus[0].output[0], onnx.TensorProto.FLOAT, None))
@@ -96,12 +96,12 @@ def test_ffn_read_elsewhere_or_of_unknown_rank_is_left(tmp_path, unchunked):
                        f"{gelus[1].name}: input rank not known to be 3"]
     src = tmp_path / "src.onnx"
     onnx.save(model, str(src))
-    report = chunk_ffn(src, tmp_path / "out.onnx")
+    report = rewrite_file(chunk_ffn, src, tmp_path / "out.onnx")
     assert report.applied == 0 and "input rank not known" in report.reason
     assert not (tmp_path / "out.onnx").exists()
 
 
-def test_ffns_whose_batch_dims_are_unnamed_get_their_own_shape_nodes(tmp_path, unchunked, ort_run):
+def test_ffns_whose_batch_dims_are_unnamed_get_their_own_shape_nodes(tmp_path, unchunked, ort_run, rewrite_file):
     model = onnx.load(str(unchunked["fp32"]))
     gelu_inputs = {n.input[0] for n in model.graph.node if n.op_type in ("Gelu", "BiasGelu")}
     for v in model.graph.value_info:
@@ -110,7 +110,7 @@ def test_ffns_whose_batch_dims_are_unnamed_get_their_own_shape_nodes(tmp_path, u
                 d.Clear()  # unknown, unnamed: nothing says the two FFNs share [batch, seq]
     src, out = tmp_path / "src.onnx", tmp_path / "out.onnx"
     onnx.save(model, str(src))
-    assert chunk_ffn(src, out, budget=ROWS_24).applied == 2
+    assert rewrite_file(chunk_ffn, src, out, budget=ROWS_24).applied == 2
     shapes = {n.name.split("/")[1] for n in onnx.load(str(out)).graph.node
               if n.op_type == "Shape" and n.name.startswith(CHUNKED_PREFIX)}
     assert shapes == {"shape0", "shape1"}
@@ -119,13 +119,13 @@ def test_ffns_whose_batch_dims_are_unnamed_get_their_own_shape_nodes(tmp_path, u
     assert chunk_counts(out, tmp_path, inputs, ort_run) == [2, 2]
 
 
-def test_unnamed_nodes_are_kept_and_chunked(tmp_path, unchunked, ort_run):
+def test_unnamed_nodes_are_kept_and_chunked(tmp_path, unchunked, ort_run, rewrite_file):
     model = onnx.load(str(unchunked["fp32"]))
     for n in model.graph.node:
         n.name = ""  # names are optional in ONNX; nothing may key on them
     src, out = tmp_path / "src.onnx", tmp_path / "out.onnx"
     onnx.save(model, str(src))
-    assert chunk_ffn(src, out, budget=ROWS_24).applied == 2
+    assert rewrite_file(chunk_ffn, src, out, budget=ROWS_24).applied == 2
     inputs = feed(4, 12)
     np.testing.assert_allclose(ort_run(out, inputs)[0], ort_run(unchunked["fp32"], inputs)[0], atol=1e-5)
 

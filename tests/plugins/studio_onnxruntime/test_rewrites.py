@@ -102,9 +102,9 @@ def _quantized_ffn(tmp_path, extra_reader=False, gelu="BiasGelu"):
 
 
 @pytest.mark.parametrize("gelu, unbiased", [("BiasGelu", "Gelu"), ("FastGelu", "FastGelu")])
-def test_fold_gelu_bias_is_bit_identical(tmp_path, ort_run, gelu, unbiased):
+def test_fold_gelu_bias_is_bit_identical(tmp_path, ort_run, gelu, unbiased, rewrite_file):
     src, out = _quantized_ffn(tmp_path, gelu=gelu), tmp_path / "folded.onnx"
-    report = fold_gelu_bias(src, out)
+    report = rewrite_file(fold_gelu_bias, src, out)
     assert report.applied == 1
     nodes = onnx.load(str(out)).graph.node
     assert [n.op_type for n in nodes] == ["DynamicQuantizeMatMul", unbiased] and nodes[0].input[4] == "b"
@@ -113,8 +113,8 @@ def test_fold_gelu_bias_is_bit_identical(tmp_path, ort_run, gelu, unbiased):
     assert np.array_equal(ort_run(out, x)[0], ort_run(src, x)[0])
 
 
-def test_fold_gelu_bias_leaves_a_matmul_output_read_elsewhere(tmp_path):
-    report = fold_gelu_bias(_quantized_ffn(tmp_path, extra_reader=True), tmp_path / "folded.onnx")
+def test_fold_gelu_bias_leaves_a_matmul_output_read_elsewhere(tmp_path, rewrite_file):
+    report = rewrite_file(fold_gelu_bias, _quantized_ffn(tmp_path, extra_reader=True), tmp_path / "folded.onnx")
     assert report.applied == 0 and "no BiasGelu" in report.reason
     assert not (tmp_path / "folded.onnx").exists()
 
@@ -126,9 +126,9 @@ def split(tmp_path, fused):
     return out
 
 
-def test_trim_kv_changes_no_output(tmp_path, split, ort_run, bert_feed):
+def test_trim_kv_changes_no_output(tmp_path, split, ort_run, bert_feed, rewrite_file):
     out = tmp_path / "trimmed.onnx"
-    report = trim_kv(split, out)
+    report = rewrite_file(trim_kv, split, out)
     assert (report.applied, report.reason) == (2, "")
     nodes = onnx.load(str(out)).graph.node
     own = [n for n in nodes if n.name.startswith(TRIM_PREFIX)]
@@ -145,16 +145,16 @@ def test_trim_kv_changes_no_output(tmp_path, split, ort_run, bert_feed):
             assert np.isfinite(a).all()
 
 
-def test_trim_kv_leaves_keys_whose_projection_is_read_elsewhere(tmp_path, split):
+def test_trim_kv_leaves_keys_whose_projection_is_read_elsewhere(tmp_path, split, rewrite_file):
     model = onnx.load(str(split))
     att = next(n for n in model.graph.node if n.op_type == "Attention")
     model.graph.output.append(helper.make_tensor_value_info(att.input[1], TensorProto.FLOAT, None))
     onnx.save(model, str(tmp_path / "shared.onnx"))
-    report = trim_kv(tmp_path / "shared.onnx", tmp_path / "t.onnx")
+    report = rewrite_file(trim_kv, tmp_path / "shared.onnx", tmp_path / "t.onnx")
     assert report.applied == 1 and report.reason == f"{att.name}: keys or values not projected by a matmul only it reads"
 
 
-def test_trim_kv_needs_onnx_attention_with_key_lengths(tmp_path, fused):
-    report = trim_kv(fused, tmp_path / "t.onnx")  # ORT's contrib Attention: nothing to trim
+def test_trim_kv_needs_onnx_attention_with_key_lengths(tmp_path, fused, rewrite_file):
+    report = rewrite_file(trim_kv, fused, tmp_path / "t.onnx")  # ORT's contrib Attention: nothing to trim
     assert (report.applied, report.reason) == (0, "no ONNX Attention with per-row key lengths (nonpad_kv_seqlen)")
     assert not (tmp_path / "t.onnx").exists()
