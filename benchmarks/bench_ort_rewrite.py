@@ -9,11 +9,13 @@ through the studio's build job (sidecar and all), then
     and no padding past the longest);
   - batch-1 latency at each text's own length, one thread (a rewrite's fixed cost).
 Rewrites (plugins/studio_onnxruntime/): ffn_chunks (FFNs in row chunks; off: ort_ffn_chunk_bytes=0),
-trim_kv (keys and values cut to the batch's longest sequence; off: ort_trim_kv=false).
+cut_padding (inputs cut to the batch's longest row; off: ort_cut_padding=false), trim_kv (keys and
+values cut to it, where the inputs are not; both builds with ort_cut_padding=false, off:
+ort_trim_kv=false).
 Writes .cache/benchmarks/<rewrite>.<model>.json.
 
-    .venv/bin/python benchmarks/bench_ort_rewrite.py --rewrite ffn_chunks|trim_kv [--model PATH] [--batch 32]
-        [--seq 64] [--rounds 7] [--pairs 30] [--option KEY=VALUE ...]
+    .venv/bin/python benchmarks/bench_ort_rewrite.py --rewrite ffn_chunks|cut_padding|trim_kv [--model PATH]
+        [--batch 32] [--seq 64] [--rounds 7] [--pairs 30] [--option KEY=VALUE ...]
 """
 
 from __future__ import annotations
@@ -36,7 +38,11 @@ from studio.core.io import write_json_atomic  # noqa: E402
 from studio.core.jobs.build_job import run_build  # noqa: E402
 
 WORK = ROOT / ".cache/benchmarks/ort_rewrites"
-OFF = {"ffn_chunks": {"ort_ffn_chunk_bytes": 0}, "trim_kv": {"ort_trim_kv": False}}  # rewrite -> options turning it off
+# rewrite -> (options of the build with it, of the build without it); trim_kv runs where
+# cut_padding does not apply, so both its builds leave the inputs uncut
+SIDES = {"ffn_chunks": ({}, {"ort_ffn_chunk_bytes": 0}),
+         "cut_padding": ({}, {"ort_cut_padding": False}),
+         "trim_kv": ({"ort_cut_padding": False}, {"ort_cut_padding": False, "ort_trim_kv": False})}
 
 
 def paired_ratio(open_a, open_b, batches, pairs: int) -> tuple[float, list[float]]:
@@ -63,7 +69,7 @@ def paired_ratio(open_a, open_b, batches, pairs: int) -> tuple[float, list[float
 
 def main() -> int:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--rewrite", choices=sorted(OFF), required=True)
+    ap.add_argument("--rewrite", choices=sorted(SIDES), required=True)
     ap.add_argument("--model", default=str(DEMO))
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--seq", type=int, default=64)
@@ -86,7 +92,7 @@ def main() -> int:
             key = f"{prec}{'' if on else '-off'}"
             out = WORK / f"{model.stem}.{args.rewrite}.{key}.onnx"
             run_build(BuildConfig(str(model), "onnxruntime", str(out), precision=prec,
-                                  options=options | ({} if on else OFF[args.rewrite])))
+                                  options=options | SIDES[args.rewrite][0 if on else 1]))
             builds[key] = str(out)
             print(f"built {key}", flush=True)
     ort = get_backend("onnxruntime")

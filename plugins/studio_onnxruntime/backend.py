@@ -1,7 +1,9 @@
 """The `onnxruntime` backend. Its "engine" is the optimized model: transformer fusions where
 the model is BERT-like (their attention core moved to ONNX's Attention op, rewrites.py), a
-precision recipe chosen for the CPU, ORT's graph optimizer run once offline, then FFNs set to
-run in row chunks that stay in cache (ffn_chunks.py), and saved."""
+precision recipe chosen for the CPU, ORT's graph optimizer run once offline, then a batch's
+padding past its longest row cut off (padding.py; keys and values only, rewrites.py, where the
+outputs depend on padding), FFNs set to run in row chunks that stay in cache (ffn_chunks.py), and
+saved."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from studio.core.precision.model_io import load_model, save_model
 from studio_onnxruntime.denormals import SESSION_CONFIG_KEY
 from studio_onnxruntime.ffn_chunks import CHUNK_BYTES, chunk_ffn
 from studio_onnxruntime.optimize import DEFAULT_DISABLED_OPTIMIZERS, LEVELS, op_histogram, session_optimize, transformer_fusions
+from studio_onnxruntime.padding import cut_padding
 from studio_onnxruntime.rewrites import Original, RewriteReport, fold_gelu_bias, split_attention, trim_kv
 
 # Session settings every build is measured with, recorded in its sidecar (the runner applies
@@ -35,6 +38,8 @@ ORT_OPTIONS = {
     "ort_optimization": "ORT graph optimization level run at build time: " + ", ".join(LEVELS) + " (default all)",
     "ort_attention": "'onnx' (default: attention core on ONNX's Attention op) or 'contrib' (ORT's fused op)",
     "ort_ffn_chunk_bytes": f"FFN row chunks' intermediate budget in bytes (default {CHUNK_BYTES}; 0: no chunks)",
+    "ort_cut_padding": "cut inputs to the batch's longest row where the outputs do not depend on padding "
+                       "(checked on a probe batch; default true)",
     "ort_trim_kv": "cut keys and values to the batch's longest sequence (default true; exact)",
     "ort_disabled_optimizers": "ORT optimizers left off at build and run time (default SkipLayerNormFusion)",
     "ort_session_config": "session config entries the build is measured with (default: denormals flushed)",
@@ -113,9 +118,10 @@ class OnnxRuntimeBackend:
         if chunk_bytes < 0:
             raise BuildError(f"ort_ffn_chunk_bytes must be a whole number >= 0 (0: no chunking), "
                              f"got {config.options.get('ort_ffn_chunk_bytes')!r}")
-        trim = config.options.get("ort_trim_kv", True)
-        if not isinstance(trim, bool):  # `--option ort_trim_kv=false` arrives parsed as JSON
-            raise BuildError(f"ort_trim_kv must be true or false, got {trim!r}")
+        cut, trim = (config.options.get(k, True) for k in ("ort_cut_padding", "ort_trim_kv"))
+        for key, value in (("ort_cut_padding", cut), ("ort_trim_kv", trim)):
+            if not isinstance(value, bool):  # `--option KEY=false` arrives parsed as JSON
+                raise BuildError(f"{key} must be true or false, got {value!r}")
         disabled = [str(o) for o in config.options.get("ort_disabled_optimizers", DEFAULT_DISABLED_OPTIMIZERS)]
         session_config = {str(k): str(v) for k, v in
                           config.options.get("ort_session_config", DEFAULT_SESSION_CONFIG).items()}
@@ -170,16 +176,17 @@ class OnnxRuntimeBackend:
             session_optimize(prepared.path, optimized, level, providers, disabled)
             # The rewrites after ORT's optimizer work on one model in memory: one read and one write
             # of the file whatever runs (a BERT-base is 436 MB).
-            after = []
-            if prepared.precision == "int8":
-                after.append(lambda m: fold_gelu_bias(m, original=original))
-            if trim and attention == "onnx":
-                after.append(trim_kv)
-            if chunk_bytes:
-                after.append(lambda m: chunk_ffn(m, budget=chunk_bytes, original=original))
-            if after:
+            if prepared.precision == "int8" or attention == "onnx" and (cut or trim) or chunk_bytes:
                 model = load_model(optimized)
-                done = [rewrite(model) for rewrite in after]
+                done = []
+                if prepared.precision == "int8":
+                    done.append(fold_gelu_bias(model, original=original))
+                if cut and attention == "onnx":
+                    done.append(cut_padding(model, config.model))
+                if trim and attention == "onnx" and not (cut and done[-1].applied):
+                    done.append(trim_kv(model))  # nothing left to trim where the inputs were cut
+                if chunk_bytes:
+                    done.append(chunk_ffn(model, budget=chunk_bytes, original=original))
                 for report in done:
                     state.log(_describe(report))
                 rewrites += done

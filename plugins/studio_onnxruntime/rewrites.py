@@ -17,7 +17,8 @@ without bias followed by BiasGelu (bias + GELU). BiasGelu took 3.5 ms where Gelu
 2048 x 1536 floats, so the bias moves into the matmul's own bias input (added in its output
 stage) and BiasGelu becomes Gelu. Outputs are bit-identical.
 
-trim_kv: ORT's Attention op computes scores against every key and masks the padded ones, and the
+trim_kv (where padding.py cannot cut the inputs themselves, e.g. a model with per-token outputs):
+ORT's Attention op computes scores against every key and masks the padded ones, and the
 key/value projections run on every padded row. A batch padded to a fixed length (a tokenizer's
 padding="max_length", a static-shape deployment, `--seq-len 64`) often has no sequence as long as
 the padding: the demo's validation texts at 64 tokens give batches of 32 whose longest is 14-53.

@@ -47,10 +47,10 @@ def test_fp32_build_fuses_and_matches_source(tmp_path, small_bert, ort_run, bert
     assert ops.get("Gelu") == 2 and "BiasGelu" not in ops  # the chunks' GEMMs add the GELU's bias
     assert res.metadata["transformer_fusions"]["applied"]
     assert res.metadata["graph_rewrites"] == [{"name": "split_attention", "applied": 2, "reason": ""},
-                                              {"name": "trim_kv", "applied": 2, "reason": ""},
+                                              {"name": "cut_padding", "applied": 2, "reason": ""},
                                               {"name": "chunk_ffn", "applied": 2, "reason": ""}]
     built = onnx.load(str(out)).graph
-    own = sum(n.name.startswith(STUDIO_PREFIX) for n in built.node)  # chunking's shape arithmetic, trim_kv's slices
+    own = sum(n.name.startswith(STUDIO_PREFIX) for n in built.node)  # chunking's shape arithmetic, the input cuts
     assert res.metadata["nodes_after"] - own < len(onnx.load(str(small_bert)).graph.node) * 0.6
     for key in ("onnxruntime_version", "providers", "optimization_level", "recipe", "calibration"):
         assert key in res.metadata
@@ -73,7 +73,7 @@ def test_int8_build_uses_the_cpu_recipe(tmp_path, small_bert, ort_run, bert_feed
     assert ops.get("MatMulIntegerToFloat", 0) + ops.get("DynamicQuantizeMatMul", 0) == 12
     assert "QAttention" not in ops and "BiasGelu" not in ops
     assert [(r["name"], r["applied"]) for r in res.metadata["graph_rewrites"]] == [
-        ("split_attention", 2), ("fold_gelu_bias", 2), ("trim_kv", 2), ("chunk_ffn", 2)]
+        ("split_attention", 2), ("fold_gelu_bias", 2), ("cut_padding", 2), ("chunk_ffn", 2)]
     feed = bert_feed()
     ref, got = ort_run(small_bert, feed)[0], ort_run(out, feed)[0]
     assert np.abs(ref - got).max() < 0.05 * max(1.0, np.abs(ref).max())
@@ -82,8 +82,9 @@ def test_int8_build_uses_the_cpu_recipe(tmp_path, small_bert, ort_run, bert_feed
 def test_trimmed_keys_change_no_output_of_an_int8_build(tmp_path, small_bert, ort_run, bert_feed):
     """K and V read the shared quantized input cut to the longest row: the same int8 values, so
     the same outputs as the build without the rewrite, bit for bit."""
-    on = build(small_bert, tmp_path / "on.onnx", "int8")
-    off = build(small_bert, tmp_path / "off.onnx", "int8", options={"ort_trim_kv": False})
+    on = build(small_bert, tmp_path / "on.onnx", "int8", options={"ort_cut_padding": False})
+    off = build(small_bert, tmp_path / "off.onnx", "int8", options={"ort_cut_padding": False, "ort_trim_kv": False})
+    assert ("trim_kv", 2) in [(r["name"], r["applied"]) for r in on.metadata["graph_rewrites"]]
     assert "trim_kv" not in [r["name"] for r in off.metadata["graph_rewrites"]]
     assert on.metadata["op_types_after"]["Slice"] == off.metadata["op_types_after"].get("Slice", 0) + 2
     feed = bert_feed()
@@ -92,6 +93,8 @@ def test_trimmed_keys_change_no_output_of_an_int8_build(tmp_path, small_bert, or
         assert np.array_equal(a, b)
     with pytest.raises(BuildError, match="ort_trim_kv must be true or false, got 'no'"):
         build(small_bert, tmp_path / "x.onnx", options={"ort_trim_kv": "no"})
+    with pytest.raises(BuildError, match="ort_cut_padding must be true or false, got 1"):
+        build(small_bert, tmp_path / "x.onnx", options={"ort_cut_padding": 1})
 
 
 def test_contrib_attention_on_request(tmp_path, small_bert, ort_run, bert_feed):

@@ -246,8 +246,8 @@ def map_to_original(raw: RawPlan, optimized, original) -> None:
                          "back to the original model's nodes")
     if added:
         raw.notes.append(f"{added} layers are the studio's own: shape arithmetic, slices and reshapes its "
-                         "rewrites add (FFNs in row chunks; keys and values cut to the batch's longest "
-                         "sequence). They stand for no node of the original model")
+                         "rewrites add (inputs, or keys and values, cut to the batch's longest row; FFNs "
+                         "in row chunks). They stand for no node of the original model")
     if mask_lengths:
         raw.notes.append(f"{_layers(mask_lengths, 'sums', 'sum')} the attention mask into per-row lengths for "
                          "the fused attention, added by ONNX Runtime's attention fusion (no node of the original "
