@@ -41,7 +41,8 @@ def find_mask(model: onnx.ModelProto) -> str | None:
     producer, _ = tensor_links(g)
     inputs = {i.name for i in g.input}
     for node in g.node:
-        if node.op_type != "Attention" or node.domain not in ("", "ai.onnx") or len(node.input) < 7 or not node.input[6]:
+        if (node.op_type != "Attention" or node.domain not in ("", "ai.onnx") or len(node.input) < 7
+                or not node.input[6]):
             continue
         t = node.input[6]
         for _ in range(3):  # ReduceSum, then a Cast or two
@@ -56,8 +57,8 @@ def find_mask(model: onnx.ModelProto) -> str | None:
 
 
 def _dims(value_info) -> tuple:
-    shape = value_info.type.tensor_type.shape
-    return tuple(d.dim_param or d.dim_value or None for d in shape.dim) if value_info.type.tensor_type.HasField("shape") else ()
+    tt = value_info.type.tensor_type
+    return tuple(d.dim_param or d.dim_value or None for d in tt.shape.dim) if tt.HasField("shape") else ()
 
 
 def sequence_inputs(model: onnx.ModelProto, mask: str) -> tuple[list[str], str]:
@@ -93,7 +94,8 @@ def padding_invariant(source: str, mask: str) -> str:
                 feed[i.name] = (np.arange(_PROBE_SEQ)[None, :] < np.array(_PROBE_LENGTHS)[:, None]).astype(dtype)
             else:  # token ids, or 0/1 segment ids where the name says so: any valid ids will do
                 high = 2 if "type" in i.name or "segment" in i.name else 100
-                feed[i.name] = rng.integers(0 if high == 2 else 1, high, (len(_PROBE_LENGTHS), _PROBE_SEQ)).astype(dtype)
+                ids = rng.integers(0 if high == 2 else 1, high, (len(_PROBE_LENGTHS), _PROBE_SEQ))
+                feed[i.name] = ids.astype(dtype)
         padded = sess.run(None, feed)
         cut = sess.run(None, {k: v[:, :longest] for k, v in feed.items()})
     except Exception as e:
@@ -122,7 +124,8 @@ def cut_padding(model: onnx.ModelProto, source) -> RewriteReport:
     if report.reason:
         return report
     g = model.graph
-    taken = {t for n in g.node for t in (*n.input, *n.output)} | {t.name for t in g.initializer} | {i.name for i in g.input}
+    taken = ({t for n in g.node for t in (*n.input, *n.output)} | {t.name for t in g.initializer}
+             | {i.name for i in g.input})
 
     def fresh(name: str) -> str:
         while name in taken:
@@ -144,7 +147,8 @@ def cut_padding(model: onnx.ModelProto, source) -> RewriteReport:
                     d.dim_param = cut_seq
     for vi in g.input:
         if vi.name in cut:
-            g.value_info.append(helper.make_tensor_value_info(cut[vi.name], vi.type.tensor_type.elem_type, [batch, cut_seq]))
+            g.value_info.append(helper.make_tensor_value_info(cut[vi.name], vi.type.tensor_type.elem_type,
+                                                              [batch, cut_seq]))
     zero, one = fresh(f"{CUT_PREFIX}/zero"), fresh(f"{CUT_PREFIX}/one")
     g.initializer.extend([numpy_helper.from_array(np.array([0], np.int64), zero),
                           numpy_helper.from_array(np.array([1], np.int64), one)])

@@ -435,11 +435,11 @@ def trim_kv(model: onnx.ModelProto) -> RewriteReport:
     zero, one = const("zero", [0]), const("one", [1])  # `one`: the floor of the length and the axis
     longest: dict = {}   # lengths tensor -> the batch's longest, >= 1 (fully padded rows give zeros either way)
     sliced: dict = {}    # activation -> the activation cut to that length
-    moved = {id(n) for chains in plans.values() for chain in chains for n in chain}
+    moved = {n.output[0] for chains in plans.values() for chain in chains for n in chain}  # nodes by first output
     stale = set()
     new_nodes = []
     for node in g.node:
-        if id(node) in moved:
+        if node.output and node.output[0] in moved:
             continue  # re-emitted just before its attention, after the length they need exists
         chains = plans.get(node.output[0] if node.output else "")
         if chains is None:
