@@ -1,9 +1,15 @@
 """Real sequence lengths vs padding to 64: the same batch of validation texts run at each text's
 own length (each batch padded only to its longest text), bucketed by length (texts sorted, so a
 batch holds similar lengths), and padded to 64. ONNX Runtime CPU, demo intent model; the gap is a
-speedup users can take home. Rounds alternate the three. Writes .cache/benchmarks/seq_lengths.json.
+speedup users can take home. Rounds alternate the three. Writes .cache/benchmarks/seq_lengths.json
+(seq_lengths.<model>.json for another --model).
 
-    .venv/bin/python benchmarks/bench_seq_lengths.py [--batch 32] [--seconds 4] [--rounds 3] [--threads 2]
+--model runs a build instead (its sidecar's session settings apply): an onnxruntime build cuts a
+batch's padding inside the model where the outputs allow it (plugins/studio_onnxruntime/padding.py),
+so padded to 64 runs close to each text's own length there.
+
+    .venv/bin/python benchmarks/bench_seq_lengths.py [--model PATH] [--batch 32] [--seconds 4] [--rounds 3]
+        [--threads 2]
 """
 
 from __future__ import annotations
@@ -50,14 +56,16 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--pad", type=int, default=64)
+    ap.add_argument("--model", default=str(DEMO), help="the demo model (default) or a build of it")
     args = ap.parse_args()
+    model = Path(args.model)
     if not DEMO.exists():
         from studio.core.demo.paths import ensure_demo_model
 
         ensure_demo_model()
     texts, _ = read_texts(VAL)
     tok = load_tokenizer(str(DEMO.with_name("tokenizer.json")))
-    factory = lambda: OnnxRuntimeRunner(DEMO, intra_op_threads=args.threads)  # noqa: E731
+    factory = lambda: OnnxRuntimeRunner(model, intra_op_threads=args.threads)  # noqa: E731
     probe = factory().activate()
     metas = probe.input_metadata()
     probe.deactivate()
@@ -76,10 +84,10 @@ def main() -> int:
     pad_key = f"padded_{args.pad}"
     cpu_ms = {}
     for k, f in feeds.items():
-        cpu_ms[k] = cpu_ms_per_sample(lambda: OnnxRuntimeRunner(DEMO, intra_op_threads=1), f.batches(args.batch))
+        cpu_ms[k] = cpu_ms_per_sample(lambda: OnnxRuntimeRunner(model, intra_op_threads=1), f.batches(args.batch))
     print("CPU time per sample, one thread: " + ", ".join(f"{k} {v:.2f} ms" for k, v in cpu_ms.items()))
     med = {k: statistics.median(v) for k, v in tput.items()}
-    report = {"model": str(DEMO), "batch": args.batch, "threads": args.threads, "texts": len(texts),
+    report = {"model": str(model), "batch": args.batch, "threads": args.threads, "texts": len(texts),
               "token_lengths": {"min": int(lengths.min()), "mean": float(lengths.mean()), "max": int(lengths.max())},
               "mean_batch_width": widths, "throughput_samples_per_s": tput, "median": med,
               "speedup_vs_padded": {k: med[k] / med[pad_key] for k in med},
@@ -90,7 +98,7 @@ def main() -> int:
     for k in med:
         print(f"{k:>12}: {med[k]:7.1f} samples/s  ({med[k] / med[pad_key]:.2f}x vs padded to {args.pad}); "
               f"CPU time {cpu_ms[k]:.2f} ms/sample ({cpu_ms[pad_key] / cpu_ms[k]:.2f}x)")
-    out = ROOT / ".cache/benchmarks/seq_lengths.json"
+    out = ROOT / (".cache/benchmarks/seq_lengths.json" if model == DEMO else f".cache/benchmarks/seq_lengths.{model.stem}.json")
     write_json_atomic(out, report)
     print(f"wrote {out}")
     return 0
