@@ -27,7 +27,7 @@ from onnx import helper, numpy_helper
 from studio.core.graph.plan_sources.ort_optimized import STUDIO_PREFIX
 from studio.core.precision.model_io import subgraphs, tensor_links
 
-from studio_onnxruntime.rewrites import RewriteReport
+from studio_onnxruntime.rewrites import RewriteReport, longest_row
 
 CUT_PREFIX = STUDIO_PREFIX + "CutPadding"
 _PROBE_LENGTHS = (11, 4, 7)  # rows of the probe batch, padded to _PROBE_SEQ
@@ -152,11 +152,11 @@ def cut_padding(model: onnx.ModelProto, source) -> RewriteReport:
     zero, one = fresh(f"{CUT_PREFIX}/zero"), fresh(f"{CUT_PREFIX}/one")
     g.initializer.extend([numpy_helper.from_array(np.array([0], np.int64), zero),
                           numpy_helper.from_array(np.array([1], np.int64), one)])
-    as64, lengths, most, longest = (fresh(f"{CUT_PREFIX}/{s}") for s in ("mask_int64", "lengths", "max", "longest"))
+    as64, lengths = fresh(f"{CUT_PREFIX}/mask_int64"), fresh(f"{CUT_PREFIX}/lengths")
     nodes = [helper.make_node("Cast", [mask], [as64], name=as64, to=onnx.TensorProto.INT64),
-             helper.make_node("ReduceSum", [as64, one], [lengths], name=lengths, keepdims=0),
-             helper.make_node("ReduceMax", [lengths], [most], name=most, keepdims=1),
-             helper.make_node("Max", [most, one], [longest], name=longest)]
+             helper.make_node("ReduceSum", [as64, one], [lengths], name=lengths, keepdims=0)]
+    reduce, longest = longest_row(lengths, one, lambda s: fresh(f"{CUT_PREFIX}/{s}"))
+    nodes += reduce
     for name in inputs:
         nodes.append(helper.make_node("Slice", [name, zero, longest, one], [cut[name]], name=cut[name]))
     rest = list(g.node)

@@ -382,6 +382,15 @@ def fold_gelu_bias(model: onnx.ModelProto, original=None) -> RewriteReport:
     return report
 
 
+def longest_row(lengths: str, one: str, fresh) -> tuple[list, str]:
+    """(nodes, their output): the batch's longest row from per-row lengths [batch], as [1] and at
+    least 1 (`one`: an int64 [1] constant of 1; a fully padded batch keeps one column, whose rows
+    attend to nothing and give zeros either way). `fresh(suffix)` names the nodes."""
+    most, longest = fresh("max"), fresh("longest")
+    return [helper.make_node("ReduceMax", [lengths], [most], name=most, keepdims=1),
+            helper.make_node("Max", [most, one], [longest], name=longest)], longest
+
+
 def _projection_chain(t: str, producer, readers, inits, outputs) -> list | None:
     """[matmul] or [matmul, bias Add] computing key/value tensor `t` from an activation with a
     constant weight, each output read by its next node only; None otherwise (slicing the
@@ -433,7 +442,7 @@ def trim_kv(model: onnx.ModelProto) -> RewriteReport:
         return name
 
     zero, one = const("zero", [0]), const("one", [1])  # `one`: the floor of the length and the axis
-    longest: dict = {}   # lengths tensor -> the batch's longest, >= 1 (fully padded rows give zeros either way)
+    longest: dict = {}   # lengths tensor -> the batch's longest row (longest_row)
     sliced: dict = {}    # activation -> the activation cut to that length
     moved = {n.output[0] for chains in plans.values() for chain in chains for n in chain}  # nodes by first output
     stale = set()
@@ -447,10 +456,8 @@ def trim_kv(model: onnx.ModelProto) -> RewriteReport:
             continue
         lengths = node.input[6]
         if lengths not in longest:
-            most = _fresh(f"{TRIM_PREFIX}/{lengths}/max", taken)
-            longest[lengths] = _fresh(f"{TRIM_PREFIX}/{lengths}/longest", taken)
-            new_nodes += [helper.make_node("ReduceMax", [lengths], [most], name=most, keepdims=1),
-                          helper.make_node("Max", [most, one], [longest[lengths]], name=longest[lengths])]
+            nodes, longest[lengths] = longest_row(lengths, one, lambda s: _fresh(f"{TRIM_PREFIX}/{lengths}/{s}", taken))
+            new_nodes += nodes
         for chain in chains:
             mm = chain[0]
             x = mm.input[0]
