@@ -109,7 +109,8 @@ def main() -> int:
     one_thread = {k: (lambda a=a: ort.open_runner(a, intra_op_threads=1)) for k, a in builds.items()}
     cpu = cpu_ms_per_sample(one_thread, padded, args.rounds)
     cpu_bucketed = cpu_ms_per_sample(one_thread, bucketed, args.rounds, per_round=len(bucketed))
-    report = {"model": str(model), "rewrite": args.rewrite, "options": options, "batch": args.batch, "seq_len": args.seq, "threads": args.threads,
+    report = {"model": str(model), "rewrite": args.rewrite, "options": options, "batch": args.batch,
+              "seq_len": args.seq, "threads": args.threads,
               "cpu_ms_per_batch_1_thread": {k: v * args.batch for k, v in cpu.items()},
               "cpu_ms_per_sample_bucketed_1_thread": cpu_bucketed, "pairs": {}, "batch1_ms": {}}
     for prec in ("fp32", "int8"):

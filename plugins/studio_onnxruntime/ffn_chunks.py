@@ -8,10 +8,10 @@ and once by the second GEMM: out of cache every time, so those passes run at mem
 chunks whose intermediate is <= 6 MiB (1024 rows for MiniLM's 1536 wide FFN, 512 for BERT-base's
 3072; with two intra-op threads each core works on about half) the same work stays near the
 cores. Measured on a 2-core AVX-512 VNNI Xeon (2 MiB L2 a core), demo model batch 32 x 64
-(benchmarks/bench_ort_rewrite.py --rewrite ffn_chunks): one thread, int8 6-9 % and fp32 1-4 % less time a batch (fp32
-4-8 % since its chunks also add the GELU's bias in the GEMM, _bias_into_gemm); two threads, within
-this host's noise (paired runs -2 to +6 % for int8, each op splitting rows between the cores its
-own way). 6 MiB rather than 3: as fast on one thread, and at two threads 3 MiB chunks measured 1-5 %
+(benchmarks/bench_ort_rewrite.py --rewrite ffn_chunks): one thread, int8 6-9 % and fp32 1-4 % less
+time a batch (fp32 4-8 % since its chunks also add the GELU's bias in the GEMM, _bias_into_gemm);
+two threads, within this host's noise (paired runs -2 to +6 % for int8, each op splitting rows
+between the cores its own way). 6 MiB rather than 3: as fast on one thread, and at two threads 3 MiB chunks measured 1-5 %
 slower than none for BERT-base int8 where 6 MiB measured +3 %; int8 with 3 MiB and 1.5 MiB chunks
 measured 0.98x and 0.94x the 6 MiB build (paired, two threads).
 
@@ -26,7 +26,6 @@ Node names carry `CHUNKED_PREFIX` (the studio's prefix) so the after-fusion view
 body nodes as layers and the helper nodes as the studio's own (plan_sources/ort_optimized.py)."""
 
 from __future__ import annotations
-
 
 import numpy as np
 import onnx

@@ -20,6 +20,8 @@ ranges no longer see the padding."""
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import onnx
 from onnx import helper, numpy_helper
@@ -27,7 +29,7 @@ from onnx import helper, numpy_helper
 from studio.core.graph.plan_sources.ort_optimized import STUDIO_PREFIX
 from studio.core.precision.model_io import subgraphs, tensor_links
 
-from studio_onnxruntime.rewrites import RewriteReport, longest_row
+from studio_onnxruntime.rewrites import RewriteReport, _fresh, key_lengths, longest_row
 
 CUT_PREFIX = STUDIO_PREFIX + "CutPadding"
 _PROBE_LENGTHS = (11, 4, 7)  # rows of the probe batch, padded to _PROBE_SEQ
@@ -41,10 +43,9 @@ def find_mask(model: onnx.ModelProto) -> str | None:
     producer, _ = tensor_links(g)
     inputs = {i.name for i in g.input}
     for node in g.node:
-        if (node.op_type != "Attention" or node.domain not in ("", "ai.onnx") or len(node.input) < 7
-                or not node.input[6]):
+        t = key_lengths(node)
+        if not t:
             continue
-        t = node.input[6]
         for _ in range(3):  # ReduceSum, then a Cast or two
             if t in inputs:
                 return t
@@ -127,12 +128,7 @@ def cut_padding(model: onnx.ModelProto, source) -> RewriteReport:
     taken = ({t for n in g.node for t in (*n.input, *n.output)} | {t.name for t in g.initializer}
              | {i.name for i in g.input})
 
-    def fresh(name: str) -> str:
-        while name in taken:
-            name += "_"
-        taken.add(name)
-        return name
-
+    fresh = functools.partial(_fresh, taken=taken)
     cut = {name: fresh(f"{CUT_PREFIX}/{name}") for name in inputs}
     batch, seq = _dims(next(vi for vi in g.input if vi.name == mask))
     cut_seq = f"{seq}_cut"  # the length inside the graph is no longer the inputs' `seq`

@@ -382,6 +382,14 @@ def fold_gelu_bias(model: onnx.ModelProto, original=None) -> RewriteReport:
     return report
 
 
+def key_lengths(node) -> str:
+    """The per-row key lengths an ONNX Attention reads (its nonpad_kv_seqlen input), or '' when
+    `node` is not an ONNX Attention or masks no padding that way."""
+    if node.op_type != "Attention" or node.domain not in ("", "ai.onnx") or len(node.input) < 7:
+        return ""
+    return node.input[6]
+
+
 def longest_row(lengths: str, one: str, fresh) -> tuple[list, str]:
     """(nodes, their output): the batch's longest row from per-row lengths [batch], as [1] and at
     least 1 (`one`: an int64 [1] constant of 1; a fully padded batch keeps one column, whose rows
@@ -421,8 +429,7 @@ def trim_kv(model: onnx.ModelProto) -> RewriteReport:
     outputs = {o.name for o in g.output}
     plans, skipped = {}, []  # attention's output -> its K and V chains
     for node in g.node:
-        if (node.op_type != "Attention" or node.domain not in ("", "ai.onnx") or len(node.input) < 7
-                or not node.input[6] or not any(a.name == "q_num_heads" for a in node.attribute)):
+        if not key_lengths(node) or not any(a.name == "q_num_heads" for a in node.attribute):
             continue  # no nonpad_kv_seqlen, or 4-D inputs (heads already split by the graph)
         chains = [_projection_chain(node.input[i], producer, readers, inits, outputs) for i in (1, 2)]
         if None in chains:
