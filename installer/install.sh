@@ -25,5 +25,12 @@ cp "$HERE/engine-studio.svg" "$DATA/icons/hicolor/scalable/apps/engine-studio.sv
   echo "$DATA/icons/hicolor/scalable/apps/engine-studio.svg"
   echo "$PREFIX"
 } > "$MANIFEST"
+# The window needs system libraries for Qt's xcb plugin that a fresh desktop may lack: install
+# them as root, otherwise print the one command that would (the command line works without them).
+QT_LIBS=$(find "$PREFIX/bundle" \( -name libqxcb.so -o -name 'libQt6XcbQpa.so.*' \) -type f 2>/dev/null)
+if [ -n "$QT_LIBS" ]; then
+  # shellcheck disable=SC2086
+  sh "$HERE/qt-system-libs.sh" --install $QT_LIBS || echo "install.sh: the window will not start until the libraries above are installed" >&2
+fi
 command -v update-desktop-database >/dev/null 2>&1 && update-desktop-database "$DATA/applications" 2>/dev/null || true
 echo "Engine Studio installed in $PREFIX; run 'engine-studio' (in $BIN_DIR) or find it in the application menu."

@@ -3,6 +3,7 @@ sample delivered, stop keeps what was measured, and a runtime that crashes is a 
 with no process left behind. Real ONNX Runtime builds; real crashes (a fault injected in the
 child)."""
 
+import threading
 import time
 
 import pytest
@@ -40,14 +41,19 @@ def test_every_sample_is_delivered_and_the_result_is_a_run_result(ort_build):
 def test_stop_keeps_what_was_measured_and_cancel_keeps_nothing(ort_build):
     model, build = ort_build
     cfg = BenchConfig(batch=2, duration_s=60)
-    bench = IsolatedBench(build, "onnxruntime", feed_spec(model, seq_len=16), cfg).start()
-    time.sleep(1.5)
+    # Stop once the child has measured something, however long a loaded machine takes to start it.
+    measured = threading.Event()
+    bench = IsolatedBench(build, "onnxruntime", feed_spec(model, seq_len=16), cfg,
+                          on_sample=lambda s: measured.set()).start()
+    assert measured.wait(60)
     t0 = time.monotonic()
     bench.stop()
-    res = bench.result(timeout=10)
-    assert res.stopped_early and res.requests > 0 and time.monotonic() - t0 < 2
-    bench = IsolatedBench(build, "onnxruntime", feed_spec(model, seq_len=16), cfg).start()
-    time.sleep(1.0)
+    res = bench.result(timeout=30)
+    assert res.stopped_early and res.requests > 0 and time.monotonic() - t0 < 10
+    measured.clear()
+    bench = IsolatedBench(build, "onnxruntime", feed_spec(model, seq_len=16), cfg,
+                          on_sample=lambda s: measured.set()).start()
+    assert measured.wait(60)
     bench.cancel()
     with pytest.raises(Cancelled):
         bench.result(timeout=10)

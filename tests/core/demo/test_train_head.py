@@ -51,6 +51,8 @@ def test_training_reproduces_the_committed_head_and_reaches_the_goal(tmp_path):
     w, b, labels = train_head.load_head(out)
     cw, cb, clabels = train_head.load_head()
     assert labels == clabels
-    # Bit-identical when the embeddings are; allow last-bit drift from a different BLAS path.
-    np.testing.assert_allclose(w, cw, atol=1e-4)
-    np.testing.assert_allclose(b, cb, atol=1e-4)
+    # Bit-identical when the embeddings are. Another CPU's BLAS sums in another order, and the
+    # drift grows with the weights' magnitude (up to ~190 here): the tolerance scales with it.
+    scale = float(np.abs(cw).max())
+    np.testing.assert_allclose(w, cw, rtol=1e-5, atol=1e-5 * scale)
+    np.testing.assert_allclose(b, cb, rtol=1e-5, atol=1e-5 * max(scale, float(np.abs(cb).max())))

@@ -47,6 +47,10 @@ def parse(source, source_format: str = FORMAT) -> RawPlan:
                 if key in layer and not isinstance(layer[key], list):
                     raise StudioError(f"layer {i} ({layer.get('Name', '?')}): \"{key}\" should be a list",
                                       src.where)
+                bad = next((j for j, t in enumerate(layer.get(key) or []) if not isinstance(t, (dict, str))), None)
+                if bad is not None:
+                    raise StudioError(f"layer {i} ({layer.get('Name', '?')}): \"{key}\"[{bad}] should be a "
+                                      f"tensor object or name", src.where)
     # The pipeline edits layers in place; keep the caller's document intact.
     layers = [dict(x) if isinstance(x, dict) else x for x in layers]
     return RawPlan(source_format, layers, bindings=list(bindings), source_path=src.path_str)

@@ -45,9 +45,9 @@ def names_only(raw: RawPlan) -> RawPlan:
         raw.detailed = False
         raw.notes.append("names only: the engine was built without detailed profiling verbosity, "
                          "so layer types, tensors and ONNX origins are guessed from layer names")
-    bad = [i for i, x in enumerate(raw.layers) if not isinstance(x, dict) or "Name" not in x]
+    bad = [i for i, x in enumerate(raw.layers) if not isinstance(x, dict) or not isinstance(x.get("Name"), str)]
     if bad:
-        raise StudioError(f"layer {bad[0]} is neither a layer object with a Name nor a name string",
+        raise StudioError(f"layer {bad[0]} is neither a layer object with a Name string nor a name string",
                           raw.source_path)
     return raw
 

@@ -28,6 +28,9 @@ _PREFIX = re.compile(r"^(?:\s*\[[^\]]*\])*\s*(?:(?:Severity\.)?[A-Z]+(?::|\t)\s*
 _HEADER = re.compile(r"^(?:Layers|Layer Information):\s*$")
 # Fields whose value runs to the end of the record (their text may hold ", Key: ").
 _TAIL_KEYS = {"Metadata"}
+# Free-text fields: a value such as `[ShapeHostToDeviceCopy 0]` (every TorchScript-exported BERT
+# has that layer) is a name in brackets, not a list.
+_TEXT_KEYS = {"Name", "LayerType", "TacticName"}
 _KEY = re.compile(r"([A-Za-z][A-Za-z0-9/ ]*?):(?: |$)")
 
 
@@ -124,7 +127,7 @@ def _parse_fields(s: str, i: int, closing: str | None) -> tuple[dict, int]:
         if key in _TAIL_KEYS and closing is None:
             out[key] = s[i:].strip()
             return out, n
-        if i < n and s[i] == "[":
+        if i < n and s[i] == "[" and key not in _TEXT_KEYS:
             close = _match_bracket(s, i)
             out[key] = _parse_list(s[i + 1:close])
             i = close + 1

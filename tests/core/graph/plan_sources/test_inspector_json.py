@@ -68,6 +68,8 @@ def test_duplicate_names_and_separators(tmp_path):
     ({"Layers": [{"Name": "a", "Inputs": "x"}]}, r"layer 0 \(a\): \"Inputs\" should be a list"),
     ({"Layers": [{"LayerType": "kgen"}]}, "neither a layer object with a Name"),
     ({"Layers": ["a"], "Bindings": "x"}, "Bindings"),
+    ({"Layers": [{"Name": ["a"]}]}, "neither a layer object with a Name string"),
+    ({"Layers": [{"Name": "a", "Outputs": [[1, 2]]}]}, r"layer 0 \(a\): \"Outputs\"\[0\] should be a tensor"),
 ])
 def test_malformed_json(tmp_path, doc, message):
     path = tmp_path / "bad.json"

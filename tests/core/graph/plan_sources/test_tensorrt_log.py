@@ -69,6 +69,19 @@ def test_record_parser_keeps_commas_and_brackets_inside_values():
     assert plan.layers[0].onnx_nodes == ("/x/y, z", "w")
 
 
+def test_names_in_brackets_are_names_not_lists():
+    """TorchScript-exported BERTs give the builder a shape-copy layer named in brackets."""
+    rec = tensorrt_log.parse_record(
+        "Name: [ShapeHostToDeviceCopy 0], LayerType: ShapeHostToDevice, Inputs: [], Outputs: [ { Name: "
+        "[ShapeHostToDeviceCopy 0] out, Dimensions: [2], Format/Datatype: Int64 }], TacticName: , "
+        "StreamId: 0, Metadata: ")
+    assert rec["Name"] == "[ShapeHostToDeviceCopy 0]"
+    assert rec["Outputs"] == [{"Name": "[ShapeHostToDeviceCopy 0] out", "Dimensions": [2], "Format/Datatype": "Int64"}]
+    plan = parse_report("Layers:\nName: [ShapeHostToDeviceCopy 0], LayerType: ShapeHostToDevice, Inputs: [], "
+                        "Outputs: [], TacticName: , StreamId: 0, Metadata: \n")
+    assert plan.layers[0].name == "[ShapeHostToDeviceCopy 0]" and plan.layers[0].onnx_nodes == ()
+
+
 def test_broken_report_names_the_line(tmp_path):
     path = tmp_path / "bad.layers.txt"
     path.write_text("Layers:\nName: a, LayerType: kgen, Inputs: [ { Name: x, Dimensions: [1,2 }], Outputs: []\n")
