@@ -17,10 +17,11 @@ from studio.core.io import move_atomic
 from studio.core.jobs.progress import TaskState
 from studio.core.precision.model_io import load_model, save_model
 
+from studio_onnxruntime.attention import attention_dims, find_cores, fuse_attention
 from studio_onnxruntime.denormals import SESSION_CONFIG_KEY
 from studio_onnxruntime.ffn_chunks import CHUNK_BYTES, chunk_ffn
 from studio_onnxruntime.optimize import DEFAULT_DISABLED_OPTIMIZERS, LEVELS, op_histogram, session_optimize, transformer_fusions
-from studio_onnxruntime.padding import cut_padding
+from studio_onnxruntime.padding import cut_padding, same_outputs
 from studio_onnxruntime.rewrites import Original, RewriteReport, fold_gelu_bias, split_attention, trim_kv
 
 # Session settings every build is measured with, recorded in its sidecar (the runner applies
@@ -44,8 +45,8 @@ ORT_OPTIONS = {
     "ort_disabled_optimizers": "ORT optimizers left off at build and run time (default SkipLayerNormFusion)",
     "ort_session_config": "session config entries the build is measured with (default: denormals flushed)",
     "ort_fusion_options": "overrides of the transformer optimizer's FusionOptions flags",
-    "num_heads": "attention heads, when the transformer optimizer cannot find them (0: detect)",
-    "hidden_size": "hidden size, when the transformer optimizer cannot find it (0: detect)",
+    "num_heads": "attention heads (0, the default: read from the model's reshapes and weights)",
+    "hidden_size": "hidden size (0, the default: read from the model's attention projections)",
     "gelu_approximation": "fuse GELU as its tanh approximation (default false)",
     "attention_fusion": "fuse attention at all (default true)",
     "provider": "'cuda' to optimize for ORT's CUDA provider (default: CPU)",
@@ -136,24 +137,19 @@ class OnnxRuntimeBackend:
         with tempfile.TemporaryDirectory(prefix="studio-ort-", dir=output.parent if output.parent.exists() else None) as tmp:
             tmp = Path(tmp)
             state.progress("Transformer fusions", 0.0, force=True)
-            fused = tmp / "fused.onnx"
-            fusion = transformer_fusions(config.model, fused,
-                                         num_heads=int(config.options.get("num_heads", 0)),
-                                         hidden_size=int(config.options.get("hidden_size", 0)),
-                                         gelu_approximation=bool(config.options.get("gelu_approximation", False)),
-                                         attention=bool(config.options.get("attention_fusion", True)),
-                                         flags=config.options.get("ort_fusion_options"))
-            if fusion.applied:
-                state.log("transformer fusions: " + ", ".join(f"{k} x{v}" for k, v in fusion.fused.items()))
-            else:
+            model, fusion, blocks, fused_here = _fuse(config, tmp, attention, state)
+            if not fusion.applied:
                 notes.append(f"transformer fusions not applied: {fusion.reason}")
                 state.log(notes[-1])
-            rewrites: list[RewriteReport] = []
-            model = fused if fusion.applied else Path(config.model)
+            if blocks.get("unfused"):
+                notes.append(f"attention: {blocks['fused']} of {blocks['found']} blocks fused; not fused: "
+                             + "; ".join(blocks["unfused"])[:600])
+                state.log(notes[-1])
+            rewrites: list[RewriteReport] = [fused_here] if fused_here is not None else []
             original = Original.of(config.model)  # lends its node names to the rewritten layers
-            if fusion.applied and attention == "onnx":
+            if fusion.applied and fused_here is None and attention == "onnx":
                 split = tmp / "split.onnx"
-                rewrites.append(split_attention(fused, split, original=original))
+                rewrites.append(split_attention(model, split, original=original))
                 if rewrites[-1].applied:
                     model = split
                 state.log(_describe(rewrites[-1]))
@@ -208,6 +204,7 @@ class OnnxRuntimeBackend:
             "ort_disabled_optimizers": disabled,
             "ort_session_config": session_config,
             "transformer_fusions": fusion.to_dict(),
+            "attention_blocks": blocks,
             "attention": attention,
             "ffn_chunk_bytes": chunk_bytes,
             "graph_rewrites": [r.to_dict() for r in rewrites],
@@ -226,6 +223,53 @@ class OnnxRuntimeBackend:
         from studio_onnxruntime.runner import OnnxRuntimeRunner  # engineer F's runner
 
         return OnnxRuntimeRunner(artifact, **options)
+
+
+def _fuse(config: BuildConfig, tmp: Path, attention: str, state: TaskState):
+    """The fusion step: (the model to go on with, ORT's FusionReport, the attention blocks
+    {found, fused, by, unfused}, the studio's own fuse_attention report or None).
+
+    ORT's transformer optimizer runs first, told the head count and hidden size the model shows
+    where the options do not give them. Where it fuses fewer attention blocks than the model has
+    (exports it does not know: SDPA, dynamo, other architectures' shapes), the studio's own
+    fusion (attention.py) rewrites the source instead, kept only when a probe batch gives the
+    source's outputs; ORT's optimizer then runs on that for the rest (GELU, bias folds)."""
+    source = load_model(config.model)
+    cores, skipped = find_cores(source)
+    found = len(cores) + len(skipped)
+    heads, hidden = int(config.options.get("num_heads", 0)), int(config.options.get("hidden_size", 0))
+    dims = attention_dims(source) if not (heads and hidden) else None
+    if dims is not None:
+        heads, hidden = heads or dims.num_heads, hidden or dims.hidden_size
+        state.log(f"attention: {dims.num_heads} heads, hidden size {dims.hidden_size} ({dims.evidence})")
+    options = dict(gelu_approximation=bool(config.options.get("gelu_approximation", False)),
+                   flags=config.options.get("ort_fusion_options"))
+    want_attention = bool(config.options.get("attention_fusion", True))
+    fused = tmp / "fused.onnx"
+    fusion = transformer_fusions(source, fused, num_heads=heads, hidden_size=hidden, attention=want_attention,
+                                 **options)
+    by_ort = fusion.fused.get("Attention", 0) + fusion.fused.get("MultiHeadAttention", 0) if fusion.applied else 0
+    blocks = {"found": found, "fused": by_ort, "by": "onnxruntime" if by_ort else "",
+              "unfused": [] if by_ort >= found or not want_attention else list(skipped)}
+    model = fused if fusion.applied else Path(config.model)
+    if not want_attention or by_ort >= found or not cores or attention != "onnx":
+        if want_attention and by_ort < found and not blocks["unfused"]:
+            blocks["unfused"] = [f"{found - by_ort} block(s): ORT's optimizer did not match them"
+                                 + ("" if attention == "onnx" else " (ort_attention=contrib keeps to ORT's fusion)")]
+        return model, fusion, blocks, None
+    rewritten, report = fuse_attention(source)
+    if report.applied:
+        why = same_outputs(config.model, rewritten, next((c.mask for c in cores if c.mask), None))
+        if why:
+            report.reason, report.applied = f"rewritten model failed the probe batch: {why}", 0
+    state.log(_describe(report))
+    if not report.applied:
+        blocks["unfused"] = [report.reason]
+        return model, fusion, blocks, report
+    normalized = save_model(rewritten, tmp / "attention.onnx")
+    rest = transformer_fusions(rewritten, fused, num_heads=heads, hidden_size=hidden, attention=False, **options)
+    blocks.update(fused=report.applied, by="studio", unfused=list(skipped))
+    return (fused if rest.applied else normalized), rest, blocks, report
 
 
 def _describe(report: RewriteReport) -> str:

@@ -47,29 +47,35 @@ class FusionReport:
         return asdict(self)
 
 
-def bert_like(model: onnx.ModelProto) -> tuple[bool, str]:
-    """Whether ORT's BERT fusions can apply: attention (MatMul + Softmax) and a layer norm,
-    either as one op or decomposed (ReduceMean ... Sqrt ... Div)."""
+def bert_like(model: onnx.ModelProto, attention: bool = True) -> tuple[bool, str]:
+    """Whether ORT's BERT fusions can apply: attention (MatMul + Softmax; not needed when the
+    attention is fused already) and a layer norm, either as one op or decomposed (ReduceMean ...
+    Sqrt ... Div)."""
     ops = {n.op_type for n in model.graph.node}
-    if "Softmax" not in ops or "MatMul" not in ops:
+    if attention and ("Softmax" not in ops or "MatMul" not in ops):
         return False, "no attention (MatMul + Softmax) in the graph"
     if not ({"LayerNormalization", "SkipLayerNormalization"} & ops or {"ReduceMean", "Sqrt"} <= ops):
         return False, "no layer normalization in the graph"
     return True, ""
 
 
-def transformer_fusions(src: str | Path, dst: str | Path, *, num_heads: int = 0, hidden_size: int = 0,
-                        gelu_approximation: bool = False, attention: bool = True,
+def transformer_fusions(src: str | Path | onnx.ModelProto, dst: str | Path, *, num_heads: int = 0,
+                        hidden_size: int = 0, gelu_approximation: bool = False, attention: bool = True,
                         flags: dict | None = None) -> FusionReport:
     """Write the fused model to dst, or report why fusions did not apply (dst not written).
+    `src` is a path or a model already open (the optimizer works on a copy).
     `gelu_approximation` swaps erf GELU for the tanh form (FastGelu): faster, not bit-equal."""
     from onnxruntime.transformers import optimizer
     from onnxruntime.transformers.fusion_options import FusionOptions
 
     from studio.core.precision.model_io import load_model
 
-    model = load_model(src)  # the graph core's safe loader: bad files become ModelError naming them
-    ok, why = bert_like(model)
+    if isinstance(src, onnx.ModelProto):
+        model = onnx.ModelProto()
+        model.CopyFrom(src)
+    else:
+        model = load_model(src)  # the graph core's safe loader: bad files become ModelError naming them
+    ok, why = bert_like(model, attention)
     before = len(model.graph.node)
     if not ok:
         return FusionReport(False, why, nodes_before=before, nodes_after=before)
