@@ -17,6 +17,7 @@ from studio.core.io import move_atomic
 from studio.core.jobs.progress import TaskState
 from studio.core.precision.model_io import load_model, save_model
 
+from studio_onnxruntime import speed_probe
 from studio_onnxruntime.attention import attention_dims, find_cores, fuse_attention
 from studio_onnxruntime.denormals import SESSION_CONFIG_KEY
 from studio_onnxruntime.ffn_chunks import CHUNK_BYTES, chunk_ffn
@@ -50,6 +51,8 @@ ORT_OPTIONS = {
     "gelu_approximation": "fuse GELU as its tanh approximation (default false)",
     "attention_fusion": "fuse attention at all (default true)",
     "provider": "'cuda' to optimize for ORT's CUDA provider (default: CPU)",
+    "ort_speed_probe": "time the build against its source on a probe batch and warn when it is not faster "
+                       "(default true)",
 }
 
 CPU_FP16_NOTE = ("runs on the CPU provider but is usually slower than fp32 there (few fp16 kernels, "
@@ -191,6 +194,17 @@ class OnnxRuntimeBackend:
                 del model
             if level == "all":
                 notes.append("optimization level 'all' may add CPU-specific layouts: run the model on this kind of CPU")
+            probe = None
+            if config.options.get("ort_speed_probe", True) is not False and providers == ["CPUExecutionProvider"]:
+                state.progress("Timing against the source", 0.9, force=True)
+                try:
+                    probe = speed_probe.measure(config.model, optimized, session_config, disabled)
+                except Exception as e:  # the build stands; only the comparison is missing
+                    state.log(f"speed probe skipped: {type(e).__name__}: {str(e)[:200]}")
+                if probe is not None:
+                    state.log(f"speed probe: {probe.speedup:.2f}x the source ({probe.shape}, one thread)")
+                    if probe.warning():
+                        notes.append(probe.warning())
             state.progress("Writing", 0.95, force=True)
             move_atomic(optimized, output)
         seconds = time.perf_counter() - t0
@@ -205,6 +219,7 @@ class OnnxRuntimeBackend:
             "ort_session_config": session_config,
             "transformer_fusions": fusion.to_dict(),
             "attention_blocks": blocks,
+            "speed_probe": probe.to_dict() if probe is not None else None,
             "attention": attention,
             "ffn_chunk_bytes": chunk_bytes,
             "graph_rewrites": [r.to_dict() for r in rewrites],

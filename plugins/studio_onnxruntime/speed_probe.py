@@ -1,0 +1,108 @@
+"""Is the build faster than the model it was built from? A short timing at the end of a build.
+
+A rewrite that pays on one model can cost on another (a fusion ORT's session would have made
+anyway, casts around an op without a kernel in the precision): a build that made its model
+slower must say so where the user looks (the CLI, the window's log, the sidecar), not leave
+the discovery to a benchmark run days later.
+
+Both models run in this process with ONNX Runtime on one thread, alternately, on the same
+batch (PROBE_ROWS rows of PROBE_SEQ tokens with no padding, so the padding cut gains nothing
+here; random floats for image-like inputs), the source as a user would run it (a default
+session), the build with the settings it is measured with. The medians' ratio is the speedup."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from studio_onnxruntime.denormals import SESSION_CONFIG_KEY, flushed
+
+PROBE_ROWS = 8
+PROBE_SEQ = 64
+BUDGET_S = 0.6          # per model, after one warm-up run each
+MIN_RUNS = 3
+_NP = {"tensor(float)": np.float32, "tensor(float16)": np.float16, "tensor(double)": np.float64,
+       "tensor(int64)": np.int64, "tensor(int32)": np.int32, "tensor(bool)": np.bool_}
+
+
+@dataclass
+class SpeedProbe:
+    shape: str              # what was fed, e.g. "8 x 64"
+    source_ms: float
+    build_ms: float
+
+    @property
+    def speedup(self) -> float:
+        return self.source_ms / self.build_ms if self.build_ms > 0 else 0.0
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "speedup": round(self.speedup, 3)}
+
+    def warning(self) -> str:
+        """'' when the build is faster, else the warning the build gives."""
+        if self.speedup >= 1.0:
+            return ""
+        return (f"this build ran at {self.speedup:.2f}x the speed of the model it was built from on a probe batch "
+                f"({self.shape}, one thread: {self.build_ms:.1f} ms against {self.source_ms:.1f} ms); "
+                f"benchmark both before using it")
+
+
+def _session(path: str, session_config: dict | None = None, disabled=()):
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.intra_op_num_threads = 1
+    so.inter_op_num_threads = 1
+    so.log_severity_level = 3
+    for k, v in (session_config or {}).items():
+        so.add_session_config_entry(str(k), str(v))
+    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"],
+                                disabled_optimizers=list(disabled) or None)
+
+
+def probe_feed(sess) -> tuple[dict, str]:
+    """(a feed for every input of `sess`, a description of its shape). Symbolic dims: the first
+    is the batch (PROBE_ROWS), the others the sequence (PROBE_SEQ)."""
+    rng = np.random.default_rng(0)
+    feed, shapes = {}, []
+    for i in sess.get_inputs():
+        dims = [d if isinstance(d, int) and d > 0 else (PROBE_ROWS if k == 0 else PROBE_SEQ)
+                for k, d in enumerate(i.shape)]
+        dtype = _NP.get(i.type)
+        if dtype is None:
+            raise ValueError(f"input {i.name!r} has type {i.type}")
+        name = i.name.lower()
+        if np.issubdtype(dtype, np.floating):
+            feed[i.name] = rng.standard_normal(dims).astype(dtype)
+        elif dtype is np.bool_ or "mask" in name:
+            feed[i.name] = np.ones(dims, dtype)
+        else:
+            high = 2 if "type" in name or "segment" in name else 100
+            feed[i.name] = rng.integers(0 if high == 2 else 1, high, dims).astype(dtype)
+        shapes.append(" x ".join(map(str, dims)))
+    return feed, max(shapes, key=len) if shapes else ""
+
+
+def measure(source: str, built: str, session_config: dict | None = None, disabled=()) -> SpeedProbe:
+    src, out = _session(source), _session(built, session_config, disabled)
+    feed, shape = probe_feed(src)
+    flush = str((session_config or {}).get(SESSION_CONFIG_KEY, "0")) == "1"
+    times: dict = {"source": [], "build": []}
+    runs = {"source": lambda: src.run(None, feed), "build": lambda: out.run(None, feed)}
+    with flushed(flush):
+        for run in runs.values():
+            run()  # warm-up: first-run allocations and kernel selection
+        spent = {k: 0.0 for k in runs}
+        while min(len(t) for t in times.values()) < MIN_RUNS or min(spent.values()) < BUDGET_S:
+            for key, run in runs.items():  # alternate, so a busy moment costs both alike
+                t0 = time.perf_counter()
+                run()
+                dt = time.perf_counter() - t0
+                times[key].append(dt)
+                spent[key] += dt
+            if max(spent.values()) > 10 * BUDGET_S:
+                break
+    return SpeedProbe(shape, statistics.median(times["source"]) * 1e3, statistics.median(times["build"]) * 1e3)
