@@ -150,18 +150,38 @@ def _split_heads(gr: _Graph, t: str, perms: tuple, taken: list) -> tuple[str, in
     return reshape.input[0], head_dim
 
 
+def _swap_last_two(gr: _Graph, t: str, taken: list) -> str | None:
+    """x when `t` is x with its last two axes swapped: a Transpose [0,1,3,2], or the dynamo
+    exporter's Reshape(Transpose [0,2,1](Reshape(x, [-1, s, d])), [.., d, s])."""
+    node = gr.node(t)
+    if node is None:
+        return None
+    if node.op_type == "Transpose" and gr.perm(node) == [0, 1, 3, 2]:
+        taken.append(node)
+        return node.input[0]
+    if node.op_type != "Reshape":
+        return None
+    mid = gr.node(node.input[0])
+    if mid is None or mid.op_type != "Transpose" or gr.perm(mid) != [0, 2, 1]:
+        return None
+    first = gr.node(mid.input[0])
+    if first is None or first.op_type != "Reshape":
+        return None
+    taken += [node, mid, first]
+    return first.input[0]
+
+
 def _key(gr: _Graph, t: str, taken: list) -> tuple[str, int, float] | None:
     """The key side of the scores MatMul: Kᵀ as one Transpose [0,2,3,1] of the reshaped
-    projection, or a [0,1,3,2] Transpose of the heads-first key (scalar factors anywhere)."""
+    projection, or the heads-first key with its last two axes swapped (scalar factors anywhere)."""
     t, scale = _strip_scale(gr, t, taken)
     got = _split_heads(gr, t, ([0, 2, 3, 1],), taken)
     if got is not None:
         return got[0], got[1], scale
-    node = gr.node(t)
-    if node is None or node.op_type != "Transpose" or gr.perm(node) != [0, 1, 3, 2]:
+    inner = _swap_last_two(gr, t, taken)
+    if inner is None:
         return None
-    taken.append(node)
-    inner, more = _strip_scale(gr, node.input[0], taken)
+    inner, more = _strip_scale(gr, inner, taken)
     got = _split_heads(gr, inner, ([0, 2, 1, 3],), taken)
     return None if got is None else (got[0], got[1], scale * more)
 

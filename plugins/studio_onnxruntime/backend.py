@@ -22,8 +22,13 @@ from studio_onnxruntime.attention import attention_dims, find_cores, fuse_attent
 from studio_onnxruntime.denormals import SESSION_CONFIG_KEY
 from studio_onnxruntime.ffn_chunks import CHUNK_BYTES, chunk_ffn
 from studio_onnxruntime.optimize import DEFAULT_DISABLED_OPTIMIZERS, LEVELS, op_histogram, session_optimize, transformer_fusions
+from studio_onnxruntime.normalize import normalize
 from studio_onnxruntime.padding import cut_padding, same_outputs
-from studio_onnxruntime.rewrites import Original, RewriteReport, fold_gelu_bias, split_attention, trim_kv
+from studio_onnxruntime.rewrites import (
+    ATTENTION_OPSET, Original, RewriteReport, _convert_opset, _default_opset, fold_gelu_bias, split_attention, trim_kv,
+)
+
+LAYER_NORM_OPSET = 17
 
 # Session settings every build is measured with, recorded in its sidecar (the runner applies
 # them; a deployment should too). Denormals flushed to zero: padded texts fill attention softmax
@@ -235,7 +240,7 @@ class OnnxRuntimeBackend:
                            warnings=notes, metadata=metadata)
 
     def open_runner(self, artifact: str, **options):
-        from studio_onnxruntime.runner import OnnxRuntimeRunner  # engineer F's runner
+        from studio_onnxruntime.runner import OnnxRuntimeRunner
 
         return OnnxRuntimeRunner(artifact, **options)
 
@@ -250,6 +255,18 @@ def _fuse(config: BuildConfig, tmp: Path, attention: str, state: TaskState):
     fusion (attention.py) rewrites the source instead, kept only when a probe batch gives the
     source's outputs; ORT's optimizer then runs on that for the rest (GELU, bias folds)."""
     source = load_model(config.model)
+    converted = False
+    if attention == "onnx" and _default_opset(source) < LAYER_NORM_OPSET:
+        # ORT's fusions write LayerNormalization (opset 17) into an older model, which the opset
+        # converter then cannot take to ONNX Attention's opset: convert before they run.
+        try:
+            source, converted = _convert_opset(source, ATTENTION_OPSET), True
+            state.log(f"opset converted to {ATTENTION_OPSET} for ONNX Attention")
+        except Exception as e:
+            state.log(f"opset conversion to {ATTENTION_OPSET} failed ({type(e).__name__}): attention stays as it is")
+    normalized = {k: v for k, v in normalize(source).items() if v}
+    if normalized:
+        state.log("normalized: " + ", ".join(f"{k} x{v}" for k, v in normalized.items()))
     cores, skipped = find_cores(source)
     found = len(cores) + len(skipped)
     heads, hidden = int(config.options.get("num_heads", 0)), int(config.options.get("hidden_size", 0))
@@ -266,7 +283,8 @@ def _fuse(config: BuildConfig, tmp: Path, attention: str, state: TaskState):
     by_ort = fusion.fused.get("Attention", 0) + fusion.fused.get("MultiHeadAttention", 0) if fusion.applied else 0
     blocks = {"found": found, "fused": by_ort, "by": "onnxruntime" if by_ort else "",
               "unfused": [] if by_ort >= found or not want_attention else list(skipped)}
-    model = fused if fusion.applied else Path(config.model)
+    model = fused if fusion.applied else (save_model(source, tmp / "normalized.onnx") if normalized or converted
+                                          else Path(config.model))
     if not want_attention or by_ort >= found or not cores or attention != "onnx":
         if want_attention and by_ort < found and not blocks["unfused"]:
             blocks["unfused"] = [f"{found - by_ort} block(s): ORT's optimizer did not match them"
@@ -281,10 +299,10 @@ def _fuse(config: BuildConfig, tmp: Path, attention: str, state: TaskState):
     if not report.applied:
         blocks["unfused"] = [report.reason]
         return model, fusion, blocks, report
-    normalized = save_model(rewritten, tmp / "attention.onnx")
+    plain = save_model(rewritten, tmp / "attention.onnx")
     rest = transformer_fusions(rewritten, fused, num_heads=heads, hidden_size=hidden, attention=False, **options)
     blocks.update(fused=report.applied, by="studio", unfused=list(skipped))
-    return (fused if rest.applied else normalized), rest, blocks, report
+    return (fused if rest.applied else plain), rest, blocks, report
 
 
 def _describe(report: RewriteReport) -> str:

@@ -62,6 +62,23 @@ def _check_cancel(state: TaskState) -> None:
         raise Cancelled("build cancelled")
 
 
+def _widened(config: BuildConfig, workdir: Path, state: TaskState) -> BuildConfig:
+    """`config` with its model made fp32 inside when it is an fp16 model (quantizers take fp32
+    only; studio.core.precision.upcast)."""
+    from dataclasses import replace
+
+    from studio.core.graph.onnx_loader import load_model_proto
+    from studio.core.precision.model_io import load_model, save_model
+    from studio.core.precision.upcast import has_fp16, to_fp32
+
+    if not has_fp16(load_model_proto(str(config.model))):
+        return config
+    model, changed = to_fp32(load_model(config.model))
+    out = save_model(model, workdir / f"{Path(config.model).stem}.fp32.onnx")
+    state.log(f"fp16 model widened to fp32 for quantization ({changed} tensors and casts); inputs and outputs keep fp16")
+    return replace(config, model=str(out))
+
+
 def prepare_precision(config: BuildConfig, target: str, workdir: str | Path, state: TaskState) -> PreparedModel:
     """Make the model for `config.precision` under `workdir`. Backend-specific choices come from
     config.options: "int8_recipe" ("dynamic" | "qdq", ONNX Runtime only),
@@ -97,6 +114,9 @@ def prepare_precision(config: BuildConfig, target: str, workdir: str | Path, sta
         state.progress(f"Casting to {precision}", 1.0, force=True)
         recipe = {"name": f"cast-{precision}", "keep_io_types": True, "keep_fp32": list(config.keep_fp32)}
         return PreparedModel(str(out), precision, recipe, None, notes)
+
+    if precision in ("int8", "fp8"):
+        config = _widened(config, workdir, state)
 
     if precision == "fp8":
         if target != "tensorrt":
