@@ -64,7 +64,7 @@ def add_parser(sub) -> None:
     p.add_argument("--data", metavar="FILE", help="inputs: .csv/.jsonl texts (tokenized) or .npz/.npy arrays; default synthetic")
     p.add_argument("--data-column", metavar="NAME", help="text column of the data file")
     p.add_argument("--seq-len", type=int, metavar="N", help="pad/truncate texts to N tokens (default: each text's own length)")
-    p.add_argument("--tokenizer", metavar="FILE", help="tokenizer.json (default: beside the model, else the demo's)")
+    p.add_argument("--tokenizer", metavar="FILE", help="tokenizer.json or a Hugging Face tokenizer folder (default: the one beside the model)")
     p.add_argument("--threads", type=int, metavar="N", help="ONNX Runtime intra-op threads per session")
     p.add_argument("--provider", default="cpu", help="ONNX Runtime provider: cpu | cuda")
     p.add_argument("--json", action="store_true", help="print the results as one JSON object")

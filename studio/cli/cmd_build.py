@@ -44,7 +44,7 @@ def add_parser(sub) -> None:
     p.add_argument("--calib-max-length", type=int, default=128, metavar="N", help="tokenizer max length")
     p.add_argument("--calib-seed", type=int, default=0, metavar="N", help="shuffle seed")
     p.add_argument("--tokenizer", metavar="FILE",
-                   help="tokenizer.json (default: beside the model, else the demo model's)")
+                   help="tokenizer.json or a Hugging Face tokenizer folder (default: the one beside the model)")
     p.add_argument("--shapes", action="append", default=[], metavar="NAME:MIN,OPT,MAX",
                    help="profile of one dynamic input, e.g. input_ids:1x8,32x64,64x128 (repeat per input)")
     p.add_argument("--keep-fp32", action="append", default=[], metavar="NAMES_OR_OPS",

@@ -25,7 +25,7 @@ def add_parser(sub) -> None:
     p.add_argument("--column", metavar="NAME", help="text column of a CSV/JSONL file")
     p.add_argument("--label-column", metavar="NAME", help="optional label column")
     p.add_argument("--tokenizer", metavar="FILE",
-                   help="tokenizer.json (default: beside the model, else the demo model's)")
+                   help="tokenizer.json or a Hugging Face tokenizer folder (default: the one beside the model)")
     p.add_argument("--max-length", type=int, default=128, metavar="N", help="tokenizer max length (default 128)")
     p.add_argument("--samples", type=int, default=256, metavar="N", help="samples to read (default 256)")
     p.add_argument("--seed", type=int, default=0, metavar="N", help="shuffle seed (default 0)")

@@ -210,9 +210,11 @@ def check_build(build, data: str, *, label_column: str | None = None, labels_fil
                 limit: int | None = None, threads: int | None = None, progress=None, cancelled=None) -> AccuracyResult:
     """The whole accuracy check of one build, as `engine-studio accuracy` and the window run it:
     reference from the sidecar, tokenizer and labels.txt found beside the build or its source
-    (else the demo's), both runners through the backend registry."""
+    (text data without a tokenizer is refused, asking for one), both runners through the backend
+    registry."""
     from studio.core.backends.registry import get_backend
     from studio.core.bench.inputs import open_feed
+    from studio.core.data.tokenizer import tokenizer_beside
 
     build = Path(build)
     if not build.exists():
@@ -227,21 +229,13 @@ def check_build(build, data: str, *, label_column: str | None = None, labels_fil
     backend_name = sidecar.get("backend") if sidecar else "onnxruntime"
     precision = sidecar.get("precision", "?") if sidecar else "?"
     is_text = Path(data).suffix.lower() not in (".npz", ".npy")
-    demo_tok = demo_labels = None
-    try:
-        from studio.core.demo.paths import demo_labels_path, demo_tokenizer_path
-
-        demo_tok, demo_labels = demo_tokenizer_path(), demo_labels_path()
-    except ImportError:
-        pass
     ref_runner = get_backend("onnxruntime").open_runner(str(ref_path), intra_op_threads=threads)
     opts = {"intra_op_threads": threads} if backend_name == "onnxruntime" else {}
     build_runner = get_backend(backend_name).open_runner(str(build), **opts)
     build_runner.activate()        # a TensorRT engine without a GPU stops here, with the reason
     try:
         ref_runner.activate()
-        tok = tokenizer or (_first_file(build.with_name("tokenizer.json"), ref_path.with_name("tokenizer.json"),
-                                        demo_tok) if is_text else None)
+        tok = tokenizer or (tokenizer_beside(build) or tokenizer_beside(ref_path) if is_text else None)
         feed = open_feed(ref_runner.input_metadata(), str(data), column=column, label_column=label_column,
                          tokenizer=tok, seq_len=seq_len, model_path=str(ref_path), limit=limit)
         labels = None
@@ -250,9 +244,6 @@ def check_build(build, data: str, *, label_column: str | None = None, labels_fil
                 raise StudioError("--label-column needs a text table (.csv/.jsonl) with that column", where=str(data))
             lf = labels_file or _first_file(build.with_name("labels.txt"), ref_path.with_name("labels.txt"))
             names = read_label_names(lf) if lf else None
-            if names is None and demo_labels is not None and Path(demo_labels).is_file() \
-                    and not all(str(x).strip().lstrip("-").isdigit() for x in feed.labels):
-                names = read_label_names(demo_labels)
             labels = label_indices(feed.labels, names, where=str(data))
         res = compare(build_runner, ref_runner, feed, batch=batch, labels=labels, threshold=threshold,
                       build=str(build), reference=str(ref_path), backend=backend_name, precision=precision,

@@ -11,6 +11,7 @@ from typing import Sequence
 import numpy as np
 
 from studio.core.backends.runner import TensorMeta
+from studio.core.data.tokenizer import NEEDS_TOKENIZER, load_tokenizer, tokenizer_beside
 from studio.core.errors import DataError, StudioError
 
 TEXT_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -86,20 +87,26 @@ class SyntheticFeed(Feed):
                 "inputs": {m.name: [m.dtype, list(m.shape)] for m in self.metas}}
 
 
+def check_text_inputs(metas: list[TensorMeta], source: str = "") -> list[str]:
+    """The model's input names, when texts can feed them all; else a DataError saying why."""
+    names = [m.name for m in metas]
+    unknown = [n for n in names if n not in TEXT_INPUTS]
+    if unknown:
+        raise DataError(f"a text file cannot feed this model: it expects input(s) {', '.join(unknown)} "
+                        f"(texts give {', '.join(TEXT_INPUTS)}); pass an .npz with those arrays",
+                        where=source or None)
+    if "input_ids" not in names:
+        raise DataError("a text file cannot feed this model: it has no 'input_ids' input", where=source or None)
+    return names
+
+
 class TextFeed(Feed):
     """Tokenized texts. Without `seq_len` each batch is padded to its longest text (the texts'
     real length distribution); with it every text is padded or truncated to `seq_len`."""
 
     def __init__(self, texts: list[str], tokenizer, metas: list[TensorMeta], seq_len: int | None = None,
                  labels: list | None = None, source: str = "", max_length: int = 512):
-        names = [m.name for m in metas]
-        unknown = [n for n in names if n not in TEXT_INPUTS]
-        if unknown:
-            raise DataError(f"a text file cannot feed this model: it expects input(s) {', '.join(unknown)} "
-                            f"(texts give {', '.join(TEXT_INPUTS)}); pass an .npz with those arrays",
-                            where=source or None)
-        if "input_ids" not in names:
-            raise DataError("a text file cannot feed this model: it has no 'input_ids' input", where=source or None)
+        names = check_text_inputs(metas, source)
         self.metas = metas
         self.names = names
         self.seq_len = seq_len
@@ -176,11 +183,6 @@ def read_texts(path, column: str | None = None, label_column: str | None = None,
     return texts, labels
 
 
-def find_beside(model_path, name: str) -> Path | None:
-    p = Path(model_path).with_name(name)
-    return p if p.exists() else None
-
-
 def open_feed(metas: list[TensorMeta], data: str | None = None, column: str | None = None,
               label_column: str | None = None, tokenizer: str | None = None, seq_len: int | None = None,
               model_path: str | None = None, limit: int | None = None, seed: int = 0) -> Feed:
@@ -195,11 +197,10 @@ def open_feed(metas: list[TensorMeta], data: str | None = None, column: str | No
         arrays = load_arrays(data)
         arrays.check_finite()
         return ArrayFeed(arrays.arrays, metas, source=str(data))
+    check_text_inputs(metas, str(data))
     texts, labels = read_texts(data, column, label_column, limit)
-    tok_path = tokenizer or (model_path and find_beside(model_path, "tokenizer.json"))
+    tok_path = tokenizer or (model_path and tokenizer_beside(model_path))
     if not tok_path:
-        raise StudioError("texts need a tokenizer: pass --tokenizer tokenizer.json "
-                          "(none found beside the model)", where=str(data))
-    from studio.core.data.tokenizer import load_tokenizer
+        raise DataError(NEEDS_TOKENIZER, where=str(data))
 
     return TextFeed(texts, load_tokenizer(str(tok_path)), metas, seq_len=seq_len, labels=labels, source=str(data))

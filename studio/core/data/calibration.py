@@ -14,7 +14,7 @@ from studio.core.backends.base import CalibrationSpec
 from studio.core.backends.runner import TensorMeta
 from studio.core.data.arrays import load_arrays
 from studio.core.data.tables import TextRow, TextTable, read_rows
-from studio.core.data.tokenizer import load_tokenizer
+from studio.core.data.tokenizer import NEEDS_TOKENIZER, load_tokenizer
 from studio.core.errors import DataError, StudioError
 
 ARRAY_SUFFIXES = (".npz", ".npy")
@@ -113,7 +113,7 @@ class CalibrationSet:
             self.kind = "text"
             tok = tokenizer or spec.tokenizer
             if not tok:
-                raise DataError("text calibration data needs a tokenizer (tokenizer.json)", where=spec.path)
+                raise DataError(NEEDS_TOKENIZER, where=spec.path)
             self.tokenizer = load_tokenizer(str(tok))
             self._check_text_inputs()
             self._column = TextTable(self.path, spec.column, spec.label_column).column
@@ -215,17 +215,12 @@ class CalibrationSet:
 
 
 def default_tokenizer(model_path: str | Path) -> str | None:
-    """The tokenizer a model's text data is read with when none is given: tokenizer.json beside
-    the model, else the demo model's (the rule `build`, `data`, `bench` and the window share)."""
-    beside = Path(model_path).with_name("tokenizer.json")
-    if beside.is_file():
-        return str(beside)
-    try:
-        from studio.core.demo.paths import demo_tokenizer_path
-        demo = demo_tokenizer_path()
-    except Exception:  # a broken resource layout means no default, not a crash
-        return None
-    return str(demo) if demo.is_file() else None
+    """The tokenizer a model's text data is read with when none is given: the one that travels
+    with the model (tokenizer.json beside it, or in a tokenizer/ folder), else None, and text
+    data then asks for one (the rule `build`, `data`, `bench`, `accuracy` and the window share)."""
+    from studio.core.data.tokenizer import tokenizer_beside
+
+    return tokenizer_beside(model_path)
 
 
 def preview_for_model(spec: CalibrationSpec, model_path: str | Path, rows: int = 5) -> tuple[Preview, CalibrationSummary]:
@@ -245,6 +240,7 @@ def calibration_set_for_model(spec: CalibrationSpec, model_path: str | Path, *, 
     tokenizer.json beside the model."""
     tok = spec.tokenizer or default_tokenizer
     if tok is None:
-        beside = Path(model_path).with_name("tokenizer.json")
-        tok = str(beside) if beside.exists() else None
+        from studio.core.data.tokenizer import tokenizer_beside
+
+        tok = tokenizer_beside(model_path)
     return CalibrationSet(spec, model_inputs(model_path), padding=padding, tokenizer=tok)

@@ -17,16 +17,16 @@ class TextTokenizer:
     def __init__(self, path: str | Path):
         from tokenizers import Tokenizer
 
-        self.path = Path(path)
+        self.path = resolve_tokenizer_path(path)
         try:
             self._tok = Tokenizer.from_file(str(self.path))
         except FileNotFoundError:
             raise StudioError("tokenizer file not found", where=str(self.path)) from None
         except Exception as e:
             raise StudioError(f"not a tokenizer.json ({e})", where=str(self.path)) from None
+        self.pad_id = _pad_id(self._tok)  # read before padding is switched off
         self._tok.no_padding()
         self._tok.no_truncation()
-        self.pad_id = self._tok.token_to_id("[PAD]") or 0
 
     def lengths(self, texts: list[str], max_length: int = 512) -> np.ndarray:
         """Each text's own token count (special tokens included), capped at max_length."""
@@ -52,6 +52,45 @@ class TextTokenizer:
         if with_token_type_ids:
             feed["token_type_ids"] = np.zeros_like(out_ids)
         return feed
+
+
+NEEDS_TOKENIZER = ("text data needs the model's tokenizer: give --tokenizer (a tokenizer.json or a Hugging Face "
+                   "tokenizer folder), or put tokenizer.json beside the model")
+
+
+def resolve_tokenizer_path(path: str | Path) -> Path:
+    """A tokenizer.json, or a Hugging Face tokenizer folder (`save_pretrained`) holding one."""
+    path = Path(path)
+    if path.is_dir():
+        inner = path / "tokenizer.json"
+        if not inner.is_file():
+            raise StudioError("this tokenizer folder has no tokenizer.json (the fast tokenizer's file; "
+                              "save it with tokenizer.save_pretrained(folder) from a fast tokenizer)", where=str(path))
+        return inner
+    return path
+
+
+def _pad_id(tok) -> int:
+    """The id the tokenizer pads with: its own padding settings, else [PAD] (BERT) or <pad>
+    (RoBERTa, XLM-R: id 1), else 0."""
+    padding = tok.padding
+    if padding and padding.get("pad_id") is not None:
+        return int(padding["pad_id"])
+    for token in ("[PAD]", "<pad>"):
+        found = tok.token_to_id(token)
+        if found is not None:
+            return int(found)
+    return 0
+
+
+def tokenizer_beside(model_path: str | Path) -> str | None:
+    """The tokenizer that travels with a model: tokenizer.json beside it, or in a `tokenizer/`
+    folder beside it (a Hugging Face export's layout); None when there is none."""
+    here = Path(model_path).parent
+    for candidate in (here / "tokenizer.json", here / "tokenizer" / "tokenizer.json"):
+        if candidate.is_file():
+            return str(candidate)
+    return None
 
 
 @lru_cache(maxsize=8)

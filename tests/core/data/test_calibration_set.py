@@ -72,7 +72,7 @@ def test_text_for_a_non_text_input_is_refused(csv_file, tokenizer):
 
 
 def test_text_without_tokenizer_refused(csv_file):
-    with pytest.raises(DataError, match="needs a tokenizer"):
+    with pytest.raises(DataError, match="needs the model's tokenizer: give --tokenizer"):
         CalibrationSet(CalibrationSpec(str(csv_file)), BERT_INPUTS)
 
 
