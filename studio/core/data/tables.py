@@ -100,6 +100,25 @@ def _check_label(value, where: str) -> str | None:
     return text
 
 
+@dataclass(frozen=True)
+class TableHeader:
+    """A text table's columns and the ones the studio would guess: what a column picker offers."""
+    columns: tuple[str, ...]
+    text_column: str | None
+    label_column: str | None
+
+
+def table_header(path: str | Path) -> TableHeader:
+    """The columns of a CSV/JSONL/text file (reads only its header or first record)."""
+    table = TextTable.__new__(TextTable)
+    table.path, table.format = Path(path), _format(Path(path))
+    cols = table._columns()
+    lower = {c.lower(): c for c in cols}
+    text = next((lower[g] for g in TEXT_COLUMN_GUESSES if g in lower), cols[0] if len(cols) == 1 else None)
+    label = next((lower[g] for g in LABEL_COLUMN_GUESSES if g in lower), None)
+    return TableHeader(tuple(cols), text, label)
+
+
 class TextTable:
     """A CSV or JSONL file of texts. Construct cheaply (reads only the header or first record);
     iterate `rows()` to stream."""
