@@ -27,7 +27,7 @@ def test_report_reads_into_a_plan_linked_to_the_model(entry, precision):
     names = [layer.name for layer in plan.layers]
     assert names and len(set(names)) == len(names)
     named = [layer for layer in plan.layers if layer.onnx_nodes]
-    assert len(named) >= 0.8 * len(plan.layers), f"{len(named)} of {len(plan.layers)} layers name ONNX nodes"
+    assert len(named) >= 0.7 * len(plan.layers), f"{len(named)} of {len(plan.layers)} layers name ONNX nodes"
     if precision == "fp32":
         nodes = {n.name for n in onnx.load(str(model), load_external_data=False).graph.node}
         assert {n for layer in named for n in layer.onnx_nodes} <= nodes
