@@ -73,6 +73,7 @@ def _ort():
 class OnnxRuntimeBackend:
     name = "onnxruntime"
     display_name = "ONNX Runtime"
+    artifact_suffix = ".ort.onnx"
 
     def __init__(self):
         self._caps: Capabilities | None = None

@@ -32,6 +32,7 @@ TRT_OPTIONS = {
 class TensorRTBackend:
     name = "tensorrt"
     display_name = "TensorRT"
+    artifact_suffix = ".engine"
 
     def __init__(self, prefer: str | None = None):
         self._prefer = prefer

@@ -101,7 +101,8 @@ def _code_fingerprint(backend: str) -> str:
 def _build_first(args, model: Path) -> Path:
     """Build the .onnx with --backend/--precision through the build job; reuse a cached build
     of the same model file (path, size, mtime), settings and code (_code_fingerprint)."""
-    from studio.cli.cmd_build import ProgressPrinter, config_from_argv, default_output
+    from studio.cli.cmd_build import ProgressPrinter, config_from_argv
+    from studio.core.backends.naming import default_output
     from studio.core.jobs.build_job import run_build
 
     backend = args.backend or "onnxruntime"

@@ -9,6 +9,7 @@ import sys
 import threading
 from pathlib import Path
 
+from studio.core.backends.naming import default_output
 from studio.core.errors import StudioError
 
 _SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(i?b?)\s*$", re.IGNORECASE)
@@ -58,12 +59,6 @@ def add_parser(sub) -> None:
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run)
-
-
-def default_output(model: Path, backend: str, precision: str) -> Path:
-    if backend == "onnxruntime":
-        return model.with_name(f"{model.stem}.{precision}.ort.onnx")
-    return model.with_name(f"{model.stem}.{precision}.engine")
 
 
 def config_from_argv(argv: list[str]):

@@ -1,7 +1,9 @@
-"""`engine-studio demo [--out DIR]`: the real window drives itself through the whole story
-(open the demo model -> build FP32, FP16, INT8 -> benchmark -> compare -> export), saving a
-screenshot per step and summary.json with each step's duration and the longest main-thread
-stall. It is the stakeholder demo and a smoke test."""
+"""`engine-studio demo [--model M --tokenizer T --calib C --data V --label-column L --labels F]
+[--out DIR]`: the real window drives itself through the whole story with the user's own model and
+files (without --model, the sample intent model and its data): open -> build FP32, FP16, INT8 ->
+benchmark -> accuracy -> compare -> export, saving a screenshot per step and summary.json with
+each step's duration, the longest main-thread stall, the accuracy figures and each build's layer
+count after fusion. It is the stakeholder demo and a smoke test."""
 
 from __future__ import annotations
 
@@ -16,6 +18,14 @@ def add_parser(sub) -> None:
     p.add_argument("--out", default=".cache/demo", help="folder for screenshots, exports and summary.json")
     p.add_argument("--bench-seconds", type=float, default=3.0, help="benchmark duration per build")
     p.add_argument("--keep-open", action="store_true", help="leave the window open at the end")
+    p.add_argument("--model", help="the ONNX model (default: the sample intent model and its own data)")
+    p.add_argument("--tokenizer", help="tokenizer.json or a Hugging Face tokenizer folder (default: beside the model)")
+    p.add_argument("--calib", help="calibration data for INT8 (.csv/.jsonl texts or .npz)")
+    p.add_argument("--calib-column", help="text column of the calibration data")
+    p.add_argument("--data", help="validation data: the accuracy check and the benchmark's inputs")
+    p.add_argument("--data-column", help="text column of the validation data")
+    p.add_argument("--label-column", help="label column of the validation data")
+    p.add_argument("--labels", help="label names in output order (default: labels.txt beside the model)")
     p.set_defaults(func=run)
 
 
@@ -30,12 +40,25 @@ def run(args) -> int:
         from studio.ui.demo_driver import DemoRun, summary_text
     except ImportError as e:
         raise StudioError(f"the demo needs PySide6 ({e})") from None
+    from studio.ui.demo_driver import Story
+
+    if args.model:
+        for name in ("model", "tokenizer", "calib", "data", "labels"):
+            value = getattr(args, name)
+            if value and not Path(value).exists():
+                raise StudioError(f"--{name}: no such file", where=value)
+        if not args.data:
+            raise StudioError("--data is needed with --model: the accuracy check and the benchmark read it")
+        story = Story(args.model, args.tokenizer, args.calib, args.calib_column, args.data, args.data_column,
+                      args.label_column, args.labels)
+    else:
+        story = Story.sample()
     app = get_app()
     win = make_window(demo=False, modal_errors=False)
     win.build_panel.output_dir = str(out / "builds")
     win.show()
     try:
-        summary = DemoRun(win, out, bench_seconds=args.bench_seconds).run()
+        summary = DemoRun(win, out, bench_seconds=args.bench_seconds, story=story).run()
     finally:
         if not args.keep_open:
             win.close()

@@ -138,6 +138,22 @@ class BenchPanel(QWidget):
         form.addRow("Max batch / delay", self._pair(self.max_batch, self.max_delay))
         form.addRow("Batch sizes", self.batches)
         form.addRow("Duration", self.duration)
+        self.inputs = QLineEdit()
+        self.inputs.setPlaceholderText("empty: synthetic token ids")
+        self.inputs.setToolTip("What each request feeds: texts (.csv/.jsonl, tokenized with the build panel's "
+                               "tokenizer), arrays (.npz), or synthetic ids when empty")
+        self.seq_len = QSpinBox()
+        self.seq_len.setRange(0, 8192)
+        self.seq_len.setValue(0)
+        self.seq_len.setSpecialValueText("own length")
+        self.seq_len.setToolTip("Tokens per text: 0 keeps each text's own length (synthetic ids use 64)")
+        form.addRow("Inputs", self._pair(self.inputs, self.seq_len))
+        self.inputs_note = QLabel("")
+        self.inputs_note.setWordWrap(True)
+        self.inputs.textChanged.connect(lambda _: self._describe_inputs())
+        self.seq_len.valueChanged.connect(lambda _: self._describe_inputs())
+        self.tokenizer_provider = lambda: None   # the build panel's tokenizer field
+        form.addRow("", self.inputs_note)
         self.run_btn = QPushButton("Run benchmark")
         self.run_btn.setToolTip("Benchmark the checked builds (Ctrl+R)")
         self.stop_btn = QPushButton("Stop")
@@ -214,6 +230,8 @@ class BenchPanel(QWidget):
         self.timer.timeout.connect(self.refresh)
         self.pattern.currentIndexChanged.connect(lambda _: self._pattern_changed())
         self._pattern_changed()
+        self.declared_inputs: dict = {}
+        self._describe_inputs()
 
     @staticmethod
     def _pair(a, b) -> QWidget:
@@ -223,6 +241,30 @@ class BenchPanel(QWidget):
         lay.addWidget(a)
         lay.addWidget(b)
         return w
+
+    def input_spec(self) -> tuple[dict, dict]:
+        """(what open_feed takes besides the model, the declaration every result and report
+        carries): the panel's data file with the tokenizer, or synthetic ids at 64 tokens."""
+        data = self.inputs.text().strip() or None
+        seq = self.seq_len.value() or None
+        if data is None:
+            seq = seq or 64
+            return {"data": None, "seq_len": seq}, {"kind": "synthetic", "seq_len": seq}
+        is_arrays = data.lower().endswith((".npz", ".npy"))
+        tok = None if is_arrays else self.tokenizer_provider()
+        declared = {"kind": "arrays" if is_arrays else "text", "source": data,
+                    "seq_len": seq or ("as stored" if is_arrays else "each text's own length")}
+        if tok:
+            declared["tokenizer"] = tok
+        return {"data": data, "seq_len": seq, "tokenizer": tok}, declared
+
+    def _describe_inputs(self) -> None:
+        _, d = self.input_spec()
+        if d["kind"] == "synthetic":
+            text = f"inputs: synthetic token ids, {d['seq_len']} tokens (not real texts)"
+        else:
+            text = f"inputs: {d['kind']} from {Path(d['source']).name}, {d['seq_len']}"
+        self.inputs_note.setText(text)
 
     def _pattern_changed(self) -> None:
         p = self.pattern.currentData()
@@ -327,18 +369,19 @@ class BenchPanel(QWidget):
             self.series[key] = Series(key, label, SERIES[i % len(SERIES)])
         buf = self.buffer
         panel = self
+        inputs, self.declared_inputs = self.input_spec()
         stop = self._stop = threading.Event()   # Stop keeps what was measured; cancel (closing) does not
 
         def work(cancel, emit):
             # Each run in a child process (studio.core.bench.isolated): a runtime that crashes
             # costs one failed run, and session creation does not hold this process's GIL.
-            from studio.core.bench.isolated import IsolatedBench, default_feed_spec
+            from studio.core.bench.isolated import IsolatedBench, feed_spec
             out = []
             for i, (e, cfg, label) in enumerate(runs):
                 if cancel.is_set() or stop.is_set():
                     break
                 key = f"{e.key}|{i}"
-                bench = IsolatedBench(e.result.output, e.result.backend, default_feed_spec(e.config.model), cfg,
+                bench = IsolatedBench(e.result.output, e.result.backend, feed_spec(e.config.model, **inputs), cfg,
                                       on_sample=lambda s, key=key: buf.append((key, s)))
                 panel.current_bench = bench
                 emit(("run", key, label))

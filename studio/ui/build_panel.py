@@ -9,6 +9,7 @@ the capabilities the backend reports decide what is greyed out, with the reason 
 from __future__ import annotations
 
 import collections
+from html import escape
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,9 +23,6 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, Q
 from studio.core.backends.base import BuildConfig, BuildResult, CalibrationSpec, ShapeProfile, parse_build_options
 from studio.core.errors import StudioError
 from studio.ui.workers import Task, TaskRegistry
-
-ARTIFACT_SUFFIX = {"tensorrt": ".engine", "onnxruntime": ".onnx"}
-
 
 @dataclass
 class BuildEntry:
@@ -66,12 +64,6 @@ def _set_item_enabled(combo: QComboBox, index: int, enabled: bool, reason: str |
 def default_profiles(model: str) -> list:
     from studio.core.backends.profiles import model_inputs, resolve_profiles
     return resolve_profiles(model_inputs(model), where=model)
-
-
-def default_output(model: str, backend: str, precision: str, folder: str | None = None) -> str:
-    m = Path(model)
-    out_dir = Path(folder) if folder else m.parent / "builds"
-    return str(out_dir / f"{m.stem}-{backend}-{precision}{ARTIFACT_SUFFIX.get(backend, '.bin')}")
 
 
 class BuildPanel(QWidget):
@@ -130,10 +122,37 @@ class BuildPanel(QWidget):
         row.addWidget(browse)
         row.addWidget(self.preview_btn)
         form.addRow("Calibration", row)
+        self.calib_column = QComboBox()
+        self.calib_column.setToolTip("The column that holds the texts (from the file's header)")
+        self.calib.editingFinished.connect(self._read_header)
         self.calib_samples = QSpinBox()
         self.calib_samples.setRange(1, 100000)
         self.calib_samples.setValue(256)
-        form.addRow("Calib. samples", self.calib_samples)
+        self.calib_method = QComboBox()
+        self.calib_method.addItems(["minmax", "entropy", "percentile"])
+        self.calib_method.setToolTip("How INT8 ranges are chosen from the calibration activations")
+        self.calib_max_length = QSpinBox()
+        self.calib_max_length.setRange(1, 8192)
+        self.calib_max_length.setValue(128)
+        self.calib_max_length.setToolTip("Texts longer than this many tokens are truncated")
+        row = QHBoxLayout()
+        for label, widget in (("column", self.calib_column), ("samples", self.calib_samples),
+                              ("method", self.calib_method), ("max tokens", self.calib_max_length)):
+            row.addWidget(QLabel(label))
+            row.addWidget(widget, 1 if widget is self.calib_column else 0)
+        form.addRow("", row)
+        self.tokenizer = QLineEdit()
+        self.tokenizer.setPlaceholderText("tokenizer.json or a Hugging Face tokenizer folder (for text data)")
+        browse_tok = QPushButton("...")
+        browse_tok.setFixedWidth(28)
+        browse_tok.clicked.connect(self._browse_tokenizer)
+        self.tokenizer_source = QLabel("")
+        self.tokenizer_source.setForegroundRole(QPalette.PlaceholderText)
+        row = QHBoxLayout()
+        row.addWidget(self.tokenizer, 1)
+        row.addWidget(browse_tok)
+        row.addWidget(self.tokenizer_source)
+        form.addRow("Tokenizer", row)
 
         self.keep_fp32 = QLineEdit()
         self.keep_fp32.setPlaceholderText("node names or op types, comma separated")
@@ -152,6 +171,10 @@ class BuildPanel(QWidget):
         self.options.setToolTip("As `engine-studio build --option KEY=VALUE`, e.g. ort_ffn_chunk_bytes=0; "
                                 "a key the backend does not read fails the build with the list of those it does")
         form.addRow("Options", self.options)
+        self.output = QLineEdit()
+        self.output.setToolTip("Where the build is written; empty: the name the command line would give, "
+                               "numbered when that file exists already")
+        form.addRow("Output", self.output)
 
         self.preview_table = QTableWidget(0, 3)
         self.preview_table.setHorizontalHeaderLabels(["line", "text", "token ids"])
@@ -195,6 +218,7 @@ class BuildPanel(QWidget):
         root.addWidget(self.log, 1)
 
         self.backend.currentIndexChanged.connect(lambda _: self._backend_changed())
+        self.precision.currentIndexChanged.connect(lambda _: self._update_output_hint())
         self.timer = QTimer(self)
         self.timer.setInterval(100)   # drain build events at 10 Hz: a verbose builder cannot flood the UI
         self.timer.timeout.connect(self._drain)
@@ -263,11 +287,13 @@ class BuildPanel(QWidget):
         self.timing_cache.setToolTip("" if caps.timing_cache else
                                      "this backend has no timing cache (TensorRT-RTX: a no-op)")
         self.build_btn.setEnabled(self.model_path is not None and not self.running)
+        self._update_output_hint()
 
     # ----- model
-    def set_model(self, path: str | None, profiles: list | None = None) -> None:
+    def set_model(self, path: str | None, profiles: list | None = None, choices: dict | None = None) -> None:
         """`profiles` are the model's default optimization profiles when the caller already
-        read them off the UI thread; otherwise they are read here."""
+        read them off the UI thread; otherwise they are read here. `choices`: the data chosen
+        for this model before (apply_choices)."""
         self.model_path = path
         self.profiles.clear()
         self.build_btn.setEnabled(path is not None and self.capabilities() is not None and not self.running)
@@ -280,11 +306,73 @@ class BuildPanel(QWidget):
                 for p in profs))
         except StudioError as e:
             self.log_line.emit(f"profiles: {e}")
-        # the demo model keeps its data one folder up (resources/demo/)
-        for folder in (Path(path).parent, Path(path).parent.parent):
-            beside = folder / "intents_calibration.csv"
-            if not self.calib.text() and beside.exists():
-                self.calib.setText(str(beside))
+        self.apply_choices(choices or {})
+        self._update_output_hint()
+
+    # ----- data choices (kept per model by the window)
+    def apply_choices(self, choices: dict) -> None:
+        """The data a model's builds use: what was chosen for it before, else the tokenizer that
+        travels with it; nothing carries over from another model."""
+        from studio.core.data.tokenizer import tokenizer_beside
+
+        self.calib.setText(choices.get("calib") or "")
+        self._read_header(choices.get("calib_column"))
+        self.calib_method.setCurrentText(choices.get("calib_method") or "minmax")
+        self.calib_max_length.setValue(int(choices.get("calib_max_length") or 128))
+        tok, source = choices.get("tokenizer"), "remembered"
+        if not tok and self.model_path:
+            tok, source = tokenizer_beside(self.model_path), "beside the model"
+        self.tokenizer.setText(tok or "")
+        self.tokenizer_source.setText(source if tok else "none found beside the model")
+
+    def choices(self) -> dict:
+        """What apply_choices takes back (the window remembers it per model)."""
+        return {"calib": self.calib.text().strip() or None, "calib_column": self.calib_column.currentText() or None,
+                "calib_method": self.calib_method.currentText(), "calib_max_length": self.calib_max_length.value(),
+                "tokenizer": self.tokenizer.text().strip() or None}
+
+    def _read_header(self, wanted: str | None = None) -> None:
+        """Fill the column picker from the calibration file's header (one line: no worker needed)."""
+        from studio.core.data.calibration import ARRAY_SUFFIXES
+        from studio.core.data.tables import table_header
+
+        self.calib_column.clear()
+        path = self.calib.text().strip()
+        if not path or path.lower().endswith(ARRAY_SUFFIXES) or not Path(path).is_file():
+            self.calib_column.setEnabled(False)
+            return
+        try:
+            header = table_header(path)
+        except StudioError as e:
+            self.calib_info.setText(f"<span style='color:#c0392b'>{escape(str(e))}</span>")
+            self.calib_column.setEnabled(False)
+            return
+        self.calib_column.addItems(list(header.columns))
+        self.calib_column.setEnabled(True)
+        pick = wanted if wanted in header.columns else header.text_column
+        if pick:
+            self.calib_column.setCurrentText(pick)
+
+    def _browse_tokenizer(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Tokenizer", "", "tokenizer.json (*.json);;All files (*)")
+        if path:
+            self.tokenizer.setText(path)
+            self.tokenizer_source.setText("chosen")
+
+    def _update_output_hint(self) -> None:
+        if self.model_path and self.capabilities() is not None and self.precision.currentData():
+            self.output.setPlaceholderText(str(self.output_path()))
+
+    def output_path(self) -> Path:
+        """The output field's path, else the command line's name for this build, numbered when a
+        build of that name exists (a rebuild never replaces the last one unasked)."""
+        from studio.core.backends.naming import default_output, unused
+
+        text = self.output.text().strip()
+        if text:
+            return Path(text)
+        return unused(default_output(self.model_path, self.backend.currentData(), self.precision.currentData(),
+                                     self.output_dir))
 
     # ----- calibration preview
     def _browse_calibration(self) -> None:
@@ -292,17 +380,19 @@ class BuildPanel(QWidget):
                                               "Data (*.csv *.jsonl *.json *.npz *.npy);;All files (*)")
         if path:
             self.calib.setText(path)
+            self._read_header()
 
     def calibration_spec(self) -> CalibrationSpec | None:
         text = self.calib.text().strip()
         if not text:
             return None
-        from studio.core.data.calibration import ARRAY_SUFFIXES, default_tokenizer
-        # The build then tokenizes with the tokenizer the preview showed (the CLI's rule).
-        tokenizer = None
-        if self.model_path and not text.lower().endswith(ARRAY_SUFFIXES):
-            tokenizer = default_tokenizer(self.model_path)
-        return CalibrationSpec(path=text, samples=self.calib_samples.value(), tokenizer=tokenizer)
+        from studio.core.data.calibration import ARRAY_SUFFIXES
+
+        is_text = not text.lower().endswith(ARRAY_SUFFIXES)
+        return CalibrationSpec(path=text, samples=self.calib_samples.value(),
+                               column=(self.calib_column.currentText() or None) if is_text else None,
+                               tokenizer=(self.tokenizer.text().strip() or None) if is_text else None,
+                               max_length=self.calib_max_length.value(), method=self.calib_method.currentText())
 
     def preview_calibration(self) -> Task | None:
         spec = self.calibration_spec()
@@ -374,7 +464,7 @@ class BuildPanel(QWidget):
         keep = [s.strip() for s in self.keep_fp32.text().split(",") if s.strip()]
         ws = self.workspace.value()
         return BuildConfig(model=self.model_path, backend=backend,
-                           output=default_output(self.model_path, backend, precision, self.output_dir),
+                           output=str(self.output_path()),
                            precision=precision, workspace=ws * (1 << 20) if ws else None,
                            profiles=profiles, calibration=calib, keep_fp32=keep,
                            timing_cache=self.timing_cache.text().strip() or None if caps.timing_cache else None,

@@ -1,5 +1,7 @@
 """Drive the real window through the whole story, step by step, as a stakeholder demo and a
-smoke test: open the demo model -> build FP32, FP16, INT8 -> benchmark -> compare -> export.
+smoke test: open a model -> build FP32, FP16, INT8 -> benchmark -> accuracy -> compare -> export.
+The model and its files are the user's (a Story); without one, the sample intent model and its
+own data.
 Each step waits on the window's own signals (no sleeps standing in for work), takes a
 screenshot (QWidget.grab) and records its duration; an event-loop heartbeat measures the
 longest main-thread stall over the run.
@@ -84,6 +86,27 @@ def pump(seconds: float) -> None:
 
 
 @dataclass
+class Story:
+    """The model and the user's files the story runs with."""
+    model: str | None = None          # None: the sample intent model
+    tokenizer: str | None = None      # None: the one beside the model
+    calib: str | None = None
+    calib_column: str | None = None
+    data: str | None = None           # validation data: accuracy, and the benchmark's inputs
+    data_column: str | None = None
+    label_column: str | None = None
+    labels: str | None = None
+
+    @classmethod
+    def sample(cls) -> "Story":
+        """The sample's own files (resources/demo): what the window offers to try."""
+        from studio.core.resources import resource
+
+        return cls(None, None, str(resource("demo", "intents_calibration.csv")), "text",
+                   str(resource("demo", "intents_validation.csv")), "text", "intent", None)
+
+
+@dataclass
 class Step:
     name: str
     duration_s: float
@@ -93,15 +116,20 @@ class Step:
 
 
 class DemoRun:
-    def __init__(self, window, out: Path, bench_seconds: float = 3.0, precisions=("fp32", "fp16", "int8")):
+    def __init__(self, window, out: Path, bench_seconds: float = 3.0, precisions=("fp32", "fp16", "int8"),
+                 story: Story | None = None):
         self.win = window
+        self.story = story or Story.sample()
+        self.notes: list[str] = []
         self.out = Path(out)
         self.out.mkdir(parents=True, exist_ok=True)
         self.bench_seconds = bench_seconds
         self.precisions = list(precisions)
+        if not self.story.calib and "int8" in self.precisions:
+            self.precisions.remove("int8")
+            self.notes.append("no calibration data given: the INT8 TensorRT build was left out")
         self.steps: list[Step] = []
         self.heart = Heartbeat(5)
-        self.notes: list[str] = []
 
     def _shot(self, name: str) -> str:
         path = self.out / f"{len(self.steps) + 1:02d}-{name}.png"
@@ -125,12 +153,25 @@ class DemoRun:
 
     # ----- steps
     def open_model(self) -> dict:
-        task = self.win.open_demo_model()
+        st = self.story
+        task = self.win.open_model(st.model) if st.model else self.win.open_demo_model()
         wait_for(lambda: not task.running and self.win.model_path is not None and self.win.graphs.before.ready,
-                 300, "the demo model")
+                 300, "the model")
         if task.error:
-            raise StudioError(f"the demo model could not be opened: {task.error}")
-        return {"model": self.win.model_path, "nodes": len(self.win.onnx_graph.nodes)}
+            raise StudioError(f"the model could not be opened: {task.error}")
+        panel = self.win.build_panel
+        panel.apply_choices({"calib": st.calib, "calib_column": st.calib_column,
+                             **({"tokenizer": st.tokenizer} if st.tokenizer else {})})
+        if st.data:
+            self.win.bench.inputs.setText(st.data)
+        return {"model": self.win.model_path, "nodes": len(self.win.onnx_graph.nodes),
+                "tokenizer": panel.tokenizer.text() or None}
+
+    @property
+    def accuracy_request(self) -> dict:
+        st = self.story
+        return {"val": st.data, "val_column": st.data_column, "label_column": st.label_column,
+                "labels": st.labels, "tokenizer": self.win.build_panel.tokenizer.text().strip() or None}
 
     def _build(self, backend: str, precision: str) -> dict:
         panel = self.win.build_panel
@@ -175,12 +216,17 @@ class DemoRun:
                 "results": {Path(e.result.output).name: self.win.bench_paths.get(e.key) for e in runnable}}
 
     def accuracy(self) -> dict:
-        task = self.win.run_accuracy()
+        task = self.win.run_accuracy(self.accuracy_request)
         wait_for(lambda: not task.running, 300, "the accuracy check")
         pump(0.2)
         if task.error:
             raise StudioError(f"accuracy check failed: {task.error}")
-        return {"results": list(self.win.accuracy_paths.values())}
+        figures = {}
+        for path in self.win.accuracy_paths.values():
+            doc = json.loads(Path(path).read_text(encoding="utf-8"))
+            figures[Path(path).name] = {k: doc.get(k) for k in ("accuracy", "reference_accuracy", "accuracy_change",
+                                                                  "top1_agreement", "max_abs_error") if k in doc}
+        return {"results": list(self.win.accuracy_paths.values()), "figures": figures}
 
     def compare(self) -> dict:
         self.win.docks["Compare"].raise_()
@@ -207,7 +253,7 @@ class DemoRun:
     def run(self, backends_for_build=("tensorrt",)) -> dict:
         t_all = time.perf_counter()
         self.heart.start()
-        self._step("open-demo-model", self.open_model)
+        self._step("open-model", self.open_model)
         trt_runs_here = True
         for backend in backends_for_build:
             for p in self.precisions:
@@ -225,6 +271,11 @@ class DemoRun:
         self._step("export", self.export)
         self.heart.stop()
         summary = {
+            "model": self.win.model_path,
+            "story": asdict(self.story),
+            "layers_after_fusion": {Path(s.details["artifact"]).name: s.details["layers"]
+                                    for s in self.steps if s.name.startswith("build-")},
+            "accuracy": next((s.details.get("figures") for s in self.steps if s.name == "accuracy"), None),
             "steps": [asdict(s) for s in self.steps],
             "max_stall_ms": round(max(s.max_stall_ms for s in self.steps), 2),
             "total_s": round(time.perf_counter() - t_all, 2),

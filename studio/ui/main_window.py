@@ -199,6 +199,7 @@ class MainWindow(QMainWindow):
         self.graphs.before.layoutFailed.connect(self.errors.show_text)
         self.graphs.after.layoutFailed.connect(self.errors.show_text)
         self.build_panel.built.connect(self._on_built)
+        self.bench.tokenizer_provider = lambda: self.build_panel.tokenizer.text().strip() or None
         self.build_panel.failed.connect(self.errors.show_text)
         self.build_panel.log_line.connect(self.log_view.add)
         self.build_panel.backend.currentIndexChanged.connect(lambda _: self.update_status())
@@ -329,12 +330,18 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"opening {path}...")
         return self.tasks.start(task)
 
+    def cancel_accuracy(self) -> None:
+        task = getattr(self, "accuracy_task", None)
+        if task is not None and task.running:
+            task.cancel()
+            self.statusBar().showMessage("accuracy check cancelled", 4000)
+
     def _model_opened(self, path: str, graph, view, seconds: float, profiles=None) -> None:
         self.model_path = path
         self.onnx_graph = graph
         self.graphs.set_before(view)
         self.graphs.set_after(None)
-        self.build_panel.set_model(path, profiles)
+        self.build_panel.set_model(path, profiles, self.settings.model_choices(path))
         self.setWindowTitle(f"Engine Studio - {Path(path).name}")
         self.settings.add_recent(path)
         self._refresh_recent()
@@ -398,6 +405,7 @@ class MainWindow(QMainWindow):
 
     # ----- builds
     def _on_built(self, entry: BuildEntry) -> None:
+        self.settings.remember_choices(entry.config.model, self.build_panel.choices())
         self.builds.add(entry)
         self.log_view.add(f"build finished: {entry.result.output}")
         self.show_build_graph(entry)
@@ -442,7 +450,8 @@ class MainWindow(QMainWindow):
             e = entries[key]
             res = BenchResult(model=e.config.model, backend=e.result.backend, precision=e.result.precision,
                               artifact=e.result.output, runs=runs,
-                              runner={"name": e.result.backend, "sessions": "one per client"})
+                              runner={"name": e.result.backend, "sessions": "one per client"},
+                              inputs=self.bench.declared_inputs)
             path = e.result.output + ".bench.json"
             save(res, path)
             self.bench_paths[key] = path
@@ -453,29 +462,48 @@ class MainWindow(QMainWindow):
         sizes = {e.result.output: e.result.size_bytes for e in self.builds.entries}
         self.compare.set_results(list(self.bench_paths.values()), sizes, list(self.accuracy_paths.values()))
 
-    def run_accuracy(self, data: str | None = None) -> Task | None:
-        """Each ONNX Runtime build against the FP32 source model on the labelled validation set."""
-        from studio.core.resources import resource
+    def run_accuracy(self, request: dict | None = None) -> Task | None:
+        """Each build that runs here against the FP32 source on the user's validation data.
+        `request` is what AccuracyDialog.request gives; without one the dialog asks for it."""
         entries = [e for e in self.builds.entries if self.bench.can_run(e)[0]]
         if not entries:
             raise StudioError("no build that runs here to check")
-        data = data or str(resource("demo", "intents_validation.csv"))
+        model = entries[0].config.model
+        if request is None:
+            from studio.ui.accuracy_dialog import AccuracyDialog
+
+            choices = {"tokenizer": self.build_panel.tokenizer.text().strip() or None,
+                       **self.settings.model_choices(model)}
+            dialog = AccuracyDialog(model, choices, self)
+            if dialog.exec() != AccuracyDialog.Accepted:
+                return None
+            request = dialog.request()
+        if not request.get("val"):
+            raise StudioError("choose the validation data to check against")
+        self.settings.remember_choices(model, request)
+        kwargs = {"label_column": request.get("label_column"), "labels_file": request.get("labels"),
+                  "column": request.get("val_column"), "tokenizer": request.get("tokenizer")}
+        data = request["val"]
 
         def work(cancel, emit):
             # The CLI's check (`engine-studio accuracy`), in a child process, as benchmarks run.
             from studio.core.bench.isolated import check_build_isolated
             out = {}
-            for e in entries:
+            for i, e in enumerate(entries):
                 if cancel.is_set():
                     break
-                res = check_build_isolated(e.result.output, data, label_column="intent", cancel=cancel)
+                emit(("progress", i, len(entries), e.label))
+                res = check_build_isolated(e.result.output, data, cancel=cancel, **kwargs)
                 path = e.result.output + ".accuracy.json"
                 res.save(path)
                 out[e.key] = (path, res)
             return out
         task = Task(work, name="accuracy", parent=self)
+        task.event.connect(lambda ev: self.statusBar().showMessage(
+            f"checking accuracy of {ev[3]} ({ev[1] + 1} of {ev[2]})... (Esc cancels)"))
         task.finished.connect(self._accuracy_done)
         task.failed.connect(self.errors.show_text)
+        self.accuracy_task = task
         return self.tasks.start(task)
 
     def _accuracy_done(self, out: dict) -> None:

@@ -42,6 +42,13 @@ def _migrate_1_to_2(s: QSettings) -> None:
 MIGRATIONS = {1: _migrate_1_to_2}
 
 
+def _model_key(model: str) -> str:
+    """A settings key for a model's path (QSettings keys cannot hold slashes as data)."""
+    import hashlib
+
+    return hashlib.sha256(str(Path(model).resolve()).encode()).hexdigest()[:16]
+
+
 class Settings:
     def __init__(self, path: str | os.PathLike | None = None):
         path = path or os.environ.get("ENGINE_STUDIO_SETTINGS")
@@ -108,10 +115,28 @@ class Settings:
         self.set("recent", items[:MAX_RECENT])
         return self.recent()
 
+    def model_choices(self, model: str) -> dict:
+        """The data chosen for this model before (tokenizer, calibration and validation files,
+        columns), as the panels' apply_choices take it; {} for a model never used."""
+        import json
+
+        raw = self.q.value(f"models/{_model_key(model)}")
+        try:
+            got = json.loads(raw) if isinstance(raw, str) else {}
+        except ValueError:
+            return {}
+        return got if isinstance(got, dict) else {}
+
+    def remember_choices(self, model: str, choices: dict) -> None:
+        import json
+
+        merged = {**self.model_choices(model), **{k: v for k, v in choices.items() if v not in (None, "")}}
+        self.q.setValue(f"models/{_model_key(model)}", json.dumps(merged))
+
     def sync(self) -> str | None:
-        """Write to disk; return a one-line problem when that failed (issue 7, item 11: a full
-        disk or read-only folder must be told to the user; QSettings writes through a temp file
-        and rename, so the previous file stays as it was)."""
+        """Write to disk; return a one-line problem when that failed (a full disk or a read-only
+        folder must be told to the user; QSettings writes through a temp file and rename, so the
+        previous file stays as it was)."""
         self.q.sync()
         if self.q.status() == QSettings.NoError:
             return None

@@ -188,6 +188,7 @@ class Backend(Protocol):
 
     name: str
     display_name: str
+    artifact_suffix: str    # what its builds are named with, e.g. ".engine" (studio.core.backends.naming)
 
     def capabilities(self) -> Capabilities: ...
 

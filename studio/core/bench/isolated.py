@@ -16,7 +16,6 @@ The child side is `bench_task` / `accuracy_task`, run by studio.core.jobs.child.
 from __future__ import annotations
 
 import threading
-from pathlib import Path
 from typing import Callable
 
 from studio.core.bench.harness import BenchConfig, Sample
@@ -30,29 +29,13 @@ def feed_spec(model: str, data: str | None = None, seq_len: int | None = None, *
     return {"model": str(model), "data": data, "seq_len": seq_len, **open_feed_args}
 
 
-def default_feed_spec(model: str) -> dict:
-    """Real texts when the model has its validation set beside it (the demo's layout counts),
-    random token ids at 64 tokens otherwise."""
-    here = Path(model)
-    for data in (here.with_name("intents_validation.csv"), here.parent.parent / "intents_validation.csv"):
-        if data.exists() and here.with_name("tokenizer.json").exists():
-            return feed_spec(model, str(data), fallback_seq_len=64)
-    return feed_spec(model, seq_len=64)
-
-
 def open_feed_spec(spec: dict):
     from studio.core.bench.inputs import open_feed
     from studio.core.data.calibration import model_inputs
 
     spec = dict(spec)
-    model, fallback = spec.pop("model"), spec.pop("fallback_seq_len", None)
-    metas = model_inputs(model)
-    try:
-        return open_feed(metas, model_path=model, **spec)
-    except StudioError:
-        if fallback is None:
-            raise
-        return open_feed(metas, seq_len=fallback)
+    model = spec.pop("model")
+    return open_feed(model_inputs(model), model_path=model, **spec)
 
 
 # ---- child side -----------------------------------------------------------------------------

@@ -11,7 +11,7 @@ import pytest
 from studio.core.backends.base import BuildConfig
 from studio.core.bench.accuracy import check_build
 from studio.core.bench.harness import BenchConfig
-from studio.core.bench.isolated import IsolatedBench, check_build_isolated, default_feed_spec, feed_spec
+from studio.core.bench.isolated import IsolatedBench, check_build_isolated, feed_spec
 from studio.core.errors import Cancelled, DataError, TaskError
 from studio.core.jobs.build_job import run_build
 from studio.core.jobs.child import FAULT_ENV
@@ -75,14 +75,6 @@ def test_bad_input_in_the_child_is_the_same_clear_error(ort_build, tmp_path):
     bad.write_bytes(b"text\n\xff\xfe not utf-8\n")
     with pytest.raises(DataError, match="bad.csv"):
         IsolatedBench(build, "onnxruntime", feed_spec(model, str(bad)), BenchConfig(batch=2, duration_s=1)).run()
-
-
-def test_the_demo_layout_feeds_real_texts_else_synthetic_ids(ort_build, tmp_path):
-    from studio.core.demo.paths import demo_model_path
-
-    demo = demo_model_path()
-    assert default_feed_spec(str(demo))["data"].endswith("intents_validation.csv")
-    assert default_feed_spec(ort_build[0]) == {"model": ort_build[0], "data": None, "seq_len": 64}
 
 
 def test_accuracy_in_a_child_is_the_same_check_as_in_process():
