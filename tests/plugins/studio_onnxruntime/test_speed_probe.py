@@ -1,0 +1,26 @@
+"""The build's timing against its source: real ONNX Runtime runs of two models, and the warning
+a build gives when it is not faster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from studio_onnxruntime.speed_probe import SpeedProbe, measure
+
+ROOT = Path(__file__).resolve().parents[3]
+MODEL = ROOT / "tests" / "data" / "corpus" / "minilm_2in_pooled" / "model.onnx"
+
+
+def test_a_model_against_itself_measures_both_on_the_same_batch():
+    probe = measure(str(MODEL), str(MODEL))
+    assert probe.shape == "8 x 64"
+    assert probe.source_ms > 0 and probe.build_ms > 0
+    assert 0.2 < probe.speedup < 5   # the same model: any difference is noise, never a factor of 5
+
+
+def test_a_slower_build_warns_with_its_figures():
+    assert SpeedProbe("8 x 64", source_ms=10.0, build_ms=8.0).warning() == ""
+    slow = SpeedProbe("8 x 64", source_ms=9.0, build_ms=10.0)
+    assert slow.to_dict()["speedup"] == 0.9
+    assert slow.warning().startswith("this build ran at 0.90x the speed of the model it was built from")
+    assert "10.0 ms against 9.0 ms" in slow.warning()
