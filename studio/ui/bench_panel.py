@@ -212,7 +212,7 @@ class BenchPanel(QWidget):
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.setMaximumHeight(120)
-        self.plots.setMinimumHeight(300)
+        self.plots.setMinimumHeight(160)
         right = QSplitter(Qt.Vertical)
         right.addWidget(self.plots)
         right.addWidget(self.table)

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QScrollArea,
                                QWidget)
 
 from studio.core.errors import StudioError
@@ -82,16 +82,32 @@ class MainWindow(QMainWindow):
         self._make_actions()
         self._make_status_bar()
         self._wire()
-        self.resize(1500, 950)
-        self.resizeDocks([self.docks["Benchmark"]], [440], Qt.Vertical)
-        self.resizeDocks([self.docks["Build"]], [380], Qt.Horizontal)
+        self.fit_screen()
         self._restore_settings()
+
+    def fit_screen(self, width: int | None = None, height: int | None = None) -> None:
+        """A size that fits the screen (1500 x 950 where there is room), the graph given most of
+        it: the side docks about a fifth of the width each, the bottom one about a quarter of the
+        height."""
+        screen = QApplication.primaryScreen()
+        room = screen.availableGeometry().size() if screen is not None else None
+        w = width or (min(1500, room.width()) if room is not None and room.width() > 0 else 1500)
+        h = height or (min(950, room.height()) if room is not None and room.height() > 0 else 950)
+        self.resize(w, h)
+        self.resizeDocks([self.docks["Benchmark"]], [int(h * 0.27)], Qt.Vertical)
+        self.resizeDocks([self.docks["Build"], self.docks["Builds"]], [int(w * 0.2), int(w * 0.14)], Qt.Horizontal)
 
     # ----- construction
     def _dock(self, title: str, widget: QWidget, area) -> QDockWidget:
         d = QDockWidget(title, self)
         d.setObjectName(f"dock-{title.lower()}")
-        d.setWidget(widget)
+        # A panel taller or wider than its dock scrolls, rather than forcing the window past a
+        # laptop's screen (1366 x 768): the graph keeps most of the space.
+        scroll = QScrollArea()
+        scroll.setWidget(widget)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.NoFrame)
+        d.setWidget(scroll)
         self.addDockWidget(area, d)
         self.docks[title] = d
         return d
@@ -526,8 +542,9 @@ class MainWindow(QMainWindow):
         return self.builds.current()
 
     def export_engine_dialog(self, folder: str | None = None) -> Task | None:
-        """Copy the best build (or the selected one) with its sidecar into a folder, in a worker."""
-        entry = self.best_build()
+        """Copy the build selected in the Builds list (else the best benchmarked one) with its
+        sidecar into a folder, in a worker."""
+        entry = self.builds.current() or self.best_build()
         if entry is None:
             raise StudioError("build an engine first")
         if folder is None:

@@ -210,3 +210,18 @@ def test_garbage_is_collected_in_the_ui_thread_only(qtbot, window):
     assert collected_in == []
     qtbot.waitUntil(lambda: bool(collected_in), timeout=5000)
     assert collected_in == [True]
+
+
+def test_the_window_fits_a_laptop_screen_and_the_graph_gets_the_most_room(window, qtbot):
+    hint = window.minimumSizeHint()
+    assert hint.width() <= 1366 and hint.height() <= 768 - 40   # a taskbar's room below
+    window.fit_screen(1366, 768)
+    qtbot.waitUntil(lambda: window.size().width() == 1366 and window.size().height() == 768, timeout=5000)
+    central = window.centralWidget().size()
+    area = central.width() * central.height()
+    assert area >= 0.4 * 1366 * 768
+    for dock in window.docks.values():
+        if dock.isVisible():
+            assert dock.width() * dock.height() < area
+    bar = window.statusBar()
+    assert bar.isVisible() and bar.geometry().bottom() <= window.height()

@@ -92,3 +92,18 @@ def test_accuracy_scores_the_users_data_it_was_given(qtbot, window, open_model, 
     doc = json.loads(Path(window.accuracy_paths[built.key]).read_text())
     assert doc["data"] == str(CALIB) and doc.get("accuracy") is None and doc["top1_agreement"] > 0.99
     assert window.settings.model_choices(str(model))["val"] == str(CALIB)
+
+
+@pytest.mark.slow
+def test_export_engine_exports_the_build_selected_in_the_list(qtbot, window, open_model, tmp_path):
+    model = CORPUS / "bert_ts17_eager" / "model.onnx"
+    open_model(window, str(model))
+    engine = _build(qtbot, window, "tensorrt", "fp16")
+    _build(qtbot, window, "onnxruntime", "int8")   # listed last, and selected
+    window.builds.table.selectRow(0)
+    task = window.export_engine_dialog(str(tmp_path / "export"))
+    qtbot.waitUntil(lambda: not task.running and window.last_export, timeout=60000)
+    assert task.error is None
+    assert sorted(Path(p).name for p in window.last_export) == sorted(
+        [Path(engine.result.output).name, Path(engine.result.output).name + ".json"]
+        + ([Path(engine.result.output).name + ".layers.txt"] if Path(engine.result.output + ".layers.txt").exists() else []))
