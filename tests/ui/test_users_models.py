@@ -102,7 +102,7 @@ def test_export_engine_exports_the_build_selected_in_the_list(qtbot, window, ope
     _build(qtbot, window, "onnxruntime", "int8")   # listed last, and selected
     window.builds.table.selectRow(0)
     task = window.export_engine_dialog(str(tmp_path / "export"))
-    qtbot.waitUntil(lambda: not task.running and window.last_export, timeout=60000)
+    qtbot.waitUntil(lambda: not task.running and bool(window.last_export), timeout=60000)
     assert task.error is None
     assert sorted(Path(p).name for p in window.last_export) == sorted(
         [Path(engine.result.output).name, Path(engine.result.output).name + ".json"]
