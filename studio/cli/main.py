@@ -55,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     parser = make_parser(_command_in(argv))
     args = parser.parse_args(argv)
-    if args.command is None:  # no command: the window on the demo model
+    if args.command is None:  # no command: the window, on its start page
         args = parser.parse_args(["window"])
     try:
         return int(args.func(args) or 0)

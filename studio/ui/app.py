@@ -1,5 +1,5 @@
 """Start the window: one QApplication, the excepthook that keeps the Qt layer alive, the main
-window on the demo model (or the file given)."""
+window on its start page (or the file given, or the sample model when asked for)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def get_app() -> QApplication:
     return app
 
 
-def make_window(path: str | None = None, demo: bool = True, modal_errors: bool = True) -> MainWindow:
+def make_window(path: str | None = None, demo: bool = False, modal_errors: bool = True) -> MainWindow:
     get_app()
     logging.getLogger("studio").setLevel(logging.INFO)
     win = MainWindow(modal_errors=modal_errors)
@@ -35,11 +35,13 @@ def make_window(path: str | None = None, demo: bool = True, modal_errors: bool =
     return win
 
 
-def run_window(path: str | None = None, exit_when_ready: bool = False) -> int:
+def run_window(path: str | None = None, exit_when_ready: bool = False, sample: bool = False) -> int:
     app = get_app()
-    win = make_window(path)
+    win = make_window(path, demo=sample)
     win.show()
-    if exit_when_ready:
+    if exit_when_ready and not (path or sample):   # the start page is all there is to show
+        QTimer.singleShot(0, lambda: (print("window ready", flush=True), app.quit()))
+    elif exit_when_ready:
         def ready(_seconds: float) -> None:
             # The graph is laid out; let the paint that follows happen, then report and quit.
             def done() -> None:

@@ -1,14 +1,16 @@
 """The log: every `studio` logger record, build log lines and errors, in one read-only view
-that keeps its last lines (old ones scroll away, memory stays bounded)."""
+that keeps its last lines (old ones scroll away, memory stays bounded). A record of several
+lines (a traceback) shows as its first line; the rest is folded, one right-click away."""
 
 from __future__ import annotations
 
+import collections
 import logging
 import time
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QPlainTextEdit
+from PySide6.QtWidgets import QMessageBox, QPlainTextEdit
 
 
 class _Bridge(QObject):
@@ -39,13 +41,41 @@ class LogView(QPlainTextEdit):
         f.setStyleHint(QFont.Monospace)
         f.setPointSizeF(8.5)
         self.setFont(f)
+        self.folded: collections.deque = collections.deque(maxlen=50)   # (first line, whole text)
         self.handler = QtLogHandler()
-        self.handler.bridge.line.connect(self.appendPlainText)
+        self.handler.bridge.line.connect(self._append)
         logging.getLogger("studio").addHandler(self.handler)
         logging.getLogger("studio").setLevel(logging.INFO)
 
     def add(self, text: str) -> None:
-        self.appendPlainText(time.strftime("%H:%M:%S ") + text)
+        self._append(time.strftime("%H:%M:%S ") + text)
+
+    def _append(self, text: str) -> None:
+        first, _, rest = text.partition("\n")
+        if rest.strip():
+            self.folded.append((first, text))
+            first += f"  [{rest.count(chr(10)) + 1} more lines: right-click > Show details]"
+        self.appendPlainText(first)
+
+    def lines(self) -> list[str]:
+        return self.toPlainText().splitlines()
+
+    def contextMenuEvent(self, event) -> None:
+        menu = self.createStandardContextMenu()
+        if self.folded:
+            menu.addSeparator()
+            menu.addAction("Show details of the last folded message", self.show_details)
+        menu.exec(event.globalPos())
+
+    def show_details(self) -> QMessageBox | None:
+        if not self.folded:
+            return None
+        first, whole = self.folded[-1]
+        box = QMessageBox(QMessageBox.Information, "Details", first, QMessageBox.Ok, self)
+        box.setDetailedText(whole)
+        box.setModal(False)
+        box.show()
+        return box
 
     def detach(self) -> None:
         logging.getLogger("studio").removeHandler(self.handler)

@@ -14,10 +14,11 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QScrollArea,
-                               QWidget)
+                               QStackedWidget, QWidget)
 
 from studio.core.errors import StudioError
 from studio.ui.bench_panel import BenchPanel
+from studio.ui.start_page import StartPage
 from studio.ui.build_panel import BuildEntry, BuildPanel
 from studio.ui.builds_list import BuildsList
 from studio.ui.compare_view import CompareView, export_artifact
@@ -59,7 +60,11 @@ class MainWindow(QMainWindow):
         self.last_export: list[str] = []
 
         self.graphs = GraphPanel(self.tasks)
-        self.setCentralWidget(self.graphs)
+        self.start_page = StartPage()
+        self.center = QStackedWidget()
+        self.center.addWidget(self.start_page)
+        self.center.addWidget(self.graphs)
+        self.setCentralWidget(self.center)
         self.details = DetailsPanel()
         self.build_panel = BuildPanel(self.tasks)
         self.builds = BuildsList()
@@ -209,6 +214,9 @@ class MainWindow(QMainWindow):
             self.device_label.setToolTip("")
 
     def _wire(self) -> None:
+        self.start_page.open_requested.connect(lambda: self._guard(self.open_dialog))
+        self.start_page.sample_requested.connect(lambda: self._guard(self.open_demo_model))
+        self.start_page.recent_requested.connect(lambda p: self._guard(lambda: self.open_path(p)))
         self.graphs.selected.connect(self._on_selected)
         self.graphs.before.layoutReady.connect(
             lambda s: self.statusBar().showMessage(f"graph laid out and drawn in {s:.2f} s", 5000))
@@ -295,6 +303,7 @@ class MainWindow(QMainWindow):
             a.triggered.connect(lambda checked=False, p=p: self._guard(lambda: self.open_path(p)))
             self.recent_menu.addAction(a)
         self.recent_menu.setEnabled(bool(items))
+        self.start_page.set_recent([p for p in items if p.lower().endswith(".onnx")])
 
     # ----- opening files
     def open_dialog(self) -> None:
@@ -308,14 +317,18 @@ class MainWindow(QMainWindow):
             return str(ensure_demo_model())
         task = Task(work, name="demo-model", parent=self)
         task.finished.connect(lambda p: self._guard(lambda: self.open_path(p)))
+        task.finished.connect(lambda p: self.log_view.add(f"opened the sample intent model ({Path(p).name}); "
+                                                          "open your own model with File > Open"))
         task.failed.connect(self.errors.show_text)
-        self.statusBar().showMessage("preparing the demo model...")
+        self.statusBar().showMessage("preparing the sample model...")
+        self.center.setCurrentWidget(self.graphs)
         return self.tasks.start(task)
 
     def open_path(self, path: str) -> Task | None:
         p = Path(path)
         if not p.exists():
             raise StudioError("no such file", where=str(p))
+        self.center.setCurrentWidget(self.graphs)
         suffix = p.suffix.lower()
         if suffix == ".onnx" and not Path(str(p) + ".json").exists():
             return self.open_model(str(p))

@@ -97,6 +97,6 @@ def test_install_and_uninstall_touch_only_their_files(stage, clean_env):
 
 def test_bundle_opens_the_window_on_the_demo_model(stage, clean_env):
     Path(clean_env["HOME"]).mkdir(parents=True, exist_ok=True)
-    r = run(stage / "engine-studio" / "engine-studio", "window", "--exit-when-ready", env=clean_env, timeout=120)
+    r = run(stage / "engine-studio" / "engine-studio", "window", "--sample", "--exit-when-ready", env=clean_env, timeout=120)
     assert r.returncode == 0, r.stderr[-3000:]
     assert "window ready" in r.stdout

@@ -225,3 +225,30 @@ def test_the_window_fits_a_laptop_screen_and_the_graph_gets_the_most_room(window
             assert dock.width() * dock.height() < area
     bar = window.statusBar()
     assert bar.isVisible() and bar.geometry().bottom() <= window.height()
+
+
+def test_the_window_starts_on_a_start_page_not_inside_the_sample(qtbot, tmp_path):
+    from studio.ui.app import make_window
+
+    win = make_window(modal_errors=False)
+    qtbot.addWidget(win)
+    win.show()
+    try:
+        assert win.center.currentWidget() is win.start_page and win.model_path is None
+        assert win.start_page.sample_btn.text() == "Try the sample intent model"
+        with qtbot.waitSignal(win.model_opened, timeout=120000):
+            win.start_page.sample_btn.click()
+        assert win.center.currentWidget() is win.graphs
+        assert any("sample intent model" in line for line in win.log_view.lines())
+    finally:
+        win.close()
+
+
+def test_the_log_folds_a_traceback_into_one_line(window):
+    window.log_view.add("build failed: something broke\nTraceback (most recent call last):\n  File x\nValueError: y")
+    last = window.log_view.lines()[-1]
+    assert last.endswith("build failed: something broke  [3 more lines: right-click > Show details]")
+    assert "Traceback" not in window.log_view.toPlainText()
+    box = window.log_view.show_details()
+    assert "ValueError: y" in box.detailedText()
+    box.close()
