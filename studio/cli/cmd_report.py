@@ -26,8 +26,10 @@ def add_parser(sub) -> None:
     p.add_argument("results", nargs="+", metavar="RESULTS",
                    help="build sidecars or artifacts, bench/accuracy result JSON, inspect --json output, ONNX model")
     p.add_argument("-o", "--output", required=True, help="report.html, report.pdf or report.json")
-    p.add_argument("--price-per-gpu-hour", type=_price, default=DEFAULT_PRICE_PER_GPU_HOUR, metavar="USD",
-                   help=f"hourly price used for cost per million requests (default {DEFAULT_PRICE_PER_GPU_HOUR:.2f})")
+    p.add_argument("--price-per-device-hour", "--price-per-gpu-hour", dest="price_per_gpu_hour", type=_price,
+                   default=DEFAULT_PRICE_PER_GPU_HOUR, metavar="USD",
+                   help=f"hourly price of the device measured, for the cost per million samples "
+                        f"(default {DEFAULT_PRICE_PER_GPU_HOUR:.2f})")
     p.add_argument("--title", default=None, help="report title")
     p.set_defaults(func=run)
 

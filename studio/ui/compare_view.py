@@ -1,5 +1,5 @@
 """The stakeholder view: baseline vs best build in big numbers (throughput x, P99, engine size,
-accuracy change, cost per million requests at a price per GPU-hour the user enters), and the
+accuracy change, cost per million samples at a price per device-hour the user enters), and the
 export actions. The numbers come from the report core (studio.core.reports.report_model's
 compute_speedup over the saved benchmark results), the same figures `engine-studio report`
 prints."""
@@ -93,12 +93,12 @@ class CompareView(QWidget):
         self.price.setRange(0.0, 1000.0)
         self.price.setDecimals(2)
         self.price.setPrefix("$ ")
-        self.price.setSuffix(" per GPU-hour")
+        self.price.setSuffix(" per device-hour")
         self.price.setValue(2.5)
         self.price.valueChanged.connect(lambda v: (self.price_changed.emit(v), self.recompute()))
         self.cards = {k: BigNumber(t) for k, t in (
             ("tp", "Throughput"), ("p99", "P99 latency"), ("mem", "Engine size"),
-            ("acc", "Accuracy change"), ("cost", "Cost per million requests"))}
+            ("acc", "Accuracy change"), ("cost", "Cost per million samples"))}
         grid = QGridLayout()
         for i, k in enumerate(("tp", "p99", "cost", "mem", "acc")):
             grid.addWidget(self.cards[k], i // 3, i % 3)
@@ -159,11 +159,11 @@ class CompareView(QWidget):
         self.headline.setText(f"{best.precision.upper()} ({best.backend}) vs {base.precision.upper()} "
                               f"({base.backend}) baseline")
         self.cards["tp"].set(f"{sp.throughput_ratio:.2f}x",
-                             f"{_fmt(sp.best_throughput, 1)} vs {_fmt(sp.baseline_throughput, 1)} requests/s")
+                             f"{_fmt(sp.best_throughput, 1)} vs {_fmt(sp.baseline_throughput, 1)} samples/s")
         self.cards["p99"].set(f"{_fmt(sp.best_p99_ms, 2)} ms", f"baseline {_fmt(sp.baseline_p99_ms, 2)} ms"
                               + (f", {sp.p99_saved_ms:+.2f} ms saved" if sp.p99_saved_ms is not None else ""))
         self.cards["cost"].set(f"${_fmt(sp.best_cost_per_million, 2)}",
-                               f"baseline ${_fmt(sp.baseline_cost_per_million, 2)} per million requests")
+                               f"baseline ${_fmt(sp.baseline_cost_per_million, 2)} per million samples")
         sb, sn = self.sizes.get(base.artifact), self.sizes.get(best.artifact)
         self.cards["mem"].set(_fmt(sn / 1e6 if sn else None, 1, " MB"),
                               f"baseline {_fmt(sb / 1e6 if sb else None, 1, ' MB')}")

@@ -164,14 +164,14 @@ def _speedup(r: Report, plot: _Plots) -> str:
             (fnum(abs(saved), 3, "ms") if saved is not None else "&ndash;",
              "P99 latency saved per request" if saved is None or saved >= 0
              else "P99 latency added per request (best vs baseline)"),
-            (fmoney(sp.best_cost_per_million), "per million requests (baseline "
+            (fmoney(sp.best_cost_per_million), "per million samples (baseline "
              + fmoney(sp.baseline_cost_per_million) + ")"),
         ]
         out.append('<div class="cards">' + "".join(
             f'<div class="card"><div class="big">{big}</div><div class="label">{lab}</div></div>'
             for big, lab in cards) + "</div>")
-        out.append(_table([("", False), ("Run", False), ("Precision", False), ("Throughput (req/s)", True),
-                           ("P99 (ms)", True), ("$ per million requests", True)], [
+        out.append(_table([("", False), ("Run", False), ("Precision", False), ("Throughput (samples/s)", True),
+                           ("P99 (ms)", True), ("$ per million samples", True)], [
             ["Baseline", name(sp.baseline), esc(sp.baseline_precision), fnum(sp.baseline_throughput, 4),
              fnum(sp.baseline_p99_ms, 4), fmoney(sp.baseline_cost_per_million)],
             ["Best", name(sp.best), esc(sp.best_precision), fnum(sp.best_throughput, 4),
@@ -186,7 +186,7 @@ def _speedup(r: Report, plot: _Plots) -> str:
             short = [b.label for b in runs]
         best = next((s for s, b in zip(short, runs) if r.speedup and b.label == r.speedup.best), None)
         out.append(plot(svg_plots.bar_svg(list(zip(short, (b.throughput for b in runs))),
-                                          title="Throughput by run", unit="req/s", highlight=best),
+                                          title="Throughput by run", unit="samples/s", highlight=best),
                         "Throughput by run"))
     out.append("</section>")
     return "".join(out)
@@ -309,8 +309,9 @@ def _bench(b: BenchInfo, plot: _Plots) -> str:
             ("Load", esc(b.load_pattern) or "&ndash;"), ("Batch size", fnum(b.batch_size)),
             ("Concurrency", fnum(b.concurrency)), ("Requests timed", fnum(b.requests)),
             ("Duration", fnum(b.duration_s, 3, "s")),
-            ("Throughput", fnum(b.throughput, 4, "req/s") + (
-                f" ({fnum(b.inferences_per_s, 4, 'inferences/s')})" if (b.batch_size or 1) > 1 else ""))]
+            ("Throughput", fnum(b.throughput, 4, "samples/s") + (
+                f" ({fnum(b.requests_per_s, 4, 'requests/s')} of batch {b.batch_size})"
+                if (b.batch_size or 1) > 1 and b.requests_per_s is not None else ""))]
     rows += [(f"Cold start: {k.removesuffix('_ms').replace('_', ' ')}", fnum(v, 4, "ms")) for k, v in b.cold_start_ms.items()]
     rows += [(f"Mean {_SPLIT_NAMES.get(k, k.replace('_', ' '))}", fnum(v, 4, "ms"))
              for k, v in b.timing_split_ms.items()]
@@ -332,9 +333,9 @@ def _bench(b: BenchInfo, plot: _Plots) -> str:
         series = [("P50", [(p.throughput, p.p50_ms) for p in b.curve]),
                   ("P99", [(p.throughput, p.p99_ms) for p in b.curve])]
         out.append(plot(svg_plots.line_svg(series, title=f"Latency vs throughput: {b.label}",
-                                           x_label="throughput (req/s)", y_label="latency (ms)"),
+                                           x_label="throughput (samples/s)", y_label="latency (ms)"),
                         f"Latency versus throughput of {b.label}"))
-        out.append(_table([("Load", False), ("Throughput (req/s)", True), ("P50 (ms)", True), ("P99 (ms)", True)],
+        out.append(_table([("Load", False), ("Throughput (samples/s)", True), ("P50 (ms)", True), ("P99 (ms)", True)],
                           [[esc(p.label), fnum(p.throughput, 4), fnum(p.p50_ms, 4), fnum(p.p99_ms, 4)]
                            for p in b.curve]))
     out.append("</div>")
@@ -365,7 +366,7 @@ def _benchmarks(r: Report, plot: _Plots) -> str:
         out.append('<p class="note">No benchmark was given.</p></section>')
         return "".join(out)
     keys = [k for k in _PCTS if any(k in b.latency_ms for b in r.benchmarks)]
-    out.append(_table([("Run", False), ("Precision", False), ("Throughput (req/s)", True)]
+    out.append(_table([("Run", False), ("Precision", False), ("Throughput (samples/s)", True)]
                       + [(f"{k.upper() if k.startswith('p') else k} (ms)", True) for k in keys],
                       [[name(b.label), esc(b.precision), fnum(b.throughput, 4)]
                        + [fnum(b.latency_ms.get(k), 4) for k in keys] for b in r.benchmarks], first_width=26))

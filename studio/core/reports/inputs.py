@@ -544,8 +544,8 @@ def describe_load(load) -> str:
 
 
 def bench_from_results(res, source: str) -> BenchInfo:
-    """One BenchResult (studio.core.reports.results): the run of highest request rate is the
-    headline; with several runs (a sweep) they make the latency-vs-throughput curve."""
+    """One BenchResult (studio.core.reports.results): the run of highest throughput (samples/s)
+    is the headline; with several runs (a sweep) they make the latency-vs-throughput curve."""
     runs = list(res.runs)
     artifact = res.artifact or res.model
     runner = res.runner if isinstance(res.runner, dict) else {}
@@ -561,7 +561,7 @@ def bench_from_results(res, source: str) -> BenchInfo:
     if not runs:
         info.warnings.append("the result holds no measured run")
         return info
-    head = max(runs, key=lambda r: _num(r.requests_per_s) or 0.0)
+    head = max(runs, key=lambda r: _num(r.throughput) or 0.0)
     lat = head.latency_ms.to_dict()
     # Coerce every figure: results files can be hand-edited, and a string where a number belongs
     # must not reach the renderers.
@@ -570,7 +570,8 @@ def bench_from_results(res, source: str) -> BenchInfo:
     info.load_pattern = describe_load(head.load)
     info.requests = _int(head.requests)
     info.duration_s = _num(head.duration_s)
-    info.throughput = _num(head.requests_per_s)
+    info.throughput = _num(head.throughput)
+    info.requests_per_s = _num(head.requests_per_s)
     info.latency_ms = {k: float(lat[k]) for k in ("min", "mean", "p50", "p90", "p95", "p99", "p99_9", "max")
                        if _num(lat.get(k)) is not None}
     info.timing_split_ms = {k: float(v["mean"]) for k, v in (head.timing_split or {}).items()
@@ -588,9 +589,9 @@ def bench_from_results(res, source: str) -> BenchInfo:
                           if str(k).endswith("_ms") and _num(v) is not None}
     info.warnings += [str(w) for w in head.warnings]
     if len(runs) > 1:
-        info.curve = sorted((CurvePoint(_num(r.requests_per_s), _num(r.latency_ms.p50), _num(r.latency_ms.p99),
+        info.curve = sorted((CurvePoint(_num(r.throughput), _num(r.latency_ms.p50), _num(r.latency_ms.p99),
                                         f"batch {r.batch}, {describe_load(r.load)}")
-                             for r in runs if _num(r.requests_per_s) is not None),
+                             for r in runs if _num(r.throughput) is not None),
                             key=lambda p: p.throughput)
         info.label = f"{label}, best of {len(runs)} loads"
     return info

@@ -136,7 +136,7 @@ class BuildInfo(_Record):
 
 @dataclass
 class CurvePoint(_Record):
-    throughput: float              # requests/s
+    throughput: float              # samples/s
     p50_ms: float | None = None
     p99_ms: float | None = None
     label: str = ""                # the load that produced it: "4 clients", "200 req/s"
@@ -154,7 +154,8 @@ class BenchInfo(_Record):
     load_pattern: str = ""
     requests: int | None = None
     duration_s: float | None = None
-    throughput: float | None = None            # requests/s
+    throughput: float | None = None            # samples/s (texts classified a second)
+    requests_per_s: float | None = None        # requests a second: throughput / batch size
     latency_ms: dict[str, float] = field(default_factory=dict)   # min mean p50 p90 p95 p99 max
     timing_split_ms: dict[str, float] = field(default_factory=dict)  # h2d compute d2h enqueue
     histogram: dict = field(default_factory=dict)  # {"edges_ms": [...], "counts": [...]}
@@ -163,11 +164,6 @@ class BenchInfo(_Record):
     warnings: list[str] = field(default_factory=list)
     source: str = ""
 
-    @property
-    def inferences_per_s(self) -> float | None:
-        if self.throughput is None:
-            return None
-        return self.throughput * (self.batch_size or 1)
 
     @classmethod
     def from_dict(cls, d: dict) -> "BenchInfo":
@@ -273,7 +269,8 @@ class Report:
 # ----------------------------------------------------------------------------- the speedup story
 
 def cost_per_million(throughput: float | None, price_per_hour: float) -> float | None:
-    """Dollars per million requests for one device kept busy at `throughput` requests/s."""
+    """Dollars per million samples (texts classified) for one device kept busy at `throughput`
+    samples/s: what serving a million customer messages costs, whatever the batch size."""
     if not throughput or throughput <= 0:
         return None
     return price_per_hour / (throughput * 3600.0) * 1e6
@@ -319,9 +316,9 @@ def compute_speedup(benchmarks: list[BenchInfo], price_per_hour: float) -> tuple
         baseline_cost_per_million=cost_per_million(baseline.throughput, price_per_hour),
         best_cost_per_million=cost_per_million(best.throughput, price_per_hour),
         assumption=(f"Cost assumes one device fully busy at the measured throughput, billed at "
-                    f"${price_per_hour:.2f} per GPU-hour (set with --price-per-gpu-hour); "
-                    f"cost per million requests = price / (requests per second x 3600) x 10^6. "
-                    f"CPU runs are priced at the same hourly rate for comparison."),
+                    f"${price_per_hour:.2f} per device-hour of {best.device or 'the device measured'} "
+                    f"(set with --price-per-device-hour); cost per million samples = price / (samples per "
+                    f"second x 3600) x 10^6."),
         same_device=same_device,
     )
     return sp, notes

@@ -17,6 +17,7 @@ from studio.core.backends.base import Capabilities
 class EchoBackend:
     name = "echo"
     display_name = "Echo"
+    artifact_suffix = ".echo"
 
     def capabilities(self):
         return Capabilities(precisions={"fp32": None}, build_needs_gpu=False, run_needs_gpu=False,

@@ -72,7 +72,7 @@ def test_report_from_real_runs_has_every_section(real):
         assert sp.baseline == b32.label and sp.throughput_ratio >= 1.0
     else:
         assert sp.baseline == b16.label and any("No FP32" in n for n in rep.notes)
-    assert sp.price_per_gpu_hour == 3.0 and "$3.00 per GPU-hour" in sp.assumption
+    assert sp.price_per_gpu_hour == 3.0 and "$3.00 per device-hour of" in sp.assumption
     assert sp.best_cost_per_million == pytest.approx(3.0 / (best.throughput * 3600) * 1e6)
     # environment of this machine
     env = rep.environment
@@ -205,10 +205,10 @@ def test_trtexec_import_reports_the_gpu_timing_split(tmp_path):
     (b,) = rep.benchmarks
     assert set(b.timing_split_ms) >= {"h2d", "compute", "d2h", "enqueue"}
     assert b.timing_split_ms["compute"] == pytest.approx(res.runs[0].timing_split["compute"]["mean"])
-    assert b.batch_size == 8 and b.inferences_per_s == pytest.approx(8 * b.throughput)
+    assert b.batch_size == 8 and b.throughput == pytest.approx(8 * b.requests_per_s)   # samples/s
     assert b.device == "GPU (imported from trtexec)"
     html = render_html(rep)
-    assert "Mean GPU compute time" in html and "inferences/s" in html and "GPU Compute Time" in html
+    assert "Mean GPU compute time" in html and "requests/s of batch 8" in html and "GPU Compute Time" in html
 
 
 JUNK = [None, "x", -1, 1e308, [], {}, {"a": [1]}, True, "<script>alert(1)</script>", 10**30]
