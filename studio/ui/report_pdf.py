@@ -43,14 +43,16 @@ _app = None
 
 
 def _ensure_app():
-    """QTextDocument needs a QGuiApplication for fonts; the CLI has none, and no display."""
+    """QTextDocument needs a QGuiApplication for fonts; the CLI has none, and no display. A
+    QApplication (widgets) it is: the process may open a window later, and Qt allows one
+    application object per process, which a plain QGuiApplication would then make abort."""
     global _app
-    from PySide6.QtGui import QGuiApplication
-    app = QGuiApplication.instance()
+    from PySide6.QtWidgets import QApplication
+    app = QApplication.instance()
     if app is None:
         if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
             os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-        _app = app = QGuiApplication(["engine-studio-report"])
+        _app = app = QApplication(["engine-studio-report"])
     return app
 
 
