@@ -28,9 +28,16 @@ from studio.core.precision.model_io import load_model, name_nodes, nodes_of_type
 DEFAULT_OP_TYPES = ("MatMul", "Attention")
 
 
+# The encoder ends at a normalization (or a pooling mean): a model whose output is reached only
+# through one has no classifier head after it, and the walk must not go on into the encoder
+# along its residual Adds (every layer's output projections would then pass for the head).
+_ENCODER_END = {"LayerNormalization", "SkipLayerNormalization", "SimplifiedLayerNormalization", "ReduceMean"}
+
+
 def head_nodes(model: onnx.ModelProto, op_types=("MatMul", "Gemm")) -> list[str]:
-    """MatMul/Gemm nodes closest to the `logits` output (the classifier head): its weights are
-    few and its error lands directly on the decision."""
+    """MatMul/Gemm nodes closest to the `logits` output (the classifier head), searched back
+    to the end of the encoder only: its weights are few and its error lands directly on the
+    decision. A model that outputs embeddings or hidden states has none."""
     producer = {o: n for n in model.graph.node for o in n.output}
     targets = [o.name for o in model.graph.output if o.name == "logits"] or [model.graph.output[0].name]
     found, seen = [], set()
@@ -43,6 +50,8 @@ def head_nodes(model: onnx.ModelProto, op_types=("MatMul", "Gemm")) -> list[str]
         seen.add(node.name)
         if node.op_type in op_types:
             found.append(node.name)
+            continue
+        if node.op_type in _ENCODER_END:
             continue
         stack.extend(node.input)
     return found

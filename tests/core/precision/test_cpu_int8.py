@@ -40,3 +40,14 @@ def test_small_bert_after_fusion_quantizes_attention(tmp_path, small_bert, ort_r
     feed = bert_feed()
     ref, got = ort_run(small_bert, feed)[0], ort_run(out, feed)[0]
     assert np.abs(ref - got).max() < 0.05 * max(1.0, np.abs(ref).max())
+
+
+def test_a_model_without_a_classifier_head_keeps_no_encoder_matmul_in_fp32():
+    """An embedding or hidden-states output is reached through the encoder's last LayerNorm: no
+    head there, and the walk must not follow the residual Adds into every layer."""
+    from pathlib import Path
+
+    corpus = Path(__file__).resolve().parents[2] / "data" / "corpus"
+    assert head_nodes(onnx.load(str(corpus / "minilm_2in_pooled" / "model.onnx"))) == []
+    assert head_nodes(onnx.load(str(corpus / "bert_hidden_states" / "model.onnx"))) == []
+    assert head_nodes(onnx.load(str(corpus / "roberta_ts17" / "model.onnx"))) == ["/m/classifier/out_proj/Gemm"]
