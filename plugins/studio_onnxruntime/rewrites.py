@@ -39,6 +39,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 from studio.core.graph.plan_sources.ort_optimized import STUDIO_PREFIX
+from studio.core.precision.model_io import fresh_name as _fresh
 from studio.core.precision.model_io import load_model, save_model, tensor_links
 
 ATTENTION_OPSET = 24  # the first with `nonpad_kv_seqlen`
@@ -310,14 +311,6 @@ def split_attention(src: str | Path, dst: str | Path, original=None) -> RewriteR
     g.initializer.extend(keep)
     save_model(model, dst)
     return report
-
-
-def _fresh(name: str, taken: set) -> str:
-    """`name`, or `name` with underscores appended, not yet used in the graph; now taken."""
-    while name in taken:
-        name += "_"
-    taken.add(name)
-    return name
 
 
 def _lengths_int64(g, producer, targets, taken) -> dict:

@@ -129,3 +129,11 @@ def topo_sort(model: onnx.ModelProto) -> onnx.ModelProto:
     del g.node[:]
     g.node.extend(ordered)
     return model
+
+
+def fresh_name(name: str, taken: set) -> str:
+    """`name`, or `name` with underscores appended, not yet used in the graph; now taken."""
+    while name in taken:
+        name += "_"
+    taken.add(name)
+    return name

@@ -12,6 +12,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
+from studio.core.precision.model_io import fresh_name as _fresh
 from studio.core.precision.model_io import subgraphs
 
 FP16, FP32 = TensorProto.FLOAT16, TensorProto.FLOAT
@@ -81,10 +82,3 @@ def to_fp32(model: onnx.ModelProto) -> tuple[onnx.ModelProto, int]:
         del g.node[:]
         g.node.extend(nodes)
     return model, changed + len(head) + len(tail)
-
-
-def _fresh(name: str, taken: set) -> str:
-    while name in taken:
-        name += "_"
-    taken.add(name)
-    return name
