@@ -108,10 +108,13 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--only", nargs="*", help="corpus model names (the demo always runs)")
+    ap.add_argument("--tokenizer", help="tokenize every model's texts with this tokenizer.json instead of its own "
+                                        "(same texts, same lengths for all: the corpus's own tokenizer is a small "
+                                        "WordPiece that makes longer sequences than the demo's)")
     args = ap.parse_args()
     results = {}
     for name, model, tok in models(args.only):
-        results[name] = measure(name, model, tok, args)
+        results[name] = measure(name, model, Path(args.tokenizer) if args.tokenizer else tok, args)
         r = results[name]
         print(f"{name}: blocks {r['attention_blocks']['fused']}/{r['attention_blocks']['found']}  "
               f"int8/source {r['padded_64']['int8_over_source']:.2f}x (padded 64), "
