@@ -313,23 +313,37 @@ def _core(gr: _Graph, softmax) -> tuple[Core | None, str]:
                 [n.output[0] for n in taken]), ""
 
 
+def _scores_softmax(gr: _Graph, softmax) -> bool:
+    """Whether a Softmax normalizes attention scores: its input comes (through a mask Add and
+    scalar factors) from a MatMul of two activations, not from a layer with weights (a
+    classifier's probabilities)."""
+    t = softmax.input[0]
+    for _ in range(6):
+        node = gr.node(t)
+        if node is None:
+            return False
+        if node.op_type == "MatMul":
+            return all(gr.const(i) is None and i not in gr.inits for i in node.input)
+        if node.op_type not in ("Add", "Mul", "Div", "Where", "Cast"):
+            return False
+        t = next((i for i in node.input if gr.node(i) is not None and gr.const(i) is None), "")
+    return False
+
+
 def find_cores(model: onnx.ModelProto) -> tuple[list[Core], list[str]]:
-    """(the attention cores found, why each other Softmax is not one: 'node: reason')."""
+    """(the attention cores found, why each other attention Softmax is not one: 'node: reason').
+    A Softmax that is not over attention scores (a classifier's output) is neither."""
     gr = _Graph(model)
     cores, skipped = [], []
     for node in gr.g.node:
         if node.op_type != "Softmax" or node.domain not in ("", "ai.onnx"):
             continue
         core, why = _core(gr, node)
-        if core is None:
-            skipped.append(f"{node.name or node.output[0]}: {why}")
-        else:
+        if core is not None:
             cores.append(core)
+        elif _scores_softmax(gr, node):
+            skipped.append(f"{node.name or node.output[0]}: {why}")
     return cores, skipped
-
-
-def count_softmax(model: onnx.ModelProto) -> int:
-    return sum(1 for n in model.graph.node if n.op_type == "Softmax")
 
 
 def attention_dims(model: onnx.ModelProto) -> Dims | None:

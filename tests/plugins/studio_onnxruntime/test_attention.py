@@ -67,3 +67,15 @@ def test_a_model_without_attention_is_left_as_it_is():
     fused, report = fuse_attention(cnn)
     assert report.applied == 0 and report.reason == "no attention block"
     assert fused.SerializeToString() == before
+
+
+def test_a_classifiers_softmax_is_not_an_attention_block():
+    """A model whose last op is a Softmax over a weighted layer's output has no attention."""
+    from onnx import TensorProto, helper, numpy_helper
+    import numpy as np
+
+    w = numpy_helper.from_array(np.ones((4, 3), np.float32), "w")
+    graph = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["z"]), helper.make_node("Softmax", ["z"], ["p"])],
+                              "clf", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", 4])],
+                              [helper.make_tensor_value_info("p", TensorProto.FLOAT, ["b", 3])], [w])
+    assert find_cores(helper.make_model(graph)) == ([], [])
