@@ -310,16 +310,17 @@ class BuildPanel(QWidget):
         self._update_output_hint()
 
     # ----- data choices (kept per model by the window)
-    def apply_choices(self, choices: dict) -> None:
-        """The data a model's builds use: what was chosen for it before, else the tokenizer that
-        travels with it; nothing carries over from another model."""
+    def apply_choices(self, choices: dict, source: str = "remembered") -> None:
+        """The data a model's builds use: `choices` (what was chosen for it before, or what the
+        caller was given: `source` says which), else the tokenizer that travels with it; nothing
+        carries over from another model."""
         from studio.core.data.tokenizer import tokenizer_beside
 
         self.calib.setText(choices.get("calib") or "")
         self._read_header(choices.get("calib_column"))
         self.calib_method.setCurrentText(choices.get("calib_method") or "minmax")
         self.calib_max_length.setValue(int(choices.get("calib_max_length") or 128))
-        tok, source = choices.get("tokenizer"), "remembered"
+        tok = choices.get("tokenizer")
         if not tok and self.model_path:
             tok, source = tokenizer_beside(self.model_path), "beside the model"
         self.tokenizer.setText(tok or "")

@@ -161,7 +161,7 @@ class DemoRun:
             raise StudioError(f"the model could not be opened: {task.error}")
         panel = self.win.build_panel
         panel.apply_choices({"calib": st.calib, "calib_column": st.calib_column,
-                             **({"tokenizer": st.tokenizer} if st.tokenizer else {})})
+                             **({"tokenizer": st.tokenizer} if st.tokenizer else {})}, source="given")
         if st.data:
             self.win.bench.inputs.setText(st.data)
         return {"model": self.win.model_path, "nodes": len(self.win.onnx_graph.nodes),
