@@ -99,11 +99,10 @@ class Story:
 
     @classmethod
     def sample(cls) -> "Story":
-        """The sample's own files (resources/demo): what the window offers to try."""
-        from studio.core.resources import resource
+        """The sample model with its own files (studio.core.demo owns them)."""
+        from studio.core.demo.paths import sample_data
 
-        return cls(None, None, str(resource("demo", "intents_calibration.csv")), "text",
-                   str(resource("demo", "intents_validation.csv")), "text", "intent", None)
+        return cls(model=None, **sample_data())
 
 
 @dataclass

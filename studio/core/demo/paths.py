@@ -36,6 +36,14 @@ def demo_labels_path() -> Path:
     return generated_dir() / "labels.txt"
 
 
+def sample_data() -> dict:
+    """The sample's own texts and columns: what the window offers to try with the sample model
+    (calibration file and column, validation file, its text and label columns)."""
+    return {"calib": str(resource("demo", "intents_calibration.csv")), "calib_column": "text",
+            "data": str(resource("demo", "intents_validation.csv")), "data_column": "text",
+            "label_column": "intent"}
+
+
 def demo_fingerprint() -> str:
     """Hash of the inputs of the intent model: builder code, head, upstream weight files."""
     from studio import __version__
