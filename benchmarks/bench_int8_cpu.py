@@ -144,8 +144,8 @@ def main() -> int:
           f"threads (median of {args.rounds}); {report['cpu_time_ratio']:.2f}x in CPU time on one thread")
     print(f"for scale, against the source model run as is: FP32 build {over_source['fp32']:.2f}x, "
           f"INT8 build {over_source['int8']:.2f}x")
-    print(f"intent accuracy: FP32 ONNX {a8['reference_accuracy']:.2f}%  FP32 build {acc['fp32']['accuracy']:.2f}%  "
-          f"INT8 build {a8['accuracy']:.2f}%  change {a8['accuracy_change']:+.2f} points; "
+    print(f"intent accuracy: FP32 ONNX {a8['reference_accuracy']:.2%}  FP32 build {acc['fp32']['accuracy']:.2%}  "
+          f"INT8 build {a8['accuracy']:.2%}  change {100 * a8['accuracy_change']:+.2f} points; "
           f"top-1 agreement {100 * a8['top1_agreement']:.1f}%")
     out = ROOT / ".cache/benchmarks/int8_cpu.json"
     write_json_atomic(out, report)

@@ -41,7 +41,7 @@ def run(args) -> int:
 
     build = Path(args.build)
     res = check_build(build, args.data, label_column=args.label_column, labels_file=args.labels,
-                      column=args.data_column, threshold=args.threshold, reference=args.reference,
+                      column=args.data_column, threshold=args.threshold / 100.0, reference=args.reference,
                       tokenizer=args.tokenizer, seq_len=args.seq_len, batch=args.batch, limit=args.limit,
                       threads=args.threads)
     backend_name, precision, reference = res.backend, res.precision, Path(res.reference)
@@ -57,8 +57,8 @@ def run(args) -> int:
         print(f"{build.name} ({backend_name}, {precision}) vs FP32 reference {reference.name}, {res.samples} samples")
         print_table(rows, ["output", "max abs", "mean abs", "max rel", "cos mean", "cos min", "top-1 agree", "NaN/Inf"])
         if res.accuracy is not None:
-            print(f"accuracy {res.accuracy:.2f}%  reference {res.reference_accuracy:.2f}%  "
-                  f"change {res.accuracy_change:+.2f} points (threshold {res.threshold:g})")
+            print(f"accuracy {res.accuracy:.2%}  reference {res.reference_accuracy:.2%}  "
+                  f"change {100 * res.accuracy_change:+.2f} points (threshold {100 * res.threshold:g})")
         for a in res.alarm:
             print(f"ALARM: {a}", file=sys.stderr)
         if res.flagged:

@@ -262,7 +262,7 @@ def run(args) -> int:
     def progress(r):
         lm = r.latency_ms
         _say(args, f"batch {r.batch:>3} x {r.concurrency} {r.load.get('pattern')}: {r.throughput:10.1f} samples/s  "
-                   f"p50 {lm.p50:8.3f} ms  p99 {lm.p99:8.3f} ms  cv {r.cv:5.1f}%")
+                   f"p50 {lm.p50:8.3f} ms  p99 {lm.p99:8.3f} ms  cv {r.cv:6.1%}")
 
     open_loop = args.qps is not None or trace is not None
     if open_loop:
@@ -301,7 +301,7 @@ def run(args) -> int:
         if load == "open":
             load = f"open {r.load.get('offered_rate', 'trace')}"
         rows.append([r.batch, r.concurrency, load, f"{r.throughput:.1f}", f"{lm.mean:.3f}", f"{lm.p50:.3f}",
-                     f"{lm.p90:.3f}", f"{lm.p95:.3f}", f"{lm.p99:.3f}", f"{lm.max:.3f}", f"{r.cv:.1f}%",
+                     f"{lm.p90:.3f}", f"{lm.p95:.3f}", f"{lm.p99:.3f}", f"{lm.max:.3f}", f"{r.cv:.1%}",
                      f"{r.queue_ms.p50:.3f}" if r.queue_ms else "-"])
     print_table(rows, ["batch", "conc", "load", "samples/s", "mean", "p50", "p90", "p95", "p99", "max", "cv", "queue p50"])
     for r in result.runs:

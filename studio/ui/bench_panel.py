@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFo
                                QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
                                QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from studio.core.bench.inputs import describe_feed
 from studio.core.errors import StudioError
 from studio.ui.build_panel import BuildEntry
 from studio.ui.theme import SERIES
@@ -260,11 +261,7 @@ class BenchPanel(QWidget):
 
     def _describe_inputs(self) -> None:
         _, d = self.input_spec()
-        if d["kind"] == "synthetic":
-            text = f"inputs: synthetic token ids, {d['seq_len']} tokens (not real texts)"
-        else:
-            text = f"inputs: {d['kind']} from {Path(d['source']).name}, {d['seq_len']}"
-        self.inputs_note.setText(text)
+        self.inputs_note.setText(f"inputs: {describe_feed(d)}")
 
     def _pattern_changed(self) -> None:
         p = self.pattern.currentData()

@@ -538,9 +538,8 @@ class MainWindow(QMainWindow):
     def _accuracy_done(self, out: dict) -> None:
         for key, (path, res) in out.items():
             self.accuracy_paths[key] = path
-            acc = getattr(res, "accuracy", None)
-            change = getattr(res, "accuracy_change", None)
-            text = f"{acc:.2f}%" + (f" ({change:+.2f})" if change is not None else "") if acc is not None else ""
+            acc, change = res.accuracy, res.accuracy_change
+            text = f"{acc:.2%}" + (f" ({100 * change:+.2f})" if change is not None else "") if acc is not None else ""
             self.bench.set_accuracy(key, text)
             self.log_view.add(f"accuracy saved: {path}")
         self._update_compare()

@@ -64,10 +64,10 @@ def test_labels_accuracy_and_flag(capsys, models, tmp_path):
         w.writerows([t, names[p]] for t, p in zip(texts, pred))
     base = ["--data", str(data), "--label-column", "intent", "--labels", str(LABELS), "--tokenizer", str(TOKENIZER)]
     same = _run_json(capsys, ["accuracy", ref, "--reference", ref, *base, "--json"])
-    assert same["accuracy"] == 100.0 == same["reference_accuracy"] and not same["flagged"]
+    assert same["accuracy"] == 1.0 == same["reference_accuracy"] and not same["flagged"]
     d = _run_json(capsys, ["accuracy", other, "--reference", ref, *base, "--json", "--fail-on-flag"], rc=1)
-    assert d["reference_accuracy"] == 100.0 and d["accuracy"] < 99.0 and d["flagged"]
-    assert d["accuracy_change"] == pytest.approx(d["accuracy"] - 100.0)
+    assert d["reference_accuracy"] == 1.0 and d["accuracy"] < 0.99 and d["flagged"]
+    assert d["accuracy_change"] == pytest.approx(d["accuracy"] - 1.0) and d["threshold"] == 0.01
     assert main(["accuracy", other, "--reference", ref, *base]) == 0
     assert "FLAGGED" in capsys.readouterr().err
 
@@ -106,4 +106,4 @@ def test_demo_model_labels_from_files_beside_it(capsys):
     d = _run_json(capsys, ["accuracy", str(DEMO), "--reference", str(DEMO), "--data", str(VAL),
                            "--label-column", "intent", "--limit", "64", "--threads", "2", "--json"])
     assert d["samples"] == 64 and d["nan_count"] == 0 and d["max_abs_error"] == 0
-    assert d["reference_accuracy"] > 80 and d["accuracy_change"] == 0 and d["top1_agreement"] == 1.0
+    assert d["reference_accuracy"] > 0.8 and d["accuracy_change"] == 0 and d["top1_agreement"] == 1.0

@@ -1,7 +1,7 @@
 """Accuracy of a build against the FP32 ONNX reference, run by ONNX Runtime on the same inputs:
 per output max/mean absolute and relative error, cosine similarity, top-1 agreement and a
 NaN/Inf count that raises an alarm; with labels, accuracy against FP32 and a flag when the drop
-exceeds the threshold (1 point by default)."""
+exceeds the threshold (a fraction: 0.01, one point, by default)."""
 
 from __future__ import annotations
 
@@ -117,7 +117,7 @@ def read_label_names(path) -> list[str]:
 
 
 def compare(build_runner, ref_runner, feed: Feed, batch: int = 32, labels: np.ndarray | None = None,
-            label_output: str | None = None, threshold: float = 1.0, build: str = "", reference: str = "",
+            label_output: str | None = None, threshold: float = 0.01, build: str = "", reference: str = "",
             backend: str = "", precision: str = "", progress=None, cancelled=None) -> AccuracyResult:
     """Both runners active. Runs every sample of `feed` through both, batch by batch."""
     accs: dict[str, _Acc] = {}
@@ -154,13 +154,13 @@ def compare(build_runner, ref_runner, feed: Feed, batch: int = 32, labels: np.nd
                          samples=feed.n, outputs=outs, top1_agreement=top1,
                          max_abs_error=max((o.max_abs_error for o in outs), default=0.0),
                          nan_count=sum(o.nan_count for o in outs), inf_count=sum(o.inf_count for o in outs),
-                         threshold=threshold)
+                         threshold=threshold, inputs=feed.describe())
     if res.nan_count or res.inf_count:
         res.alarm.append(f"the build produced {res.nan_count} NaN and {res.inf_count} Inf values: "
                          "its outputs cannot be trusted (overflow in reduced precision?)")
     if labels is not None:
-        res.accuracy = 100.0 * correct / feed.n
-        res.reference_accuracy = 100.0 * ref_correct / feed.n
+        res.accuracy = correct / feed.n
+        res.reference_accuracy = ref_correct / feed.n
         res.accuracy_change = res.accuracy - res.reference_accuracy
         res.flagged = -res.accuracy_change > threshold
     if res.alarm:
@@ -205,7 +205,7 @@ def resolve_reference(build: Path, reference: str | None = None) -> tuple[Path, 
 
 
 def check_build(build, data: str, *, label_column: str | None = None, labels_file: str | None = None,
-                column: str | None = None, threshold: float = 1.0, reference: str | None = None,
+                column: str | None = None, threshold: float = 0.01, reference: str | None = None,
                 tokenizer: str | None = None, seq_len: int | None = None, batch: int = 32,
                 limit: int | None = None, threads: int | None = None, progress=None, cancelled=None) -> AccuracyResult:
     """The whole accuracy check of one build, as `engine-studio accuracy` and the window run it:
@@ -222,7 +222,7 @@ def check_build(build, data: str, *, label_column: str | None = None, labels_fil
     if batch < 1:
         raise StudioError(f"--batch must be at least 1 (got {batch})")
     if threshold < 0:
-        raise StudioError("--threshold must not be negative")
+        raise StudioError("the accuracy threshold must not be negative")
     if not Path(data).is_file():
         raise StudioError("data file not found", where=str(data))
     ref_path, sidecar = resolve_reference(build, reference)

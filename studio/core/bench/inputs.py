@@ -87,6 +87,24 @@ class SyntheticFeed(Feed):
                 "inputs": {m.name: [m.dtype, list(m.shape)] for m in self.metas}}
 
 
+def describe_feed(d: dict | None) -> str:
+    """One line saying what a run was fed, from a feed's `describe()` (or a panel's declaration):
+    what the panel, the results and the report all show, so nobody mistakes random ids for texts."""
+    if not d:
+        return "inputs not recorded"
+    kind = d.get("kind")
+    if kind == "synthetic":
+        return f"synthetic token ids, {d.get('seq_len')} tokens (not real texts)"
+    source = Path(str(d.get("source") or "?")).name
+    if kind == "arrays":
+        return f"arrays from {source}"
+    seq = d.get("seq_len")
+    length = f"padded to {seq} tokens" if isinstance(seq, int) else "each text at its own length"
+    tok = f", tokenizer {Path(str(d['tokenizer'])).parent.name}/{Path(str(d['tokenizer'])).name}" \
+        if d.get("tokenizer") else ""
+    return f"texts from {source}{tok}, {length}"
+
+
 def check_text_inputs(metas: list[TensorMeta], source: str = "") -> list[str]:
     """The model's input names, when texts can feed them all; else a DataError saying why."""
     names = [m.name for m in metas]
@@ -111,6 +129,7 @@ class TextFeed(Feed):
         self.names = names
         self.seq_len = seq_len
         self.source = source
+        self.tokenizer = str(tokenizer.path)
         self.labels = labels
         self.n = len(texts)
         fixed_seq = [m.shape[1] for m in metas if len(m.shape) > 1 and isinstance(m.shape[1], int) and m.shape[1] > 0]
@@ -132,7 +151,7 @@ class TextFeed(Feed):
 
     def describe(self):
         lengths = self.lengths
-        return {"kind": "text", "source": self.source, "samples": self.n,
+        return {"kind": "text", "source": self.source, "tokenizer": self.tokenizer, "samples": self.n,
                 "seq_len": self.seq_len or "each text's own length (batch padded to its longest)",
                 "lengths": {"min": int(lengths.min()), "mean": float(lengths.mean()),
                             "p50": float(np.percentile(lengths, 50)), "p95": float(np.percentile(lengths, 95)),

@@ -2,8 +2,8 @@
 
 Percentiles use numpy's default (linear interpolation between closest ranks), so a figure can be
 checked with `numpy.percentile` by anyone. The coefficient of variation is the population
-standard deviation over the mean, as trtexec prints it ("coefficient of variance"); above
-CV_WARN_PERCENT the run is noisy and the result says so."""
+standard deviation over the mean, as trtexec prints it ("coefficient of variance"), kept as a
+fraction like every ratio the studio stores; above CV_WARN the run is noisy and the result says so."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 PERCENTILES = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0, "p99_9": 99.9}
-CV_WARN_PERCENT = 2.5
+CV_WARN = 0.025
 
 
 @dataclass
@@ -29,7 +29,7 @@ class LatencyStats:
     p99_9: float
     max: float
     std: float
-    cv: float        # percent
+    cv: float        # fraction
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -40,7 +40,7 @@ class LatencyStats:
 
     @property
     def noisy(self) -> bool:
-        return self.cv > CV_WARN_PERCENT
+        return self.cv > CV_WARN
 
 
 def summarize(values_ms) -> LatencyStats | None:
@@ -53,7 +53,7 @@ def summarize(values_ms) -> LatencyStats | None:
     std = float(a.std())
     return LatencyStats(count=int(a.size), mean=mean, min=float(a.min()),
                         **{k: float(v) for k, v in zip(PERCENTILES, pct)},
-                        max=float(a.max()), std=std, cv=(100.0 * std / mean) if mean > 0 else 0.0)
+                        max=float(a.max()), std=std, cv=(std / mean) if mean > 0 else 0.0)
 
 
 def throughput(samples: int, seconds: float) -> float:
@@ -76,6 +76,6 @@ def histogram(values_ms, bins: int = 40) -> dict:
 
 def cv_warning(stats: LatencyStats | None, what: str = "latency") -> str | None:
     if stats is not None and stats.noisy:
-        return (f"{what} is unstable: coefficient of variation {stats.cv:.1f}% > {CV_WARN_PERCENT}% "
+        return (f"{what} is unstable: coefficient of variation {stats.cv:.1%} > {CV_WARN:.1%} "
                 "(other load on the machine, too short a run, or thermal throttling)")
     return None

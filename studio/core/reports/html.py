@@ -306,7 +306,8 @@ def _bench(b: BenchInfo, plot: _Plots) -> str:
     out = [f'<div class="build"><h3>{name(b.label)}</h3>']
     rows = [("Artifact", name(b.artifact, PATH_CHARS)), ("Backend", esc(b.backend) or "&ndash;"),
             ("Precision", esc(b.precision) or "&ndash;"), ("Device", esc(b.device) or "&ndash;"),
-            ("Load", esc(b.load_pattern) or "&ndash;"), ("Batch size", fnum(b.batch_size)),
+            ("Load", esc(b.load_pattern) or "&ndash;"), ("Inputs", esc(b.inputs) or "&ndash;"),
+            ("Batch size", fnum(b.batch_size)),
             ("Concurrency", fnum(b.concurrency)), ("Requests timed", fnum(b.requests)),
             ("Duration", fnum(b.duration_s, 3, "s")),
             ("Throughput", fnum(b.throughput, 4, "samples/s") + (
@@ -404,7 +405,12 @@ def _accuracy(r: Report) -> str:
                        ("Intent accuracy", True), ("Change", True), ("Flags", False)], rows, first_width=22))
     out.append(f'<p class="note">Flags: top-1 agreement under {TOP1_WARN:.0%} or an intent-accuracy '
                f'drop over {ACC_DROP_WARN * 100:.0f} point, besides the flags the accuracy check '
-               f'raised itself. Errors are over the model outputs (logits), worst output.</p></section>')
+               f'raised itself. Errors are over the model outputs (logits), worst output.</p>')
+    scored = [(a.label, a.inputs) for a in r.accuracy if a.inputs]
+    if scored:
+        out.append('<p class="note">Scored on: ' + "; ".join(f"{name(lbl)}: {esc(inp, 300)}" for lbl, inp in scored)
+                   + "</p>")
+    out.append("</section>")
     return "".join(out)
 
 

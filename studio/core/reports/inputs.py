@@ -13,6 +13,7 @@ import math
 import platform
 from pathlib import Path
 
+from studio.core.bench.inputs import describe_feed
 from studio.core.errors import StudioError
 from studio.core.reports.report_model import (
     DEFAULT_PRICE_PER_GPU_HOUR, AccuracyInfo, BenchInfo, BuildInfo, CurvePoint, Environment,
@@ -179,7 +180,9 @@ def _tensors(items) -> list[TensorInfo]:
         if isinstance(t, dict):
             shape = t.get("shape") or t.get("dims") or []
             out.append(TensorInfo(name=_str(t.get("name")), dtype=_str(t.get("dtype") or t.get("type")),
-                                  shape=[s if isinstance(s, (int, str)) else str(s) for s in shape]
+                                  # bool is an int to Python but not a dimension
+                                  shape=[s if isinstance(s, (int, str)) and not isinstance(s, bool) else str(s)
+                                         for s in shape]
                                   if isinstance(shape, (list, tuple)) else [str(shape)]))
         elif isinstance(t, str):
             out.append(TensorInfo(name=t))
@@ -557,6 +560,7 @@ def bench_from_results(res, source: str) -> BenchInfo:
     label = f"{Path(artifact).name} ({res.backend} {res.precision})"
     info = BenchInfo(label=label, artifact=_str(artifact), backend=_str(res.backend),
                      precision=_str(res.precision), device=device, source=source,
+                     inputs=describe_feed(res.inputs if isinstance(res.inputs, dict) else None),
                      warnings=[str(n) for n in res.notes])
     if not runs:
         info.warnings.append("the result holds no measured run")
@@ -598,7 +602,7 @@ def bench_from_results(res, source: str) -> BenchInfo:
 
 
 def accuracy_from_results(res, source: str) -> AccuracyInfo:
-    """One AccuracyResult; its accuracies are in percent, the report keeps fractions."""
+    """One AccuracyResult (fractions, as the report keeps them)."""
     outs = list(res.outputs)
 
     def over(attr, reduce=max):
@@ -607,13 +611,12 @@ def accuracy_from_results(res, source: str) -> AccuracyInfo:
 
     flags = [str(a) for a in res.alarm] if isinstance(res.alarm, list) else []
     if res.flagged and _num(res.accuracy_change) is not None:
-        flags.append(f"intent accuracy changed {_num(res.accuracy_change):+.2f} points "
-                     f"(threshold {_num(res.threshold) or 0:g})")
+        flags.append(f"intent accuracy changed {100 * _num(res.accuracy_change):+.2f} points "
+                     f"(threshold {100 * (_num(res.threshold) or 0):g})")
     if _int(res.nan_count) or _int(res.inf_count):
         msg = f"{res.nan_count} NaN and {res.inf_count} Inf values in the outputs"
         if not any(msg in f for f in flags):
             flags.append(msg)
-    pct = (lambda v: None if _num(v) is None else float(v) / 100.0)
     return AccuracyInfo(
         label=f"{Path(res.build).name} ({res.precision})", artifact=_str(res.build),
         precision=_str(res.precision), reference=Path(_str(res.reference)).name or "fp32",
@@ -621,7 +624,9 @@ def accuracy_from_results(res, source: str) -> AccuracyInfo:
         else over("max_abs_error"),
         mean_abs_error=over("mean_abs_error"), max_rel_error=over("max_rel_error"),
         cosine_min=over("cosine_min", min), top1_agreement=_num(res.top1_agreement),
-        reference_accuracy=pct(res.reference_accuracy), accuracy=pct(res.accuracy),
+        reference_accuracy=_num(res.reference_accuracy), accuracy=_num(res.accuracy),
+        inputs=describe_feed(res.inputs if isinstance(res.inputs, dict) and res.inputs
+                             else {"kind": "text", "source": res.data} if res.data else None),
         flags=flags, source=source)
 
 

@@ -161,6 +161,7 @@ class BenchInfo(_Record):
     histogram: dict = field(default_factory=dict)  # {"edges_ms": [...], "counts": [...]}
     curve: list[CurvePoint] = field(default_factory=list)
     cold_start_ms: dict[str, float] = field(default_factory=dict)  # load, context, first_infer
+    inputs: str = ""                           # what the run was fed (studio.core.bench.inputs.describe_feed)
     warnings: list[str] = field(default_factory=list)
     source: str = ""
 
@@ -186,6 +187,7 @@ class AccuracyInfo(_Record):
     top1_agreement: float | None = None     # fraction 0..1
     reference_accuracy: float | None = None  # intent accuracy of the FP32 reference, 0..1
     accuracy: float | None = None            # intent accuracy of this build, 0..1
+    inputs: str = ""                         # the validation data and tokenizer it was scored on
     flags: list[str] = field(default_factory=list)
     source: str = ""
 

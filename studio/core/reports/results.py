@@ -17,10 +17,16 @@ Metric definitions (trtexec's terms; every result carries them in its `definitio
 - inference: time the request's batch spent in the runner (start -> outputs on host).
 - throughput: samples (rows, batch x requests) per second over the measured wall-clock window;
   `requests_per_s` is trtexec's "Throughput" in queries per second.
-- percentiles: numpy linear interpolation; cv = population std / mean, in percent (trtexec's
-  "coefficient of variance"); a cv above 2.5 % is flagged as an unstable measurement.
+- percentiles: numpy linear interpolation; cv = population std / mean (trtexec's "coefficient of
+  variance"); a cv above 0.025 is flagged as an unstable measurement.
 - cold_start: load (read/deserialize), context (session / execution context creation) and the
   first inference, measured before warm-up and excluded from the steady-state figures.
+
+Units, one convention for every JSON file the studio writes: times are in milliseconds (names end
+in `_ms`, or sit under a `*_ms` key) or seconds (`_s`); every ratio (accuracy, agreement, cv, a
+change of accuracy, a threshold) is a fraction between 0 and 1, never a percentage. Only text meant
+for people shows percent. Files written by schema version 1, which held accuracies, changes,
+thresholds and cv in percent, are converted when read (`upgrade`).
 """
 
 from __future__ import annotations
@@ -36,7 +42,7 @@ from studio.core.bench.stats import LatencyStats
 from studio.core.errors import StudioError
 from studio.core.io import write_json_atomic
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 DEFINITIONS = {
     "latency": "end-to-end time of one request on the host clock (ms); trtexec imports: H2D + GPU compute + D2H",
@@ -49,11 +55,14 @@ DEFINITIONS = {
     "throughput": "samples (batch rows) per second over the measured window",
     "requests_per_s": "requests (queries) per second over the measured window (trtexec 'Throughput')",
     "percentiles": "numpy linear interpolation over per-request latencies",
-    "cv": "coefficient of variation = population std / mean, percent; > 2.5 flagged",
+    "cv": "coefficient of variation = population std / mean, a fraction; > 0.025 flagged",
     "cold_start": "load + context/session creation + first inference, before warm-up (ms)",
     "top1_agreement": "fraction of samples whose argmax over the last axis matches the FP32 reference",
     "cosine": "cosine similarity per sample between build and reference outputs",
-    "accuracy_change": "accuracy - reference_accuracy, in percentage points",
+    "accuracy": "fraction of labelled samples whose top-1 class is their label",
+    "reference_accuracy": "the same fraction for the FP32 reference",
+    "accuracy_change": "accuracy - reference_accuracy, a fraction (-0.01 = one point lost)",
+    "threshold": "largest drop of accuracy tolerated before the build is flagged, a fraction",
 }
 
 
@@ -180,13 +189,14 @@ class AccuracyResult:
     nan_count: int = 0
     inf_count: int = 0
     alarm: list = field(default_factory=list)         # reasons the result must not be trusted (NaN/Inf)
-    accuracy: float | None = None                     # percent
-    reference_accuracy: float | None = None           # percent
-    accuracy_change: float | None = None              # points
-    threshold: float = 1.0                            # points of drop tolerated
+    accuracy: float | None = None                     # fraction 0-1
+    reference_accuracy: float | None = None           # fraction 0-1
+    accuracy_change: float | None = None              # fraction, accuracy - reference_accuracy
+    threshold: float = 0.01                           # drop tolerated, fraction
     flagged: bool = False
     label_column: str | None = None
     data: str | None = None
+    inputs: dict = field(default_factory=dict)     # feed description (data file, tokenizer, lengths)
     created: float = field(default_factory=time.time)
     host: dict = field(default_factory=_host)
     definitions: dict = field(default_factory=lambda: dict(DEFINITIONS))
@@ -227,6 +237,44 @@ def _finite(obj):
     return obj
 
 
+def _percent_to_fraction(d: dict, keys) -> None:
+    for k in keys:
+        if isinstance(d.get(k), (int, float)):
+            d[k] = d[k] / 100.0
+
+
+def _upgrade_v1(d: dict) -> dict:
+    """Version 1 held accuracies, their change, the threshold and every cv in percent."""
+    if d.get("kind") == "accuracy":
+        _percent_to_fraction(d, ("accuracy", "reference_accuracy", "accuracy_change", "threshold"))
+    for run in d.get("runs") or []:
+        if not isinstance(run, dict):
+            continue
+        _percent_to_fraction(run, ("cv",))
+        for k in ("latency_ms", "queue_ms", "inference_ms"):
+            if isinstance(run.get(k), dict):
+                _percent_to_fraction(run[k], ("cv",))
+        for split in (run.get("timing_split") or {}).values():
+            if isinstance(split, dict):
+                _percent_to_fraction(split, ("cv",))
+    if "definitions" in d:
+        d["definitions"] = dict(DEFINITIONS)
+    return d
+
+
+# schema version -> the function that brings a document of that version one version up
+_UPGRADES = {1: _upgrade_v1}
+
+
+def upgrade(d: dict) -> dict:
+    """A results document of any version this studio reads, in the current version's units."""
+    d = dict(d)
+    while d.get("schema_version") in _UPGRADES:
+        d = _UPGRADES[d["schema_version"]](d)
+        d["schema_version"] += 1
+    return d
+
+
 def from_dict(d: dict, where: str = "results"):
     if not isinstance(d, dict) or "schema_version" not in d or "kind" not in d:
         raise StudioError("not an Engine Studio results file (no schema_version/kind)", where=where)
@@ -235,9 +283,11 @@ def from_dict(d: dict, where: str = "results"):
         # checked against its own schema and version.
         from studio.core.reports.json_report import report_from_dict
         return report_from_dict(d, where=where)
-    if d["schema_version"] != SCHEMA_VERSION:
+    if d["schema_version"] not in _UPGRADES and d["schema_version"] != SCHEMA_VERSION:
         raise StudioError(f"results schema version {d['schema_version']} is not supported "
-                          f"(this studio reads version {SCHEMA_VERSION})", where=where)
+                          f"(this studio reads versions {', '.join(map(str, sorted(_UPGRADES)))} "
+                          f"and {SCHEMA_VERSION})", where=where)
+    d = upgrade(d)
     cls = _KINDS.get(d["kind"])
     if cls is None:
         raise StudioError(f"unknown results kind {d['kind']!r}", where=where)
