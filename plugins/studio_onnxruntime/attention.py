@@ -330,11 +330,11 @@ def _scores_softmax(gr: _Graph, softmax) -> bool:
     return False
 
 
-def find_cores(model: onnx.ModelProto) -> tuple[list[Core], list[str]]:
-    """(the attention cores found, why each other attention Softmax is not one: 'node: reason').
+def find_cores(model: onnx.ModelProto) -> tuple[list[Core], dict[str, str]]:
+    """(the attention cores found, why each other attention Softmax is not one: {node: reason}).
     A Softmax that is not over attention scores (a classifier's output) is neither."""
     gr = _Graph(model)
-    cores, skipped = [], []
+    cores, skipped = [], {}
     for node in gr.g.node:
         if node.op_type != "Softmax" or node.domain not in ("", "ai.onnx"):
             continue
@@ -342,7 +342,7 @@ def find_cores(model: onnx.ModelProto) -> tuple[list[Core], list[str]]:
         if core is not None:
             cores.append(core)
         elif _scores_softmax(gr, node):
-            skipped.append(f"{node.name or node.output[0]}: {why}")
+            skipped[node.name or node.output[0]] = why
     return cores, skipped
 
 
@@ -368,7 +368,7 @@ def fuse_attention(model: onnx.ModelProto) -> tuple[onnx.ModelProto, RewriteRepo
         return model, report
     cores, skipped = find_cores(model)
     if skipped:
-        report.reason = "; ".join(skipped)
+        report.reason = "; ".join(f"{node}: {why}" for node, why in skipped.items())
     if not cores:
         report.reason = report.reason or "no attention block"
         return model, report

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from studio.core.backends.base import BuildConfig, BuildResult, Capabilities, sidecar_path
 from studio.core.errors import BuildError, Cancelled
+from studio.core.graph.onnx_loader import load_model_proto
 from studio.core.io import move_atomic
 from studio.core.jobs.progress import TaskState
 from studio.core.precision.model_io import load_model, save_model
@@ -224,7 +225,8 @@ class OnnxRuntimeBackend:
             "ort_disabled_optimizers": disabled,
             "ort_session_config": session_config,
             "transformer_fusions": fusion.to_dict(),
-            "attention_blocks": blocks,
+            "attention_blocks": {k: v for k, v in blocks.items() if k != "not_optimized"},
+            "not_optimized": blocks["not_optimized"],
             "speed_probe": probe.to_dict() if probe is not None else None,
             "attention": attention,
             "ffn_chunk_bytes": chunk_bytes,
@@ -248,13 +250,16 @@ class OnnxRuntimeBackend:
 
 def _fuse(config: BuildConfig, tmp: Path, attention: str, state: TaskState):
     """The fusion step: (the model to go on with, ORT's FusionReport, the attention blocks
-    {found, fused, by, unfused}, the studio's own fuse_attention report or None).
+    {found, fused, by, unfused, not_optimized}, the studio's own fuse_attention report or None).
 
     ORT's transformer optimizer runs first, told the head count and hidden size the model shows
     where the options do not give them. Where it fuses fewer attention blocks than the model has
     (exports it does not know: SDPA, dynamo, other architectures' shapes), the studio's own
     fusion (attention.py) rewrites the source instead, kept only when a probe batch gives the
-    source's outputs; ORT's optimizer then runs on that for the rest (GELU, bias folds)."""
+    source's outputs; ORT's optimizer then runs on that for the rest (GELU, bias folds).
+
+    `not_optimized` maps the Softmax node of each block left unfused to the reason, so that the
+    after-fusion view can mark the layer that still holds it."""
     source = load_model(config.model)
     converted = False
     if attention == "onnx" and _default_opset(source) < LAYER_NORM_OPSET:
@@ -270,6 +275,8 @@ def _fuse(config: BuildConfig, tmp: Path, attention: str, state: TaskState):
         state.log("normalized: " + ", ".join(f"{k} x{v}" for k, v in normalized.items()))
     cores, skipped = find_cores(source)
     found = len(cores) + len(skipped)
+    softmax_node = {n.output[0]: n.name or n.output[0] for n in source.graph.node if n.op_type == "Softmax"}
+    core_nodes = [softmax_node[c.softmax] for c in cores]
     heads, hidden = int(config.options.get("num_heads", 0)), int(config.options.get("hidden_size", 0))
     dims = attention_dims(source) if not (heads and hidden) else None
     if dims is not None:
@@ -283,13 +290,22 @@ def _fuse(config: BuildConfig, tmp: Path, attention: str, state: TaskState):
                                  **options)
     by_ort = fusion.fused.get("Attention", 0) + fusion.fused.get("MultiHeadAttention", 0) if fusion.applied else 0
     blocks = {"found": found, "fused": by_ort, "by": "onnxruntime" if by_ort else "",
-              "unfused": [] if by_ort >= found or not want_attention else list(skipped)}
+              "unfused": [] if by_ort >= found or not want_attention else _reasons(skipped),
+              "not_optimized": dict(skipped) if want_attention else {}}
     model = fused if fusion.applied else (save_model(source, tmp / "normalized.onnx") if normalized or converted
                                           else Path(config.model))
-    if not want_attention or by_ort >= found or not cores or attention != "onnx":
-        if want_attention and by_ort < found and not blocks["unfused"]:
-            blocks["unfused"] = [f"{found - by_ort} block(s): ORT's optimizer did not match them"
-                                 + ("" if attention == "onnx" else " (ort_attention=contrib keeps to ORT's fusion)")]
+    if not want_attention:
+        blocks["not_optimized"] = {n: "attention fusion turned off (attention_fusion=false)"
+                                   for n in [*core_nodes, *skipped]}
+        return model, fusion, blocks, None
+    if by_ort >= found or not cores or attention != "onnx":
+        if by_ort < found:
+            why = "ORT's optimizer did not match it" + (
+                "" if attention == "onnx" else " (ort_attention=contrib keeps to ORT's fusion)")
+            left = _still_there(model, core_nodes)
+            blocks["not_optimized"].update({n: why for n in left})
+            if not blocks["unfused"]:
+                blocks["unfused"] = [f"{found - by_ort} block(s): {why}"]
         return model, fusion, blocks, None
     rewritten, report = fuse_attention(source)
     if report.applied:
@@ -299,11 +315,22 @@ def _fuse(config: BuildConfig, tmp: Path, attention: str, state: TaskState):
     state.log(_describe(report))
     if not report.applied:
         blocks["unfused"] = [report.reason]
+        blocks["not_optimized"].update({n: report.reason for n in _still_there(model, core_nodes)})
         return model, fusion, blocks, report
     plain = save_model(rewritten, tmp / "attention.onnx")
     rest = transformer_fusions(rewritten, fused, num_heads=heads, hidden_size=hidden, attention=False, **options)
-    blocks.update(fused=report.applied, by="studio", unfused=list(skipped))
+    blocks.update(fused=report.applied, by="studio", unfused=_reasons(skipped))
     return (fused if rest.applied else plain), rest, blocks, report
+
+
+def _reasons(skipped: dict[str, str]) -> list[str]:
+    return [f"{node}: {why}" for node, why in skipped.items()]
+
+
+def _still_there(model: Path, nodes: list[str]) -> list[str]:
+    """Those of `nodes` that the model at `model` still holds (read without its weights)."""
+    names = {n.name for n in load_model_proto(str(model), with_weights=False).graph.node}
+    return [n for n in nodes if n in names]
 
 
 def _describe(report: RewriteReport) -> str:

@@ -12,7 +12,6 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
 
 from studio.core.errors import StudioError
 
-NO_LABELS = "(none: agreement with the FP32 source only)"
 
 
 def _file_row(edit: QLineEdit, title: str, pattern: str, parent: QWidget) -> QHBoxLayout:
@@ -34,24 +33,27 @@ def _file_row(edit: QLineEdit, title: str, pattern: str, parent: QWidget) -> QHB
 class AccuracyDialog(QDialog):
     def __init__(self, model: str, choices: dict, parent=None):
         super().__init__(parent)
-        self.setWindowTitle("Check accuracy")
+        self.setWindowTitle(self.tr("Check accuracy"))
         self.data = QLineEdit(choices.get("val") or "")
-        self.data.setPlaceholderText("validation texts (.csv / .jsonl) or arrays (.npz)")
+        self.data.setPlaceholderText(self.tr("validation texts (.csv / .jsonl) or arrays (.npz)"))
         self.column = QComboBox()
         self.label_column = QComboBox()
         beside = Path(model).with_name("labels.txt")
         self.labels = QLineEdit(choices.get("labels") or (str(beside) if beside.is_file() else ""))
-        self.labels.setPlaceholderText("label names in output order (optional: labels that are indices need none)")
+        self.labels.setPlaceholderText(self.tr("label names in output order (optional: labels that are indices need none)"))
         self.tokenizer = QLineEdit(choices.get("tokenizer") or "")
-        self.tokenizer.setPlaceholderText("tokenizer.json or a Hugging Face tokenizer folder")
+        self.tokenizer.setPlaceholderText(self.tr("tokenizer.json or a Hugging Face tokenizer folder"))
         self.problem = QLabel("")
         self.problem.setWordWrap(True)
         form = QFormLayout(self)
-        form.addRow("Data", _file_row(self.data, "Validation data", "Data (*.csv *.jsonl *.npz);;All files (*)", self))
-        form.addRow("Text column", self.column)
-        form.addRow("Label column", self.label_column)
-        form.addRow("Labels file", _file_row(self.labels, "Label names", "Text (*.txt *.json);;All files (*)", self))
-        form.addRow("Tokenizer", _file_row(self.tokenizer, "Tokenizer", "tokenizer.json (*.json);;All files (*)", self))
+        form.addRow(self.tr("Data"), _file_row(self.data, self.tr("Validation data"),
+                                               self.tr("Data (*.csv *.jsonl *.npz);;All files (*)"), self))
+        form.addRow(self.tr("Text column"), self.column)
+        form.addRow(self.tr("Label column"), self.label_column)
+        form.addRow(self.tr("Labels file"), _file_row(self.labels, self.tr("Label names"),
+                                                      self.tr("Text (*.txt *.json);;All files (*)"), self))
+        form.addRow(self.tr("Tokenizer"), _file_row(self.tokenizer, self.tr("Tokenizer"),
+                                                    self.tr("tokenizer.json (*.json);;All files (*)"), self))
         form.addRow(self.problem)
         buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         buttons.accepted.connect(self.accept)
@@ -65,7 +67,7 @@ class AccuracyDialog(QDialog):
 
         self.column.clear()
         self.label_column.clear()
-        self.label_column.addItem(NO_LABELS)
+        self.label_column.addItem(self.tr("(none: agreement with the FP32 source only)"), "")
         path = self.data.text().strip()
         is_table = path and not path.lower().endswith((".npz", ".npy")) and Path(path).is_file()
         self.column.setEnabled(bool(is_table))
@@ -79,7 +81,8 @@ class AccuracyDialog(QDialog):
             self.problem.setText(str(e))
             return
         self.column.addItems(list(header.columns))
-        self.label_column.addItems(list(header.columns))
+        for c in header.columns:
+            self.label_column.addItem(c, c)
         pick = text if text in header.columns else header.text_column
         if pick:
             self.column.setCurrentText(pick)
@@ -89,7 +92,6 @@ class AccuracyDialog(QDialog):
 
     def request(self) -> dict:
         """The check's arguments (studio.core.bench.accuracy.check_build) and what to remember."""
-        label = self.label_column.currentText()
         return {"val": self.data.text().strip(), "val_column": self.column.currentText() or None,
-                "label_column": None if label in ("", NO_LABELS) else label,
+                "label_column": self.label_column.currentData() or None,
                 "labels": self.labels.text().strip() or None, "tokenizer": self.tokenizer.text().strip() or None}

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFo
 from studio.core.bench.inputs import describe_feed
 from studio.core.errors import StudioError
 from studio.ui.build_panel import BuildEntry
+from studio.ui.i18n import bind, bind_items, button, label, translate
 from studio.ui.theme import SERIES
 from studio.ui.workers import Task, TaskRegistry
 
@@ -71,9 +72,10 @@ def parse_batches(text: str) -> list[int]:
     try:
         out = [int(x) for x in text.replace(" ", "").split(",") if x]
     except ValueError:
-        raise StudioError(f"batch sizes must be whole numbers separated by commas, not {text!r}") from None
+        raise StudioError(translate("BenchPanel", "batch sizes must be whole numbers separated by commas, not {text!r}")
+                          .format(text=text)) from None
     if not out or any(b < 1 for b in out):
-        raise StudioError(f"batch sizes must be at least 1 (got {text!r})")
+        raise StudioError(translate("BenchPanel", "batch sizes must be at least 1 (got {text!r})").format(text=text))
     return out
 
 
@@ -81,9 +83,10 @@ def parse_rates(text: str) -> list[float]:
     try:
         out = [float(x) for x in text.replace(" ", "").split(",") if x]
     except ValueError:
-        raise StudioError(f"target QPS must be numbers separated by commas, not {text!r}") from None
+        raise StudioError(translate("BenchPanel", "target QPS must be numbers separated by commas, not {text!r}")
+                          .format(text=text)) from None
     if not out or any(not r > 0 for r in out):
-        raise StudioError(f"target QPS must be more than 0 (got {text!r})")
+        raise StudioError(translate("BenchPanel", "target QPS must be more than 0 (got {text!r})").format(text=text))
     return out
 
 
@@ -111,14 +114,16 @@ class BenchPanel(QWidget):
         self.build_list.setSelectionMode(QAbstractItemView.NoSelection)
         self.build_list.setMaximumHeight(110)
         self.pattern = QComboBox()
-        self.pattern.addItem("Closed loop (N clients)", "closed")
-        self.pattern.addItem("Target QPS (Poisson arrivals)", "qps")
-        self.pattern.addItem("Dynamic batching (QPS + batcher)", "dynamic")
+        for data in ("closed", "qps", "dynamic"):
+            self.pattern.addItem("", data)
+        bind_items(self.pattern, {"closed": lambda: self.tr("Closed loop (N clients)"),
+                                  "qps": lambda: self.tr("Target QPS (Poisson arrivals)"),
+                                  "dynamic": lambda: self.tr("Dynamic batching (QPS + batcher)")})
         self.concurrency = QSpinBox()
         self.concurrency.setRange(1, 64)
         self.qps = QLineEdit("200")
-        self.qps.setToolTip("Requests per second; several (100,200,400) sweep the rate and draw the "
-                            "latency-vs-throughput curve")
+        bind(self.qps.setToolTip, lambda: self.tr("Requests per second; several (100,200,400) sweep the rate and "
+                                                  "draw the latency-vs-throughput curve"))
         self.max_batch = QSpinBox()
         self.max_batch.setRange(1, 1024)
         self.max_batch.setValue(16)
@@ -132,32 +137,33 @@ class BenchPanel(QWidget):
         self.duration.setValue(5.0)
         self.duration.setSuffix(" s")
         form = QFormLayout()
-        form.addRow("Builds", self.build_list)
-        form.addRow("Load", self.pattern)
-        form.addRow("Clients", self.concurrency)
-        form.addRow("Target QPS (sweep)", self.qps)
-        form.addRow("Max batch / delay", self._pair(self.max_batch, self.max_delay))
-        form.addRow("Batch sizes", self.batches)
-        form.addRow("Duration", self.duration)
+        form.addRow(label(lambda: self.tr("Builds")), self.build_list)
+        form.addRow(label(lambda: self.tr("Load")), self.pattern)
+        form.addRow(label(lambda: self.tr("Clients")), self.concurrency)
+        form.addRow(label(lambda: self.tr("Target QPS (sweep)")), self.qps)
+        form.addRow(label(lambda: self.tr("Max batch / delay")), self._pair(self.max_batch, self.max_delay))
+        form.addRow(label(lambda: self.tr("Batch sizes")), self.batches)
+        form.addRow(label(lambda: self.tr("Duration")), self.duration)
         self.inputs = QLineEdit()
-        self.inputs.setPlaceholderText("empty: synthetic token ids")
-        self.inputs.setToolTip("What each request feeds: texts (.csv/.jsonl, tokenized with the build panel's "
-                               "tokenizer), arrays (.npz), or synthetic ids when empty")
+        bind(self.inputs.setPlaceholderText, lambda: self.tr("empty: synthetic token ids"))
+        bind(self.inputs.setToolTip, lambda: self.tr(
+            "What each request feeds: texts (.csv/.jsonl, tokenized with the build panel's "
+            "tokenizer), arrays (.npz), or synthetic ids when empty"))
         self.seq_len = QSpinBox()
         self.seq_len.setRange(0, 8192)
         self.seq_len.setValue(0)
-        self.seq_len.setSpecialValueText("own length")
-        self.seq_len.setToolTip("Tokens per text: 0 keeps each text's own length (synthetic ids use 64)")
-        form.addRow("Inputs", self._pair(self.inputs, self.seq_len))
+        bind(self.seq_len.setSpecialValueText, lambda: self.tr("own length"))
+        bind(self.seq_len.setToolTip, lambda: self.tr("Tokens per text: 0 keeps each text's own length "
+                                                      "(synthetic ids use 64)"))
+        form.addRow(label(lambda: self.tr("Inputs")), self._pair(self.inputs, self.seq_len))
         self.inputs_note = QLabel("")
         self.inputs_note.setWordWrap(True)
         self.inputs.textChanged.connect(lambda _: self._describe_inputs())
         self.seq_len.valueChanged.connect(lambda _: self._describe_inputs())
         self.tokenizer_provider = lambda: None   # the build panel's tokenizer field
         form.addRow("", self.inputs_note)
-        self.run_btn = QPushButton("Run benchmark")
-        self.run_btn.setToolTip("Benchmark the checked builds (Ctrl+R)")
-        self.stop_btn = QPushButton("Stop")
+        self.run_btn = button(lambda: self.tr("Run benchmark"), lambda: self.tr("Benchmark the checked builds (Ctrl+R)"))
+        self.stop_btn = button(lambda: self.tr("Stop"))
         self.stop_btn.setEnabled(False)
         self.run_btn.clicked.connect(self.start)
         self.stop_btn.clicked.connect(self.stop)
@@ -185,17 +191,17 @@ class BenchPanel(QWidget):
         grid.setSpacing(2)
         for i, w in enumerate(self.plot_widgets):
             grid.addWidget(w, i // 2, i % 2)
-        self.lat_plot.setTitle("Latency over time")
-        self.lat_plot.setLabel("left", "latency", units="ms")
-        self.lat_plot.setLabel("bottom", "time", units="s")
-        self.tp_plot.setTitle("Throughput over time")
-        self.tp_plot.setLabel("left", "samples/s")
-        self.tp_plot.setLabel("bottom", "time", units="s")
-        self.hist_plot.setTitle("Latency histogram")
-        self.hist_plot.setLabel("bottom", "latency", units="ms")
-        self.curve_plot.setTitle("Latency vs throughput (P99)")
+        bind(self.lat_plot.setTitle, lambda: self.tr("Latency over time"))
+        bind(lambda t: self.lat_plot.setLabel("left", t, units="ms"), lambda: self.tr("latency"), owner=self.lat_plot)
+        bind(lambda t: self.lat_plot.setLabel("bottom", t, units="s"), lambda: self.tr("time"), owner=self.lat_plot)
+        bind(self.tp_plot.setTitle, lambda: self.tr("Throughput over time"))
+        bind(lambda t: self.tp_plot.setLabel("left", t), lambda: self.tr("samples/s"), owner=self.tp_plot)
+        bind(lambda t: self.tp_plot.setLabel("bottom", t, units="s"), lambda: self.tr("time"), owner=self.tp_plot)
+        bind(self.hist_plot.setTitle, lambda: self.tr("Latency histogram"))
+        bind(lambda t: self.hist_plot.setLabel("bottom", t, units="ms"), lambda: self.tr("latency"), owner=self.hist_plot)
+        bind(self.curve_plot.setTitle, lambda: self.tr("Latency vs throughput (P99)"))
         self.curve_plot.setLabel("left", "P99", units="ms")
-        self.curve_plot.setLabel("bottom", "samples/s")
+        bind(lambda t: self.curve_plot.setLabel("bottom", t), lambda: self.tr("samples/s"), owner=self.curve_plot)
         for p in (self.lat_plot, self.tp_plot, self.hist_plot, self.curve_plot):
             p.showGrid(x=True, y=True, alpha=0.2)
             p.addLegend(offset=(-5, 5), labelTextSize="8pt")
@@ -207,8 +213,9 @@ class BenchPanel(QWidget):
         self.curves: dict[str, dict] = {}
 
         self.table = QTableWidget(0, 8)
-        self.table.setHorizontalHeaderLabels(["Run", "Requests", "Samples/s", "P50 ms", "P90 ms",
-                                              "P99 ms", "Max ms", "Accuracy"])
+        bind(lambda _t: self.table.setHorizontalHeaderLabels(
+            [self.tr("Run"), self.tr("Requests"), self.tr("Samples/s"), self.tr("P50 ms"), self.tr("P90 ms"),
+             self.tr("P99 ms"), self.tr("Max ms"), self.tr("Accuracy")]), lambda: "", owner=self.table)
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
@@ -261,7 +268,7 @@ class BenchPanel(QWidget):
 
     def _describe_inputs(self) -> None:
         _, d = self.input_spec()
-        self.inputs_note.setText(f"inputs: {describe_feed(d)}")
+        bind(self.inputs_note.setText, lambda: self.tr("inputs: {what}").format(what=describe_feed(d)))
 
     def _pattern_changed(self) -> None:
         p = self.pattern.currentData()
@@ -302,7 +309,7 @@ class BenchPanel(QWidget):
         except StudioError as e:
             return False, str(e)
         if caps.can_run_here:
-            return False, f"cannot run here: {caps.can_run_here}"
+            return False, translate("BenchPanel", "cannot run here: {reason}").format(reason=caps.can_run_here)
         return True, None
 
     def checked_keys(self) -> list[str]:
@@ -402,7 +409,7 @@ class BenchPanel(QWidget):
         task.done.connect(self._done)
         self.run_btn.setEnabled(False)
         self.stop_btn.setEnabled(True)
-        self.status.setText(f"{len(runs)} run(s)...")
+        bind(self.status.setText, lambda: self.tr("{n} run(s)...").format(n=len(runs)))
         self.timer.start()
         self.running_changed.emit(True)
         return self.tasks.start(task)
@@ -418,7 +425,7 @@ class BenchPanel(QWidget):
     def _on_event(self, ev) -> None:
         kind, key = ev[0], ev[1]
         if kind == "run":
-            self.status.setText(f"running {ev[2]}...")
+            bind(self.status.setText, lambda: self.tr("running {run}...").format(run=ev[2]))
         elif kind == "result" and key in self.series:
             self.series[key].result = ev[2]
             self.series[key].dirty = True
@@ -428,13 +435,14 @@ class BenchPanel(QWidget):
         if out:
             self.results = out
             stopped = self._stop is not None and self._stop.is_set()
-            self.status.setText(f"{'stopped' if stopped else 'done'}: {len(out)} run(s)")
+            bind(self.status.setText, lambda: (self.tr("stopped: {n} run(s)") if stopped
+                                               else self.tr("done: {n} run(s)")).format(n=len(out)))
             self.finished.emit(out)
         else:
-            self.status.setText("stopped")
+            bind(self.status.setText, lambda: self.tr("stopped"))
 
     def _failed(self, msg: str) -> None:
-        self.status.setText(f"failed: {msg}")
+        bind(self.status.setText, lambda: self.tr("failed: {error}").format(error=msg))
         self.failed.emit(msg)
 
     def _done(self) -> None:
@@ -588,7 +596,7 @@ class BenchPanel(QWidget):
                 a = ser.lat.view
                 p50, p90, p99 = np.percentile(a, [50, 90, 99])
                 span = float(ser.t.view.max()) or 1e-9
-                vals = [ser.label + " (live)", str(ser.t.n), f"{ser.rows.view.sum() / span:.1f}", f"{p50:.3f}",
+                vals = [ser.label + self.tr(" (live)"), str(ser.t.n), f"{ser.rows.view.sum() / span:.1f}", f"{p50:.3f}",
                         f"{p90:.3f}", f"{p99:.3f}", f"{a.max():.3f}", ser.accuracy]
             for ci, v in enumerate(vals):
                 item = QTableWidgetItem(v)

@@ -14,7 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QTimer, Signal
 from PySide6.QtGui import QPalette, QStandardItemModel
 from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
                                QLabel, QLineEdit, QPlainTextEdit, QProgressBar, QPushButton, QSpinBox,
@@ -22,6 +22,7 @@ from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, Q
 
 from studio.core.backends.base import BuildConfig, BuildResult, CalibrationSpec, ShapeProfile, parse_build_options
 from studio.core.errors import StudioError
+from studio.ui.i18n import bind, button, label
 from studio.ui.workers import Task, TaskRegistry
 
 @dataclass
@@ -50,6 +51,15 @@ def backend_choices() -> list[tuple[str, object | None, str | None]]:
         except StudioError as e:
             out.append((name, None, str(e)))
     return out
+
+
+# Where a tokenizer came from, as the panel says it (translated when shown).
+_TOKENIZER_SOURCES = (QT_TRANSLATE_NOOP("BuildPanel", "beside the model"), QT_TRANSLATE_NOOP("BuildPanel", "remembered"),
+                      QT_TRANSLATE_NOOP("BuildPanel", "given"), QT_TRANSLATE_NOOP("BuildPanel", "chosen"),
+                      QT_TRANSLATE_NOOP("BuildPanel", "none found beside the model"))
+_PROGRESS_STATES = (QT_TRANSLATE_NOOP("BuildPanel", "idle"), QT_TRANSLATE_NOOP("BuildPanel", "starting..."),
+                    QT_TRANSLATE_NOOP("BuildPanel", "cancelling..."), QT_TRANSLATE_NOOP("BuildPanel", "done"),
+                    QT_TRANSLATE_NOOP("BuildPanel", "failed"), QT_TRANSLATE_NOOP("BuildPanel", "cancelled"))
 
 
 def _set_item_enabled(combo: QComboBox, index: int, enabled: bool, reason: str | None) -> None:
@@ -98,51 +108,55 @@ class BuildPanel(QWidget):
         self.workspace = QSpinBox()
         self.workspace.setRange(0, 1 << 20)
         self.workspace.setSuffix(" MiB")
-        self.workspace.setSpecialValueText("backend default")
-        self.workspace.setToolTip("Memory the builder may use for tactics (TensorRT workspace pool)")
+        bind(self.workspace.setSpecialValueText, lambda: self.tr("backend default"))
+        bind(self.workspace.setToolTip, lambda: self.tr("Memory the builder may use for tactics (TensorRT workspace pool)"))
         self.profiles = QPlainTextEdit()
-        self.profiles.setPlaceholderText("input_ids:1x8,8x64,32x128  (one dynamic input per line)")
+        bind(self.profiles.setPlaceholderText, lambda: self.tr("input_ids:1x8,8x64,32x128  (one dynamic input per line)"))
         self.profiles.setMaximumHeight(64)
-        self.profiles.setToolTip("Optimization profiles: NAME:MIN,OPT,MAX, prefilled from the model's inputs")
-        form.addRow("Backend", self.backend)
+        bind(self.profiles.setToolTip,
+             lambda: self.tr("Optimization profiles: NAME:MIN,OPT,MAX, prefilled from the model's inputs"))
+        form.addRow(label(lambda: self.tr("Backend")), self.backend)
         form.addRow("", self.runs_here)
-        form.addRow("Precision", self.precision)
-        form.addRow("Workspace", self.workspace)
-        form.addRow("Profiles", self.profiles)
+        form.addRow(label(lambda: self.tr("Precision")), self.precision)
+        form.addRow(label(lambda: self.tr("Workspace")), self.workspace)
+        form.addRow(label(lambda: self.tr("Profiles")), self.profiles)
 
         self.calib = QLineEdit()
-        self.calib.setPlaceholderText("CSV / JSONL text or .npz arrays (INT8/FP8)")
+        bind(self.calib.setPlaceholderText, lambda: self.tr("CSV / JSONL text or .npz arrays (INT8/FP8)"))
         browse = QPushButton("...")
         browse.setFixedWidth(28)
         browse.clicked.connect(self._browse_calibration)
-        self.preview_btn = QPushButton("Preview")
+        self.preview_btn = button(lambda: self.tr("Preview"))
         self.preview_btn.clicked.connect(self.preview_calibration)
         row = QHBoxLayout()
         row.addWidget(self.calib, 1)
         row.addWidget(browse)
         row.addWidget(self.preview_btn)
-        form.addRow("Calibration", row)
+        form.addRow(label(lambda: self.tr("Calibration")), row)
         self.calib_column = QComboBox()
-        self.calib_column.setToolTip("The column that holds the texts (from the file's header)")
+        bind(self.calib_column.setToolTip, lambda: self.tr("The column that holds the texts (from the file's header)"))
         self.calib.editingFinished.connect(self._read_header)
         self.calib_samples = QSpinBox()
         self.calib_samples.setRange(1, 100000)
         self.calib_samples.setValue(256)
         self.calib_method = QComboBox()
         self.calib_method.addItems(["minmax", "entropy", "percentile"])
-        self.calib_method.setToolTip("How INT8 ranges are chosen from the calibration activations")
+        bind(self.calib_method.setToolTip, lambda: self.tr("How INT8 ranges are chosen from the calibration activations"))
         self.calib_max_length = QSpinBox()
         self.calib_max_length.setRange(1, 8192)
         self.calib_max_length.setValue(128)
-        self.calib_max_length.setToolTip("Texts longer than this many tokens are truncated")
+        bind(self.calib_max_length.setToolTip, lambda: self.tr("Texts longer than this many tokens are truncated"))
         row = QHBoxLayout()
-        for label, widget in (("column", self.calib_column), ("samples", self.calib_samples),
-                              ("method", self.calib_method), ("max tokens", self.calib_max_length)):
-            row.addWidget(QLabel(label))
+        for text, widget in ((lambda: self.tr("column"), self.calib_column),
+                             (lambda: self.tr("samples"), self.calib_samples),
+                             (lambda: self.tr("method"), self.calib_method),
+                             (lambda: self.tr("max tokens"), self.calib_max_length)):
+            row.addWidget(label(text))
             row.addWidget(widget, 1 if widget is self.calib_column else 0)
         form.addRow("", row)
         self.tokenizer = QLineEdit()
-        self.tokenizer.setPlaceholderText("tokenizer.json or a Hugging Face tokenizer folder (for text data)")
+        bind(self.tokenizer.setPlaceholderText,
+             lambda: self.tr("tokenizer.json or a Hugging Face tokenizer folder (for text data)"))
         browse_tok = QPushButton("...")
         browse_tok.setFixedWidth(28)
         browse_tok.clicked.connect(self._browse_tokenizer)
@@ -152,32 +166,33 @@ class BuildPanel(QWidget):
         row.addWidget(self.tokenizer, 1)
         row.addWidget(browse_tok)
         row.addWidget(self.tokenizer_source)
-        form.addRow("Tokenizer", row)
+        form.addRow(label(lambda: self.tr("Tokenizer")), row)
 
         self.keep_fp32 = QLineEdit()
-        self.keep_fp32.setPlaceholderText("node names or op types, comma separated")
-        pick = QPushButton("Add selected")
-        pick.setToolTip("Add the node selected in the graph")
+        bind(self.keep_fp32.setPlaceholderText, lambda: self.tr("node names or op types, comma separated"))
+        pick = button(lambda: self.tr("Add selected"), lambda: self.tr("Add the node selected in the graph"))
         pick.clicked.connect(self.add_selected_to_fp32)
         row = QHBoxLayout()
         row.addWidget(self.keep_fp32, 1)
         row.addWidget(pick)
-        form.addRow("Keep in FP32", row)
+        form.addRow(label(lambda: self.tr("Keep in FP32")), row)
         self.timing_cache = QLineEdit()
-        self.timing_cache.setPlaceholderText("timing cache file (optional)")
-        form.addRow("Timing cache", self.timing_cache)
+        bind(self.timing_cache.setPlaceholderText, lambda: self.tr("timing cache file (optional)"))
+        form.addRow(label(lambda: self.tr("Timing cache")), self.timing_cache)
         self.options = QLineEdit()
-        self.options.setPlaceholderText("backend options, KEY=VALUE separated by spaces (optional)")
-        self.options.setToolTip("As `engine-studio build --option KEY=VALUE`, e.g. ort_ffn_chunk_bytes=0; "
-                                "a key the backend does not read fails the build with the list of those it does")
-        form.addRow("Options", self.options)
+        bind(self.options.setPlaceholderText, lambda: self.tr("backend options, KEY=VALUE separated by spaces (optional)"))
+        bind(self.options.setToolTip, lambda: self.tr(
+            "As `engine-studio build --option KEY=VALUE`, e.g. ort_ffn_chunk_bytes=0; "
+            "a key the backend does not read fails the build with the list of those it does"))
+        form.addRow(label(lambda: self.tr("Options")), self.options)
         self.output = QLineEdit()
-        self.output.setToolTip("Where the build is written; empty: the name the command line would give, "
-                               "numbered when that file exists already")
-        form.addRow("Output", self.output)
+        bind(self.output.setToolTip, lambda: self.tr("Where the build is written; empty: the name the command line "
+                                                     "would give, numbered when that file exists already"))
+        form.addRow(label(lambda: self.tr("Output")), self.output)
 
         self.preview_table = QTableWidget(0, 3)
-        self.preview_table.setHorizontalHeaderLabels(["line", "text", "token ids"])
+        bind(lambda _t: self.preview_table.setHorizontalHeaderLabels(
+            [self.tr("line"), self.tr("text"), self.tr("token ids")]), lambda: "", owner=self.preview_table)
         self.preview_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
         self.preview_table.verticalHeader().hide()
         self.preview_table.setMaximumHeight(120)
@@ -185,10 +200,9 @@ class BuildPanel(QWidget):
         self.calib_info = QLabel("")
         self.calib_info.setWordWrap(True)
 
-        self.build_btn = QPushButton("Build")
-        self.build_btn.setToolTip("Build an engine with these settings (Ctrl+B)")
+        self.build_btn = button(lambda: self.tr("Build"), lambda: self.tr("Build an engine with these settings (Ctrl+B)"))
         self.build_btn.setDefault(True)
-        self.cancel_btn = QPushButton("Cancel")
+        self.cancel_btn = button(lambda: self.tr("Cancel"))
         self.cancel_btn.setEnabled(False)
         self.build_btn.clicked.connect(self.start_build)
         self.cancel_btn.clicked.connect(self.cancel_build)
@@ -198,15 +212,16 @@ class BuildPanel(QWidget):
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setValue(0)
-        self.progress.setFormat("idle")
+        self._set_progress("idle")
         self.progress.setTextVisible(True)
         self.time_label = QLabel("")
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(2000)
-        self.log.setPlaceholderText("build log")
+        bind(self.log.setPlaceholderText, lambda: self.tr("build log"))
 
-        box = QGroupBox("Build settings")
+        box = QGroupBox()
+        bind(box.setTitle, lambda: self.tr("Build settings"))
         box.setLayout(form)
         root = QVBoxLayout(self)
         root.addWidget(box)
@@ -244,19 +259,20 @@ class BuildPanel(QWidget):
     def select_backend(self, name: str) -> None:
         i = self.backend.findData(name)
         if i < 0:
-            raise StudioError(f"no backend named {name!r}")
+            raise StudioError(self.tr("no backend named {name!r}").format(name=name))
         backend, reason = self._backends[name]
         if backend is None:
-            raise StudioError(f"backend {name} cannot be used: {reason}")
+            raise StudioError(self.tr("backend {name} cannot be used: {reason}").format(name=name, reason=reason))
         self.backend.setCurrentIndex(i)
 
     def select_precision(self, precision: str) -> None:
         i = self.precision.findData(precision)
         if i < 0:
-            raise StudioError(f"precision {precision} is not offered by this backend")
+            raise StudioError(self.tr("precision {precision} is not offered by this backend").format(precision=precision))
         item = self.precision.model().item(i)
         if not item.isEnabled():
-            raise StudioError(f"precision {precision} is not available: {item.toolTip()}")
+            raise StudioError(self.tr("precision {precision} is not available: {reason}").format(
+                precision=precision, reason=item.toolTip()))
         self.precision.setCurrentIndex(i)
 
     def capabilities(self):
@@ -268,8 +284,8 @@ class BuildPanel(QWidget):
         keep = self.precision.currentData()
         self.precision.clear()
         if caps is None:
-            _, reason = self._backends.get(self.backend.currentData(), (None, "no backend"))
-            self.runs_here.setText(reason or "")
+            _, reason = self._backends.get(self.backend.currentData(), (None, None))
+            bind(self.runs_here.setText, lambda: reason or self.tr("no backend"))
             self.build_btn.setEnabled(False)
             return
         for p, reason in caps.precisions.items():
@@ -278,14 +294,17 @@ class BuildPanel(QWidget):
         i = self.precision.findData(keep)
         if i >= 0 and self.precision.model().item(i).isEnabled():
             self.precision.setCurrentIndex(i)
-        facts = [caps.library] if caps.library else []
-        facts.append("builds here" if not caps.build_needs_gpu else "build needs a GPU")
-        facts.append("runs here" if caps.can_run_here is None else f"cannot run here: {caps.can_run_here}")
-        self.runs_here.setText("; ".join(facts))
+        def facts() -> str:
+            out = [caps.library] if caps.library else []
+            out.append(self.tr("builds here") if not caps.build_needs_gpu else self.tr("build needs a GPU"))
+            out.append(self.tr("runs here") if caps.can_run_here is None else
+                       self.tr("cannot run here: {reason}").format(reason=caps.can_run_here))
+            return "; ".join(out)
+        bind(self.runs_here.setText, facts)
         self.runs_here.setToolTip(caps.notes)
         self.timing_cache.setEnabled(caps.timing_cache)
-        self.timing_cache.setToolTip("" if caps.timing_cache else
-                                     "this backend has no timing cache (TensorRT-RTX: a no-op)")
+        bind(self.timing_cache.setToolTip, lambda: "" if caps.timing_cache else
+             self.tr("this backend has no timing cache (TensorRT-RTX: a no-op)"))
         self.build_btn.setEnabled(self.model_path is not None and not self.running)
         self._update_output_hint()
 
@@ -305,7 +324,7 @@ class BuildPanel(QWidget):
                 f"{p.name}:{'x'.join(map(str, p.min))},{'x'.join(map(str, p.opt))},{'x'.join(map(str, p.max))}"
                 for p in profs))
         except StudioError as e:
-            self.log_line.emit(f"profiles: {e}")
+            self.log_line.emit(self.tr("profiles: {error}").format(error=e))
         self.apply_choices(choices or {})
         self._update_output_hint()
 
@@ -324,7 +343,11 @@ class BuildPanel(QWidget):
         if not tok and self.model_path:
             tok, source = tokenizer_beside(self.model_path), "beside the model"
         self.tokenizer.setText(tok or "")
-        self.tokenizer_source.setText(source if tok else "none found beside the model")
+        self._show_tokenizer_source(source if tok else "none found beside the model")
+
+    def _show_tokenizer_source(self, source: str) -> None:
+        """Where the tokenizer came from: beside the model, remembered, given, chosen."""
+        bind(self.tokenizer_source.setText, lambda: self.tr(source))
 
     def choices(self) -> dict:
         """What apply_choices takes back (the window remembers it per model)."""
@@ -355,10 +378,11 @@ class BuildPanel(QWidget):
             self.calib_column.setCurrentText(pick)
 
     def _browse_tokenizer(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Tokenizer", "", "tokenizer.json (*.json);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Tokenizer"), "",
+                                              self.tr("tokenizer.json (*.json);;All files (*)"))
         if path:
             self.tokenizer.setText(path)
-            self.tokenizer_source.setText("chosen")
+            self._show_tokenizer_source("chosen")
 
     def _update_output_hint(self) -> None:
         if self.model_path and self.capabilities() is not None and self.precision.currentData():
@@ -377,8 +401,8 @@ class BuildPanel(QWidget):
 
     # ----- calibration preview
     def _browse_calibration(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Calibration data", "",
-                                              "Data (*.csv *.jsonl *.json *.npz *.npy);;All files (*)")
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Calibration data"), "",
+                                              self.tr("Data (*.csv *.jsonl *.json *.npz *.npy);;All files (*)"))
         if path:
             self.calib.setText(path)
             self._read_header()
@@ -398,7 +422,7 @@ class BuildPanel(QWidget):
     def preview_calibration(self) -> Task | None:
         spec = self.calibration_spec()
         if spec is None or self.model_path is None:
-            self.calib_info.setText("choose a model and a calibration file first")
+            self.calib_info.setText(self.tr("choose a model and a calibration file first"))
             return None
         model = self.model_path
 
@@ -409,7 +433,7 @@ class BuildPanel(QWidget):
         task = Task(work, name="calibration-preview", parent=self)
         task.finished.connect(self._show_preview)
         task.failed.connect(self._preview_failed)
-        self.calib_info.setText("reading calibration data...")
+        self.calib_info.setText(self.tr("reading calibration data..."))
         return self.tasks.start(task)
 
     def _preview_failed(self, msg: str) -> None:
@@ -428,11 +452,11 @@ class BuildPanel(QWidget):
             for c, text in enumerate([str(row.get("line", row.get("index", ""))), str(row.get("text", "")), ids_text]):
                 self.preview_table.setItem(r, c, QTableWidgetItem(text))
         self.preview_table.show()
-        sl = getattr(summary, "sequence_length", None)
+        sl = summary.sequence_length
         lengths = ""
         if sl is not None:
-            lengths = f"; tokens per sample: min {sl.min}, median {getattr(sl, 'p50', '?')}, max {sl.max}"
-        self.calib_info.setText(f"{summary.samples} samples ({summary.kind}){lengths}")
+            lengths = self.tr("; tokens per sample: min {lo}, median {mid}, max {hi}").format(lo=sl.min, mid=sl.p50, hi=sl.max)
+        self.calib_info.setText(self.tr("{n} samples ({kind})").format(n=summary.samples, kind=summary.kind) + lengths)
 
     def add_selected_to_fp32(self) -> None:
         names = [n for n in self.selection_provider() if n]
@@ -452,12 +476,12 @@ class BuildPanel(QWidget):
 
     def make_config(self) -> BuildConfig:
         if self.model_path is None:
-            raise StudioError("open an ONNX model first")
+            raise StudioError(self.tr("open an ONNX model first"))
         backend = self.backend.currentData()
         precision = self.precision.currentData()
         caps = self.capabilities()
         if caps is None:
-            raise StudioError(f"backend {backend} cannot be used here")
+            raise StudioError(self.tr("backend {name} cannot be used here").format(name=backend))
         caps.check_precision(precision)
         profiles = [ShapeProfile.parse(line.strip()) for line in self.profiles.toPlainText().splitlines()
                     if line.strip()]
@@ -492,13 +516,13 @@ class BuildPanel(QWidget):
         task.cancelled.connect(self._cancelled)
         task.done.connect(self._done)
         self.log.clear()
-        self._append(f"building {Path(config.model).name} with {config.backend}, {config.precision} "
-                     f"-> {config.output}")
+        self._append(self.tr("building {name} with {backend}, {precision} -> {output}").format(
+            name=Path(config.model).name, backend=config.backend, precision=config.precision, output=config.output))
         self._started = time.monotonic()
         self._fraction = 0.0
         self._phase = "starting"
         self.progress.setValue(0)
-        self.progress.setFormat("starting...")
+        self._set_progress("starting...")
         self.build_btn.setEnabled(False)
         self.cancel_btn.setEnabled(True)
         self.timer.start()
@@ -509,8 +533,12 @@ class BuildPanel(QWidget):
     def cancel_build(self) -> None:
         if self.task is not None and self.running:
             self.task.cancel()
-            self.progress.setFormat("cancelling...")
+            self._set_progress("cancelling...")
             self.cancel_btn.setEnabled(False)
+
+    def _set_progress(self, state: str) -> None:
+        """The progress bar's text when no phase is running: idle, starting, done, failed..."""
+        bind(self.progress.setFormat, lambda: self.tr(state))
 
     def _append(self, text: str) -> None:
         self.log.appendPlainText(text)
@@ -533,40 +561,43 @@ class BuildPanel(QWidget):
                 self.log_line.emit(line)
         if self._busy:
             self.progress.setValue(int(self._fraction * 1000))
-            self.progress.setFormat(f"{self._phase}  {self._fraction * 100:.0f}%")
+            phase, pct = self._phase, self._fraction * 100
+            bind(self.progress.setFormat, lambda: f"{self.tr(phase)}  {pct:.0f}%")
             elapsed = time.monotonic() - self._started
             key = (self.backend.currentData(), self.precision.currentData())
             if self._fraction > 0.05:
                 est = elapsed / self._fraction - elapsed
-                est_text = f", about {est:.0f} s left"
+                est_text = self.tr(", about {s:.0f} s left").format(s=est)
             elif key in self._history:
-                est_text = f", last time {self._history[key]:.0f} s"
+                est_text = self.tr(", last time {s:.0f} s").format(s=self._history[key])
             else:
                 est_text = ""
-            self.time_label.setText(f"elapsed {elapsed:.1f} s{est_text}")
+            self.time_label.setText(self.tr("elapsed {s:.1f} s").format(s=elapsed) + est_text)
 
     def _finished(self, result: BuildResult, config: BuildConfig) -> None:
         self._idle()
         self._history[(config.backend, config.precision)] = result.build_seconds
         self.progress.setValue(1000)
-        self.progress.setFormat("done")
-        self.time_label.setText(f"built in {result.build_seconds:.1f} s, {result.size_bytes / 1e6:.1f} MB")
-        self._append(f"built {result.output} ({result.size_bytes / 1e6:.1f} MB, {result.build_seconds:.1f} s)")
+        self._set_progress("done")
+        bind(self.time_label.setText, lambda: self.tr("built in {s:.1f} s, {mb:.1f} MB").format(
+            s=result.build_seconds, mb=result.size_bytes / 1e6))
+        self._append(self.tr("built {path} ({mb:.1f} MB, {s:.1f} s)").format(
+            path=result.output, mb=result.size_bytes / 1e6, s=result.build_seconds))
         for w in result.warnings:
-            self._append(f"warning: {w}")
+            self._append(self.tr("warning: {text}").format(text=w))
         self.built.emit(BuildEntry(result, config))
 
     def _failed(self, msg: str) -> None:
         self._idle()
-        self.progress.setFormat("failed")
-        self._append(f"build failed: {msg}")
+        self._set_progress("failed")
+        self._append(self.tr("build failed: {error}").format(error=msg))
         self.failed.emit(msg)
 
     def _cancelled(self) -> None:
         self._idle()
         self.progress.setValue(0)
-        self.progress.setFormat("cancelled")
-        self._append("build cancelled")
+        self._set_progress("cancelled")
+        self._append(self.tr("build cancelled"))
         self.cancelled.emit()
 
     def _idle(self) -> None:

@@ -10,8 +10,9 @@ from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QPus
                                QTableWidgetItem, QVBoxLayout, QWidget)
 
 from studio.ui.build_panel import BuildEntry
+from studio.ui.i18n import bind, button
 
-COLUMNS = ["Build", "Backend", "Precision", "Size (MB)", "Build (s)", "File"]
+COLUMNS = 6   # build, backend, precision, size, build time, file
 
 
 class BuildsList(QWidget):
@@ -21,15 +22,17 @@ class BuildsList(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.entries: list[BuildEntry] = []
-        self.table = QTableWidget(0, len(COLUMNS))
-        self.table.setHorizontalHeaderLabels(COLUMNS)
+        self.table = QTableWidget(0, COLUMNS)
+        bind(lambda _t: self.table.setHorizontalHeaderLabels(
+            [self.tr("Build"), self.tr("Backend"), self.tr("Precision"), self.tr("Size (MB)"), self.tr("Build (s)"),
+             self.tr("File")]), lambda: "", owner=self.table)
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.verticalHeader().hide()
-        self.table.horizontalHeader().setSectionResizeMode(len(COLUMNS) - 1, QHeaderView.Stretch)
+        self.table.horizontalHeader().setSectionResizeMode(COLUMNS - 1, QHeaderView.Stretch)
         self.table.setAlternatingRowColors(True)
         self.table.cellDoubleClicked.connect(lambda r, _c: self._open(r))
-        show = QPushButton("Show graph after fusion")
+        show = button(lambda: self.tr("Show graph after fusion"))
         show.clicked.connect(lambda: self._open(self.table.currentRow()))
         row = QHBoxLayout()
         row.addStretch(1)

@@ -28,6 +28,7 @@ PRECISION_COLORS = {
 }
 
 UNKNOWN = "#9aa0a6"
+WARNED = "#d62728"   # dashed outline: a layer holding a block the build could not optimize
 
 
 def type_color(key: str) -> QColor:

@@ -11,11 +11,12 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import (QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton,
+from PySide6.QtWidgets import (QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout, QLabel,
                                QVBoxLayout, QWidget)
 
 from studio.core.errors import StudioError
 from studio.core.io import atomic_path
+from studio.ui.i18n import bind, button, label
 
 
 def export_artifact(artifact: str, folder: str) -> list[str]:
@@ -40,10 +41,11 @@ def export_artifact(artifact: str, folder: str) -> list[str]:
 
 
 class BigNumber(QFrame):
-    def __init__(self, title: str, parent=None):
+    def __init__(self, title, parent=None):
+        """`title` gives the translated title (studio.ui.i18n.bind)."""
         super().__init__(parent)
         self.setFrameShape(QFrame.StyledPanel)
-        self.title = QLabel(title)
+        self.title = label(title)
         _style(self.title, 10, muted=True)
         self.value = QLabel("-")
         _style(self.value, 24, bold=True)
@@ -86,27 +88,28 @@ class CompareView(QWidget):
         self.sizes: dict[str, int] = {}      # artifact -> bytes
         self.speedup = None
         self.notes: list[str] = []
-        self.headline = QLabel("Benchmark at least two builds to compare them.")
+        self.headline = QLabel()
         _style(self.headline, 13, bold=True)
         self.headline.setWordWrap(True)
         self.price = QDoubleSpinBox()
         self.price.setRange(0.0, 1000.0)
         self.price.setDecimals(2)
         self.price.setPrefix("$ ")
-        self.price.setSuffix(" per device-hour")
+        bind(self.price.setSuffix, lambda: self.tr(" per device-hour"))
         self.price.setValue(2.5)
         self.price.valueChanged.connect(lambda v: (self.price_changed.emit(v), self.recompute()))
         self.cards = {k: BigNumber(t) for k, t in (
-            ("tp", "Throughput"), ("p99", "P99 latency"), ("mem", "Engine size"),
-            ("acc", "Accuracy change"), ("cost", "Cost per million samples"))}
+            ("tp", lambda: self.tr("Throughput")), ("p99", lambda: self.tr("P99 latency")),
+            ("mem", lambda: self.tr("Engine size")), ("acc", lambda: self.tr("Accuracy change")),
+            ("cost", lambda: self.tr("Cost per million samples")))}
         grid = QGridLayout()
         for i, k in enumerate(("tp", "p99", "cost", "mem", "acc")):
             grid.addWidget(self.cards[k], i // 3, i % 3)
         self.note = QLabel("")
         self.note.setWordWrap(True)
         _style(self.note, 9, muted=True)
-        self.export_engine_btn = QPushButton("Export engine + sidecar...")
-        self.export_report_btn = QPushButton("Export report...")
+        self.export_engine_btn = button(lambda: self.tr("Export engine + sidecar..."))
+        self.export_report_btn = button(lambda: self.tr("Export report..."))
         self.export_engine_btn.clicked.connect(self.export_engine_requested)
         self.export_report_btn.clicked.connect(self.export_report_requested)
         top = QHBoxLayout()
@@ -122,6 +125,7 @@ class CompareView(QWidget):
         root.addWidget(self.note)
         root.addStretch(1)
         root.addLayout(buttons)
+        self.recompute()
 
     def set_results(self, bench_paths: list[str], sizes: dict[str, int],
                     accuracy_paths: list[str] | None = None) -> None:
@@ -150,31 +154,37 @@ class CompareView(QWidget):
         sp, notes = compute_speedup(infos, float(self.price.value()))
         self.speedup, self.notes = sp, notes
         if sp is None:
-            self.headline.setText("Benchmark at least two builds to compare them.")
+            self.headline.setText(self.tr("Benchmark at least two builds to compare them."))
             for c in self.cards.values():
                 c.set("-")
             return
         base = next(b for b in infos if b.label == sp.baseline)
         best = next(b for b in infos if b.label == sp.best)
-        self.headline.setText(f"{best.precision.upper()} ({best.backend}) vs {base.precision.upper()} "
-                              f"({base.backend}) baseline")
+        self.headline.setText(self.tr("{best} ({best_backend}) vs {base} ({base_backend}) baseline").format(
+            best=best.precision.upper(), best_backend=best.backend, base=base.precision.upper(),
+            base_backend=base.backend))
         self.cards["tp"].set(f"{sp.throughput_ratio:.2f}x",
-                             f"{_fmt(sp.best_throughput, 1)} vs {_fmt(sp.baseline_throughput, 1)} samples/s")
-        self.cards["p99"].set(f"{_fmt(sp.best_p99_ms, 2)} ms", f"baseline {_fmt(sp.baseline_p99_ms, 2)} ms"
-                              + (f", {sp.p99_saved_ms:+.2f} ms saved" if sp.p99_saved_ms is not None else ""))
+                             self.tr("{best} vs {base} samples/s").format(best=_fmt(sp.best_throughput, 1),
+                                                                          base=_fmt(sp.baseline_throughput, 1)))
+        self.cards["p99"].set(f"{_fmt(sp.best_p99_ms, 2)} ms",
+                              self.tr("baseline {ms} ms").format(ms=_fmt(sp.baseline_p99_ms, 2))
+                              + (self.tr(", {ms:+.2f} ms saved").format(ms=sp.p99_saved_ms)
+                                 if sp.p99_saved_ms is not None else ""))
         self.cards["cost"].set(f"${_fmt(sp.best_cost_per_million, 2)}",
-                               f"baseline ${_fmt(sp.baseline_cost_per_million, 2)} per million samples")
+                               self.tr("baseline ${cost} per million samples").format(
+                                   cost=_fmt(sp.baseline_cost_per_million, 2)))
         sb, sn = self.sizes.get(base.artifact), self.sizes.get(best.artifact)
         self.cards["mem"].set(_fmt(sn / 1e6 if sn else None, 1, " MB"),
-                              f"baseline {_fmt(sb / 1e6 if sb else None, 1, ' MB')}")
+                              self.tr("baseline {size}").format(size=_fmt(sb / 1e6 if sb else None, 1, " MB")))
         a = acc.get(best.artifact)
         if a is not None and a.accuracy_change is not None:
-            self.cards["acc"].set(f"{a.accuracy_change * 100:+.2f} pts",
-                                  f"{a.accuracy * 100:.1f}% vs {a.reference_accuracy * 100:.1f}% (FP32 reference)")
+            self.cards["acc"].set(self.tr("{pts:+.2f} pts").format(pts=a.accuracy_change * 100),
+                                  self.tr("{acc:.1f}% vs {ref:.1f}% (FP32 reference)").format(
+                                      acc=a.accuracy * 100, ref=a.reference_accuracy * 100))
         elif a is not None and a.top1_agreement is not None:
-            self.cards["acc"].set(f"{a.top1_agreement * 100:.1f}%", "top-1 agreement with the FP32 reference")
+            self.cards["acc"].set(f"{a.top1_agreement * 100:.1f}%", self.tr("top-1 agreement with the FP32 reference"))
         else:
-            self.cards["acc"].set("-", "run an accuracy check to fill this")
+            self.cards["acc"].set("-", self.tr("run an accuracy check to fill this"))
         self.note.setText(" ".join([sp.assumption] + notes))
 
     def figures(self) -> dict:

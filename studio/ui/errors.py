@@ -28,7 +28,7 @@ class ErrorReporter(QObject):
         self.history: list[str] = []
         self._box: QMessageBox | None = None
 
-    def show_text(self, text: str, title: str = "Engine Studio") -> None:
+    def show_text(self, text: str, title: str | None = None) -> None:
         self.history.append(text)
         log.error("%s", text)
         self.shown.emit(text)
@@ -38,12 +38,13 @@ class ErrorReporter(QObject):
             # one box at a time: a burst of failures appends instead of stacking dialogs
             self._box.setText(self._box.text() + "\n" + text)
             return
-        box = QMessageBox(QMessageBox.Warning, title, text, QMessageBox.Ok, self.parent_widget)
+        box = QMessageBox(QMessageBox.Warning, title or self.tr("Engine Studio"), text, QMessageBox.Ok,
+                          self.parent_widget)
         box.setModal(False)
         box.show()
         self._box = box
 
-    def show_exception(self, exc: BaseException, title: str = "Engine Studio") -> None:
+    def show_exception(self, exc: BaseException, title: str | None = None) -> None:
         self.show_text(error_text(exc), title)
 
 

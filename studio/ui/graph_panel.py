@@ -6,11 +6,15 @@ The mapping comes from the core (studio.core.graph.fusion); this only forwards s
 
 from __future__ import annotations
 
+from html import escape
+
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QSplitter, QToolButton,
                                QVBoxLayout, QWidget)
 
+from studio.ui import colors
 from studio.ui.graph_view import GraphCanvas
+from studio.ui.i18n import bind, bind_items, label
 from studio.ui.view_model import ViewGraph
 from studio.ui.workers import TaskRegistry
 
@@ -19,6 +23,10 @@ def make_link(plan, graph=None):
     """The core's layer <-> ONNX node map (studio.core.graph.fusion.FusionMap)."""
     from studio.core.graph.fusion import FusionMap
     return FusionMap.build(plan, graph)
+
+
+def _swatch(color) -> str:
+    return f'<span style="color:{color.name()}">&#9632;</span>'
 
 
 class GraphPanel(QWidget):
@@ -30,37 +38,49 @@ class GraphPanel(QWidget):
         super().__init__(parent)
         self.before = GraphCanvas(tasks)
         self.after = GraphCanvas(tasks)
-        self.before.placeholder = "Open an ONNX model (Ctrl+O) or drop one here"
-        self.after.placeholder = "Build an engine (Ctrl+B) to see the graph after fusion"
+        bind(self.before.set_placeholder, lambda: self.tr("Open an ONNX model (Ctrl+O) or drop one here"))
+        bind(self.after.set_placeholder, lambda: self.tr("Build an engine (Ctrl+B) to see the graph after fusion"))
         self.link = None
         self._sync = False
 
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 2, 4, 2)
         self.mode = QComboBox()
-        self.mode.addItem("Side by side", "side")
-        self.mode.addItem("Before fusion (ONNX)", "before")
-        self.mode.addItem("After fusion (engine)", "after")
         self.color = QComboBox()
-        self.color.addItem("Colour by op type", "type")
-        self.color.addItem("Colour by precision", "precision")
-        self.color.addItem("Colour by layer time", "time")
+        for combo, items in ((self.mode, ("side", "before", "after")), (self.color, ("type", "precision", "time"))):
+            for data in items:
+                combo.addItem("", data)
+        bind_items(self.mode, {"side": lambda: self.tr("Side by side"),
+                               "before": lambda: self.tr("Before fusion (ONNX)"),
+                               "after": lambda: self.tr("After fusion (engine)")})
+        bind_items(self.color, {"type": lambda: self.tr("Colour by op type"),
+                                "precision": lambda: self.tr("Colour by precision"),
+                                "time": lambda: self.tr("Colour by layer time")})
         self.search = QLineEdit()
-        self.search.setPlaceholderText("Find node by name (Ctrl+F)")
+        bind(self.search.setPlaceholderText, lambda: self.tr("Find node by name (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
         self.search_info = QLabel("")
         fit = QToolButton()
-        fit.setText("Fit")
-        fit.setToolTip("Zoom to fit (Ctrl+0)")
+        bind(fit.setText, lambda: self.tr("Fit"))
+        bind(fit.setToolTip, lambda: self.tr("Zoom to fit (Ctrl+0)"))
         fit.clicked.connect(self.zoom_to_fit)
+        fit_sel = QToolButton()
+        bind(fit_sel.setText, lambda: self.tr("Fit selection"))
+        bind(fit_sel.setToolTip, lambda: self.tr("Zoom to the selected node and what it is linked to (Ctrl+Shift+0)"))
+        fit_sel.clicked.connect(self.zoom_to_selection)
         for w in (self.mode, self.color):
             bar.addWidget(w)
         bar.addWidget(self.search, 1)
         bar.addWidget(self.search_info)
         bar.addWidget(fit)
+        bar.addWidget(fit_sel)
+        self.legend = QLabel("")
+        self.legend.setWordWrap(True)
+        self.legend.setContentsMargins(6, 0, 6, 2)
+        self.legend.setTextFormat(Qt.RichText)
 
-        self.before_title = QLabel("Before fusion: ONNX")
-        self.after_title = QLabel("After fusion: engine layers")
+        self.before_title = label(lambda: self.tr("Before fusion: ONNX"))
+        self.after_title = label(lambda: self.tr("After fusion: engine layers"))
         for t in (self.before_title, self.after_title):
             f = t.font()
             f.setBold(True)
@@ -82,6 +102,7 @@ class GraphPanel(QWidget):
         root.setContentsMargins(0, 0, 0, 0)
         root.setSpacing(0)
         root.addLayout(bar)
+        root.addWidget(self.legend)
         root.addWidget(self.split, 1)
 
         self.mode.currentIndexChanged.connect(lambda _: self.set_mode(self.mode.currentData()))
@@ -90,20 +111,25 @@ class GraphPanel(QWidget):
         self.search.textChanged.connect(lambda _: setattr(self, "_hits", None))
         self.before.nodeSelected.connect(self._before_selected)
         self.after.nodeSelected.connect(self._after_selected)
+        for canvas in (self.before, self.after):
+            canvas.layoutReady.connect(lambda _s: self.update_legend())
         self._hits = None
         self._hit_i = 0
 
     # ----- content
     def set_before(self, graph: ViewGraph | None) -> None:
-        self.before_title.setText(f"Before fusion: ONNX ({len(graph.nodes)} nodes)" if graph else "Before fusion: ONNX")
+        bind(self.before_title.setText, lambda: self.tr("Before fusion: ONNX ({n} nodes)").format(n=len(graph.nodes))
+             if graph else self.tr("Before fusion: ONNX"))
         self.before.set_graph(graph)
 
     def set_after(self, graph: ViewGraph | None, plan=None, onnx_graph=None, title: str = "") -> None:
         self.link = make_link(plan, onnx_graph) if plan is not None else None
-        label = "After fusion: engine layers"
-        if graph is not None:
-            label += f" ({len(graph.nodes)} layers{', ' + title if title else ''})"
-        self.after_title.setText(label)
+        def text() -> str:
+            if graph is None:
+                return self.tr("After fusion: engine layers")
+            return self.tr("After fusion: engine layers ({n} layers{title})").format(
+                n=len(graph.nodes), title=", " + title if title else "")
+        bind(self.after_title.setText, text)
         self.after.set_graph(graph)
         if graph is not None and self.mode.currentData() == "before":
             self.set_mode("side")
@@ -115,6 +141,7 @@ class GraphPanel(QWidget):
             return
         self._left.setVisible(mode in ("side", "before"))
         self._right.setVisible(mode in ("side", "after"))
+        self.update_legend()
 
     def set_color_mode(self, mode: str) -> None:
         i = self.color.findData(mode)
@@ -123,10 +150,50 @@ class GraphPanel(QWidget):
             return
         self.before.set_color_mode(mode)
         self.after.set_color_mode(mode)
+        self.update_legend()
+
+    def update_legend(self, most: int = 12) -> None:
+        """What the colours (and the dashed outline) of the views shown mean."""
+        shown = [c for c, side in ((self.before, self._left), (self.after, self._right))
+                 if not side.isHidden() and c.ready]
+        entries: dict = {}
+        slowest = []
+        for c in shown:
+            for k, (color, n) in c.legend().items():
+                if k == "time":
+                    slowest += [n] if n is not None else []
+                    entries[k] = (None, 0)
+                else:
+                    entries[k] = (color, n + entries.get(k, (None, 0))[1])
+        parts = []
+        if "time" in entries:
+            if not slowest:
+                parts.append(_swatch(colors.time_color(None)) + " " + self.tr("no layer times in this report"))
+            else:
+                parts.append(self.tr("layer time:") + " " + _swatch(colors.time_color(0.0)) + " " + self.tr("fast")
+                             + " &rarr; " + _swatch(colors.time_color(1.0)) + " "
+                             + self.tr("slowest ({ms:.3g} ms)").format(ms=max(slowest)) + "; "
+                             + _swatch(colors.time_color(None)) + " " + self.tr("not timed"))
+        else:
+            items = sorted(entries.items(), key=lambda kv: -kv[1][1])
+            parts += [f"{_swatch(color)} {escape(str(k))} ({n})" for k, (color, n) in items[:most]]
+            if len(items) > most:
+                parts.append(self.tr("+{n} more").format(n=len(items) - most))
+        if self.after.warned and not self._right.isHidden():
+            parts.append(f'<span style="color:{colors.WARNED}">&#9476;&#9476;</span> '
+                         + self.tr("not optimized by the build ({n}; select one for the reason)").format(
+                             n=self.after.warned))
+        self.legend.setText("&nbsp;&nbsp; ".join(parts))
 
     def zoom_to_fit(self) -> None:
         self.before.zoom_to_fit()
         self.after.zoom_to_fit()
+
+    def zoom_to_selection(self) -> None:
+        """Each view zooms to its selected and highlighted nodes (a fused layer and the ONNX
+        nodes it absorbed); a view with neither keeps its place."""
+        self.before.zoom_to_selection()
+        self.after.zoom_to_selection()
 
     def find_next(self) -> None:
         text = self.search.text().strip()
@@ -134,18 +201,21 @@ class GraphPanel(QWidget):
             hits = [("onnx", h) for h in self.before.find(text)] + [("plan", h) for h in self.after.find(text)]
             self._hits, self._hit_i = hits, 0
         if not self._hits:
-            self.search_info.setText("no match")
+            self.search_info.setText(self.tr("no match"))
             return
         kind, nid = self._hits[self._hit_i % len(self._hits)]
         self.search_info.setText(f"{self._hit_i % len(self._hits) + 1}/{len(self._hits)}")
         self._hit_i += 1
-        (self.before if kind == "onnx" else self.after).select(nid)
+        canvas = self.before if kind == "onnx" else self.after
+        canvas.select(nid)
+        canvas.reveal(nid)      # zoomed in far enough to read what was found
 
     # ----- cross-highlight
     def _before_selected(self, node_id: str) -> None:
         if self._sync:
             return
         self.before.highlight(())
+        self.after.select(None, emit=False)      # one selection at a time, across both views
         layer = self.link.layer_for_node(node_id) if (self.link and node_id) else None
         self.after.highlight([layer] if layer else [])
         self.selected.emit("onnx", node_id)
@@ -154,6 +224,7 @@ class GraphPanel(QWidget):
         if self._sync:
             return
         self.after.highlight(())
+        self.before.select(None, emit=False)
         nodes = self.link.nodes_for_layer(layer) if (self.link and layer) else ()
         self.before.highlight(nodes)
         self.selected.emit("plan", layer)

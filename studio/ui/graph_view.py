@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (QGraphicsItem, QGraphicsScene, QGraphicsView, QSt
 
 from studio.core.graph.layout import Layout, LayoutOptions, layered_layout
 from studio.ui import colors
+from studio.ui.i18n import bind
 from studio.ui.view_model import ViewGraph
 from studio.ui.workers import Task, TaskRegistry
 
@@ -62,6 +63,7 @@ class NodesItem(QGraphicsItem):
                       zip(self.x0.tolist(), self.y0.tolist(), lay.width.tolist(), lay.height.tolist())]
         self.selected: set[int] = set()
         self.highlighted: set[int] = set()
+        self.warned = [i for i, n in enumerate(graph.nodes) if n.warning]
         self.dimmed = False
         self.title_font = QFont()
         self.title_font.setPointSizeF(9.0)
@@ -96,7 +98,12 @@ class NodesItem(QGraphicsItem):
                 self.brushes.append(make(k))
             self.color_index[i] = j
         self.text_colors = [colors.text_color_on(c) for c in self.brushes]
-        self.legend = {k: self.brushes[j] for k, j in palette.items()}
+        counts = np.bincount(self.color_index, minlength=len(self.brushes))
+        # most frequent first, so a legend cut short keeps what covers the most of the graph
+        self.legend = dict(sorted(((k, (self.brushes[j], int(counts[j]))) for k, j in palette.items()),
+                                  key=lambda kv: -kv[1][1]))
+        if mode == "time":
+            self.legend = {"time": (None, top if np.isfinite(times).any() else None)}
         self.update()
 
     def boundingRect(self) -> QRectF:
@@ -152,8 +159,13 @@ class NodesItem(QGraphicsItem):
                         else:
                             painter.setFont(self.title_font)
                             painter.drawText(r, Qt.AlignCenter, node.title)
-        # emphasis on top: highlighted (cross-view) then selected
+        # emphasis on top: what the build could not optimize, highlighted (cross-view), selected
         width = max(2.0, 2.5 / max(lod, 1e-3)) if lod < 1 else 2.5
+        if self.warned:
+            painter.setBrush(Qt.NoBrush)
+            painter.setPen(QPen(QColor(colors.WARNED), width * 1.2, Qt.DashLine))
+            for i in self.warned:
+                painter.drawRoundedRect(rects[i].adjusted(-2, -2, 2, 2), 6, 6)
         if self.highlighted:
             painter.setBrush(Qt.NoBrush)
             painter.setPen(QPen(QColor("#f2b600"), width * 1.4))
@@ -244,7 +256,7 @@ class MiniMap(QWidget):
         self.pixmap: QPixmap | None = None
         self.scene_rect = QRectF()
         self.setCursor(Qt.PointingHandCursor)
-        self.setToolTip("Overview: click or drag to move")
+        bind(self.setToolTip, lambda: self.tr("Overview: click or drag to move"))
         self.hide()
 
     def refresh(self) -> None:
@@ -333,7 +345,7 @@ class GraphCanvas(QGraphicsView):
         self.minimap = MiniMap(self)
         self.horizontalScrollBar().valueChanged.connect(self.minimap.update)
         self.verticalScrollBar().valueChanged.connect(self.minimap.update)
-        self.placeholder = "No graph"
+        self.placeholder = self.tr("No graph")
 
     # ----- loading
     def set_graph(self, graph: ViewGraph | None) -> None:
@@ -349,7 +361,7 @@ class GraphCanvas(QGraphicsView):
         self.minimap.hide()
         if graph is None:
             return
-        self.placeholder = f"Laying out {len(graph.nodes)} nodes..."
+        self.placeholder = self.tr("Laying out {n} nodes...").format(n=len(graph.nodes))
         self.viewport().update()
         token = self._token
         self._t0 = time.perf_counter()
@@ -370,7 +382,7 @@ class GraphCanvas(QGraphicsView):
     def _on_layout_failed(self, token: int, msg: str) -> None:
         if token != self._token:
             return
-        self.placeholder = f"Layout failed: {msg}"
+        self.placeholder = self.tr("Layout failed: {error}").format(error=msg)
         self.viewport().update()
         self.layoutFailed.emit(msg)
 
@@ -391,6 +403,11 @@ class GraphCanvas(QGraphicsView):
         if len(lay.ids) > 60:
             self.minimap.refresh()
         self.layoutReady.emit(time.perf_counter() - self._t0)
+
+    def set_placeholder(self, text: str) -> None:
+        """What the empty canvas says (until a graph is laid out)."""
+        self.placeholder = text
+        self.viewport().update()
 
     @property
     def ready(self) -> bool:
@@ -437,6 +454,46 @@ class GraphCanvas(QGraphicsView):
             self.nodes_item.set_color_mode(mode)
             if self.minimap.isVisible():
                 self.minimap.refresh()
+
+    def legend(self) -> dict:
+        """{key: (colour, nodes)} of the colour mode shown, most frequent first; in time mode
+        {"time": (None, slowest layer in ms)}. Empty without a graph."""
+        return self.nodes_item.legend if self.nodes_item is not None else {}
+
+    @property
+    def warned(self) -> int:
+        return len(self.nodes_item.warned) if self.nodes_item is not None else 0
+
+    def reveal(self, node_id: str, scale: float = 1.0) -> None:
+        """Centre `node_id` at a scale where its label reads (zooming in, never out past `scale`)."""
+        i = self._index.get(node_id)
+        if i is None:
+            return
+        s = self.transform().m11()
+        if s < scale:
+            self.scale(scale / s, scale / s)
+        self.centerOn(float(self.layout_result.x[i]), float(self.layout_result.y[i]))
+        self.minimap.update()
+
+    def zoom_to_selection(self, max_scale: float = 1.5) -> bool:
+        """Fit the selected and highlighted nodes (a fused layer and what it absorbed); False
+        when nothing is selected."""
+        if self.nodes_item is None:
+            return False
+        idx = sorted(self.nodes_item.selected | self.nodes_item.highlighted)
+        if not idx:
+            return False
+        it = self.nodes_item
+        rect = QRectF()
+        for i in idx:
+            rect = rect.united(it.rects[i])
+        self.fitInView(rect.adjusted(-60, -60, 60, 60), Qt.KeepAspectRatio)
+        s = self.transform().m11()
+        if s > max_scale:
+            self.scale(max_scale / s, max_scale / s)
+            self.centerOn(rect.center())
+        self.minimap.update()
+        return True
 
     def find(self, text: str) -> list[str]:
         if self.graph is None or not text:

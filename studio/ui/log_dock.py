@@ -54,7 +54,7 @@ class LogView(QPlainTextEdit):
         first, _, rest = text.partition("\n")
         if rest.strip():
             self.folded.append((first, text))
-            first += f"  [{rest.count(chr(10)) + 1} more lines: right-click > Show details]"
+            first += "  " + self.tr("[{n} more lines: right-click > Show details]").format(n=rest.count(chr(10)) + 1)
         self.appendPlainText(first)
 
     def lines(self) -> list[str]:
@@ -64,14 +64,14 @@ class LogView(QPlainTextEdit):
         menu = self.createStandardContextMenu()
         if self.folded:
             menu.addSeparator()
-            menu.addAction("Show details of the last folded message", self.show_details)
+            menu.addAction(self.tr("Show details of the last folded message"), self.show_details)
         menu.exec(event.globalPos())
 
     def show_details(self) -> QMessageBox | None:
         if not self.folded:
             return None
         first, whole = self.folded[-1]
-        box = QMessageBox(QMessageBox.Information, "Details", first, QMessageBox.Ok, self)
+        box = QMessageBox(QMessageBox.Information, self.tr("Details"), first, QMessageBox.Ok, self)
         box.setDetailedText(whole)
         box.setModal(False)
         box.show()

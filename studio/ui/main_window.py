@@ -11,12 +11,13 @@ import logging
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QByteArray, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QScrollArea,
                                QStackedWidget, QWidget)
 
 from studio.core.errors import StudioError
+from studio.core.i18n import LANGUAGES
 from studio.ui.bench_panel import BenchPanel
 from studio.ui.start_page import StartPage
 from studio.ui.build_panel import BuildEntry, BuildPanel
@@ -25,6 +26,7 @@ from studio.ui.compare_view import CompareView, export_artifact
 from studio.ui.details_panel import DetailsPanel
 from studio.ui.errors import ErrorReporter
 from studio.ui.graph_panel import GraphPanel
+from studio.ui.i18n import bind, install, preferred_language
 from studio.ui.log_dock import LogView
 from studio.ui.settings import Settings
 from studio.ui.theme import apply_theme, plot_colors
@@ -34,8 +36,9 @@ from studio.ui.workers import Task, TaskRegistry, collect_garbage_in_main_thread
 log = logging.getLogger("studio.ui")
 
 OPENABLE = (".onnx", ".engine", ".plan", ".json", ".txt", ".log")
-FILE_FILTER = ("Engine Studio files (*.onnx *.engine *.plan *.json *.txt);;ONNX models (*.onnx);;"
-               "Engines (*.engine *.plan);;Results (*.json);;All files (*)")
+FILE_FILTER = QT_TRANSLATE_NOOP("MainWindow", "Engine Studio files (*.onnx *.engine *.plan *.json *.txt);;"
+                                              "ONNX models (*.onnx);;Engines (*.engine *.plan);;Results (*.json);;"
+                                              "All files (*)")
 
 
 class MainWindow(QMainWindow):
@@ -45,7 +48,7 @@ class MainWindow(QMainWindow):
     def __init__(self, settings: Settings | None = None, modal_errors: bool = True):
         super().__init__()
         collect_garbage_in_main_thread()
-        self.setWindowTitle("Engine Studio")
+        self.setWindowTitle(self.tr("Engine Studio"))
         self.setAcceptDrops(True)
         self.settings = settings or Settings()
         self.tasks = TaskRegistry()
@@ -74,12 +77,12 @@ class MainWindow(QMainWindow):
         self.build_panel.selection_provider = lambda: [self.graphs.before.selected_id()]
 
         self.docks: dict[str, QDockWidget] = {}
-        self._dock("Build", self.build_panel, Qt.LeftDockWidgetArea)
-        self._dock("Details", self.details, Qt.RightDockWidgetArea)
-        self._dock("Builds", self.builds, Qt.RightDockWidgetArea)
-        self._dock("Benchmark", self.bench, Qt.BottomDockWidgetArea)
-        self._dock("Compare", self.compare, Qt.BottomDockWidgetArea)
-        self._dock("Log", self.log_view, Qt.BottomDockWidgetArea)
+        self._dock("Build", lambda: self.tr("Build"), self.build_panel, Qt.LeftDockWidgetArea)
+        self._dock("Details", lambda: self.tr("Details"), self.details, Qt.RightDockWidgetArea)
+        self._dock("Builds", lambda: self.tr("Builds"), self.builds, Qt.RightDockWidgetArea)
+        self._dock("Benchmark", lambda: self.tr("Benchmark"), self.bench, Qt.BottomDockWidgetArea)
+        self._dock("Compare", lambda: self.tr("Compare"), self.compare, Qt.BottomDockWidgetArea)
+        self._dock("Log", lambda: self.tr("Log"), self.log_view, Qt.BottomDockWidgetArea)
         self.tabifyDockWidget(self.docks["Benchmark"], self.docks["Compare"])
         self.tabifyDockWidget(self.docks["Compare"], self.docks["Log"])
         self.docks["Benchmark"].raise_()
@@ -103,9 +106,11 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self.docks["Build"], self.docks["Builds"]], [int(w * 0.2), int(w * 0.14)], Qt.Horizontal)
 
     # ----- construction
-    def _dock(self, title: str, widget: QWidget, area) -> QDockWidget:
-        d = QDockWidget(title, self)
-        d.setObjectName(f"dock-{title.lower()}")
+    def _dock(self, key: str, title, widget: QWidget, area) -> QDockWidget:
+        """`key` names the dock in code and saved state; `title` gives its translated title."""
+        d = QDockWidget(self)
+        bind(d.setWindowTitle, title)
+        d.setObjectName(f"dock-{key.lower()}")
         # A panel taller or wider than its dock scrolls, rather than forcing the window past a
         # laptop's screen (1366 x 768): the graph keeps most of the space.
         scroll = QScrollArea()
@@ -114,14 +119,17 @@ class MainWindow(QMainWindow):
         scroll.setFrameShape(QScrollArea.NoFrame)
         d.setWidget(scroll)
         self.addDockWidget(area, d)
-        self.docks[title] = d
+        self.docks[key] = d
         return d
 
-    def _action(self, text, slot, shortcut=None, tip="") -> QAction:
-        a = QAction(text, self)
+    def _action(self, text, slot, shortcut=None, tip=None) -> QAction:
+        """`text` and `tip` are functions giving the translated text (see studio.ui.i18n)."""
+        a = QAction(self)
+        bind(a.setText, text)
         if shortcut:
             a.setShortcut(QKeySequence(shortcut))
-        a.setStatusTip(tip)
+        if tip is not None:
+            bind(a.setStatusTip, tip)
         a.triggered.connect(lambda checked=False: self._guard(slot))
         return a
 
@@ -134,15 +142,20 @@ class MainWindow(QMainWindow):
 
     def _make_actions(self) -> None:
         mb = self.menuBar()
-        f = mb.addMenu("&File")
-        self.act_open = self._action("&Open...", self.open_dialog, QKeySequence.Open, "Open a model, engine or results")
-        self.act_open_demo = self._action("Open &demo model", self.open_demo_model)
-        self.recent_menu = f.addMenu("Open &recent")
-        self.act_export = self._action("&Export engine + sidecar...", self.export_engine_dialog, "Ctrl+E")
-        self.act_report = self._action("Export &report...", self.export_report_dialog, "Ctrl+Shift+E")
-        self.act_netron = self._action("Open model in &Netron", lambda: self.open_in_netron("onnx"), "Ctrl+Shift+N")
-        self.act_netron_plan = self._action("Open after-fusion graph in Netron", lambda: self.open_in_netron("plan"))
-        self.act_quit = self._action("&Quit", self.close, QKeySequence.Quit)
+        f = mb.addMenu("")
+        bind(f.setTitle, lambda: self.tr("&File"))
+        self.act_open = self._action(lambda: self.tr("&Open..."), self.open_dialog, QKeySequence.Open,
+                                     lambda: self.tr("Open a model, engine or results"))
+        self.act_open_demo = self._action(lambda: self.tr("Open the &sample intent model"), self.open_demo_model)
+        self.recent_menu = f.addMenu("")
+        bind(self.recent_menu.setTitle, lambda: self.tr("Open &recent"))
+        self.act_export = self._action(lambda: self.tr("&Export engine + sidecar..."), self.export_engine_dialog, "Ctrl+E")
+        self.act_report = self._action(lambda: self.tr("Export &report..."), self.export_report_dialog, "Ctrl+Shift+E")
+        self.act_netron = self._action(lambda: self.tr("Open model in &Netron"), lambda: self.open_in_netron("onnx"),
+                                       "Ctrl+Shift+N")
+        self.act_netron_plan = self._action(lambda: self.tr("Open after-fusion graph in Netron"),
+                                            lambda: self.open_in_netron("plan"))
+        self.act_quit = self._action(lambda: self.tr("&Quit"), self.close, QKeySequence.Quit)
         f.addAction(self.act_open)
         f.addAction(self.act_open_demo)
         f.addMenu(self.recent_menu)
@@ -154,41 +167,63 @@ class MainWindow(QMainWindow):
         f.addSeparator()
         f.addAction(self.act_quit)
 
-        b = mb.addMenu("&Build")
-        self.act_build = self._action("&Build engine", self.build_panel.start_build, "Ctrl+B")
-        self.act_cancel = self._action("&Cancel build", self.build_panel.cancel_build, "Ctrl+.")
+        b = mb.addMenu("")
+        bind(b.setTitle, lambda: self.tr("&Build"))
+        self.act_build = self._action(lambda: self.tr("&Build engine"), self.build_panel.start_build, "Ctrl+B")
+        self.act_cancel = self._action(lambda: self.tr("&Cancel build"), self.build_panel.cancel_build, "Ctrl+.")
         b.addAction(self.act_build)
         b.addAction(self.act_cancel)
-        r = mb.addMenu("Bench&mark")
-        self.act_bench = self._action("&Run benchmark", self.run_benchmark, "Ctrl+R")
-        self.act_stop = self._action("&Stop", self.bench.stop, "Ctrl+Shift+R")
-        self.act_accuracy = self._action("Check &accuracy of builds", self.run_accuracy, "Ctrl+Shift+A")
+        r = mb.addMenu("")
+        bind(r.setTitle, lambda: self.tr("Bench&mark"))
+        self.act_bench = self._action(lambda: self.tr("&Run benchmark"), self.run_benchmark, "Ctrl+R")
+        self.act_stop = self._action(lambda: self.tr("&Stop"), self.bench.stop, "Ctrl+Shift+R")
+        self.act_accuracy = self._action(lambda: self.tr("Check &accuracy of builds"), self.run_accuracy, "Ctrl+Shift+A")
         r.addAction(self.act_bench)
         r.addAction(self.act_stop)
         r.addAction(self.act_accuracy)
 
-        v = mb.addMenu("&View")
-        self.act_fit = self._action("Zoom to &fit", self.graphs.zoom_to_fit, "Ctrl+0")
-        self.act_find = self._action("&Find node", lambda: (self.graphs.search.setFocus(),
-                                                             self.graphs.search.selectAll()), QKeySequence.Find)
+        v = mb.addMenu("")
+        bind(v.setTitle, lambda: self.tr("&View"))
+        self.act_fit = self._action(lambda: self.tr("Zoom to &fit"), self.graphs.zoom_to_fit, "Ctrl+0")
+        self.act_find = self._action(lambda: self.tr("&Find node"), lambda: (self.graphs.search.setFocus(),
+                                                                             self.graphs.search.selectAll()),
+                                     QKeySequence.Find)
+        self.act_fit_selection = self._action(lambda: self.tr("Zoom to &selection"), self.graphs.zoom_to_selection,
+                                              "Ctrl+Shift+0")
         v.addAction(self.act_fit)
+        v.addAction(self.act_fit_selection)
         v.addAction(self.act_find)
-        theme = v.addMenu("&Theme")
+        theme = v.addMenu("")
+        bind(theme.setTitle, lambda: self.tr("&Theme"))
         group = QActionGroup(self)
         self.theme_actions = {}
-        for name in ("light", "dark"):
-            a = QAction(name.title(), self, checkable=True)
+        names = {"light": lambda: self.tr("Light"), "dark": lambda: self.tr("Dark")}
+        for name, text in names.items():
+            a = QAction(self, checkable=True)
+            bind(a.setText, text)
             a.triggered.connect(lambda checked=False, n=name: self.set_theme(n))
             group.addAction(a)
             theme.addAction(a)
             self.theme_actions[name] = a
+        language = v.addMenu("")
+        bind(language.setTitle, lambda: self.tr("&Language"))
+        group = QActionGroup(self)
+        self.language_actions = {}
+        for code, name in LANGUAGES.items():
+            a = QAction(name, self, checkable=True)     # each language named in its own words
+            a.triggered.connect(lambda checked=False, c=code: self.set_language(c))
+            group.addAction(a)
+            language.addAction(a)
+            self.language_actions[code] = a
         v.addSeparator()
         for d in self.docks.values():
             v.addAction(d.toggleViewAction())
-        h = mb.addMenu("&Help")
-        h.addAction(self._action("&About Engine Studio", self.about))
+        h = mb.addMenu("")
+        bind(h.setTitle, lambda: self.tr("&Help"))
+        h.addAction(self._action(lambda: self.tr("&About Engine Studio"), self.about))
 
-        tb = self.addToolBar("Main")
+        tb = self.addToolBar("")
+        bind(tb.setWindowTitle, lambda: self.tr("Main toolbar"))
         tb.setObjectName("toolbar-main")
         for a in (self.act_open, self.act_build, self.act_bench, self.act_export, self.act_fit):
             tb.addAction(a)
@@ -202,15 +237,16 @@ class MainWindow(QMainWindow):
 
     def update_status(self) -> None:
         caps = self.build_panel.capabilities()
-        name = self.build_panel.backend.currentText() or "no backend"
-        self.backend_label.setText(f"Backend: {name}" + (f" ({caps.library})" if caps and caps.library else ""))
+        name = self.build_panel.backend.currentText() or self.tr("no backend")
+        self.backend_label.setText(self.tr("Backend: {name}").format(name=name)
+                                   + (f" ({caps.library})" if caps and caps.library else ""))
         if caps is None:
             self.device_label.setText("")
         elif caps.can_run_here:
-            self.device_label.setText("CPU only: engines are built here and run on a GPU")
+            self.device_label.setText(self.tr("CPU only: engines are built here and run on a GPU"))
             self.device_label.setToolTip(caps.can_run_here)
         else:
-            self.device_label.setText("Engines run on this machine")
+            self.device_label.setText(self.tr("Engines run on this machine"))
             self.device_label.setToolTip("")
 
     def _wire(self) -> None:
@@ -219,7 +255,7 @@ class MainWindow(QMainWindow):
         self.start_page.recent_requested.connect(lambda p: self._guard(lambda: self.open_path(p)))
         self.graphs.selected.connect(self._on_selected)
         self.graphs.before.layoutReady.connect(
-            lambda s: self.statusBar().showMessage(f"graph laid out and drawn in {s:.2f} s", 5000))
+            lambda s: self.statusBar().showMessage(self.tr("graph laid out and drawn in {s:.2f} s").format(s=s), 5000))
         self.graphs.before.layoutFailed.connect(self.errors.show_text)
         self.graphs.after.layoutFailed.connect(self.errors.show_text)
         self.build_panel.built.connect(self._on_built)
@@ -251,6 +287,7 @@ class MainWindow(QMainWindow):
         if isinstance(state, QByteArray):
             self.restoreState(state)
         self.set_theme(s.get("theme"))
+        self.set_language(preferred_language(s.get("language")), remember=False)
         self.graphs.set_mode(s.get("graph_mode"))
         self.graphs.set_color_mode(s.get("color_mode"))
         self.compare.price.setValue(float(s.get("price_per_gpu_hour")))
@@ -282,7 +319,7 @@ class MainWindow(QMainWindow):
         problem = s.sync()
         if problem:  # told in the log and the status bar, not a dialog: this also runs while closing
             log.warning(problem)
-            self.log_view.add(f"warning: {problem}")
+            self.log_view.add(self.tr("warning: {text}").format(text=problem))
             self.statusBar().showMessage(problem, 10000)
 
     def set_theme(self, name: str) -> None:
@@ -294,6 +331,17 @@ class MainWindow(QMainWindow):
         for canvas in (self.graphs.before, self.graphs.after):
             canvas.setPalette(app.palette())
             canvas.refresh_theme()
+
+    def set_language(self, lang: str, remember: bool = True) -> None:
+        """Switch the window (and the reports it writes) to `lang`, in place: what is open, built
+        and measured stays; every bound text is set again."""
+        lang = install(lang)
+        self.language_actions[lang].setChecked(True)
+        if remember:
+            self.settings.set("language", lang)
+        self.update_status()
+        self.graphs.update_legend()
+        self.compare.recompute()
 
     def _refresh_recent(self) -> None:
         self.recent_menu.clear()
@@ -307,7 +355,8 @@ class MainWindow(QMainWindow):
 
     # ----- opening files
     def open_dialog(self) -> None:
-        path, _ = QFileDialog.getOpenFileName(self, "Open", str(Path(self.model_path or ".").parent), FILE_FILTER)
+        path, _ = QFileDialog.getOpenFileName(self, self.tr("Open"), str(Path(self.model_path or ".").parent),
+                                              self.tr(FILE_FILTER))
         if path:
             self.open_path(path)
 
@@ -317,10 +366,11 @@ class MainWindow(QMainWindow):
             return str(ensure_demo_model())
         task = Task(work, name="demo-model", parent=self)
         task.finished.connect(lambda p: self._guard(lambda: self.open_path(p)))
-        task.finished.connect(lambda p: self.log_view.add(f"opened the sample intent model ({Path(p).name}); "
-                                                          "open your own model with File > Open"))
+        task.finished.connect(lambda p: self.log_view.add(
+            self.tr("opened the sample intent model ({name}); open your own model with File > Open").format(
+                name=Path(p).name)))
         task.failed.connect(self.errors.show_text)
-        self.statusBar().showMessage("preparing the sample model...")
+        self.statusBar().showMessage(self.tr("preparing the sample model..."))
         self.center.setCurrentWidget(self.graphs)
         return self.tasks.start(task)
 
@@ -338,8 +388,9 @@ class MainWindow(QMainWindow):
             return self.open_json(str(p))
         if suffix in (".txt", ".log"):
             return self.open_artifact(str(p))
-        raise StudioError(f"cannot open {suffix or 'this kind of'} files; open .onnx, .engine, or a results .json",
-                          where=str(p))
+        raise StudioError(self.tr("Engine Studio opens ONNX models (.onnx), engines it built (.engine, .plan), "
+                                  "layer reports (.txt, .log) and results (.json); not {kind} files").format(
+                                      kind=suffix or self.tr("extension-less")), where=str(p))
 
     def open_model(self, path: str) -> Task:
         def work(cancel, emit):
@@ -356,14 +407,14 @@ class MainWindow(QMainWindow):
         task = Task(work, name="open-model", parent=self)
         task.finished.connect(lambda res: self._model_opened(path, *res))
         task.failed.connect(self.errors.show_text)
-        self.statusBar().showMessage(f"opening {path}...")
+        self.statusBar().showMessage(self.tr("opening {path}...").format(path=path))
         return self.tasks.start(task)
 
     def cancel_accuracy(self) -> None:
         task = getattr(self, "accuracy_task", None)
         if task is not None and task.running:
             task.cancel()
-            self.statusBar().showMessage("accuracy check cancelled", 4000)
+            self.statusBar().showMessage(self.tr("accuracy check cancelled"), 4000)
 
     def _model_opened(self, path: str, graph, view, seconds: float, profiles=None) -> None:
         self.model_path = path
@@ -371,13 +422,13 @@ class MainWindow(QMainWindow):
         self.graphs.set_before(view)
         self.graphs.set_after(None)
         self.build_panel.set_model(path, profiles, self.settings.model_choices(path))
-        self.setWindowTitle(f"Engine Studio - {Path(path).name}")
+        self.setWindowTitle(self.tr("Engine Studio - {name}").format(name=Path(path).name))
         self.settings.add_recent(path)
         self._refresh_recent()
         for w in getattr(graph, "warnings", ()) or ():
-            self.log_view.add(f"warning: {w}")
-        self.log_view.add(f"opened {path}: {len(graph.nodes)} nodes ({seconds:.2f} s)")
-        self.statusBar().showMessage(f"opened {Path(path).name}", 4000)
+            self.log_view.add(self.tr("warning: {text}").format(text=w))
+        self.log_view.add(self.tr("opened {path}: {n} nodes ({s:.2f} s)").format(path=path, n=len(graph.nodes), s=seconds))
+        self.statusBar().showMessage(self.tr("opened {name}").format(name=Path(path).name), 4000)
         self.model_opened.emit(path)
 
     def open_artifact(self, path: str) -> Task:
@@ -436,7 +487,7 @@ class MainWindow(QMainWindow):
     def _on_built(self, entry: BuildEntry) -> None:
         self.settings.remember_choices(entry.config.model, self.build_panel.choices())
         self.builds.add(entry)
-        self.log_view.add(f"build finished: {entry.result.output}")
+        self.log_view.add(self.tr("build finished: {path}").format(path=entry.result.output))
         self.show_build_graph(entry)
 
     def show_build_graph(self, entry: BuildEntry) -> Task | None:
@@ -451,7 +502,8 @@ class MainWindow(QMainWindow):
             return load_plan(entry.result.output, onnx_model=graph if graph is not None else None)
         task = Task(work, name="load-plan", parent=self)
         task.finished.connect(lambda plan: self._show_plan(entry, plan))
-        task.failed.connect(lambda msg: self.errors.show_text(f"after-fusion graph of {Path(entry.result.output).name}: {msg}"))
+        task.failed.connect(lambda msg: self.errors.show_text(
+            self.tr("after-fusion graph of {name}: {error}").format(name=Path(entry.result.output).name, error=msg)))
         return self.tasks.start(task)
 
     def _show_plan(self, entry: BuildEntry, plan) -> None:
@@ -484,7 +536,7 @@ class MainWindow(QMainWindow):
             path = e.result.output + ".bench.json"
             save(res, path)
             self.bench_paths[key] = path
-            self.log_view.add(f"benchmark saved: {path}")
+            self.log_view.add(self.tr("benchmark saved: {path}").format(path=path))
         self._update_compare()
 
     def _update_compare(self) -> None:
@@ -496,7 +548,7 @@ class MainWindow(QMainWindow):
         `request` is what AccuracyDialog.request gives; without one the dialog asks for it."""
         entries = [e for e in self.builds.entries if self.bench.can_run(e)[0]]
         if not entries:
-            raise StudioError("no build that runs here to check")
+            raise StudioError(self.tr("no build that runs here to check"))
         model = entries[0].config.model
         if request is None:
             from studio.ui.accuracy_dialog import AccuracyDialog
@@ -508,7 +560,7 @@ class MainWindow(QMainWindow):
                 return None
             request = dialog.request()
         if not request.get("val"):
-            raise StudioError("choose the validation data to check against")
+            raise StudioError(self.tr("choose the validation data to check against"))
         self.settings.remember_choices(model, request)
         kwargs = {"label_column": request.get("label_column"), "labels_file": request.get("labels"),
                   "column": request.get("val_column"), "tokenizer": request.get("tokenizer")}
@@ -529,7 +581,7 @@ class MainWindow(QMainWindow):
             return out
         task = Task(work, name="accuracy", parent=self)
         task.event.connect(lambda ev: self.statusBar().showMessage(
-            f"checking accuracy of {ev[3]} ({ev[1] + 1} of {ev[2]})... (Esc cancels)"))
+            self.tr("checking accuracy of {name} ({i} of {n})... (Esc cancels)").format(name=ev[3], i=ev[1] + 1, n=ev[2])))
         task.finished.connect(self._accuracy_done)
         task.failed.connect(self.errors.show_text)
         self.accuracy_task = task
@@ -541,7 +593,7 @@ class MainWindow(QMainWindow):
             acc, change = res.accuracy, res.accuracy_change
             text = f"{acc:.2%}" + (f" ({100 * change:+.2f})" if change is not None else "") if acc is not None else ""
             self.bench.set_accuracy(key, text)
-            self.log_view.add(f"accuracy saved: {path}")
+            self.log_view.add(self.tr("accuracy saved: {path}").format(path=path))
         self._update_compare()
 
     # ----- export
@@ -558,16 +610,18 @@ class MainWindow(QMainWindow):
         sidecar into a folder, in a worker."""
         entry = self.builds.current() or self.best_build()
         if entry is None:
-            raise StudioError("build an engine first")
+            raise StudioError(self.tr("build an engine first"))
         if folder is None:
-            folder = QFileDialog.getExistingDirectory(self, f"Export {Path(entry.result.output).name} to")
+            folder = QFileDialog.getExistingDirectory(
+                self, self.tr("Export {name} to").format(name=Path(entry.result.output).name))
             if not folder:
                 return None
 
         def done(written):
             self.last_export = written
-            self.log_view.add("exported " + ", ".join(written))
-            self.statusBar().showMessage(f"exported {len(written)} file(s) to {folder}", 5000)
+            self.log_view.add(self.tr("exported {files}").format(files=", ".join(written)))
+            self.statusBar().showMessage(self.tr("exported {n} file(s) to {folder}").format(n=len(written), folder=folder),
+                                         5000)
         task = Task(lambda cancel, emit: export_artifact(entry.result.output, folder), name="export", parent=self)
         task.finished.connect(done)
         task.failed.connect(self.errors.show_text)
@@ -588,10 +642,10 @@ class MainWindow(QMainWindow):
         written on this thread after the report is assembled."""
         inputs = self.report_inputs()
         if not inputs:
-            raise StudioError("nothing to report yet: open a model, build and benchmark first")
+            raise StudioError(self.tr("nothing to report yet: open a model, build and benchmark first"))
         if path is None:
-            path, _ = QFileDialog.getSaveFileName(self, "Export report", "engine-studio-report.html",
-                                                  "HTML (*.html);;PDF (*.pdf);;JSON (*.json)")
+            path, _ = QFileDialog.getSaveFileName(self, self.tr("Export report"), "engine-studio-report.html",
+                                                  self.tr("HTML (*.html);;PDF (*.pdf);;JSON (*.json)"))
             if not path:
                 return None
         price = float(self.compare.price.value())
@@ -613,8 +667,8 @@ class MainWindow(QMainWindow):
                 from studio.ui.report_pdf import write_pdf
                 self._guard(lambda: write_pdf(report, path))
             self.last_report = path
-            self.log_view.add(f"report written: {path}")
-            self.statusBar().showMessage(f"report written to {path}", 5000)
+            self.log_view.add(self.tr("report written: {path}").format(path=path))
+            self.statusBar().showMessage(self.tr("report written to {path}").format(path=path), 5000)
 
         task = Task(work, name="report", parent=self)
         task.finished.connect(done)
@@ -625,13 +679,13 @@ class MainWindow(QMainWindow):
         from studio.ui.netron_server import open_in_netron
         url = open_in_netron(self, kind)
         if url:
-            self.statusBar().showMessage(f"Netron serving at {url}", 8000)
+            self.statusBar().showMessage(self.tr("Netron serving at {url}").format(url=url), 8000)
 
     def about(self) -> None:
         from studio import __version__
-        QMessageBox.about(self, "Engine Studio",
-                          f"Engine Studio {__version__}\nBuild, inspect, benchmark and report "
-                          "ONNX -> TensorRT / ONNX Runtime engines.")
+        QMessageBox.about(self, self.tr("Engine Studio"),
+                          self.tr("Engine Studio {version}\nBuild, inspect, benchmark and report "
+                                  "ONNX -> TensorRT / ONNX Runtime engines.").format(version=__version__))
 
     # ----- selection
     def _on_selected(self, kind: str, node_id: str) -> None:
@@ -645,7 +699,7 @@ class MainWindow(QMainWindow):
         if link is not None:
             if kind == "onnx":
                 layer = link.layer_for_node(node_id)
-                extra["Engine layer"] = layer or "(not in the engine: folded or removed)"
+                extra[self.tr("Engine layer")] = layer or self.tr("(not in the engine: folded or removed)")
         self.details.show_node(node, extra)
 
     # ----- drag and drop

@@ -14,6 +14,7 @@ MAX_RECENT = 10
 
 DEFAULTS = {
     "theme": "light",
+    "language": "",            # empty: the system locale
     "color_mode": "type",
     "graph_mode": "side",          # before | after | side
     "price_per_gpu_hour": 2.50,

@@ -6,7 +6,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QListWidget, QListWidgetItem, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
+
+from studio.ui.i18n import button, label
 
 
 class StartPage(QWidget):
@@ -16,15 +18,15 @@ class StartPage(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        title = QLabel("<h2>Engine Studio</h2>")
-        blurb = QLabel("Open an ONNX model (as torch or Hugging Face exported it) to see its graph, build "
-                       "TensorRT or ONNX Runtime engines, benchmark them and check their accuracy.")
+        title = label(lambda: "<h2>" + self.tr("Engine Studio") + "</h2>")
+        blurb = label(lambda: self.tr("Open an ONNX model (as torch or Hugging Face exported it) to see its graph, "
+                                      "build TensorRT or ONNX Runtime engines, benchmark them and check their accuracy."))
         blurb.setWordWrap(True)
-        self.open_btn = QPushButton("Open a model...")
+        self.open_btn = button(lambda: self.tr("Open a model..."))
         self.open_btn.clicked.connect(self.open_requested)
-        self.sample_btn = QPushButton("Try the sample intent model")
-        self.sample_btn.setToolTip("A MiniLM intent classifier for e-commerce customer service, with its own "
-                                   "tokenizer and texts: a sample, not your model")
+        self.sample_btn = button(lambda: self.tr("Try the sample intent model"),
+                                 lambda: self.tr("A MiniLM intent classifier for e-commerce customer service, with its "
+                                                 "own tokenizer and texts: a sample, not your model"))
         self.sample_btn.clicked.connect(self.sample_requested)
         buttons = QHBoxLayout()
         buttons.addWidget(self.open_btn)
@@ -32,7 +34,7 @@ class StartPage(QWidget):
         buttons.addStretch(1)
         self.recent = QListWidget()
         self.recent.itemActivated.connect(lambda item: self.recent_requested.emit(item.data(Qt.UserRole)))
-        self.recent_label = QLabel("Recent models")
+        self.recent_label = label(lambda: self.tr("Recent models"))
         box = QVBoxLayout()
         box.addWidget(title)
         box.addWidget(blurb)

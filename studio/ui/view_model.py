@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from studio.core.graph.model import TensorSummary
+
 
 @dataclass
 class ViewNode:
@@ -17,6 +19,7 @@ class ViewNode:
     time_ms: float | None = None   # colour key when colouring by layer time
     details: dict = field(default_factory=dict)  # shown in the details panel
     kind: str = "node"             # node | input | output
+    warning: str = ""              # why the build could not optimize it (outlined on the canvas)
 
 
 @dataclass
@@ -44,7 +47,19 @@ def _shape_text(value) -> str:
     return f"{dtype}[{', '.join(str(d) for d in shape)}]"
 
 
+def _values_text(values) -> str:
+    items = [f"{v:.6g}" if isinstance(v, float) else str(v) for v in values]
+    return items[0] if len(items) == 1 else "[" + ", ".join(items) + "]"
+
+
+def _tensor_text(t: TensorSummary) -> str:
+    head = f"{t.dtype}[{', '.join(str(d) for d in t.shape)}]"
+    return head + (f" = {_values_text(t.values)}" if t.values is not None else f", {t.nbytes} bytes")
+
+
 def _attr_text(v) -> str:
+    if isinstance(v, TensorSummary):
+        return _tensor_text(v)
     text = repr(v) if not isinstance(v, str) else v
     return text if len(text) <= 200 else text[:197] + "..."
 
@@ -56,6 +71,9 @@ def from_onnx_graph(graph, source: str = "") -> ViewGraph:
     if not hasattr(inits, "items"):
         inits = {getattr(i, "name", str(i)): i for i in inits}
     nodes: list[ViewNode] = []
+    # tensors a Constant node makes: a reader wants their value where they are read
+    constants = {n.outputs[0]: _tensor_text(n.attributes["value"]) for n in graph.nodes
+                 if n.op_type == "Constant" and n.outputs and isinstance(n.attributes.get("value"), TensorSummary)}
     for inp in getattr(graph, "inputs", ()):
         name = inp if isinstance(inp, str) else getattr(inp, "name", str(inp))
         if name in inits:
@@ -70,9 +88,9 @@ def from_onnx_graph(graph, source: str = "") -> ViewGraph:
                 continue
             if t in inits:
                 init = inits[t]
-                params[t] = _shape_text(init)
+                params[t] = _shape_text(init) + (f" = {_values_text(init.values)}" if init.values is not None else "")
             else:
-                ins[t] = _shape_text(values.get(t))
+                ins[t] = constants.get(t) or _shape_text(values.get(t))
         outs = {t: _shape_text(values.get(t)) for t in node.outputs if t}
         details = {"Name": node.name, "Op type": node.op_type}
         if getattr(node, "domain", ""):
@@ -120,6 +138,7 @@ def _io_text(ios) -> dict:
 def from_plan(plan, source: str = "", layer_times_ms: dict | None = None) -> ViewGraph:
     """E's studio.core.graph.plan.Plan -> ViewGraph."""
     nodes = []
+    marked = dict(plan.marked)
     for layer in plan.layers:
         details = {"Name": layer.name, "Layer type": layer.type,
                    "Precision": getattr(layer, "precision", "") or "?",
@@ -135,7 +154,9 @@ def from_plan(plan, source: str = "", layer_times_ms: dict | None = None) -> Vie
             t = float(raw_t) if isinstance(raw_t, (int, float)) else None
         if t is not None:
             details["Time (ms)"] = f"{t:.4f}"
-        nodes.append(ViewNode(id=layer.name, title=str(layer.type),
+        if layer.name in marked:
+            details["Not optimized"] = marked[layer.name]
+        nodes.append(ViewNode(id=layer.name, title=str(layer.type), warning=marked.get(layer.name, ""),
                               subtitle=f"{layer.name}  ({len(onnx_nodes)} ONNX)" if onnx_nodes else layer.name,
                               category=str(layer.type), precision=str(getattr(layer, "precision", "") or ""),
                               time_ms=t, details=details))

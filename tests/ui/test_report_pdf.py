@@ -69,3 +69,28 @@ def test_pdf_of_an_empty_report_is_written_atomically(tmp_path):
     assert out.read_bytes().startswith(b"%PDF-") and out.stat().st_size > 500
     assert not list(tmp_path.glob(".*.part"))
     assert oct(out.stat().st_mode & 0o077) != "0o0"            # shareable, not private 0600
+
+
+@pytest.mark.slow
+def test_the_chinese_pdf_has_its_cjk_text_drawn_and_extractable(tmp_path):
+    """The report in Simplified Chinese: the glyphs come from a CJK font embedded in the PDF
+    (pdffonts), the text extracts as Chinese (pdftotext) and the pages render with ink."""
+    from studio.core import i18n
+    from studio.ui.report_pdf import write_pdf
+
+    ri.need_pdftoppm()
+    real = ri.real_inputs(tmp_path / "in")
+    out = tmp_path / "报告.pdf"
+    with i18n.language("zh_CN"):
+        rep = assemble_report([str(p) for p in real.values()], title="意图模型报告")
+        write_pdf(rep, out)
+    text = " ".join(subprocess.run(["pdftotext", "-layout", str(out), "-"], capture_output=True, text=True,
+                                   check=True, timeout=120).stdout.split())
+    for heading in ("意图模型报告", "加速", "模型", "构建", "基准测试", "相对 FP32 的精度", "环境", "指标定义"):
+        assert heading in text, heading
+    fonts = subprocess.run(["pdffonts", str(out)], capture_output=True, text=True, check=True, timeout=60).stdout
+    assert any(k in fonts for k in ("WenQuanYi", "Noto Sans CJK", "Noto Serif CJK", "Droid Sans Fallback",
+                                    "AR PL")), fonts
+    subprocess.run(["pdftoppm", "-r", "40", "-png", "-f", "1", "-l", "1", str(out), str(tmp_path / "page")],
+                   check=True, timeout=120)
+    assert ri.png_variance(next(tmp_path.glob("page*.png"))) > 20

@@ -55,6 +55,9 @@ def make_sidecar(config: BuildConfig, result: BuildResult, *, source_sha256: str
         "calibration": md.pop("calibration", None),
         "layer_report": Path(result.layer_report).name if result.layer_report else None,
         "warnings": list(result.warnings),
+        # ONNX nodes of the source that the build meant to optimize and could not, with the reason:
+        # the after-fusion view marks the layers that hold them.
+        "not_optimized": md.pop("not_optimized", {}),
         "backend_details": md,   # whatever else the backend reported
     }
 

@@ -13,6 +13,7 @@ import numpy as np
 from studio.core.backends.runner import TensorMeta
 from studio.core.data.tokenizer import NEEDS_TOKENIZER, load_tokenizer, tokenizer_beside
 from studio.core.errors import DataError, StudioError
+from studio.core.i18n import translate
 
 TEXT_INPUTS = ("input_ids", "attention_mask", "token_type_ids")
 DEFAULT_SEQ = 64
@@ -91,18 +92,21 @@ def describe_feed(d: dict | None) -> str:
     """One line saying what a run was fed, from a feed's `describe()` (or a panel's declaration):
     what the panel, the results and the report all show, so nobody mistakes random ids for texts."""
     if not d:
-        return "inputs not recorded"
+        return translate("Feed", "inputs not recorded")
     kind = d.get("kind")
     if kind == "synthetic":
-        return f"synthetic token ids, {d.get('seq_len')} tokens (not real texts)"
+        return translate("Feed", "synthetic token ids, {n} tokens (not real texts)").format(n=d.get("seq_len"))
     source = Path(str(d.get("source") or "?")).name
     if kind == "arrays":
-        return f"arrays from {source}"
+        return translate("Feed", "arrays from {file}").format(file=source)
     seq = d.get("seq_len")
-    length = f"padded to {seq} tokens" if isinstance(seq, int) else "each text at its own length"
-    tok = f", tokenizer {Path(str(d['tokenizer'])).parent.name}/{Path(str(d['tokenizer'])).name}" \
-        if d.get("tokenizer") else ""
-    return f"texts from {source}{tok}, {length}"
+    length = translate("Feed", "padded to {n} tokens").format(n=seq) if isinstance(seq, int) \
+        else translate("Feed", "each text at its own length")
+    if d.get("tokenizer"):
+        tok = Path(str(d["tokenizer"]))
+        return translate("Feed", "texts from {file}, tokenizer {tokenizer}, {length}").format(
+            file=source, tokenizer=f"{tok.parent.name}/{tok.name}", length=length)
+    return translate("Feed", "texts from {file}, {length}").format(file=source, length=length)
 
 
 def check_text_inputs(metas: list[TensorMeta], source: str = "") -> list[str]:

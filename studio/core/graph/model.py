@@ -83,6 +83,7 @@ class Initializer:
     nbytes: int
     external: bool
     location: str | None = None            # the external-data file, as written in the model
+    values: tuple | None = None            # the values of a small one (<= 16), read with the model
     _loader: Callable[[], Any] | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -105,7 +106,8 @@ class Initializer:
     def __reduce__(self):
         # The loader reads the file from the process that opened and checked it; a copy sent
         # to another process (studio.core.graph.isolated) carries the metadata only.
-        return (Initializer, (self.name, self.dtype, self.shape, self.nbytes, self.external, self.location))
+        return (Initializer, (self.name, self.dtype, self.shape, self.nbytes, self.external, self.location,
+                              self.values))
 
 
 @dataclass(frozen=True)

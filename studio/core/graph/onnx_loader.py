@@ -15,6 +15,8 @@ Runtime's symbolic shapes), with_weights at 1.1x, plain onnx.load at 2.1x.
 
 from __future__ import annotations
 
+import math
+
 import os
 import stat
 import warnings as pywarnings
@@ -324,7 +326,9 @@ class _Builder:
         def load(t=t, header=header):
             return _to_array(_full_tensor(op, t, header), label, path)
 
-        return Initializer(label, dtype_name(t.data_type), dims, nbytes, ext, location, load)
+        # Small ones (scales, axes, epsilons, shape constants) are what a reader wants to see.
+        values = _summarize_tensor(t, path).values if not ext and math.prod(dims) <= 16 else None
+        return Initializer(label, dtype_name(t.data_type), dims, nbytes, ext, location, values, load)
 
     def graph(self, g: onnx.GraphProto, outer: frozenset[str], headers: list[TensorHeader] | None,
               model: onnx.ModelProto | None = None) -> Graph:

@@ -143,6 +143,9 @@ class Plan:
     detailed: bool = True                     # False: names only (built without DETAILED verbosity)
     unmapped: tuple[str, ...] = ()            # layers whose ONNX origin could not be found
     notes: tuple[str, ...] = ()
+    # (layer, why): layers holding ONNX nodes the build meant to optimize and could not (an
+    # attention block left unfused), from the sidecar's `not_optimized`
+    marked: tuple[tuple[str, str], ...] = ()
 
     @property
     def tensors(self) -> dict[str, TensorInfo]:
@@ -187,6 +190,7 @@ class Plan:
             "layers": [layer.to_dict(with_raw) for layer in self.layers],
             "unmapped": list(self.unmapped),
             "notes": list(self.notes),
+            "marked": {layer: why for layer, why in self.marked},
         }
 
     @classmethod
@@ -198,7 +202,7 @@ class Plan:
             outputs=tuple(TensorInfo.from_dict(t) for t in d.get("outputs", [])),
             onnx_model=d.get("onnx_model"), source_path=d.get("source_path"),
             detailed=d.get("detailed", True), unmapped=tuple(d.get("unmapped", [])),
-            notes=tuple(d.get("notes", [])),
+            notes=tuple(d.get("notes", [])), marked=tuple((d.get("marked") or {}).items()),
         )
 
 

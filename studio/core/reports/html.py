@@ -15,6 +15,7 @@ import hashlib
 import json
 from typing import Callable
 
+from studio.core.i18n import QT_TRANSLATE_NOOP, current_language, translate
 from studio.core.reports import svg_plots
 from studio.core.reports.report_model import AccuracyInfo, BenchInfo, BuildInfo, Report
 from studio.core.reports.text import esc
@@ -153,28 +154,29 @@ class _Plots:
 
 def _speedup(r: Report, plot: _Plots) -> str:
     sp = r.speedup
-    out = ['<section id="speedup"><h2>Speedup</h2>']
+    out = ['<section id="speedup"><h2>' + translate("Report", "Speedup") + '</h2>']
     if sp is None:
-        out.append('<p class="note">A speedup needs at least two benchmarks (a baseline and a '
-                   'candidate); this report has ' + esc(str(len(r.benchmarks))) + ".</p>")
+        out.append('<p class="note">' + esc(translate("Report", "A speedup needs at least two benchmarks (a baseline "
+                                                           "and a candidate); this report has {n}.").format(
+            n=len(r.benchmarks))) + "</p>")
     else:
         saved = sp.p99_saved_ms
         cards = [
-            (fnum(sp.throughput_ratio, 3) + "&times;", "throughput, best vs baseline"),
+            (fnum(sp.throughput_ratio, 3) + "&times;", esc(translate("Report", "throughput, best vs baseline"))),
             (fnum(abs(saved), 3, "ms") if saved is not None else "&ndash;",
-             "P99 latency saved per request" if saved is None or saved >= 0
-             else "P99 latency added per request (best vs baseline)"),
-            (fmoney(sp.best_cost_per_million), "per million samples (baseline "
-             + fmoney(sp.baseline_cost_per_million) + ")"),
+             esc(translate("Report", "P99 latency saved per request") if saved is None or saved >= 0
+                 else translate("Report", "P99 latency added per request (best vs baseline)"))),
+            (fmoney(sp.best_cost_per_million), esc(translate("Report", "per million samples (baseline {cost})"))
+             .format(cost=fmoney(sp.baseline_cost_per_million))),
         ]
         out.append('<div class="cards">' + "".join(
             f'<div class="card"><div class="big">{big}</div><div class="label">{lab}</div></div>'
             for big, lab in cards) + "</div>")
-        out.append(_table([("", False), ("Run", False), ("Precision", False), ("Throughput (samples/s)", True),
-                           ("P99 (ms)", True), ("$ per million samples", True)], [
-            ["Baseline", name(sp.baseline), esc(sp.baseline_precision), fnum(sp.baseline_throughput, 4),
+        out.append(_table([("", False), (translate("Report", "Run"), False), (translate("Report", "Precision"), False), (translate("Report", "Throughput (samples/s)"), True),
+                           (translate("Report", "P99 (ms)"), True), (translate("Report", "$ per million samples"), True)], [
+            [translate("Report", "Baseline"), name(sp.baseline), esc(sp.baseline_precision), fnum(sp.baseline_throughput, 4),
              fnum(sp.baseline_p99_ms, 4), fmoney(sp.baseline_cost_per_million)],
-            ["Best", name(sp.best), esc(sp.best_precision), fnum(sp.best_throughput, 4),
+            [translate("Report", "Best"), name(sp.best), esc(sp.best_precision), fnum(sp.best_throughput, 4),
              fnum(sp.best_p99_ms, 4), fmoney(sp.best_cost_per_million)],
         ]))
         out.append(f'<p class="note">{esc(sp.assumption, None)}</p>')
@@ -186,42 +188,44 @@ def _speedup(r: Report, plot: _Plots) -> str:
             short = [b.label for b in runs]
         best = next((s for s, b in zip(short, runs) if r.speedup and b.label == r.speedup.best), None)
         out.append(plot(svg_plots.bar_svg(list(zip(short, (b.throughput for b in runs))),
-                                          title="Throughput by run", unit="samples/s", highlight=best),
-                        "Throughput by run"))
+                                          title=translate("Report", "Throughput by run"),
+                                          unit=translate("Report", "samples/s"), highlight=best),
+                        translate("Report", "Throughput by run")))
     out.append("</section>")
     return "".join(out)
 
 
 def _model(r: Report, plot: _Plots) -> str:
     m = r.model
-    out = ['<section id="model"><h2>Model</h2>']
+    out = ['<section id="model"><h2>' + translate("Report", "Model") + '</h2>']
     if m is None:
-        out.append('<p class="note">No model summary was given.</p></section>')
+        out.append('<p class="note">' + esc(translate("Report", "No model summary was given.")) + "</p></section>")
         return "".join(out)
     out.append(_kv([
-        ("Name", name(m.name)), ("File", name(m.path, PATH_CHARS)),
-        ("Parameters", fnum(m.parameters)), ("Weights", fbytes(m.parameter_bytes)),
-        ("Nodes", fnum(m.nodes)),
-        ("Opsets", esc(", ".join(f"{k} {v}" for k, v in m.opsets.items())) or "&ndash;"),
-        ("Producer", esc(m.producer) or "&ndash;"),
+        (translate("Report", "Name"), name(m.name)), (translate("Report", "File"), name(m.path, PATH_CHARS)),
+        (translate("Report", "Parameters"), fnum(m.parameters)), (translate("Report", "Weights"), fbytes(m.parameter_bytes)),
+        (translate("Report", "Nodes"), fnum(m.nodes)),
+        (translate("Report", "Opsets"), esc(", ".join(f"{k} {v}" for k, v in m.opsets.items())) or "&ndash;"),
+        (translate("Report", "Producer"), esc(m.producer) or "&ndash;"),
     ]))
-    tensors = [["input", name(t.name), esc(t.dtype), esc("[" + ", ".join(map(str, t.shape)) + "]")]
+    tensors = [[esc(translate("Report", "input")), name(t.name), esc(t.dtype), esc("[" + ", ".join(map(str, t.shape)) + "]")]
                for t in m.inputs] + \
-              [["output", name(t.name), esc(t.dtype), esc("[" + ", ".join(map(str, t.shape)) + "]")]
+              [[esc(translate("Report", "output")), name(t.name), esc(t.dtype), esc("[" + ", ".join(map(str, t.shape)) + "]")]
                for t in m.outputs]
     if tensors:
-        out.append("<h3>Inputs and outputs</h3>")
-        out.append(_table([("", False), ("Name", False), ("Type", False), ("Shape", False)], tensors))
+        out.append("<h3>" + translate("Report", "Inputs and outputs") + "</h3>")
+        out.append(_table([("", False), (translate("Report", "Name"), False), (translate("Report", "Type"), False), (translate("Report", "Shape"), False)], tensors))
     if m.op_histogram:
         ops = sorted(m.op_histogram.items(), key=lambda kv: (-kv[1], kv[0]))
         top = ops[:15]
-        out.append("<h3>Operators</h3>")
+        out.append("<h3>" + translate("Report", "Operators") + "</h3>")
         out.append(plot(svg_plots.bar_svg([(k, float(v)) for k, v in top],
-                                          title=f"Most used operators ({len(ops)} types)", unit="nodes"),
-                        "Operator histogram"))
+                                          title=translate("Report", "Most used operators ({n} types)").format(
+                                              n=len(ops)), unit=translate("Report", "nodes")),
+                        translate("Report", "Operator histogram")))
         rest = ops[15:]
         if rest:
-            out.append('<p class="note">Also: ' + ", ".join(f"{name(k, 60)} {v}" for k, v in rest[:60])
+            out.append('<p class="note">' + esc(translate("Report", "Also:")) + " " + ", ".join(f"{name(k, 60)} {v}" for k, v in rest[:60])
                        + (" &hellip;" if len(rest) > 60 else "") + "</p>")
     out.append("</section>")
     return "".join(out)
@@ -229,17 +233,18 @@ def _model(r: Report, plot: _Plots) -> str:
 
 def _environment(r: Report) -> str:
     e = r.environment
-    out = ['<section id="environment"><h2>Environment</h2>']
+    out = ['<section id="environment"><h2>' + translate("Report", "Environment") + '</h2>']
     if e is None:
-        out.append('<p class="note">Not recorded.</p></section>')
+        out.append('<p class="note">' + esc(translate("Report", "Not recorded.")) + "</p></section>")
         return "".join(out)
-    rows = [("CPU", esc(e.cpu) or "&ndash;"), ("Cores", fnum(e.cores)),
-            ("GPU", esc(e.gpu) if e.gpu else "none found"),
-            ("GPU driver", esc(e.gpu_driver) if e.gpu_driver else "&ndash;"),
-            ("OS", esc(e.os) or "&ndash;"), ("Python", esc(e.python) or "&ndash;")]
-    rows += [(k, esc(v) if v else '<span class="muted">not installed</span>') for k, v in e.libraries.items()]
+    rows = [(translate("Report", "CPU"), esc(e.cpu) or "&ndash;"), (translate("Report", "Cores"), fnum(e.cores)),
+            (translate("Report", "GPU"), esc(e.gpu) if e.gpu else esc(translate("Report", "none found"))),
+            (translate("Report", "GPU driver"), esc(e.gpu_driver) if e.gpu_driver else "&ndash;"),
+            (translate("Report", "OS"), esc(e.os) or "&ndash;"), (translate("Report", "Python"), esc(e.python) or "&ndash;")]
+    rows += [(k, esc(v) if v else '<span class="muted">' + esc(translate("Report", "not installed")) + "</span>")
+             for k, v in e.libraries.items()]
     out.append(_kv(rows))
-    out.append(f'<p class="note">Source: {esc(e.source, PATH_CHARS)}</p></section>')
+    out.append('<p class="note">' + esc(translate("Report", "Source:")) + f" {esc(e.source, PATH_CHARS)}</p></section>")
     return "".join(out)
 
 
@@ -251,43 +256,43 @@ def _config_value(v) -> str:
 
 def _build(b: BuildInfo) -> str:
     out = [f'<div class="build"><h3>{name(b.label)}</h3>']
-    rows = [("Artifact", name(b.artifact, PATH_CHARS)), ("Backend", esc(b.backend) or "&ndash;"),
-            ("Precision", esc(b.precision) or "&ndash;"), ("Library", esc(b.library) or "&ndash;"),
-            ("Size", fbytes(b.size_bytes)), ("Build time", fnum(b.build_seconds, 3, "s")),
-            ("Layers before / after fusion",
+    rows = [(translate("Report", "Artifact"), name(b.artifact, PATH_CHARS)), (translate("Report", "Backend"), esc(b.backend) or "&ndash;"),
+            (translate("Report", "Precision"), esc(b.precision) or "&ndash;"), (translate("Report", "Library"), esc(b.library) or "&ndash;"),
+            (translate("Report", "Size"), fbytes(b.size_bytes)), (translate("Report", "Build time"), fnum(b.build_seconds, 3, "s")),
+            (translate("Report", "Layers before / after fusion"),
              f"{fnum(b.layers_before)} &rarr; {fnum(b.layers_after)}"
-             + (esc(f" ({b.layers_before / b.layers_after:.1f}x fewer)")
+             + (esc(" " + translate("Report", "({ratio:.1f}x fewer)").format(ratio=b.layers_before / b.layers_after))
                 if b.layers_before and b.layers_after else ""))]
     cfg = [(k, v) for k, v in b.config.items() if v not in (None, "", [], {}) and k not in ("output",)]
-    rows += [(f"config: {k}", _config_value(v)) for k, v in cfg[:40]]
+    rows += [(translate("Report", "config: {key}").format(key=k), _config_value(v)) for k, v in cfg[:40]]
     out.append(_kv(rows))
     if b.fusion_patterns:
-        out.append("<p><b>Main fusion patterns</b></p>")
-        out.append(_table([("ONNX nodes fused into one layer", False), ("Layers", True)],
+        out.append("<p><b>" + translate("Report", "Main fusion patterns") + "</b></p>")
+        out.append(_table([(translate("Report", "ONNX nodes fused into one layer"), False), (translate("Report", "Layers"), True)],
                           [[name(p.pattern, 200), fnum(p.count)] for p in b.fusion_patterns[:10]]))
     if b.fused_layers:
-        out.append("<p><b>Largest fused layers</b></p>")
-        out.append(_table([("Engine layer", False), ("ONNX nodes", True), ("Pattern", False), ("Precision", False)],
+        out.append("<p><b>" + translate("Report", "Largest fused layers") + "</b></p>")
+        out.append(_table([(translate("Report", "Engine layer"), False), (translate("Report", "ONNX nodes"), True), (translate("Report", "Pattern"), False), (translate("Report", "Precision"), False)],
                           [[name(f.layer), fnum(f.nodes), name(f.pattern, 120), esc(f.precision)]
                            for f in b.fused_layers]))
     if b.precision_per_layer:
-        out.append("<p><b>Precision per layer</b></p>")
-        out.append(_table([("Precision", False), ("Layers", True)],
+        out.append("<p><b>" + translate("Report", "Precision per layer") + "</b></p>")
+        out.append(_table([(translate("Report", "Precision"), False), (translate("Report", "Layers"), True)],
                           [[esc(k), fnum(v)] for k, v in sorted(b.precision_per_layer.items(),
                                                                  key=lambda kv: -kv[1])]))
     for w in b.warnings[:20]:
-        out.append(f'<p class="flag">Warning: {esc(w, 400)}</p>')
+        out.append('<p class="flag">' + esc(translate("Report", "Warning:")) + f" {esc(w, 400)}</p>")
     out.append("</div>")
     return "".join(out)
 
 
 def _builds(r: Report) -> str:
-    out = ['<section id="builds"><h2>Builds</h2>']
+    out = ['<section id="builds"><h2>' + translate("Report", "Builds") + '</h2>']
     if not r.builds:
-        out.append('<p class="note">No build was given.</p></section>')
+        out.append('<p class="note">' + esc(translate("Report", "No build was given.")) + "</p></section>")
         return "".join(out)
-    out.append(_table([("Build", False), ("Backend", False), ("Precision", False), ("Size", True),
-                       ("Build time (s)", True), ("Layers before", True), ("Layers after", True)],
+    out.append(_table([(translate("Report", "Build"), False), (translate("Report", "Backend"), False), (translate("Report", "Precision"), False), (translate("Report", "Size"), True),
+                       (translate("Report", "Build time (s)"), True), (translate("Report", "Layers before"), True), (translate("Report", "Layers after"), True)],
                       [[name(b.label), esc(b.backend), esc(b.precision), fbytes(b.size_bytes),
                         fnum(b.build_seconds, 3), fnum(b.layers_before), fnum(b.layers_after)]
                        for b in r.builds]))
@@ -298,45 +303,55 @@ def _builds(r: Report) -> str:
 
 _PCTS = ("min", "p50", "p90", "p95", "p99", "max", "mean")
 # trtexec's names for the parts of a request's time
-_SPLIT_NAMES = {"h2d": "H2D latency", "compute": "GPU compute time", "d2h": "D2H latency",
-                "enqueue": "enqueue time", "queue": "queue wait (open loop)"}
+_SPLIT_NAMES = {"h2d": QT_TRANSLATE_NOOP("Report", "H2D latency"),
+                "compute": QT_TRANSLATE_NOOP("Report", "GPU compute time"),
+                "d2h": QT_TRANSLATE_NOOP("Report", "D2H latency"), "enqueue": QT_TRANSLATE_NOOP("Report", "enqueue time"),
+                "queue": QT_TRANSLATE_NOOP("Report", "queue wait (open loop)")}
 
 
 def _bench(b: BenchInfo, plot: _Plots) -> str:
     out = [f'<div class="build"><h3>{name(b.label)}</h3>']
-    rows = [("Artifact", name(b.artifact, PATH_CHARS)), ("Backend", esc(b.backend) or "&ndash;"),
-            ("Precision", esc(b.precision) or "&ndash;"), ("Device", esc(b.device) or "&ndash;"),
-            ("Load", esc(b.load_pattern) or "&ndash;"), ("Inputs", esc(b.inputs) or "&ndash;"),
-            ("Batch size", fnum(b.batch_size)),
-            ("Concurrency", fnum(b.concurrency)), ("Requests timed", fnum(b.requests)),
-            ("Duration", fnum(b.duration_s, 3, "s")),
-            ("Throughput", fnum(b.throughput, 4, "samples/s") + (
-                f" ({fnum(b.requests_per_s, 4, 'requests/s')} of batch {b.batch_size})"
+    rows = [(translate("Report", "Artifact"), name(b.artifact, PATH_CHARS)), (translate("Report", "Backend"), esc(b.backend) or "&ndash;"),
+            (translate("Report", "Precision"), esc(b.precision) or "&ndash;"), (translate("Report", "Device"), esc(b.device) or "&ndash;"),
+            (translate("Report", "Load"), esc(b.load_pattern) or "&ndash;"), (translate("Report", "Inputs"), esc(b.inputs) or "&ndash;"),
+            (translate("Report", "Batch size"), fnum(b.batch_size)),
+            (translate("Report", "Concurrency"), fnum(b.concurrency)), (translate("Report", "Requests timed"), fnum(b.requests)),
+            (translate("Report", "Duration"), fnum(b.duration_s, 3, "s")),
+            (translate("Report", "Throughput"), fnum(b.throughput, 4, "samples/s") + (
+                " " + esc(translate("Report", "({rate} of batch {batch})")).format(
+                    rate=fnum(b.requests_per_s, 4, "requests/s"), batch=b.batch_size)
                 if (b.batch_size or 1) > 1 and b.requests_per_s is not None else ""))]
-    rows += [(f"Cold start: {k.removesuffix('_ms').replace('_', ' ')}", fnum(v, 4, "ms")) for k, v in b.cold_start_ms.items()]
-    rows += [(f"Mean {_SPLIT_NAMES.get(k, k.replace('_', ' '))}", fnum(v, 4, "ms"))
+    rows += [(translate("Report", "Cold start: {part}").format(part=k.removesuffix("_ms").replace("_", " ")),
+              fnum(v, 4, "ms")) for k, v in b.cold_start_ms.items()]
+    rows += [(translate("Report", "Mean {part}").format(
+        part=translate("Report", _SPLIT_NAMES[k]) if k in _SPLIT_NAMES else k.replace("_", " ")), fnum(v, 4, "ms"))
              for k, v in b.timing_split_ms.items()]
     out.append(_kv(rows))
     for w in b.warnings[:20]:
-        out.append(f'<p class="flag">Warning: {esc(w, 400)}</p>')
+        out.append('<p class="flag">' + esc(translate("Report", "Warning:")) + f" {esc(w, 400)}</p>")
     h = b.histogram
     if h.get("counts"):
         markers = {k.upper(): b.latency_ms.get(k) for k in ("p50", "p99") if b.latency_ms.get(k) is not None}
         edges, counts, hidden = _trim_tail(h["edges_ms"], h["counts"], b.latency_ms.get("p99"))
-        out.append(plot(svg_plots.histogram_svg(edges, counts, title=f"Latency histogram: {b.label}",
-                                                x_label="latency (ms)", markers=markers),
-                        f"Latency histogram of {b.label}"))
+        out.append(plot(svg_plots.histogram_svg(edges, counts,
+                                                title=translate("Report", "Latency histogram: {run}").format(
+                                                    run=b.label),
+                                                x_label=translate("Report", "latency (ms)"), markers=markers),
+                        translate("Report", "Latency histogram of {run}").format(run=b.label)))
         if hidden:
-            out.append(f'<p class="note">{esc(hidden)} request(s) slower than {fnum(edges[-1], 3, "ms")} '
-                       f'(the far tail, beyond P99) are counted but not drawn; the maximum is '
-                       f'{fnum(b.latency_ms.get("max"), 4, "ms")}.</p>')
+            out.append('<p class="note">' + esc(translate(
+                "Report", "{n} request(s) slower than {ms} (the far tail, beyond P99) are counted but not drawn; "
+                "the maximum is {max}.")).format(n=esc(hidden), ms=fnum(edges[-1], 3, "ms"),
+                                                 max=fnum(b.latency_ms.get("max"), 4, "ms")) + "</p>")
     if b.curve:
-        series = [("P50", [(p.throughput, p.p50_ms) for p in b.curve]),
-                  ("P99", [(p.throughput, p.p99_ms) for p in b.curve])]
-        out.append(plot(svg_plots.line_svg(series, title=f"Latency vs throughput: {b.label}",
-                                           x_label="throughput (samples/s)", y_label="latency (ms)"),
-                        f"Latency versus throughput of {b.label}"))
-        out.append(_table([("Load", False), ("Throughput (samples/s)", True), ("P50 (ms)", True), ("P99 (ms)", True)],
+        series = [(translate("Report", "P50"), [(p.throughput, p.p50_ms) for p in b.curve]),
+                  (translate("Report", "P99"), [(p.throughput, p.p99_ms) for p in b.curve])]
+        out.append(plot(svg_plots.line_svg(series, title=translate("Report", "Latency vs throughput: {run}").format(
+                                               run=b.label),
+                                           x_label=translate("Report", "throughput (samples/s)"),
+                                           y_label=translate("Report", "latency (ms)")),
+                        translate("Report", "Latency versus throughput of {run}").format(run=b.label)))
+        out.append(_table([(translate("Report", "Load"), False), (translate("Report", "Throughput (samples/s)"), True), (translate("Report", "P50 (ms)"), True), (translate("Report", "P99 (ms)"), True)],
                           [[esc(p.label), fnum(p.throughput, 4), fnum(p.p50_ms, 4), fnum(p.p99_ms, 4)]
                            for p in b.curve]))
     out.append("</div>")
@@ -362,12 +377,12 @@ def _trim_tail(edges: list[float], counts: list[int], p99: float | None,
 
 
 def _benchmarks(r: Report, plot: _Plots) -> str:
-    out = ['<section id="benchmarks"><h2>Benchmarks</h2>']
+    out = ['<section id="benchmarks"><h2>' + translate("Report", "Benchmarks") + '</h2>']
     if not r.benchmarks:
-        out.append('<p class="note">No benchmark was given.</p></section>')
+        out.append('<p class="note">' + esc(translate("Report", "No benchmark was given.")) + "</p></section>")
         return "".join(out)
     keys = [k for k in _PCTS if any(k in b.latency_ms for b in r.benchmarks)]
-    out.append(_table([("Run", False), ("Precision", False), ("Throughput (samples/s)", True)]
+    out.append(_table([(translate("Report", "Run"), False), (translate("Report", "Precision"), False), (translate("Report", "Throughput (samples/s)"), True)]
                       + [(f"{k.upper() if k.startswith('p') else k} (ms)", True) for k in keys],
                       [[name(b.label), esc(b.precision), fnum(b.throughput, 4)]
                        + [fnum(b.latency_ms.get(k), 4) for k in keys] for b in r.benchmarks], first_width=26))
@@ -388,9 +403,9 @@ def accuracy_flags(a: AccuracyInfo) -> list[str]:
 
 
 def _accuracy(r: Report) -> str:
-    out = ['<section id="accuracy"><h2>Accuracy against FP32</h2>']
+    out = ['<section id="accuracy"><h2>' + translate("Report", "Accuracy against FP32") + '</h2>']
     if not r.accuracy:
-        out.append('<p class="note">No accuracy result was given.</p></section>')
+        out.append('<p class="note">' + esc(translate("Report", "No accuracy result was given.")) + "</p></section>")
         return "".join(out)
     rows = []
     for a in r.accuracy:
@@ -399,31 +414,34 @@ def _accuracy(r: Report) -> str:
                      fnum(a.max_abs_error, 3), fnum(a.mean_abs_error, 3), fpct(a.top1_agreement),
                      fpct(a.accuracy), fpct(a.accuracy_change, signed=True),
                      ('<span class="flag">' + "; ".join(esc(f, 200) for f in flags) + "</span>") if flags
-                     else '<span class="ok">none</span>'])
-    out.append(_table([("Build", False), ("Precision", False), ("Reference", False), ("Samples", True),
-                       ("Max |error|", True), ("Mean |error|", True), ("Top-1 agreement", True),
-                       ("Intent accuracy", True), ("Change", True), ("Flags", False)], rows, first_width=22))
-    out.append(f'<p class="note">Flags: top-1 agreement under {TOP1_WARN:.0%} or an intent-accuracy '
-               f'drop over {ACC_DROP_WARN * 100:.0f} point, besides the flags the accuracy check '
-               f'raised itself. Errors are over the model outputs (logits), worst output.</p>')
+                     else '<span class="ok">' + esc(translate("Report", "none")) + "</span>"])
+    out.append(_table([(translate("Report", "Build"), False), (translate("Report", "Precision"), False), (translate("Report", "Reference"), False), (translate("Report", "Samples"), True),
+                       (translate("Report", "Max |error|"), True), (translate("Report", "Mean |error|"), True), (translate("Report", "Top-1 agreement"), True),
+                       (translate("Report", "Intent accuracy"), True), (translate("Report", "Change"), True), (translate("Report", "Flags"), False)], rows, first_width=22))
+    out.append('<p class="note">' + esc(translate(
+        "Report", "Flags: top-1 agreement under {top1:.0%} or an intent-accuracy drop over {points:.0f} point, "
+        "besides the flags the accuracy check raised itself. Errors are over the model outputs (logits), "
+        "worst output.").format(top1=TOP1_WARN, points=ACC_DROP_WARN * 100)) + "</p>")
     scored = [(a.label, a.inputs) for a in r.accuracy if a.inputs]
     if scored:
-        out.append('<p class="note">Scored on: ' + "; ".join(f"{name(lbl)}: {esc(inp, 300)}" for lbl, inp in scored)
+        out.append('<p class="note">' + esc(translate("Report", "Scored on:")) + " " + "; ".join(f"{name(lbl)}: {esc(inp, 300)}" for lbl, inp in scored)
                    + "</p>")
     out.append("</section>")
     return "".join(out)
 
 
 def _definitions(r: Report) -> str:
-    items = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v, None)}</dd>" for k, v in r.metric_definitions.items())
-    return f'<section id="definitions"><h2>How the metrics are defined</h2><dl>{items}</dl></section>'
+    items = "".join(f"<dt>{esc(translate('Report', k))}</dt><dd>{esc(translate('Report', v), None)}</dd>"
+                    for k, v in r.metric_definitions.items())
+    return ('<section id="definitions"><h2>' + esc(translate("Report", "How the metrics are defined"))
+            + f"</h2><dl>{items}</dl></section>")
 
 
 def _footer(r: Report) -> str:
-    out = ['<section id="sources"><h2>Sources</h2>']
+    out = ['<section id="sources"><h2>' + translate("Report", "Sources") + '</h2>']
     if r.notes:
         out.append("<ul>" + "".join(f"<li>{esc(n, 600)}</li>" for n in r.notes) + "</ul>")
-    out.append(_table([("File", False), ("Read as", False)],
+    out.append(_table([(translate("Report", "File"), False), (translate("Report", "Read as"), False)],
                       [[name(s.path, PATH_CHARS), esc(s.kind)] for s in r.sources]))
     out.append("</section>")
     return "".join(out)
@@ -438,13 +456,15 @@ def render_html(report: Report, *, plot_ref: Callable[[str, int], str] | None = 
     r = report
     body = "".join([
         f"<header><h1>{esc(r.title, 200)}</h1>",
-        f'<p class="meta">Created {esc(r.created)} by Engine Studio {esc(r.studio_version)}'
-        f" &middot; report schema {esc(r.schema)} v{esc(r.schema_version)}</p></header>",
+        '<p class="meta">' + esc(translate("Report", "Created {created} by Engine Studio {version}").format(
+            created=r.created, version=r.studio_version))
+        + " &middot; " + esc(translate("Report", "report schema {schema} v{version}").format(
+            schema=r.schema, version=r.schema_version)) + "</p></header>",
         _speedup(r, plot), _model(r, plot), _builds(r), _benchmarks(r, plot), _accuracy(r),
         _environment(r), _definitions(r), _footer(r),
     ])
     return (
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        f'<!DOCTYPE html>\n<html lang="{current_language().replace("_", "-")}"><head><meta charset="utf-8">'
         f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy(css)}">'
         '<meta name="referrer" content="no-referrer">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'

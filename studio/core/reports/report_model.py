@@ -11,27 +11,37 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import asdict, dataclass, field, fields
 
+from studio.core.i18n import QT_TRANSLATE_NOOP, translate
+
 REPORT_SCHEMA = "engine-studio/report"
 REPORT_SCHEMA_VERSION = 1
 DEFAULT_PRICE_PER_GPU_HOUR = 2.50
 
 # How each benchmark figure is defined, in trtexec's terms, so a reader can compare them with
 # numbers from trtexec itself.
+# Marked for lupdate; the renderers translate keys and texts when they show them.
 METRIC_DEFINITIONS: dict[str, str] = {
-    "Throughput": "Completed requests per second over the timed window (trtexec: 'Throughput', "
-                  "queries per second). Inferences per second = throughput x batch size.",
-    "Latency": "Wall time of one request from submit to its outputs on the host (trtexec: "
-               "'Latency' = H2D + GPU compute + D2H for one query).",
-    "P50 / P90 / P95 / P99": "Percentiles of per-request latency over the timed requests "
-                             "(trtexec reports the same percentiles of 'Latency').",
-    "Enqueue time": "Host time to enqueue the work (trtexec: 'Enqueue Time'); GPU backends only.",
-    "H2D / D2H latency": "Host-to-device copy of inputs / device-to-host copy of outputs "
-                         "(trtexec: 'H2D Latency', 'D2H Latency'); GPU backends only.",
-    "GPU compute time": "Device time of the enqueued work, measured with events (trtexec: "
-                        "'GPU Compute Time').",
-    "Cold start": "Time before steady state: loading or deserializing the artifact, creating the "
-                  "session or execution context, and the first inference.",
-    "Warm-up": "Requests run before timing starts; they are not counted (trtexec --warmUp).",
+    QT_TRANSLATE_NOOP("Report", "Throughput"): QT_TRANSLATE_NOOP(
+        "Report", "Samples (texts classified) per second over the timed window. Requests per second = "
+        "throughput / batch size; trtexec's 'Throughput' counts queries, that is requests."),
+    QT_TRANSLATE_NOOP("Report", "Latency"): QT_TRANSLATE_NOOP(
+        "Report", "Wall time of one request from submit to its outputs on the host (trtexec: "
+        "'Latency' = H2D + GPU compute + D2H for one query)."),
+    QT_TRANSLATE_NOOP("Report", "P50 / P90 / P95 / P99"): QT_TRANSLATE_NOOP(
+        "Report", "Percentiles of per-request latency over the timed requests "
+        "(trtexec reports the same percentiles of 'Latency')."),
+    QT_TRANSLATE_NOOP("Report", "Enqueue time"): QT_TRANSLATE_NOOP(
+        "Report", "Host time to enqueue the work (trtexec: 'Enqueue Time'); GPU backends only."),
+    QT_TRANSLATE_NOOP("Report", "H2D / D2H latency"): QT_TRANSLATE_NOOP(
+        "Report", "Host-to-device copy of inputs / device-to-host copy of outputs "
+        "(trtexec: 'H2D Latency', 'D2H Latency'); GPU backends only."),
+    QT_TRANSLATE_NOOP("Report", "GPU compute time"): QT_TRANSLATE_NOOP(
+        "Report", "Device time of the enqueued work, measured with events (trtexec: 'GPU Compute Time')."),
+    QT_TRANSLATE_NOOP("Report", "Cold start"): QT_TRANSLATE_NOOP(
+        "Report", "Time before steady state: loading or deserializing the artifact, creating the "
+        "session or execution context, and the first inference."),
+    QT_TRANSLATE_NOOP("Report", "Warm-up"): QT_TRANSLATE_NOOP(
+        "Report", "Requests run before timing starts; they are not counted (trtexec --warmUp)."),
 }
 
 
@@ -299,12 +309,14 @@ def compute_speedup(benchmarks: list[BenchInfo], price_per_hour: float) -> tuple
         baseline = min(pool, key=lambda b: b.throughput)
     else:
         baseline = min((b for b in runs if b is not best), key=lambda b: b.throughput)
-        notes.append(f"No FP32 benchmark besides the best run; the baseline is the slowest run "
-                     f"({baseline.label}, {baseline.precision or 'unknown precision'}).")
+        notes.append(translate("Report", "No FP32 benchmark besides the best run; the baseline is the slowest run "
+                                         "({run}, {precision}).").format(
+            run=baseline.label, precision=baseline.precision or translate("Report", "unknown precision")))
     same_device = baseline.device == best.device
     if not same_device:
-        notes.append(f"Baseline and best run used different devices ({baseline.device or '?'} vs "
-                     f"{best.device or '?'}); the ratio mixes hardware and engine changes.")
+        notes.append(translate("Report", "Baseline and best run used different devices ({baseline} vs {best}); "
+                                         "the ratio mixes hardware and engine changes.").format(
+            baseline=baseline.device or "?", best=best.device or "?"))
     p99_b = baseline.latency_ms.get("p99")
     p99_n = best.latency_ms.get("p99")
     sp = Speedup(
@@ -317,10 +329,10 @@ def compute_speedup(benchmarks: list[BenchInfo], price_per_hour: float) -> tuple
         price_per_gpu_hour=price_per_hour,
         baseline_cost_per_million=cost_per_million(baseline.throughput, price_per_hour),
         best_cost_per_million=cost_per_million(best.throughput, price_per_hour),
-        assumption=(f"Cost assumes one device fully busy at the measured throughput, billed at "
-                    f"${price_per_hour:.2f} per device-hour of {best.device or 'the device measured'} "
-                    f"(set with --price-per-device-hour); cost per million samples = price / (samples per "
-                    f"second x 3600) x 10^6."),
+        assumption=translate("Report", "Cost assumes one device fully busy at the measured throughput, billed at "
+                                       "${price:.2f} per device-hour of {device} (set with --price-per-device-hour); "
+                                       "cost per million samples = price / (samples per second x 3600) x 10^6.").format(
+            price=price_per_hour, device=best.device or translate("Report", "the device measured")),
         same_device=same_device,
     )
     return sp, notes

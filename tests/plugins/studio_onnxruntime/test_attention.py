@@ -78,4 +78,31 @@ def test_a_classifiers_softmax_is_not_an_attention_block():
     graph = helper.make_graph([helper.make_node("MatMul", ["x", "w"], ["z"]), helper.make_node("Softmax", ["z"], ["p"])],
                               "clf", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", 4])],
                               [helper.make_tensor_value_info("p", TensorProto.FLOAT, ["b", 3])], [w])
-    assert find_cores(helper.make_model(graph)) == ([], [])
+    assert find_cores(helper.make_model(graph)) == ([], {})
+
+
+@pytest.mark.parametrize("fusion", [False, True], ids=["attention-off", "attention-on"])
+def test_blocks_left_unfused_are_marked_in_the_graph_after_fusion(tmp_path, fusion):
+    """A build that leaves attention blocks unfused names them in its sidecar, and the plan
+    (what the after-fusion view draws) marks each layer that still holds one, with the reason."""
+    from studio.core.backends.base import BuildConfig
+    from studio.core.backends.sidecar import load_sidecar
+    from studio.core.graph import plan_sources
+    from studio.core.jobs.build_job import run_build
+
+    entry = next(m for m in MODELS if m["name"] == "bert_ts17_eager")
+    out = tmp_path / "model.fp32.ort.onnx"
+    run_build(BuildConfig(model=str(CORPUS / entry["path"]), backend="onnxruntime", output=str(out),
+                          precision="fp32", options={"attention_fusion": fusion, "ort_speed_probe": False}))
+    not_optimized = load_sidecar(out)["not_optimized"]
+    plan = plan_sources.load(out)
+    marked = dict(plan.marked)
+    if fusion:
+        assert not_optimized == {} and marked == {}
+        return
+    assert len(not_optimized) == entry["num_layers"]
+    assert all(why == "attention fusion turned off (attention_fusion=false)" for why in not_optimized.values())
+    assert len(marked) == entry["num_layers"], marked
+    assert {plan.layer(name).type for name in marked} == {"Softmax"}
+    assert all("attention fusion turned off" in why for why in marked.values())
+    assert plan.to_dict()["marked"] == marked

@@ -77,9 +77,24 @@ def load(path, onnx_model=None) -> Plan:
                                                    and path.suffix.lower() != ".onnx"):
         report = _engine_report(path, sidecar)
     plan = parse_report(read_source(report), onnx_model=onnx_model)
-    if notes:
-        plan = Plan(**{**plan.__dict__, "notes": plan.notes + tuple(notes)})
+    marked = _marked(plan, (sidecar or {}).get("not_optimized") or {})
+    if marked:
+        notes.append(f"{len(marked)} layer(s) hold blocks the build could not optimize (marked in the graph)")
+    if notes or marked:
+        plan = Plan(**{**plan.__dict__, "notes": plan.notes + tuple(notes), "marked": marked})
     return plan
+
+
+def _marked(plan: Plan, not_optimized: dict) -> tuple[tuple[str, str], ...]:
+    """(layer, why) for each layer that holds a source node the build could not optimize."""
+    if not isinstance(not_optimized, dict):
+        return ()
+    out = []
+    for layer in plan.layers:
+        whys = [f"{n}: {not_optimized[n]}" for n in layer.onnx_nodes if n in not_optimized]
+        if whys:
+            out.append((layer.name, "; ".join(whys)))
+    return tuple(out)
 
 
 def _is_binary(path: Path) -> bool:
