@@ -10,8 +10,8 @@ from pathlib import Path
 from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout, QHBoxLayout, QLabel,
                                QLineEdit, QPushButton, QWidget)
 
+from studio.core.data.tables import table_header
 from studio.core.errors import StudioError
-
 
 
 def _file_row(edit: QLineEdit, title: str, pattern: str, parent: QWidget) -> QHBoxLayout:
@@ -63,8 +63,6 @@ class AccuracyDialog(QDialog):
         self._read_header(choices.get("val_column"), choices.get("label_column"))
 
     def _read_header(self, text: str | None, label: str | None) -> None:
-        from studio.core.data.tables import table_header
-
         self.column.clear()
         self.label_column.clear()
         self.label_column.addItem(self.tr("(none: agreement with the FP32 source only)"), "")

@@ -18,10 +18,13 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFormLayout, QGridLayout, QHBoxLayout,
-                               QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem, QPushButton,
-                               QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QHeaderView, QLabel, QLineEdit, QListWidget, QListWidgetItem, QSpinBox,
+                               QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
+from studio.core.backends.registry import get_backend
+from studio.core.bench.harness import BenchConfig
 from studio.core.bench.inputs import describe_feed
+from studio.core.bench.isolated import IsolatedBench, feed_spec
 from studio.core.errors import StudioError
 from studio.ui.build_panel import BuildEntry
 from studio.ui.i18n import bind, bind_items, button, label, translate
@@ -303,7 +306,6 @@ class BenchPanel(QWidget):
 
     @staticmethod
     def can_run(entry: BuildEntry) -> tuple[bool, str | None]:
-        from studio.core.backends.registry import get_backend
         try:
             caps = get_backend(entry.result.backend).capabilities()
         except StudioError as e:
@@ -329,7 +331,6 @@ class BenchPanel(QWidget):
         return self.run_btn is not None and not self.run_btn.isEnabled()
 
     def plan_runs(self):
-        from studio.core.bench.harness import BenchConfig
         keys = self.checked_keys()
         chosen = [e for e in self.entries if e.key in keys]
         if not chosen:
@@ -368,9 +369,9 @@ class BenchPanel(QWidget):
             self.failed.emit(str(e))
             return None
         self.clear_plots()
-        for i, (e, cfg, label) in enumerate(runs):
+        for i, (e, cfg, run_label) in enumerate(runs):
             key = f"{e.key}|{i}"
-            self.series[key] = Series(key, label, SERIES[i % len(SERIES)])
+            self.series[key] = Series(key, run_label, SERIES[i % len(SERIES)])
         buf = self.buffer
         panel = self
         inputs, self.declared_inputs = self.input_spec()
@@ -379,16 +380,15 @@ class BenchPanel(QWidget):
         def work(cancel, emit):
             # Each run in a child process (studio.core.bench.isolated): a runtime that crashes
             # costs one failed run, and session creation does not hold this process's GIL.
-            from studio.core.bench.isolated import IsolatedBench, feed_spec
             out = []
-            for i, (e, cfg, label) in enumerate(runs):
+            for i, (e, cfg, run_label) in enumerate(runs):
                 if cancel.is_set() or stop.is_set():
                     break
                 key = f"{e.key}|{i}"
                 bench = IsolatedBench(e.result.output, e.result.backend, feed_spec(e.config.model, **inputs), cfg,
                                       on_sample=lambda s, key=key: buf.append((key, s)))
                 panel.current_bench = bench
-                emit(("run", key, label))
+                emit(("run", key, run_label))
                 bench.start()
                 while not bench.wait(0.1):
                     if cancel.is_set():
@@ -401,7 +401,9 @@ class BenchPanel(QWidget):
             panel.current_bench = None
             return out
 
-        self.task = task = Task(work, name="benchmark", parent=self)
+        # Niced, as builds are: the benchmark child inherits it, and on a machine whose cores it
+        # fills the window still gets the CPU when it needs it (an idle window costs the run nothing).
+        self.task = task = Task(work, name="benchmark", parent=self, nice=5)
         task.event.connect(self._on_event)
         task.finished.connect(self._finished)
         task.failed.connect(self._failed)

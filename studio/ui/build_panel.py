@@ -9,21 +9,29 @@ the capabilities the backend reports decide what is greyed out, with the reason 
 from __future__ import annotations
 
 import collections
-from html import escape
 import time
 from dataclasses import dataclass
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, QTimer, Signal
 from PySide6.QtGui import QPalette, QStandardItemModel
-from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView,
-                               QLabel, QLineEdit, QPlainTextEdit, QProgressBar, QPushButton, QSpinBox,
-                               QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QHeaderView, QLabel,
+                               QLineEdit, QPlainTextEdit, QProgressBar, QPushButton, QSpinBox, QTableWidget,
+                               QTableWidgetItem, QVBoxLayout, QWidget)
 
 from studio.core.backends.base import BuildConfig, BuildResult, CalibrationSpec, ShapeProfile, parse_build_options
+from studio.core.backends.naming import default_output, unused
+from studio.core.backends.profiles import model_inputs, resolve_profiles
+from studio.core.backends.registry import backend_names, get_backend
+from studio.core.data.calibration import ARRAY_SUFFIXES, preview_for_model
+from studio.core.data.tables import table_header
+from studio.core.data.tokenizer import tokenizer_beside
 from studio.core.errors import StudioError
+from studio.core.jobs.build_job import run_build
 from studio.ui.i18n import bind, button, label
 from studio.ui.workers import Task, TaskRegistry
+
 
 @dataclass
 class BuildEntry:
@@ -43,7 +51,6 @@ class BuildEntry:
 
 def backend_choices() -> list[tuple[str, object | None, str | None]]:
     """(name, backend or None, reason it cannot be used) for every registered backend."""
-    from studio.core.backends.registry import backend_names, get_backend
     out = []
     for name in backend_names():
         try:
@@ -72,7 +79,6 @@ def _set_item_enabled(combo: QComboBox, index: int, enabled: bool, reason: str |
 
 
 def default_profiles(model: str) -> list:
-    from studio.core.backends.profiles import model_inputs, resolve_profiles
     return resolve_profiles(model_inputs(model), where=model)
 
 
@@ -333,7 +339,6 @@ class BuildPanel(QWidget):
         """The data a model's builds use: `choices` (what was chosen for it before, or what the
         caller was given: `source` says which), else the tokenizer that travels with it; nothing
         carries over from another model."""
-        from studio.core.data.tokenizer import tokenizer_beside
 
         self.calib.setText(choices.get("calib") or "")
         self._read_header(choices.get("calib_column"))
@@ -357,8 +362,6 @@ class BuildPanel(QWidget):
 
     def _read_header(self, wanted: str | None = None) -> None:
         """Fill the column picker from the calibration file's header (one line: no worker needed)."""
-        from studio.core.data.calibration import ARRAY_SUFFIXES
-        from studio.core.data.tables import table_header
 
         self.calib_column.clear()
         path = self.calib.text().strip()
@@ -391,7 +394,6 @@ class BuildPanel(QWidget):
     def output_path(self) -> Path:
         """The output field's path, else the command line's name for this build, numbered when a
         build of that name exists (a rebuild never replaces the last one unasked)."""
-        from studio.core.backends.naming import default_output, unused
 
         text = self.output.text().strip()
         if text:
@@ -411,7 +413,6 @@ class BuildPanel(QWidget):
         text = self.calib.text().strip()
         if not text:
             return None
-        from studio.core.data.calibration import ARRAY_SUFFIXES
 
         is_text = not text.lower().endswith(ARRAY_SUFFIXES)
         return CalibrationSpec(path=text, samples=self.calib_samples.value(),
@@ -427,7 +428,6 @@ class BuildPanel(QWidget):
         model = self.model_path
 
         def work(cancel, emit):
-            from studio.core.data.calibration import preview_for_model  # as `engine-studio data`
             return preview_for_model(spec, model, rows=5)
 
         task = Task(work, name="calibration-preview", parent=self)
@@ -503,7 +503,6 @@ class BuildPanel(QWidget):
         except StudioError as e:
             self.failed.emit(str(e))
             return None
-        from studio.core.jobs.build_job import run_build
 
         events = self._events
 

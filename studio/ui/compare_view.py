@@ -11,11 +11,13 @@ from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QPalette
-from PySide6.QtWidgets import (QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout, QLabel,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from studio.core.errors import StudioError
 from studio.core.io import atomic_path
+from studio.core.reports import results
+from studio.core.reports.inputs import accuracy_from_results, bench_from_results
+from studio.core.reports.report_model import compute_speedup
 from studio.ui.i18n import bind, button, label
 
 
@@ -135,9 +137,6 @@ class CompareView(QWidget):
         self.recompute()
 
     def recompute(self) -> None:
-        from studio.core.reports import results
-        from studio.core.reports.inputs import accuracy_from_results, bench_from_results
-        from studio.core.reports.report_model import compute_speedup
         infos = []
         for p in self.bench_paths:
             try:

@@ -20,6 +20,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QObject, QTimer
 
+from studio.core.demo.paths import sample_data
 from studio.core.errors import StudioError
 from studio.core.io import write_json_atomic
 
@@ -100,7 +101,6 @@ class Story:
     @classmethod
     def sample(cls) -> "Story":
         """The sample model with its own files (studio.core.demo owns them)."""
-        from studio.core.demo.paths import sample_data
 
         return cls(model=None, **sample_data())
 
@@ -145,7 +145,8 @@ class DemoRun:
         # how busy the UI thread itself was: a stall with an idle UI thread is the machine (other
         # processes, or a native call in a worker holding the GIL), not window code
         details["ui_thread_busy"] = round((time.thread_time() - cpu0) / max(dur, 1e-9), 3)
-        step = Step(name, round(dur, 3), self._shot(name), round(self.heart.max_stall_ms, 2), details)
+        stall = round(self.heart.max_stall_ms, 2)   # read before the screenshot: grabbing the window is ours, not the step's
+        step = Step(name, round(dur, 3), self._shot(name), stall, details)
         self.steps.append(step)
         self.win.log_view.add(f"demo: {name} done in {dur:.1f} s (max stall {step.max_stall_ms:.1f} ms)")
         return step

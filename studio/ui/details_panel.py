@@ -6,9 +6,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP
 from PySide6.QtWidgets import QHeaderView, QTreeWidget, QTreeWidgetItem
 
 from studio.ui.i18n import bind
-
 from studio.ui.view_model import ViewNode
-
 
 # The rows the views give a node or layer (studio.ui.view_model), translated when shown; other
 # keys are the model's own names (attributes, tensors) and are shown as they are.

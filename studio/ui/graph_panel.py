@@ -9,9 +9,9 @@ from __future__ import annotations
 from html import escape
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QSplitter, QToolButton,
-                               QVBoxLayout, QWidget)
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QSplitter, QToolButton, QVBoxLayout, QWidget
 
+from studio.core.graph.fusion import FusionMap
 from studio.ui import colors
 from studio.ui.graph_view import GraphCanvas
 from studio.ui.i18n import bind, bind_items, label
@@ -21,7 +21,6 @@ from studio.ui.workers import TaskRegistry
 
 def make_link(plan, graph=None):
     """The core's layer <-> ONNX node map (studio.core.graph.fusion.FusionMap)."""
-    from studio.core.graph.fusion import FusionMap
     return FusionMap.build(plan, graph)
 
 

@@ -13,10 +13,8 @@ import time
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import (QColor, QFont, QImage, QPainter, QPainterPath, QPalette, QPen,
-                           QPixmap)
-from PySide6.QtWidgets import (QGraphicsItem, QGraphicsScene, QGraphicsView, QStyleOptionGraphicsItem,
-                               QWidget)
+from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPainterPath, QPalette, QPen, QPixmap
+from PySide6.QtWidgets import QGraphicsItem, QGraphicsScene, QGraphicsView, QStyleOptionGraphicsItem, QWidget
 
 from studio.core.graph.layout import Layout, LayoutOptions, layered_layout
 from studio.ui import colors

@@ -16,11 +16,23 @@ from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QScrollArea,
                                QStackedWidget, QWidget)
 
+from studio import __version__
+from studio.core.backends.base import BuildConfig, BuildResult, sidecar_path
+from studio.core.backends.sidecar import load_sidecar
+from studio.core.bench.isolated import check_build_isolated
+from studio.core.demo.paths import ensure_demo_model
 from studio.core.errors import StudioError
+from studio.core.graph.isolated import open_graph_isolated
+from studio.core.graph.plan import load_plan
 from studio.core.i18n import LANGUAGES
+from studio.core.reports import results
+from studio.core.reports.html import write_html
+from studio.core.reports.inputs import assemble_report
+from studio.core.reports.json_report import save_report
+from studio.core.reports.results import BenchResult, save
+from studio.ui.accuracy_dialog import AccuracyDialog
 from studio.ui.bench_panel import BenchPanel
-from studio.ui.start_page import StartPage
-from studio.ui.build_panel import BuildEntry, BuildPanel
+from studio.ui.build_panel import BuildEntry, BuildPanel, default_profiles
 from studio.ui.builds_list import BuildsList
 from studio.ui.compare_view import CompareView, export_artifact
 from studio.ui.details_panel import DetailsPanel
@@ -28,7 +40,10 @@ from studio.ui.errors import ErrorReporter
 from studio.ui.graph_panel import GraphPanel
 from studio.ui.i18n import bind, install, preferred_language
 from studio.ui.log_dock import LogView
+from studio.ui.netron_server import open_in_netron, stop_all
+from studio.ui.report_pdf import write_pdf
 from studio.ui.settings import Settings
+from studio.ui.start_page import StartPage
 from studio.ui.theme import apply_theme, plot_colors
 from studio.ui.view_model import from_onnx_graph, from_plan
 from studio.ui.workers import Task, TaskRegistry, collect_garbage_in_main_thread
@@ -362,7 +377,6 @@ class MainWindow(QMainWindow):
 
     def open_demo_model(self) -> Task:
         def work(cancel, emit):
-            from studio.core.demo.paths import ensure_demo_model
             return str(ensure_demo_model())
         task = Task(work, name="demo-model", parent=self)
         task.finished.connect(lambda p: self._guard(lambda: self.open_path(p)))
@@ -395,11 +409,9 @@ class MainWindow(QMainWindow):
     def open_model(self, path: str) -> Task:
         def work(cancel, emit):
             # In a child process: a native crash while parsing must not take the window down.
-            from studio.core.graph.isolated import open_graph_isolated
             t0 = time.perf_counter()
             g = open_graph_isolated(path)
             try:
-                from studio.ui.build_panel import default_profiles
                 profiles = default_profiles(path)
             except StudioError:
                 profiles = None     # set_model says why in the log
@@ -434,12 +446,9 @@ class MainWindow(QMainWindow):
     def open_artifact(self, path: str) -> Task:
         """An engine, an optimized ONNX Runtime model with its sidecar, or a layer report."""
         def work(cancel, emit):
-            from studio.core.graph.plan import load_plan
             plan = load_plan(path)
             entry = None
-            from studio.core.backends.base import BuildConfig, BuildResult, sidecar_path
             if sidecar_path(path).exists():
-                from studio.core.backends.sidecar import load_sidecar
                 sc = load_sidecar(path)
                 cfg = BuildConfig.from_dict(sc["build_config"])
                 res = BuildResult(output=str(Path(path).resolve()), sidecar=str(sidecar_path(path)),
@@ -464,7 +473,6 @@ class MainWindow(QMainWindow):
         self.plan_shown.emit(path)
 
     def open_json(self, path: str) -> None:
-        from studio.core.reports import results
         p = Path(path)
         artifact = p.with_name(p.name[:-len(".json")])
         if artifact.exists() and artifact.suffix.lower() in (".engine", ".plan", ".onnx"):
@@ -498,9 +506,8 @@ class MainWindow(QMainWindow):
         graph = self.onnx_graph if entry.config.model == self.model_path else None
 
         def work(cancel, emit):
-            from studio.core.graph.plan import load_plan
             return load_plan(entry.result.output, onnx_model=graph if graph is not None else None)
-        task = Task(work, name="load-plan", parent=self)
+        task = Task(work, name="load-plan", parent=self, nice=2)
         task.finished.connect(lambda plan: self._show_plan(entry, plan))
         task.failed.connect(lambda msg: self.errors.show_text(
             self.tr("after-fusion graph of {name}: {error}").format(name=Path(entry.result.output).name, error=msg)))
@@ -521,7 +528,6 @@ class MainWindow(QMainWindow):
         self.bench.start()
 
     def _on_bench_finished(self, out) -> None:
-        from studio.core.reports.results import BenchResult, save
         grouped: dict[str, list] = {}
         entries = {}
         for entry, run in out:
@@ -551,8 +557,6 @@ class MainWindow(QMainWindow):
             raise StudioError(self.tr("no build that runs here to check"))
         model = entries[0].config.model
         if request is None:
-            from studio.ui.accuracy_dialog import AccuracyDialog
-
             choices = {"tokenizer": self.build_panel.tokenizer.text().strip() or None,
                        **self.settings.model_choices(model)}
             dialog = AccuracyDialog(model, choices, self)
@@ -568,7 +572,6 @@ class MainWindow(QMainWindow):
 
         def work(cancel, emit):
             # The CLI's check (`engine-studio accuracy`), in a child process, as benchmarks run.
-            from studio.core.bench.isolated import check_build_isolated
             out = {}
             for i, e in enumerate(entries):
                 if cancel.is_set():
@@ -579,7 +582,7 @@ class MainWindow(QMainWindow):
                 res.save(path)
                 out[e.key] = (path, res)
             return out
-        task = Task(work, name="accuracy", parent=self)
+        task = Task(work, name="accuracy", parent=self, nice=5)
         task.event.connect(lambda ev: self.statusBar().showMessage(
             self.tr("checking accuracy of {name} ({i} of {n})... (Esc cancels)").format(name=ev[3], i=ev[1] + 1, n=ev[2])))
         task.finished.connect(self._accuracy_done)
@@ -652,19 +655,15 @@ class MainWindow(QMainWindow):
         suffix = Path(path).suffix.lower()
 
         def work(cancel, emit):
-            from studio.core.reports.inputs import assemble_report
             report = assemble_report(inputs, price_per_gpu_hour=price)
             if suffix == ".json":
-                from studio.core.reports.json_report import save_report
                 save_report(report, path)
             elif suffix != ".pdf":
-                from studio.core.reports.html import write_html
                 write_html(report, path)
             return report
 
         def done(report):
             if suffix == ".pdf":
-                from studio.ui.report_pdf import write_pdf
                 self._guard(lambda: write_pdf(report, path))
             self.last_report = path
             self.log_view.add(self.tr("report written: {path}").format(path=path))
@@ -676,13 +675,11 @@ class MainWindow(QMainWindow):
         return self.tasks.start(task)
 
     def open_in_netron(self, kind: str = "onnx") -> None:
-        from studio.ui.netron_server import open_in_netron
         url = open_in_netron(self, kind)
         if url:
             self.statusBar().showMessage(self.tr("Netron serving at {url}").format(url=url), 8000)
 
     def about(self) -> None:
-        from studio import __version__
         QMessageBox.about(self, self.tr("Engine Studio"),
                           self.tr("Engine Studio {version}\nBuild, inspect, benchmark and report "
                                   "ONNX -> TensorRT / ONNX Runtime engines.").format(version=__version__))
@@ -726,7 +723,6 @@ class MainWindow(QMainWindow):
         self.build_panel.cancel_build()
         self.graphs.shutdown()
         try:
-            from studio.ui.netron_server import stop_all
             stop_all()
         except Exception:
             pass

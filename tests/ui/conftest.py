@@ -2,10 +2,15 @@
 2 layers) with the real tokenizer beside it, a private settings file, and a window that is
 closed (and its workers waited for) after each test."""
 
+import os
 import shutil
 
 import onnx
 import pytest
+
+# The window speaks the system's language when none was chosen; these tests read its English
+# texts (tests/ui/test_i18n.py switches to Chinese itself).
+os.environ["LC_ALL"] = "C.UTF-8"
 
 
 @pytest.fixture(scope="session")
