@@ -60,7 +60,7 @@ def backend_choices() -> list[tuple[str, object | None, str | None]]:
     return out
 
 
-# Where a tokenizer came from, as the panel says it (translated when shown).
+# Where a data field's value came from, as the panel says it (translated when shown).
 _TOKENIZER_SOURCES = (QT_TRANSLATE_NOOP("BuildPanel", "beside the model"), QT_TRANSLATE_NOOP("BuildPanel", "remembered"),
                       QT_TRANSLATE_NOOP("BuildPanel", "given"), QT_TRANSLATE_NOOP("BuildPanel", "chosen"),
                       QT_TRANSLATE_NOOP("BuildPanel", "none found beside the model"))
@@ -134,10 +134,13 @@ class BuildPanel(QWidget):
         browse.clicked.connect(self._browse_calibration)
         self.preview_btn = button(lambda: self.tr("Preview"))
         self.preview_btn.clicked.connect(self.preview_calibration)
+        self.calib_source = QLabel("")
+        self.calib_source.setForegroundRole(QPalette.PlaceholderText)
         row = QHBoxLayout()
         row.addWidget(self.calib, 1)
         row.addWidget(browse)
         row.addWidget(self.preview_btn)
+        row.addWidget(self.calib_source)
         form.addRow(label(lambda: self.tr("Calibration")), row)
         self.calib_column = QComboBox()
         bind(self.calib_column.setToolTip, lambda: self.tr("The column that holds the texts (from the file's header)"))
@@ -341,6 +344,7 @@ class BuildPanel(QWidget):
         carries over from another model."""
 
         self.calib.setText(choices.get("calib") or "")
+        self._show_source(self.calib_source, source if choices.get("calib") else "")
         self._read_header(choices.get("calib_column"))
         self.calib_method.setCurrentText(choices.get("calib_method") or "minmax")
         self.calib_max_length.setValue(int(choices.get("calib_max_length") or 128))
@@ -348,11 +352,11 @@ class BuildPanel(QWidget):
         if not tok and self.model_path:
             tok, source = tokenizer_beside(self.model_path), "beside the model"
         self.tokenizer.setText(tok or "")
-        self._show_tokenizer_source(source if tok else "none found beside the model")
+        self._show_source(self.tokenizer_source, source if tok else "none found beside the model")
 
-    def _show_tokenizer_source(self, source: str) -> None:
-        """Where the tokenizer came from: beside the model, remembered, given, chosen."""
-        bind(self.tokenizer_source.setText, lambda: self.tr(source))
+    def _show_source(self, where: QLabel, source: str) -> None:
+        """Where a field's value came from: beside the model, remembered, given, chosen."""
+        bind(where.setText, lambda: self.tr(source) if source else "")
 
     def choices(self) -> dict:
         """What apply_choices takes back (the window remembers it per model)."""
@@ -385,7 +389,7 @@ class BuildPanel(QWidget):
                                               self.tr("tokenizer.json (*.json);;All files (*)"))
         if path:
             self.tokenizer.setText(path)
-            self._show_tokenizer_source("chosen")
+            self._show_source(self.tokenizer_source, "chosen")
 
     def _update_output_hint(self) -> None:
         if self.model_path and self.capabilities() is not None and self.precision.currentData():
@@ -407,6 +411,7 @@ class BuildPanel(QWidget):
                                               self.tr("Data (*.csv *.jsonl *.json *.npz *.npy);;All files (*)"))
         if path:
             self.calib.setText(path)
+            self._show_source(self.calib_source, "chosen")
             self._read_header()
 
     def calibration_spec(self) -> CalibrationSpec | None:

@@ -48,7 +48,7 @@ def test_data_choices_are_the_models_own_and_remembered(qtbot, window, open_mode
     open_model(window, str(bert))
     assert panel.tokenizer.text() == str(bert.with_name("tokenizer.json"))
     assert panel.tokenizer_source.text() == "beside the model"
-    assert panel.calib.text() == ""   # no demo data behind a user's model
+    assert panel.calib.text() == "" and panel.calib_source.text() == ""   # no demo data behind a user's model
     data = tmp_path / "chats.csv"
     data.write_text("customer_message,label\nwhere is my parcel,track\nrefund please,refund\n", encoding="utf-8")
     panel.calib.setText(str(data))
@@ -59,11 +59,11 @@ def test_data_choices_are_the_models_own_and_remembered(qtbot, window, open_mode
     assert spec.column == "customer_message" and spec.tokenizer == panel.tokenizer.text()
     window.settings.remember_choices(str(bert), panel.choices())
     open_model(window, str(cnn))   # another model: nothing carries over
-    assert panel.calib.text() == "" and panel.tokenizer.text() == ""
+    assert panel.calib.text() == "" and panel.tokenizer.text() == "" and panel.calib_source.text() == ""
     assert panel.tokenizer_source.text() == "none found beside the model"
     open_model(window, str(bert))  # back: what was chosen for it
     assert panel.calib.text() == str(data) and panel.calib_column.currentText() == "customer_message"
-    assert panel.tokenizer_source.text() == "remembered"
+    assert panel.tokenizer_source.text() == "remembered" and panel.calib_source.text() == "remembered"
 
 
 @pytest.mark.slow
