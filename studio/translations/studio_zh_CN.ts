@@ -752,7 +752,7 @@
     </message>
     <message>
         <source>Property</source>
-        <translation>属性</translation>
+        <translation>项</translation>
     </message>
     <message>
         <source>Value</source>
