@@ -201,17 +201,17 @@ class OnnxRuntimeBackend:
                 del model
             if level == "all":
                 notes.append("optimization level 'all' may add CPU-specific layouts: run the model on this kind of CPU")
-            probe = None
+            probes = []
             if config.options.get("ort_speed_probe", True) is not False and providers == ["CPUExecutionProvider"]:
                 state.progress("Timing against the source", 0.9, force=True)
                 try:
-                    probe = speed_probe.measure(config.model, optimized, session_config, disabled)
+                    probes = speed_probe.measure(config.model, optimized, session_config, disabled)
                 except Exception as e:  # the build stands; only the comparison is missing
                     state.log(f"speed probe skipped: {type(e).__name__}: {str(e)[:200]}")
-                if probe is not None:
-                    state.log(f"speed probe: {probe.speedup:.2f}x the source ({probe.shape}, one thread)")
-                    if probe.warning():
-                        notes.append(probe.warning())
+                for p in probes:
+                    state.log(f"speed probe: {p.speedup:.2f}x the source ({p.shape})")
+                if probes and speed_probe.worst(probes).warning():
+                    notes.append(speed_probe.worst(probes).warning())
             state.progress("Writing", 0.95, force=True)
             move_atomic(optimized, output)
         seconds = time.perf_counter() - t0
@@ -227,7 +227,9 @@ class OnnxRuntimeBackend:
             "transformer_fusions": fusion.to_dict(),
             "attention_blocks": {k: v for k, v in blocks.items() if k != "not_optimized"},
             "not_optimized": blocks["not_optimized"],
-            "speed_probe": probe.to_dict() if probe is not None else None,
+            # the worse of the probe batches (what a warning is about), and each of them
+            "speed_probe": speed_probe.worst(probes).to_dict() if probes else None,
+            "speed_probes": [p.to_dict() for p in probes],
             "attention": attention,
             "ffn_chunk_bytes": chunk_bytes,
             "graph_rewrites": [r.to_dict() for r in rewrites],

@@ -88,6 +88,8 @@ def test_onnxruntime_build_fuses_every_block_agrees_with_its_source_and_runs(ent
     else:
         assert blocks["found"] == 0
     assert details["speed_probe"]["speedup"] > 0
+    if entry["kind"] == "transformer":       # a long batch and one of short texts
+        assert [p["shape"].split(" x ")[-1] for p in details["speed_probes"]] == ["64", "16"]
     acc = _json(capsys, ["accuracy", str(build), *data, "--limit", "64"])
     assert acc["nan_count"] == 0
     assert acc["top1_agreement"] >= (0.99 if precision == "fp32" else 0.85), acc

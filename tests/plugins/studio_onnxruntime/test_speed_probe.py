@@ -5,17 +5,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from studio_onnxruntime.speed_probe import SpeedProbe, measure
+from studio_onnxruntime.speed_probe import SpeedProbe, measure, worst
 
 ROOT = Path(__file__).resolve().parents[3]
 MODEL = ROOT / "tests" / "data" / "corpus" / "minilm_2in_pooled" / "model.onnx"
 
 
-def test_a_model_against_itself_measures_both_on_the_same_batch():
-    probe = measure(str(MODEL), str(MODEL))
-    assert probe.shape == "8 x 64"
-    assert probe.source_ms > 0 and probe.build_ms > 0
-    assert 0.2 < probe.speedup < 5   # the same model: any difference is noise, never a factor of 5
+def test_a_model_against_itself_measures_both_on_a_long_and_a_short_batch():
+    probes = measure(str(MODEL), str(MODEL))
+    assert [p.shape for p in probes] == ["8 x 64", "32 x 16"]   # a long batch, and short texts
+    for probe in probes:
+        assert probe.source_ms > 0 and probe.build_ms > 0
+        assert 0.2 < probe.speedup < 5   # the same model: any difference is noise, never a factor of 5
+
+
+def test_the_worse_batch_decides():
+    long_ok, short_slow = SpeedProbe("8 x 64", 10.0, 8.0), SpeedProbe("32 x 16", 4.0, 5.0)
+    assert worst([long_ok, short_slow]) is short_slow
+    assert "(32 x 16: 5.0 ms against 4.0 ms)" in worst([long_ok, short_slow]).warning()
 
 
 def test_a_slower_build_warns_with_its_figures():
