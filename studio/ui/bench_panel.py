@@ -216,9 +216,9 @@ class BenchPanel(QWidget):
         self.curves: dict[str, dict] = {}
 
         self.table = QTableWidget(0, 8)
-        bind(lambda _t: self.table.setHorizontalHeaderLabels(
-            [self.tr("Run"), self.tr("Requests"), self.tr("Samples/s"), self.tr("P50 ms"), self.tr("P90 ms"),
-             self.tr("P99 ms"), self.tr("Max ms"), self.tr("Accuracy")]), lambda: "", owner=self.table)
+        bind(self.table.setHorizontalHeaderLabels, lambda: [
+            self.tr("Run"), self.tr("Requests"), self.tr("Samples/s"), self.tr("P50 ms"), self.tr("P90 ms"),
+            self.tr("P99 ms"), self.tr("Max ms"), self.tr("Accuracy")])
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)

@@ -200,8 +200,7 @@ class BuildPanel(QWidget):
         form.addRow(label(lambda: self.tr("Output")), self.output)
 
         self.preview_table = QTableWidget(0, 3)
-        bind(lambda _t: self.preview_table.setHorizontalHeaderLabels(
-            [self.tr("line"), self.tr("text"), self.tr("token ids")]), lambda: "", owner=self.preview_table)
+        bind(self.preview_table.setHorizontalHeaderLabels, lambda: [self.tr("line"), self.tr("text"), self.tr("token ids")])
         self.preview_table.horizontalHeader().setSectionResizeMode(1, QHeaderView.Stretch)
         self.preview_table.verticalHeader().hide()
         self.preview_table.setMaximumHeight(120)

@@ -23,9 +23,9 @@ class BuildsList(QWidget):
         super().__init__(parent)
         self.entries: list[BuildEntry] = []
         self.table = QTableWidget(0, COLUMNS)
-        bind(lambda _t: self.table.setHorizontalHeaderLabels(
-            [self.tr("Build"), self.tr("Backend"), self.tr("Precision"), self.tr("Size (MB)"), self.tr("Build (s)"),
-             self.tr("File")]), lambda: "", owner=self.table)
+        bind(self.table.setHorizontalHeaderLabels, lambda: [
+            self.tr("Build"), self.tr("Backend"), self.tr("Precision"), self.tr("Size (MB)"), self.tr("Build (s)"),
+            self.tr("File")])
         self.table.setSelectionBehavior(QAbstractItemView.SelectRows)
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
         self.table.verticalHeader().hide()

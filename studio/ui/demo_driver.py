@@ -100,8 +100,8 @@ class Story:
 
     @classmethod
     def sample(cls) -> "Story":
-        """The sample model with its own files (studio.core.demo owns them)."""
-
+        """The sample model with its own files (studio.core.demo owns them); only when no model
+        was given: a user's model never gets them."""
         return cls(model=None, **sample_data())
 
 

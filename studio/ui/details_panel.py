@@ -34,7 +34,7 @@ class DetailsPanel(QTreeWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setColumnCount(2)
-        bind(lambda _t: self.setHeaderLabels([self.tr("Property"), self.tr("Value")]), lambda: "", owner=self)
+        bind(self.setHeaderLabels, lambda: [self.tr("Property"), self.tr("Value")])
         self.header().setSectionResizeMode(0, QHeaderView.ResizeToContents)
         self.setAlternatingRowColors(True)
         self.setUniformRowHeights(True)

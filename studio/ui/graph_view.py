@@ -96,12 +96,13 @@ class NodesItem(QGraphicsItem):
                 self.brushes.append(make(k))
             self.color_index[i] = j
         self.text_colors = [colors.text_color_on(c) for c in self.brushes]
-        counts = np.bincount(self.color_index, minlength=len(self.brushes))
-        # most frequent first, so a legend cut short keeps what covers the most of the graph
-        self.legend = dict(sorted(((k, (self.brushes[j], int(counts[j]))) for k, j in palette.items()),
-                                  key=lambda kv: -kv[1][1]))
         if mode == "time":
             self.legend = {"time": (None, top if np.isfinite(times).any() else None)}
+        else:
+            counts = np.bincount(self.color_index, minlength=len(self.brushes))
+            # most frequent first, so a legend cut short keeps what covers the most of the graph
+            self.legend = dict(sorted(((k, (self.brushes[j], int(counts[j]))) for k, j in palette.items()),
+                                      key=lambda kv: -kv[1][1]))
         self.update()
 
     def boundingRect(self) -> QRectF:

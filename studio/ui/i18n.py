@@ -30,8 +30,9 @@ def translate(context: str, text: str) -> str:
     return QCoreApplication.translate(context, text)
 
 
-def bind(setter: Callable[[str], object], text: Callable[[], str], owner=None) -> None:
-    """Set a widget's text now and again after every language switch. `owner` is the object
+def bind(setter: Callable, text: Callable[[], object], owner=None) -> None:
+    """Set a widget's text now and again after every language switch (or a list of texts, for a
+    setter that takes one: table headers). `owner` is the object
     the setter belongs to (the setter's own object when it is a bound method). Binding the same
     setter again replaces its text: a label that shows state is bound anew when the state changes."""
     owner = setter.__self__ if owner is None else owner

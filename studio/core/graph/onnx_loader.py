@@ -15,8 +15,6 @@ Runtime's symbolic shapes), with_weights at 1.1x, plain onnx.load at 2.1x.
 
 from __future__ import annotations
 
-import math
-
 import os
 import stat
 import warnings as pywarnings
@@ -327,8 +325,8 @@ class _Builder:
             return _to_array(_full_tensor(op, t, header), label, path)
 
         # Small ones (scales, axes, epsilons, shape constants) are what a reader wants to see.
-        values = _summarize_tensor(t, path).values if not ext and math.prod(dims) <= 16 else None
-        return Initializer(label, dtype_name(t.data_type), dims, nbytes, ext, location, values, load)
+        return Initializer(label, dtype_name(t.data_type), dims, nbytes, ext, location,
+                           _summarize_tensor(t, path).values, load)
 
     def graph(self, g: onnx.GraphProto, outer: frozenset[str], headers: list[TensorHeader] | None,
               model: onnx.ModelProto | None = None) -> Graph:
