@@ -1,4 +1,4 @@
-"""Cancel a build 50 times in a row (issue 7, item 8): no partial .engine, no leaked process,
+"""Cancel a build 50 times in a row: no partial .engine, no leaked process,
 the caller's memory back to where it started.
 
     .venv/bin/python benchmarks/bench_cancel_loop.py [--count 50] [--model M.onnx]

@@ -93,7 +93,7 @@ def measure(name: str, model: Path, tokenizer: Path, args) -> dict:
         tput: dict = {k: [] for k in arts}
         for _ in range(args.rounds):
             for kind, art in arts.items():
-                res = Bench(lambda a=art: ort.open_runner(a, intra_op_threads=args.threads), feed,
+                res = Bench(lambda a=art: ort.open_runner(a, threads=args.threads), feed,
                             BenchConfig(batch=BATCH, duration_s=args.seconds, warmup_s=0.5)).run()
                 tput[kind].append(res.throughput)
         out[mode] = {"throughput": tput,

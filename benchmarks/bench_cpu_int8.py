@@ -1,4 +1,4 @@
-"""CPU INT8 on ONNX Runtime, demo intent model, batch 32, sequence 64 (issue 4, "Measured").
+"""CPU INT8 on ONNX Runtime, demo intent model, batch 32, sequence 64.
 
 Compares, in one run and with the same session settings:
   fp32        the studio's ORT build at fp32 (transformer fusions + offline graph optimization)
@@ -38,7 +38,7 @@ from studio.core.backends.registry import get_backend  # noqa: E402
 from studio.core.data.tables import read_rows  # noqa: E402
 from studio.core.data.tokenizer import load_tokenizer  # noqa: E402
 from studio.core.io import write_json_atomic  # noqa: E402
-from studio.core.jobs.progress import TaskState  # noqa: E402
+from studio.core.progress import TaskState  # noqa: E402
 from studio_onnxruntime.denormals import SESSION_CONFIG_KEY, flushed  # noqa: E402
 
 DEMO = ROOT / "resources" / "demo"
@@ -47,7 +47,7 @@ BATCH, SEQ = 32, 64
 
 
 def demo_model() -> tuple[Path, Path, list[str]]:
-    """(model, tokenizer.json, labels): the demo model from engineer B's paths when present,
+    """(model, tokenizer.json, labels): the demo model from its generated paths when present,
     else assembled here from the same pieces (MiniLM weights + the trained intent head)."""
     try:
         from studio.core.demo.paths import ensure_demo_model

@@ -6,7 +6,7 @@ Models (random weights, real topology from studio.core.demo's BERT builder):
   bert-base      12 layers, hidden 768 (BERT-base dims, ~440 MB file)
   bert-1.1k      enough layers for ~1.1k nodes (the size of a torch-exported BERT-base)
   bert-10k       enough layers for ~10k nodes
-Targets (issue 5): ~1.1k nodes <= 1 s, 10k nodes <= 5 s.
+Targets: ~1.1k nodes <= 1 s, 10k nodes <= 5 s.
 
     .venv/bin/python benchmarks/bench_graph_view.py [--skip-base]
 """

@@ -1,7 +1,7 @@
 """INT8 built by the studio's own pipeline vs FP32, ONNX Runtime on CPU, demo intent model,
-batch 32, sequence 64 (issue 4, "Measured"); goal >= 2.5x throughput, accuracy drop <= 0.5 point.
+batch 32, sequence 64 ; goal >= 2.5x throughput, accuracy drop <= 0.5 point.
 
-Unlike engineer D's bench_cpu_int8.py (which calls the recipe/backend directly and compares
+Unlike bench_cpu_int8.py (which calls the recipe/backend directly and compares
 recipes), this one goes the way a user does: `engine-studio build --backend onnxruntime
 --precision fp32|int8 --calib intents_calibration.csv` (child-process build job, sidecar), the
 bench harness for throughput (rounds alternate fp32 / int8 so other load hits both alike; the
@@ -113,14 +113,14 @@ def main() -> int:
     tput: dict = {k: [] for k in arts}
     for r in range(args.rounds):
         for kind, art in arts.items():
-            res = Bench(lambda: ort.open_runner(art, intra_op_threads=args.threads), feed,
+            res = Bench(lambda: ort.open_runner(art, threads=args.threads), feed,
                         BenchConfig(batch=BATCH, duration_s=args.seconds, warmup_s=args.warmup)).run()
             tput[kind].append(res.throughput)
         print(f"round {r + 1}: source {tput['source'][-1]:7.1f}  fp32 {tput['fp32'][-1]:7.1f}  "
               f"int8 {tput['int8'][-1]:7.1f} samples/s  ratio {tput['int8'][-1] / tput['fp32'][-1]:.2f}", flush=True)
     ratios = [i / f for i, f in zip(tput["int8"], tput["fp32"])]
     over_source = {k: statistics.median(b / s for b, s in zip(tput[k], tput["source"])) for k in ("fp32", "int8")}
-    cpu_ms = cpu_ms_per_sample({p: (lambda a=builds[p]["output"]: ort.open_runner(a, intra_op_threads=1))
+    cpu_ms = cpu_ms_per_sample({p: (lambda a=builds[p]["output"]: ort.open_runner(a, threads=1))
                                 for p in ("fp32", "int8")}, feed.batches(BATCH), args.cpu_rounds)
     print(f"CPU time per sample, one thread: fp32 {cpu_ms['fp32']:.2f} ms, int8 {cpu_ms['int8']:.2f} ms "
           f"-> {cpu_ms['fp32'] / cpu_ms['int8']:.2f}x", flush=True)

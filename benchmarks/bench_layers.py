@@ -1,7 +1,7 @@
 """Layers before/after fusion for the demo model at fp32, fp16 and int8 (TensorRT-RTX, CPU build).
 
-Each precision is built through the studio's own build job (engineer D's precision pass makes
-the fp16 cast / int8 Q/DQ model, engineer C's TensorRT backend builds it and saves the `Layers:`
+Each precision is built through the studio's own build job (the precision pass makes
+the fp16 cast / int8 Q/DQ model, the TensorRT backend builds it and saves the `Layers:`
 report), then read back with load_plan / fusion_map against the fp32 source model:
 
     .venv/bin/python benchmarks/bench_layers.py [--model M.onnx] [--precisions fp32,fp16,int8]
@@ -23,9 +23,10 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "plugins"))
 
 from studio.core.backends.base import BuildConfig, CalibrationSpec, ShapeProfile  # noqa: E402
+from studio.core.backends.layer_reports import load_plan  # noqa: E402
+from studio.core.backends.registry import get_backend  # noqa: E402
 from studio.core.graph.fusion import fusion_map  # noqa: E402
 from studio.core.graph.onnx_loader import open_graph  # noqa: E402
-from studio.core.graph.plan import load_plan  # noqa: E402
 from studio.core.io import write_json_atomic  # noqa: E402
 from studio.core.jobs.build_job import run_build  # noqa: E402
 
@@ -50,10 +51,10 @@ def measure(model: Path, precision: str, workdir: Path) -> dict:
     # pass, so the report can also be mapped against it.
     prepared_nodes, prepared_absorbed = None, None
     if precision != "fp32":
-        from studio.core.jobs.progress import TaskState
+        from studio.core.progress import TaskState
         from studio.core.precision.prepare import prepare_precision
 
-        prepared = prepare_precision(config, "tensorrt", workdir / f"prep-{precision}", TaskState())
+        prepared = prepare_precision(config, get_backend("tensorrt").precision_target(), workdir / f"prep-{precision}", TaskState())
         graph = open_graph(prepared.path, shape_inference=False)
         pstats = fusion_map(plan, graph).stats()
         prepared_nodes, prepared_absorbed = pstats.layers_before, pstats.absorbed

@@ -1,6 +1,6 @@
 """Peak resident memory of opening a BERT-base-sized ONNX (~440 MB), as a ratio to the file size.
 
-Issue 2 asks that opening the model peak at no more than 1.5x the file size. Each way of opening
+The goal: opening a model peaks at no more than 1.5x the file size. Each way of opening
 runs in a fresh child process that imports everything first, notes its resident memory, opens the
 model, and reports VmHWM (the kernel's peak RSS); so the figures are "peak RSS of the process"
 and "peak minus the interpreter + libraries baseline", each divided by the file size.

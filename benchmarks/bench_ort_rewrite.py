@@ -106,7 +106,7 @@ def main() -> int:
     # Texts sorted by length, each batch at its own width: short rows (where chunks of one sequence
     # would be too small for the GEMMs) and no padding past the longest (nothing for trim_kv to cut).
     bucketed = TextFeed(sorted(texts, key=len), tok, meta).batches(args.batch)
-    one_thread = {k: (lambda a=a: ort.open_runner(a, intra_op_threads=1)) for k, a in builds.items()}
+    one_thread = {k: (lambda a=a: ort.open_runner(a, threads=1)) for k, a in builds.items()}
     cpu = cpu_ms_per_sample(one_thread, padded, args.rounds)
     cpu_bucketed = cpu_ms_per_sample(one_thread, bucketed, args.rounds, per_round=len(bucketed))
     report = {"model": str(model), "rewrite": args.rewrite, "options": options, "batch": args.batch,
@@ -115,11 +115,11 @@ def main() -> int:
               "cpu_ms_per_sample_bucketed_1_thread": cpu_bucketed, "pairs": {}, "batch1_ms": {}}
     for prec in ("fp32", "int8"):
         base, new = builds[f"{prec}-off"], builds[prec]
-        ratio, quartiles = paired_ratio(lambda: ort.open_runner(base, intra_op_threads=args.threads),
-                                        lambda: ort.open_runner(new, intra_op_threads=args.threads), padded, args.pairs)
+        ratio, quartiles = paired_ratio(lambda: ort.open_runner(base, threads=args.threads),
+                                        lambda: ort.open_runner(new, threads=args.threads), padded, args.pairs)
         report["pairs"][prec] = {"speedup": ratio, "quartiles": quartiles}
-        lat, _ = paired_ratio(lambda: ort.open_runner(new, intra_op_threads=1),
-                              lambda: ort.open_runner(base, intra_op_threads=1), one, args.pairs)
+        lat, _ = paired_ratio(lambda: ort.open_runner(new, threads=1),
+                              lambda: ort.open_runner(base, threads=1), one, args.pairs)
         report["batch1_ms"][prec] = {"on_over_off": lat}
         c1 = cpu[f"{prec}-off"] / cpu[prec]
         cb = cpu_bucketed[f"{prec}-off"] / cpu_bucketed[prec]

@@ -10,7 +10,7 @@ is time the UI thread could not run) measured in the real main window (offscreen
   bench_in_process  the same benchmark run by the harness in a thread of the window's process,
            as the panel did before: the "before" of that change, in the same run.
 
-Targets (issue 5): stall <= 50 ms, plots >= 20 frames per second.
+Targets: stall <= 50 ms, plots >= 20 frames per second.
 
     .venv/bin/python benchmarks/bench_ui_stall.py [--skip-build] [--build-model PATH]
 """
@@ -140,7 +140,7 @@ def main() -> int:
     from studio.core.demo.bert_onnx import build_bert_onnx
     from studio.core.demo.weights import BertConfig, random_head, random_weights
     from studio.core.jobs.build_job import run_build
-    from studio.ui.build_panel import BuildEntry
+    from studio.core.jobs.build_job import BuildEntry
     cfg = BertConfig(vocab_size=1000, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
                      max_position_embeddings=128)
     small = tmp / "small.onnx"

@@ -1,12 +1,17 @@
-"""The no-Qt-in-core and no-plugins-in-core rules, checked by import-linter's contracts
-(pyproject.toml [tool.importlinter])."""
+"""The shape of the code, checked: import-linter's contracts (no Qt in the core, no plugin in the
+core, the core's layers, no cycles between sibling packages; pyproject.toml
+[tool.importlinter]), no import cycle between any two modules, and a core that names no backend."""
 
+import ast
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
+import grimp
+
 ROOT = Path(__file__).resolve().parents[1]
+PACKAGES = ("studio", "studio_tensorrt", "studio_onnxruntime")
 
 
 def test_import_contracts_hold():
@@ -14,4 +19,99 @@ def test_import_contracts_hold():
     assert lint, "import-linter is a test dependency"
     r = subprocess.run([lint, "--no-cache"], cwd=ROOT, capture_output=True, text=True)
     assert r.returncode == 0, r.stdout + r.stderr
-    assert "Contracts: 2 kept, 0 broken" in r.stdout
+    assert "Contracts: 4 kept, 0 broken" in r.stdout
+
+
+def _cycles(graph) -> list[list[str]]:
+    """Strongly connected components of more than one module (Tarjan, iterative)."""
+    ours = sorted(m for m in graph.modules if m.split(".")[0] in PACKAGES)
+    edges = {m: sorted(n for n in graph.find_modules_directly_imported_by(m) if n.split(".")[0] in PACKAGES)
+             for m in ours}
+    index, low, on_stack, stack, out = {}, {}, set(), [], []
+    for root in ours:
+        if root in index:
+            continue
+        work = [(root, iter(edges[root]))]
+        index[root] = low[root] = len(index)
+        stack.append(root)
+        on_stack.add(root)
+        while work:
+            node, children = work[-1]
+            child = next(children, None)
+            if child is not None:
+                if child not in index:
+                    index[child] = low[child] = len(index)
+                    stack.append(child)
+                    on_stack.add(child)
+                    work.append((child, iter(edges[child])))
+                elif child in on_stack:
+                    low[node] = min(low[node], index[child])
+                continue
+            work.pop()
+            if work:
+                low[work[-1][0]] = min(low[work[-1][0]], low[node])
+            if low[node] == index[node]:
+                component = []
+                while True:
+                    m = stack.pop()
+                    on_stack.discard(m)
+                    component.append(m)
+                    if m == node:
+                        break
+                if len(component) > 1:
+                    out.append(sorted(component))
+    return out
+
+
+def test_no_module_imports_one_that_imports_it_back():
+    """Function-local imports included: grimp reads every import statement."""
+    graph = grimp.build_graph(*PACKAGES, cache_dir=None)
+    assert _cycles(graph) == []
+
+
+def test_the_cycle_finder_finds_a_cycle():
+    graph = grimp.ImportGraph()
+    for m in ("studio.a", "studio.b", "studio.c"):
+        graph.add_module(m)
+    graph.add_import(importer="studio.a", imported="studio.b")
+    graph.add_import(importer="studio.b", imported="studio.a")
+    graph.add_import(importer="studio.b", imported="studio.c")
+    assert _cycles(graph) == [["studio.a", "studio.b"]]
+
+
+def _code_strings(path: Path):
+    """(line, text) of every string constant in a module except docstrings, which are prose."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docstrings = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body:
+            first = node.body[0]
+            if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant):
+                docstrings.add(id(first.value))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
+            yield node.lineno, node.value
+
+
+def test_the_core_names_no_backend():
+    """The core asks the registered backends; a backend's name in its code would be a branch on
+    one. Its entry-point names are what a user types (`--backend tensorrt`)."""
+    from studio.core.backends.registry import backend_names
+
+    names = set(backend_names())
+    assert {"tensorrt", "onnxruntime"} <= names
+    found = [f"{p.relative_to(ROOT)}:{line}: {text!r}"
+             for p in sorted((ROOT / "studio" / "core").rglob("*.py"))
+             for line, text in _code_strings(p)
+             if any(n in text.split() or text == n or f"{n}." in text for n in names)]
+    assert found == []
+
+
+def test_the_core_imports_no_tensorrt():
+    """Tools every backend uses (ONNX Runtime's quantizer and shape inference) may be imported;
+    a backend's own library may not."""
+    graph = grimp.build_graph("studio", cache_dir=None, include_external_packages=True)
+    core = {m for m in graph.modules if m.startswith("studio.core")}
+    imported = {n.split(".")[0] for m in core for n in graph.find_modules_directly_imported_by(m)}
+    assert "onnxruntime" in imported           # the graph does see third-party imports
+    assert imported.isdisjoint({"tensorrt", "tensorrt_rtx", "studio_tensorrt", "cuda"})

@@ -11,14 +11,15 @@ import tempfile
 import time
 from pathlib import Path
 
-from studio.core.backends.base import BuildConfig, BuildResult, Capabilities, sidecar_path
+from studio.core.backends.base import BuildConfig, BuildResult, Capabilities, PrecisionTarget, sidecar_path
 from studio.core.errors import BuildError, Cancelled
 from studio.core.graph.onnx_loader import load_model_proto
 from studio.core.io import move_atomic
-from studio.core.jobs.progress import TaskState
 from studio.core.precision.model_io import load_model, save_model
+from studio.core.precision.prepare import PRECISION_OPTIONS, prepare_precision
+from studio.core.progress import TaskState
 
-from studio_onnxruntime import speed_probe
+from studio_onnxruntime import ort_optimized, speed_probe
 from studio_onnxruntime.attention import attention_dims, find_cores, fuse_attention
 from studio_onnxruntime.denormals import SESSION_CONFIG_KEY
 from studio_onnxruntime.ffn_chunks import CHUNK_BYTES, chunk_ffn
@@ -71,10 +72,19 @@ def _ort():
     return ort
 
 
+# On the CPU provider the dynamic recipe is the fast one; calibrated Q/DQ builds and runs, for
+# comparing with a TensorRT engine's numbers, but slower than fp32.
+PRECISION_TARGET = PrecisionTarget(
+    int8_recipes=("dynamic", "qdq"),
+    recipe_notes={"qdq": "the Q/DQ recipe runs slower than fp32 on ONNX Runtime's CPU provider"})
+
+
 class OnnxRuntimeBackend:
     name = "onnxruntime"
     display_name = "ONNX Runtime"
     artifact_suffix = ".ort.onnx"
+    version_bound = False    # an optimized model is an ONNX model: any ORT that has its ops runs it
+    libraries = {"onnxruntime": ("onnxruntime", "onnxruntime-gpu")}
 
     def __init__(self):
         self._caps: Capabilities | None = None
@@ -111,8 +121,6 @@ class OnnxRuntimeBackend:
         return self._caps
 
     def build(self, config: BuildConfig, state: TaskState) -> BuildResult:
-        from studio.core.precision.prepare import PRECISION_OPTIONS, prepare_precision
-
         config.check_options(ORT_OPTIONS | PRECISION_OPTIONS)
         caps = self.capabilities()
         caps.check_precision(config.precision)
@@ -171,7 +179,7 @@ class OnnxRuntimeBackend:
             # Precision after fusion and the attention split: dynamic int8 then quantizes the Q/K/V
             # projections with one shared activation quantization (a contrib Attention as one op).
             pconfig = replace(config, model=str(model))
-            prepared = prepare_precision(pconfig, target="onnxruntime", workdir=str(tmp / "precision"), state=state)
+            prepared = prepare_precision(pconfig, PRECISION_TARGET, workdir=str(tmp / "precision"), state=state)
             notes += prepared.notes
             if prepared.precision == "fp16":
                 notes.append(f"fp16 {CPU_FP16_NOTE}")
@@ -244,10 +252,26 @@ class OnnxRuntimeBackend:
                            layer_report=None, timing_cache_hit=None, library=f"onnxruntime {ort.__version__}",
                            warnings=notes, metadata=metadata)
 
-    def open_runner(self, artifact: str, **options):
+    def open_runner(self, artifact: str, *, threads: int | None = None, **options):
         from studio_onnxruntime.runner import OnnxRuntimeRunner
 
-        return OnnxRuntimeRunner(artifact, **options)
+        return OnnxRuntimeRunner(artifact, intra_op_threads=threads, **options)
+
+    def recognizes(self, path: Path, head: bytes) -> bool:
+        # Any ONNX model: the optimized model is one, and so is a user's model opened as a plan.
+        return path.suffix.lower() == ".onnx"
+
+    def plan_readers(self):
+        return (ort_optimized,)
+
+    def layer_report(self, artifact: Path, sidecar: dict | None) -> Path:
+        return artifact  # the optimized model is its own layer graph
+
+    def inspect_artifact(self, artifact: str, sidecar: dict | None, trusted: bool) -> dict:
+        return {"reasons": [], "facts": {}}  # runs wherever ONNX Runtime has its ops
+
+    def precision_target(self) -> PrecisionTarget:
+        return PRECISION_TARGET
 
 
 def _fuse(config: BuildConfig, tmp: Path, attention: str, state: TaskState):

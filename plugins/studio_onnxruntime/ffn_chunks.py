@@ -23,7 +23,7 @@ Per-row arithmetic is unchanged, so fp32 outputs are the same up to float roundi
 quantizes each chunk's activations with that chunk's own range (finer, never coarser).
 
 Node names carry `CHUNKED_PREFIX` (the studio's prefix) so the after-fusion view shows the Scan's
-body nodes as layers and the helper nodes as the studio's own (plan_sources/ort_optimized.py)."""
+body nodes as layers and the helper nodes as the studio's own (ort_optimized.py)."""
 
 from __future__ import annotations
 
@@ -31,8 +31,8 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from studio.core.graph.plan_sources.ort_optimized import STUDIO_PREFIX
 from studio.core.precision.model_io import tensor_links
+from studio_onnxruntime.ort_optimized import STUDIO_PREFIX
 
 from studio_onnxruntime.rewrites import (MS, Original, RewriteReport, _default_opset, _fresh,
                                          name_biased_output, unbias_gelu)

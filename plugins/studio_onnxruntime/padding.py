@@ -26,8 +26,8 @@ import numpy as np
 import onnx
 from onnx import helper, numpy_helper
 
-from studio.core.graph.plan_sources.ort_optimized import STUDIO_PREFIX
 from studio.core.precision.model_io import subgraphs, tensor_links
+from studio_onnxruntime.ort_optimized import STUDIO_PREFIX
 
 from studio_onnxruntime.rewrites import RewriteReport, _fresh, key_lengths, longest_row
 

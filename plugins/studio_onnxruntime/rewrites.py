@@ -38,9 +38,9 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from studio.core.graph.plan_sources.ort_optimized import STUDIO_PREFIX
 from studio.core.precision.model_io import fresh_name as _fresh
 from studio.core.precision.model_io import load_model, save_model, tensor_links
+from studio_onnxruntime.ort_optimized import STUDIO_PREFIX
 
 ATTENTION_OPSET = 24  # the first with `nonpad_kv_seqlen`
 MS = "com.microsoft"
@@ -59,7 +59,7 @@ BIASED_GELUS = {"BiasGelu": "Gelu", "FastGelu": "FastGelu"}
 def name_biased_output(mm, gelu, bias: str, original: "Original | None", taken: set, value_info) -> None:
     """After a bias moved from `gelu` into matmul `mm`, give mm's output the name the original
     model's bias Add gave its sum, so the after-fusion view links the Add to the matmul that now
-    computes it (plan_sources/ort_optimized.py walks back from a layer's outputs), not to the GELU."""
+    computes it (ort_optimized.py walks back from a layer's outputs), not to the GELU."""
     new = original.bias_add_output(mm.output[0], bias) if original is not None else None
     if not new or new in taken:
         return

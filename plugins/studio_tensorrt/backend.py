@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
-from studio.core.backends.base import BuildConfig, BuildResult, Capabilities
-from studio.core.jobs.progress import TaskState
+from pathlib import Path
 
-from studio_tensorrt.builder import build_engine
+from studio.core.backends.base import BuildConfig, BuildResult, Capabilities, PrecisionTarget
+from studio.core.errors import StudioError
+from studio.core.precision.prepare import PRECISION_OPTIONS
+from studio.core.progress import TaskState
+
+from studio_tensorrt.builder import PRECISION_TARGET, build_engine, layer_report_path
 from studio_tensorrt.library import detect_gpu, library_or_reason, load_library
 
 STRONGLY_TYPED = "made in the ONNX model (strongly typed: casts / Q/DQ)"
-
-
-def _fp8_reason() -> str | None:
-    try:
-        from studio.core.precision import prepare
-    except ImportError:
-        return "the precision passes (studio.core.precision) are not installed"
-    if getattr(prepare, "FP8_SUPPORTED", False):
-        return None
-    return ("the studio has no FP8 calibration pass yet (TensorRT-RTX itself builds FP8 Q/DQ models; "
-            "FP8 engines run on compute capability 8.9 and 12.x)")
+# A serialized plan starts with one of these (TensorRT 8-11, TensorRT-RTX).
+PLAN_MAGIC = (b"vtrt", b"ftrt", b"ptrt")
+ENGINE_SUFFIXES = (".engine", ".plan", ".trt")
 
 
 # Build options (BuildConfig.options; `engine-studio build --option KEY=VALUE`) this backend reads.
@@ -33,6 +29,9 @@ class TensorRTBackend:
     name = "tensorrt"
     display_name = "TensorRT"
     artifact_suffix = ".engine"
+    version_bound = True     # a plan deserializes only with the library version that built it
+    libraries = {"tensorrt_rtx": ("tensorrt-rtx", "tensorrt_rtx"),
+                 "tensorrt": ("tensorrt", "tensorrt-cu13", "tensorrt-cu12")}
 
     def __init__(self, prefer: str | None = None):
         self._prefer = prefer
@@ -61,12 +60,6 @@ class TensorRTBackend:
         precisions = {"fp32": None, "fp16": None, "bf16": None, "int8": None, "fp8": None}
         if not lib.is_rtx and lib.version_tuple < (10,):
             precisions["fp8"] = f"{lib.describe()} predates FP8 Q/DQ in the ONNX parser (TensorRT 10+)"
-        else:
-            # The library takes FP8 Q/DQ: TensorRT-RTX 1.7 builds a float8e4m3 Q/DQ MatMul on the
-            # CPU (tests/plugins/studio_tensorrt/test_trt_fp8.py). What is missing is the pass
-            # that calibrates and places FP8 Q/DQ in a model; until the precision package
-            # offers one, say so instead of failing halfway through a build.
-            precisions["fp8"] = _fp8_reason()
         self._caps = Capabilities(
             precisions=precisions,
             build_needs_gpu=not lib.is_rtx,
@@ -83,16 +76,53 @@ class TensorRTBackend:
         return self._caps
 
     def build(self, config: BuildConfig, state: TaskState) -> BuildResult:
-        from studio.core.precision.prepare import PRECISION_OPTIONS
-
         config.check_options(TRT_OPTIONS | PRECISION_OPTIONS)
         self.capabilities().check_precision(config.precision)
         return build_engine(config, state, load_library(self._prefer) if self._prefer else None)
 
-    def open_runner(self, artifact: str, **options):
-        from studio_tensorrt.runner import TensorRTRunner  # engineer F's GPU runner
+    def open_runner(self, artifact: str, *, threads: int | None = None, **options):
+        # The runner imports CUDA bindings; only a run pays for them. `threads` does not apply:
+        # the engine computes on the GPU.
+        from studio_tensorrt.runner import TensorRTRunner
 
         return TensorRTRunner(artifact, **options)
+
+    def recognizes(self, path: Path, head: bytes) -> bool:
+        return head[:4] in PLAN_MAGIC or path.suffix.lower() in ENGINE_SUFFIXES
+
+    def plan_readers(self):
+        # Imported when a report is read: a build loads this module and must not pay for the
+        # readers and numpy (python -X importtime: this module in ~50 ms instead of ~130 ms).
+        from studio_tensorrt import inspector_json, tensorrt_log, trtexec_layerinfo
+
+        # trtexec's files are inspector JSON with trtexec's names: the more specific first.
+        return (trtexec_layerinfo, inspector_json, tensorrt_log)
+
+    def layer_report(self, artifact: Path, sidecar: dict | None) -> Path:
+        """The builder's `Layers:` report saved at build time: an engine is code, and the studio
+        does not deserialize one to inspect it."""
+        names = []
+        if sidecar and sidecar.get("layer_report"):
+            names.append(artifact.with_name(sidecar["layer_report"]))
+        names.append(layer_report_path(artifact))
+        for candidate in names:
+            if candidate.is_file():
+                return candidate
+        if sidecar is None:
+            raise StudioError("an engine without the studio's sidecar: its layers cannot be read without "
+                              "deserializing it; give the builder's `Layers:` log or inspector JSON instead",
+                              str(artifact))
+        raise StudioError(f"no layer report beside this engine (expected {layer_report_path(artifact).name}); "
+                          "rebuild it with the studio", str(artifact))
+
+    def precision_target(self) -> PrecisionTarget:
+        return PRECISION_TARGET
+
+    def import_trtexec(self, times: str | None = None, profile: str | None = None, **what):
+        """A run made by trtexec on a GPU server, as studio results (trtexec_import.py)."""
+        from studio_tensorrt import trtexec_import  # numpy, kept out of a build's start-up
+
+        return trtexec_import.import_trtexec(times, profile, **what)
 
     def inspect_artifact(self, artifact: str, sidecar: dict | None, trusted: bool) -> dict:
         """Plan-header facts for `engine-studio check`; never deserializes the engine."""

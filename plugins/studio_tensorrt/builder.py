@@ -13,12 +13,13 @@ import threading
 import time
 from pathlib import Path
 
-from studio.core.backends.base import BuildConfig, BuildResult, sidecar_path
+from studio.core.backends.base import BuildConfig, BuildResult, PrecisionTarget, sidecar_path
 from studio.core.backends.profiles import resolve_profiles, scan_model
-from studio.core.errors import BuildError, CapabilityError, Cancelled, ModelError, StudioError
+from studio.core.errors import BuildError, Cancelled, ModelError, StudioError
 from studio.core.io import atomic_path, write_bytes_atomic, write_text_atomic
-from studio.core.jobs.progress import TaskState
 from studio.core.jobs.substate import SubState
+from studio.core.precision.prepare import prepare_precision
+from studio.core.progress import TaskState
 
 from studio_tensorrt.library import RTX_DEFAULT_TARGETS, TrtLibrary, detect_gpu, load_library
 from studio_tensorrt.logger import make_logger
@@ -32,6 +33,9 @@ WRITE_SHARE = 0.03
 
 MAX_LISTED_PARSER_ERRORS = 50
 
+# TensorRT is strongly typed: int8 comes as calibrated Q/DQ in the model.
+PRECISION_TARGET = PrecisionTarget(int8_recipes=("qdq",))
+
 
 def layer_report_path(output: str | Path) -> Path:
     output = Path(output)
@@ -39,20 +43,12 @@ def layer_report_path(output: str | Path) -> Path:
 
 
 def prepare(config: BuildConfig, workdir: str, state: TaskState):
-    """Engineer D's precision pass; fp32 is the model itself when that module is absent."""
-    try:
-        from studio.core.precision.prepare import prepare_precision
-    except ImportError:
-        if config.precision != "fp32":
-            raise CapabilityError(f"precision {config.precision} needs the precision passes "
-                                  "(studio.core.precision), which are not installed") from None
-        return None
-    return prepare_precision(config, target="tensorrt", workdir=workdir, state=state)
+    return prepare_precision(config, PRECISION_TARGET, workdir=workdir, state=state)
 
 
 def _check_external_data(model: Path, external: bool, state: TaskState) -> None:
     """The TensorRT parser follows external-data locations by itself; a location that leaves
-    the model's folder must be refused before it gets the path (engineer A's checks). Only
+    the model's folder must be refused before it gets the path (onnx_loader's checks). Only
     models that reference external data (scan_model says) pay for the check: importing onnx
     costs more than a small model's whole build overhead."""
     if not external:
@@ -192,10 +188,9 @@ def build_engine(config: BuildConfig, state: TaskState, lib: TrtLibrary | None =
         prepared = prepare(config, workdir, SubState(state, 0.0, prep_end))
         if state.cancelled:
             raise Cancelled("build cancelled")
-        onnx_path = Path(prepared.path) if prepared is not None else model
-        calibration = getattr(prepared, "calibration", None) if prepared is not None else None
-        recipe = getattr(prepared, "recipe", None) if prepared is not None else None
-        notes += list(getattr(prepared, "notes", None) or [])
+        onnx_path = Path(prepared.path)
+        calibration, recipe = prepared.calibration, prepared.recipe
+        notes += prepared.notes
 
         if onnx_path != model:
             inputs, external = scan_model(onnx_path)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections import deque
 from functools import lru_cache
 
-from studio.core.jobs.progress import TaskState
+from studio.core.progress import TaskState
 
 # A forwarded line is capped so one huge message cannot flood the event pipe; the layer
 # report is kept whole separately.

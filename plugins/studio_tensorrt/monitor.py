@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from studio.core.jobs.progress import TaskState
+from studio.core.progress import TaskState
 
 
 class PhaseStack:

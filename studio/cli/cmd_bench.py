@@ -170,7 +170,7 @@ def runner_factory(target: dict, args):
     backend = get_backend(target["backend"])
     opts = {}
     if target["backend"] == "onnxruntime":
-        opts = {"intra_op_threads": args.threads, "providers": [args.provider]}
+        opts = {"threads": args.threads, "providers": [args.provider]}
     elif args.threads:
         raise StudioError("--threads applies to ONNX Runtime only")
     artifact = str(target["artifact"])
@@ -179,8 +179,9 @@ def runner_factory(target: dict, args):
 
 def _import(args) -> int:
     from studio.cli.output import print_json
-    from studio.core.reports.trtexec_import import import_trtexec
+    from studio.core.backends.registry import get_backend
 
+    import_trtexec = get_backend("tensorrt").import_trtexec  # trtexec's files belong to TensorRT
     batch = _int_list(args.batch, "batch")
     if len(batch) != 1:
         raise StudioError("with --import-trtexec give the one --batch the engine ran at")
@@ -210,7 +211,7 @@ def run(args) -> int:
     from studio.core.bench import sweep
     from studio.core.bench.harness import Bench, BenchConfig
     from studio.core.bench.inputs import open_feed
-    from studio.core.reports.results import BenchResult
+    from studio.core.bench.results import BenchResult
 
     if args.import_trtexec or args.import_profile:
         return _import(args)

@@ -134,7 +134,7 @@ def run(args) -> int:
 
     # The child starts first and loads the backend and its native library while this process
     # checks the arguments and imports the rest: the studio's fixed cost on a build is mostly
-    # start-up (issue 3 measures studio / raw builder time). Bad arguments stop it unused.
+    # start-up (benchmarks/bench_build.py measures studio / raw builder time). Bad arguments stop it unused.
     with JobChild(backend=args.backend) as child:
         config = config_from_args(args)
         from studio.cli.output import print_json

@@ -4,8 +4,8 @@ fusion, with the ONNX nodes each one absorbed."""
 from __future__ import annotations
 
 from studio.cli.output import print_json, print_table
+from studio.core.backends.layer_reports import load_plan
 from studio.core.graph.fusion import fusion_map
-from studio.core.graph.plan import load_plan
 
 MAX_LISTED = 4   # ONNX origins shown per row in the table; --json has them all
 

@@ -16,8 +16,8 @@ from studio.core.errors import StudioError
 
 
 # A failed save because of the storage (disk full, read-only folder, file size limit, no
-# permission) is the user's to fix, not a bug: it becomes a StudioError naming the destination
-# (issue 7, item 11), and the previous file is untouched because only the temp file was written.
+# permission) is the user's to fix, not a bug: it becomes a StudioError naming the destination,
+# and the previous file is untouched because only the temp file was written.
 _STORAGE_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG, errno.EACCES, errno.EPERM,
                              errno.EIO, errno.ENOTDIR, errno.EISDIR})
 

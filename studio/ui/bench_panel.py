@@ -26,7 +26,7 @@ from studio.core.bench.harness import BenchConfig
 from studio.core.bench.inputs import describe_feed
 from studio.core.bench.isolated import IsolatedBench, feed_spec
 from studio.core.errors import StudioError
-from studio.ui.build_panel import BuildEntry
+from studio.core.jobs.build_job import BuildEntry
 from studio.ui.i18n import bind, bind_items, button, label, translate
 from studio.ui.theme import SERIES
 from studio.ui.workers import Task, TaskRegistry

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import collections
 import time
-from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
@@ -28,25 +27,9 @@ from studio.core.data.calibration import ARRAY_SUFFIXES, preview_for_model
 from studio.core.data.tables import table_header
 from studio.core.data.tokenizer import tokenizer_beside
 from studio.core.errors import StudioError
-from studio.core.jobs.build_job import run_build
+from studio.core.jobs.build_job import BuildEntry, run_build
 from studio.ui.i18n import bind, button, label
 from studio.ui.workers import Task, TaskRegistry
-
-
-@dataclass
-class BuildEntry:
-    """A finished build as the window lists it."""
-
-    result: BuildResult
-    config: BuildConfig
-
-    @property
-    def label(self) -> str:
-        return f"{self.result.backend} {self.result.precision.upper()}"
-
-    @property
-    def key(self) -> str:
-        return self.result.output
 
 
 def backend_choices() -> list[tuple[str, object | None, str | None]]:

@@ -9,7 +9,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (QAbstractItemView, QHBoxLayout, QHeaderView, QTableWidget, QTableWidgetItem,
                                QVBoxLayout, QWidget)
 
-from studio.ui.build_panel import BuildEntry
+from studio.core.jobs.build_job import BuildEntry
 from studio.ui.i18n import bind, button
 
 COLUMNS = 6   # build, backend, precision, size, build time, file

@@ -13,10 +13,10 @@ from PySide6.QtCore import Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
+from studio.core.bench import results
 from studio.core.errors import StudioError
 from studio.core.io import atomic_path
-from studio.core.reports import results
-from studio.core.reports.inputs import accuracy_from_results, bench_from_results
+from studio.core.reports.from_results import accuracy_from_results, bench_from_results
 from studio.core.reports.report_model import compute_speedup
 from studio.ui.i18n import bind, button, label
 

@@ -18,21 +18,21 @@ from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, Q
 
 from studio import __version__
 from studio.core.backends.base import BuildConfig, BuildResult, sidecar_path
+from studio.core.backends.layer_reports import load_plan
 from studio.core.backends.sidecar import load_sidecar
+from studio.core.bench import results
 from studio.core.bench.isolated import check_build_isolated
+from studio.core.bench.results import AccuracyResult, BenchResult, save
 from studio.core.demo.paths import ensure_demo_model
 from studio.core.errors import StudioError
 from studio.core.graph.isolated import open_graph_isolated
-from studio.core.graph.plan import load_plan
 from studio.core.i18n import LANGUAGES
-from studio.core.reports import results
-from studio.core.reports.html import write_html
+from studio.core.jobs.build_job import BuildEntry
+from studio.core.reports.export import report_format, write_report
 from studio.core.reports.inputs import assemble_report
-from studio.core.reports.json_report import save_report
-from studio.core.reports.results import BenchResult, save
 from studio.ui.accuracy_dialog import AccuracyDialog
 from studio.ui.bench_panel import BenchPanel
-from studio.ui.build_panel import BuildEntry, BuildPanel, default_profiles
+from studio.ui.build_panel import BuildPanel, default_profiles
 from studio.ui.builds_list import BuildsList
 from studio.ui.compare_view import CompareView, export_artifact
 from studio.ui.details_panel import DetailsPanel
@@ -70,6 +70,7 @@ class MainWindow(QMainWindow):
         self.errors = ErrorReporter(self, modal=modal_errors)
         self.model_path: str | None = None
         self.onnx_graph = None
+        self.accuracy_task = None
         self.plans: dict[str, object] = {}       # artifact -> Plan
         self.bench_paths: dict[str, str] = {}    # artifact -> saved BenchResult
         self.accuracy_paths: dict[str, str] = {}
@@ -423,7 +424,7 @@ class MainWindow(QMainWindow):
         return self.tasks.start(task)
 
     def cancel_accuracy(self) -> None:
-        task = getattr(self, "accuracy_task", None)
+        task = self.accuracy_task
         if task is not None and task.running:
             task.cancel()
             self.statusBar().showMessage(self.tr("accuracy check cancelled"), 4000)
@@ -437,7 +438,7 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(self.tr("Engine Studio - {name}").format(name=Path(path).name))
         self.settings.add_recent(path)
         self._refresh_recent()
-        for w in getattr(graph, "warnings", ()) or ():
+        for w in graph.warnings:
             self.log_view.add(self.tr("warning: {text}").format(text=w))
         self.log_view.add(self.tr("opened {path}: {n} nodes ({s:.2f} s)").format(path=path, n=len(graph.nodes), s=seconds))
         self.statusBar().showMessage(self.tr("opened {name}").format(name=Path(path).name), 4000)
@@ -479,12 +480,10 @@ class MainWindow(QMainWindow):
             self.open_artifact(str(artifact))  # a sidecar: open what it describes
             return None
         res = results.load(path)          # a results file (StudioError if it is not one)
-        kind = getattr(res, "kind", "")
-        key = getattr(res, "artifact", None) or getattr(res, "build", None) or path
-        if kind == "accuracy":
-            self.accuracy_paths[str(key)] = path
+        if isinstance(res, AccuracyResult):
+            self.accuracy_paths[res.build] = path
         else:
-            self.bench_paths[str(key)] = path
+            self.bench_paths[res.artifact or path] = path
         self._update_compare()
         self.docks["Compare"].raise_()
         self.settings.add_recent(path)
@@ -652,19 +651,17 @@ class MainWindow(QMainWindow):
             if not path:
                 return None
         price = float(self.compare.price.value())
-        suffix = Path(path).suffix.lower()
+        fmt = report_format(path)   # an unknown extension is refused before any work, as the CLI does
 
         def work(cancel, emit):
             report = assemble_report(inputs, price_per_gpu_hour=price)
-            if suffix == ".json":
-                save_report(report, path)
-            elif suffix != ".pdf":
-                write_html(report, path)
+            if fmt != "pdf":
+                write_report(report, path)
             return report
 
         def done(report):
-            if suffix == ".pdf":
-                self._guard(lambda: write_pdf(report, path))
+            if fmt == "pdf":
+                self._guard(lambda: write_report(report, path, pdf_writer=write_pdf))
             self.last_report = path
             self.log_view.add(self.tr("report written: {path}").format(path=path))
             self.statusBar().showMessage(self.tr("report written to {path}").format(path=path), 5000)

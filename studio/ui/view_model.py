@@ -1,12 +1,13 @@
-"""What the canvas draws, as plain data: one ViewGraph for an ONNX graph (engineer A's Graph) or
-an engine plan (engineer E's Plan). No Qt here, so converters are testable and the canvas only
+"""What the canvas draws, as plain data: one ViewGraph for an ONNX graph (studio.core.graph.model) or
+an engine plan (studio.core.graph.plan). No Qt here, so converters are testable and the canvas only
 paints; the facts come from the core objects, this only picks what to show."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from studio.core.graph.model import TensorSummary
+from studio.core.graph.model import Graph, Initializer, TensorSummary, Value
+from studio.core.graph.plan import Plan, TensorInfo
 
 
 @dataclass
@@ -29,19 +30,20 @@ class ViewGraph:
     nodes: list[ViewNode]
     edges: list[tuple[str, str, str]]   # (src id, dst id, tensor)
 
+    _idx: dict[str, ViewNode] | None = field(default=None, init=False, repr=False, compare=False)
+
     def node(self, node_id: str) -> ViewNode:
-        idx = getattr(self, "_idx", None)
-        if idx is None:
-            idx = {n.id: n for n in self.nodes}
-            self._idx = idx
-        return idx[node_id]
+        if self._idx is None:
+            self._idx = {n.id: n for n in self.nodes}
+        return self._idx[node_id]
 
 
-def _shape_text(value) -> str:
+def _shape_text(value: Value | Initializer | TensorInfo | None) -> str:
+    """dtype[dims] of a graph value, a weight or a layer's tensor."""
     if value is None:
         return "?"
-    dtype = getattr(value, "dtype", None) or "?"
-    shape = getattr(value, "shape", None)
+    dtype = value.dtype or "?"
+    shape = value.shape
     if shape is None:
         return f"{dtype}"
     return f"{dtype}[{', '.join(str(d) for d in shape)}]"
@@ -64,18 +66,15 @@ def _attr_text(v) -> str:
     return text if len(text) <= 200 else text[:197] + "..."
 
 
-def from_onnx_graph(graph, source: str = "") -> ViewGraph:
-    """A's studio.core.graph.model.Graph -> ViewGraph, with graph inputs and outputs as nodes."""
-    values = getattr(graph, "values", {}) or {}
-    inits = getattr(graph, "initializers", {}) or {}
-    if not hasattr(inits, "items"):
-        inits = {getattr(i, "name", str(i)): i for i in inits}
+def from_onnx_graph(graph: Graph, source: str = "") -> ViewGraph:
+    """An ONNX Graph -> ViewGraph, with graph inputs and outputs as nodes."""
+    values, inits = graph.values, graph.initializers
     nodes: list[ViewNode] = []
     # tensors a Constant node makes: a reader wants their value where they are read
     constants = {n.outputs[0]: _tensor_text(n.attributes["value"]) for n in graph.nodes
                  if n.op_type == "Constant" and n.outputs and isinstance(n.attributes.get("value"), TensorSummary)}
-    for inp in getattr(graph, "inputs", ()):
-        name = inp if isinstance(inp, str) else getattr(inp, "name", str(inp))
+    for inp in graph.inputs:
+        name = inp.name
         if name in inits:
             continue
         nodes.append(ViewNode(id=f"input:{name}", title=name, subtitle=_shape_text(values.get(name)),
@@ -93,19 +92,18 @@ def from_onnx_graph(graph, source: str = "") -> ViewGraph:
                 ins[t] = constants.get(t) or _shape_text(values.get(t))
         outs = {t: _shape_text(values.get(t)) for t in node.outputs if t}
         details = {"Name": node.name, "Op type": node.op_type}
-        if getattr(node, "domain", ""):
+        if node.domain:
             details["Domain"] = node.domain
-        attrs = getattr(node, "attributes", {}) or {}
-        if attrs:
-            details["Attributes"] = {k: _attr_text(v) for k, v in attrs.items()}
+        if node.attributes:
+            details["Attributes"] = {k: _attr_text(v) for k, v in node.attributes.items()}
         details["Inputs"] = ins
         if params:
             details["Parameters"] = params
         details["Outputs"] = outs
         nodes.append(ViewNode(id=node.name, title=node.op_type, subtitle=node.name,
                               category=node.op_type, details=details))
-    for out in getattr(graph, "outputs", ()):
-        name = out if isinstance(out, str) else getattr(out, "name", str(out))
+    for out in graph.outputs:
+        name = out.name
         nodes.append(ViewNode(id=f"output:{name}", title=name, subtitle=_shape_text(values.get(name)),
                               category="Output", kind="output",
                               details={"Graph output": name, "Type": _shape_text(values.get(name))}))
@@ -115,42 +113,38 @@ def from_onnx_graph(graph, source: str = "") -> ViewGraph:
         if n.kind == "input":
             name = n.id.split(":", 1)[1]
             v = values.get(name)
-            for c in getattr(v, "consumers", ()) or ():
+            for c in v.consumers if v is not None else ():
                 if c in ids:
                     edges.append((n.id, c, name))
         elif n.kind == "output":
             name = n.id.split(":", 1)[1]
             v = values.get(name)
-            p = getattr(v, "producer", None)
+            p = v.producer if v is not None else None
             if p in ids:
                 edges.append((p, n.id, name))
     return ViewGraph("onnx", source, nodes, edges)
 
 
-def _io_text(ios) -> dict:
-    out = {}
-    for t in ios or ():
-        name = getattr(t, "name", None) or str(t)
-        out[name] = _shape_text(t)
-    return out
+def _io_text(ios: tuple[TensorInfo, ...]) -> dict:
+    return {t.name: _shape_text(t) for t in ios}
 
 
-def from_plan(plan, source: str = "", layer_times_ms: dict | None = None) -> ViewGraph:
-    """E's studio.core.graph.plan.Plan -> ViewGraph."""
+def from_plan(plan: Plan, source: str = "", layer_times_ms: dict | None = None) -> ViewGraph:
+    """An engine's Plan -> ViewGraph."""
     nodes = []
     marked = dict(plan.marked)
     for layer in plan.layers:
         details = {"Name": layer.name, "Layer type": layer.type,
-                   "Precision": getattr(layer, "precision", "") or "?",
-                   "Tactic": getattr(layer, "tactic", "") or "?",
-                   "Inputs": _io_text(getattr(layer, "inputs", ())),
-                   "Outputs": _io_text(getattr(layer, "outputs", ()))}
-        onnx_nodes = list(getattr(layer, "onnx_nodes", ()) or ())
+                   "Precision": layer.precision or "?",
+                   "Tactic": layer.tactic or "?",
+                   "Inputs": _io_text(layer.inputs),
+                   "Outputs": _io_text(layer.outputs)}
+        onnx_nodes = list(layer.onnx_nodes)
         if onnx_nodes:
             details["ONNX nodes absorbed"] = onnx_nodes
         t = (layer_times_ms or {}).get(layer.name)
         if t is None:  # a trtexec --exportProfile beside the layer info: the reader put it here
-            raw_t = (getattr(layer, "raw", None) or {}).get("AverageMs")
+            raw_t = (layer.raw or {}).get("AverageMs")
             t = float(raw_t) if isinstance(raw_t, (int, float)) else None
         if t is not None:
             details["Time (ms)"] = f"{t:.4f}"
@@ -158,11 +152,6 @@ def from_plan(plan, source: str = "", layer_times_ms: dict | None = None) -> Vie
             details["Not optimized"] = marked[layer.name]
         nodes.append(ViewNode(id=layer.name, title=str(layer.type), warning=marked.get(layer.name, ""),
                               subtitle=f"{layer.name}  ({len(onnx_nodes)} ONNX)" if onnx_nodes else layer.name,
-                              category=str(layer.type), precision=str(getattr(layer, "precision", "") or ""),
+                              category=str(layer.type), precision=layer.precision,
                               time_ms=t, details=details))
-    edges = []
-    for e in plan.edges():
-        s, d = e[0], e[1]
-        t = e[2] if len(e) > 2 else ""
-        edges.append((s, d, t))
-    return ViewGraph("plan", source, nodes, edges)
+    return ViewGraph("plan", source, nodes, list(plan.edges()))

@@ -38,7 +38,7 @@ def test_accuracy_json_contract_from_sidecar(capsys, fp16_build, tmp_path):
     assert d["reference"].endswith("mlp.onnx") and d["precision"] == "fp16" and d["samples"] == 50
     assert 0 < d["max_abs_error"] < 0.5 and d["nan_count"] == 0 and d["top1_agreement"] > 0.9
     assert not d["flagged"]
-    from studio.core.reports.results import load
+    from studio.core.bench.results import load
 
     assert load(tmp_path / "a.json").samples == 50
 

@@ -28,7 +28,7 @@ def test_bench_json_contract(capsys, mlp_path, tmp_path):
         assert r["throughput"] > 0
         assert {"mean", "p50", "p90", "p95", "p99", "max"} <= set(r["latency_ms"])
     assert d["runs"][0]["cold_start"]["context_ms"] > 0
-    from studio.core.reports.results import load
+    from studio.core.bench.results import load
 
     assert len(load(out).runs) == 4
 

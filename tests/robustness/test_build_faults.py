@@ -1,4 +1,4 @@
-"""Issue 7, item 15 as far as it can run here (no GPU, no CUDA driver): benchmarking a TensorRT
+"""Native faults as far as they can run here (no GPU, no CUDA driver): benchmarking a TensorRT
 engine, or asking ONNX Runtime for CUDA, is a clear one-line error and the next run works. "Out of
 memory during a build" is stood in for by an address-space limit on the CLI (inherited by the build
 child): the builder fails or the child dies, the user gets one line, no engine is written, and the

@@ -1,7 +1,7 @@
-"""Issue 7, item 12: hostile calibration/validation data through the real CLI (`bench --data`).
+"""Hostile calibration/validation data through the real CLI (`bench --data`).
 Each refusal is one line with file:line (tables) or file + member (arrays); the .npy/.npz reader
 never unpickles and refuses absurd declared shapes before allocating. The deeper cases (NaN
-labels, unclosed quotes, huge files streamed, npz members lying about their shape) are engineer D's
+labels, unclosed quotes, huge files streamed, npz members lying about their shape) are the data module's
 tests in tests/core/data/."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 7, item 6: hostile engine files through the real CLI (`check`, `check --trust`, `bench`,
+"""Hostile engine files through the real CLI (`check`, `check --trust`, `bench`,
 `layers`). The header is read, the plan is never deserialized by `check` without --trust (and with
 it only on a GPU, in a child, host code disallowed); each refusal says why.
 

@@ -1,4 +1,4 @@
-"""Issue 7, items 1-3, from the user's side: hostile external-data entries through the real CLI
+"""From the user's side: hostile external-data entries through the real CLI
 (`inspect`, and `build`, whose native parser would follow the location by itself)."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""Issue 7, the fuzz run in CI size: ~300 seeded mutated ONNX files through the open path
+"""The fuzz run in CI size: ~300 seeded mutated ONNX files through the open path
 (benchmarks/bench_fuzz_open.py, the same code as the 10,000-file benchmark), each opened in a worker
 process so a native crash would be seen, plus `engine-studio inspect` in a child on a sample.
-Extends engineer A's in-process fuzz test (tests/core/graph/test_onnx_loader.py) with protobuf-
+Extends the in-process fuzz test (tests/core/graph/test_onnx_loader.py) with protobuf-
 level mutations (hostile external data, absurd dims, bad attributes/opsets, cycles), the demo model
 as a seed, a crash/hang oracle and the CLI's one-line contract."""
 

@@ -1,4 +1,4 @@
-"""Issue 7, items 4, 5 and 7 through the real CLI: malformed protobufs, a model over 2 GiB, and
+"""Through the real CLI: malformed protobufs, a model over 2 GiB, and
 unsupported operators. Each is exit 2 with one line naming the file and the problem, and `build`
 leaves no engine file. Also the onnx shape-inference segfaults reported upstream (onnx#6185,
 onnx#6180) go through the studio's open path without taking it down."""

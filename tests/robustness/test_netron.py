@@ -1,4 +1,4 @@
-"""Issue 7, item 14: Netron (engineer G's studio/ui/netron_server.py) bound to 127.0.0.1 on a
+"""Netron (studio/ui/netron_server.py) bound to 127.0.0.1 on a
 free port, serving a copy from a private temp folder; siblings and `../` get 404; servers stop
 with the studio; a port in use or netron missing is a clear error."""
 

@@ -1,4 +1,4 @@
-"""Issue 7, item 11: save faults (kill -9 during a save, disk full, read-only folder, truncated
+"""Save faults (kill -9 during a save, disk full, read-only folder, truncated
 files). The previous file stays intact and loadable; the user is told in one line.
 
 Disk full and read-only use a real tiny tmpfs (mounted when we are root, as in CI's container);

@@ -1,6 +1,6 @@
-"""Issue 7 in the real window (offscreen, engineer G's studio/ui): hostile engine files are never
-deserialized in the window's process (item 6), a truncated or garbage settings file does not stop
-the studio (item 11), and the window keeps working after each refusal."""
+"""Hostile input in the real window (offscreen): hostile engine files are never
+deserialized in the window's process, a truncated or garbage settings file does not stop
+the studio, and the window keeps working after each refusal."""
 
 from __future__ import annotations
 
@@ -85,7 +85,7 @@ def test_truncated_or_garbage_settings_do_not_stop_the_studio(qtbot, tmp_path, c
 
 @pytest.mark.slow
 def test_closing_the_window_mid_benchmark_stops_and_waits(tmp_path):
-    """Item 9 for a benchmark (engineer G tests closing mid-build): a real ONNX Runtime build, a
+    """Closing mid-run, for a benchmark (closing mid-build is tested with the window): a real ONNX Runtime build, a
     60 s benchmark started, the window closed 1 s in. Run in a fresh interpreter so a 'QThread
     destroyed while running' abort or a crash at exit shows as its exit status."""
     import subprocess

@@ -19,7 +19,7 @@ REPORT = ROOT / "tests" / "data" / "plans" / "corpus" / "bert_ts17_eager.fp32.la
 def both(qtbot, window, open_model):
     """The window with the model before fusion and its engine's layers after fusion."""
     from studio.core.graph.onnx_loader import open_graph
-    from studio.core.graph.plan import load_plan
+    from studio.core.backends.layer_reports import load_plan
     from studio.ui.view_model import from_plan
 
     open_model(window, str(MODEL))

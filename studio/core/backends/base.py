@@ -11,13 +11,13 @@ import json
 from dataclasses import asdict, dataclass, field
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, Sequence, runtime_checkable
 
 from studio.core.errors import CapabilityError, StudioError
 
 if TYPE_CHECKING:
     from studio.core.backends.runner import Runner
-    from studio.core.jobs.progress import TaskState
+    from studio.core.progress import TaskState
 
 
 class Precision(str, Enum):
@@ -59,6 +59,16 @@ class Capabilities:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+
+@dataclass(frozen=True)
+class PrecisionTarget:
+    """What a backend's compiler takes from the precision step, which makes the precision in the
+    ONNX model (studio.core.precision.prepare)."""
+
+    int8_recipes: tuple[str, ...]   # "dynamic" | "qdq"; the first is the default
+    # Why a recipe is a poor fit here although it builds, said as a build note.
+    recipe_notes: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -184,21 +194,54 @@ class BuildResult:
 
 @runtime_checkable
 class Backend(Protocol):
-    """One inference backend. Implementations live in plugins/ and are found by entry point."""
+    """One inference backend. Implementations live in plugins/ and are found by entry point.
+
+    Besides building and running, a backend owns its formats: it recognizes its artifacts, reads
+    the layer reports its tools write, checks an artifact's compatibility with this machine, and
+    tells the precision step what its compiler takes. The core asks; it names no backend."""
 
     name: str
     display_name: str
     artifact_suffix: str    # what its builds are named with, e.g. ".engine" (studio.core.backends.naming)
+    # True when an artifact runs only with the library version that built it (an engine), so a
+    # different version here is a reason it cannot run.
+    version_bound: bool
+    # Report label -> distribution names to look up (first found wins), for the report's
+    # environment: the libraries this backend builds and runs with.
+    libraries: dict[str, tuple[str, ...]]
 
     def capabilities(self) -> Capabilities: ...
+
+    def recognizes(self, path: Path, head: bytes) -> bool:
+        """Is `path` (whose first bytes are `head`) an artifact of this backend?"""
+        ...
+
+    def plan_readers(self) -> Sequence:
+        """Readers of the layer reports this backend's tools write, most specific first
+        (the reader contract: studio.core.graph.plan_sources)."""
+        ...
+
+    def layer_report(self, artifact: Path, sidecar: dict | None) -> Path:
+        """The file holding the layers of `artifact` (which may be the artifact itself);
+        StudioError saying why when there is none."""
+        ...
+
+    def inspect_artifact(self, artifact: str, sidecar: dict | None, trusted: bool) -> dict:
+        """{"reasons": [why it cannot run here...], "facts": {...}} read without loading it."""
+        ...
+
+    def precision_target(self) -> PrecisionTarget:
+        """What its compiler takes from the precision step (studio.core.precision.prepare)."""
+        ...
 
     def build(self, config: BuildConfig, state: "TaskState") -> BuildResult:
         """Build in *this* process, writing atomically. studio.core.jobs runs it in a child
         process so a native crash cannot take the caller down."""
         ...
 
-    def open_runner(self, artifact: str, **options) -> "Runner":
-        """A runner over a built artifact (not yet activated)."""
+    def open_runner(self, artifact: str, *, threads: int | None = None, **options) -> "Runner":
+        """A runner over a built artifact (not yet activated). `threads` caps the CPU threads it
+        computes with, where it computes on the CPU."""
         ...
 
 

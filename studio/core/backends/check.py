@@ -1,6 +1,6 @@
 """Can this artifact run here, and if not, why? From the sidecar first (is it ours, which
 library and version built it, for which GPUs), then from what the backend can read of the
-artifact without loading it (a TensorRT plan's header). An artifact the studio did not produce
+artifact without loading it (an engine's header, say). An artifact the studio did not produce
 (no sidecar, or its sha256 differs from the sidecar's) is untrusted: the backend is told so and
 will not deserialize it; `trust=True` lifts that, as the user's explicit choice."""
 
@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from studio.core.backends.registry import get_backend
+from studio.core.backends.registry import backend_for_artifact, get_backend
 from studio.core.backends.sidecar import load_sidecar
 from studio.core.errors import StudioError
 from studio.core.io import sha256_file
@@ -33,16 +33,6 @@ class CheckReport:
         return asdict(self)
 
 
-def _guess_backend(path: Path) -> str | None:
-    with open(path, "rb") as fh:
-        head = fh.read(8)
-    if path.suffix.lower() == ".onnx":
-        return "onnxruntime"
-    if head[:4] in (b"vtrt", b"ftrt", b"ptrt") or path.suffix.lower() in (".engine", ".plan", ".trt"):
-        return "tensorrt"
-    return None
-
-
 def check_artifact(path: str | Path, trust: bool = False) -> CheckReport:
     path = Path(path)
     if not path.is_file():
@@ -64,30 +54,25 @@ def check_artifact(path: str | Path, trust: bool = False) -> CheckReport:
         else:
             trust_reason = "built by Engine Studio (sidecar sha256 matches)"
     trusted = sidecar is not None
-    backend_name = (sidecar or {}).get("backend") or _guess_backend(path)
-    report = CheckReport(str(path), False, reasons, trusted, trust_reason, backend_name)
+    backend = get_backend(sidecar["backend"]) if (sidecar or {}).get("backend") else backend_for_artifact(path)
+    report = CheckReport(str(path), False, reasons, trusted, trust_reason, backend.name if backend else None)
     if sidecar:
         report.built_with = f"{sidecar.get('library')} {sidecar.get('library_version')}"
         report.precision = sidecar.get("precision")
         report.target_compute_capabilities = list(sidecar.get("target_compute_capabilities") or [])
-    if backend_name is None:
-        reasons.append("unknown artifact type: neither a TensorRT plan nor an ONNX model")
+    if backend is None:
+        reasons.append("unknown artifact type: no installed backend recognizes it")
         return report
-    backend = get_backend(backend_name)
     caps = backend.capabilities()
     report.library_here = caps.library
-    if sidecar and caps.library and report.built_with and report.built_with != caps.library \
-            and backend_name != "onnxruntime":
+    if sidecar and backend.version_bound and caps.library and report.built_with \
+            and report.built_with != caps.library:
         reasons.append(f"built with {report.built_with}, this machine has {caps.library}")
     if sidecar and report.precision in caps.precisions and caps.precisions[report.precision]:
         reasons.append(f"precision {report.precision}: {caps.precisions[report.precision]}")
-    inspect = getattr(backend, "inspect_artifact", None)
-    if inspect is not None:
-        found = inspect(str(path), sidecar, trusted or trust)
-        reasons.extend(found.get("reasons", []))
-        report.facts = found.get("facts", {})
-    elif caps.can_run_here:
-        reasons.append(caps.can_run_here)
+    found = backend.inspect_artifact(str(path), sidecar, trusted or trust)
+    reasons.extend(found.get("reasons", []))
+    report.facts = found.get("facts", {})
     report.reasons = list(dict.fromkeys(r for r in reasons if r))
     report.runs_here = not report.reasons
     return report

@@ -5,7 +5,7 @@ The table name -> "module:Class" is remembered between runs, keyed by every sys.
 its mtime: installing or removing a distribution adds or removes a *.dist-info folder and so
 moves the mtime of the folder holding it, and any change makes the next lookup scan again.
 Scanning means importing importlib.metadata (15-25 ms, most of it the email package) on every
-command; `engine-studio build` is measured against a bare builder script (issue 3). The cache is
+command; `engine-studio build` is measured against a bare builder script. The cache is
 a small JSON file beside the source-hash cache, one per Python environment (a venv and the
 desktop bundle do not evict each other); unreadable or unwritable, it is simply not used."""
 
@@ -17,8 +17,12 @@ import sys
 import zlib
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from studio.core.errors import StudioError
+
+if TYPE_CHECKING:
+    from studio.core.backends.base import Backend
 
 GROUP = "engine_studio.backends"
 
@@ -105,3 +109,28 @@ def load_backend(name: str, entry: str):
     if not isinstance(backend, Backend):
         raise StudioError(f"backend {name!r} ({entry}) does not implement the Backend protocol")
     return backend
+
+
+def installed_backends() -> list:
+    """Every installed backend that loads, by name. A broken third-party plugin is left out here
+    (get_backend names it with its error when it is asked for)."""
+    out = []
+    for name in backend_names():
+        try:
+            out.append(get_backend(name))
+        except StudioError:
+            continue
+    return out
+
+
+def backend_for_artifact(path, runs_here: bool = False) -> "Backend | None":
+    """The backend that recognizes `path` as its artifact (suffix, magic bytes), or None; with
+    `runs_here`, the first one that can also run it on this machine."""
+    path = Path(path)
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError:
+        return None
+    return next((b for b in installed_backends() if b.recognizes(path, head)
+                 and not (runs_here and b.capabilities().can_run_here)), None)

@@ -1,4 +1,4 @@
-"""Accuracy of a build against the FP32 ONNX reference, run by ONNX Runtime on the same inputs:
+"""Accuracy of a build against its FP32 ONNX source run as it is, on the same inputs:
 per output max/mean absolute and relative error, cosine similarity, top-1 agreement and a
 NaN/Inf count that raises an alarm; with labels, accuracy against FP32 and a flag when the drop
 exceeds the threshold (a fraction: 0.01, one point, by default)."""
@@ -9,9 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
-from studio.core.bench.inputs import Feed
+from studio.core.backends.base import sidecar_path
+from studio.core.backends.registry import backend_for_artifact, get_backend
+from studio.core.backends.sidecar import load_sidecar, source_model
+from studio.core.bench.inputs import Feed, open_feed
+from studio.core.bench.results import AccuracyResult, OutputComparison
+from studio.core.data.tokenizer import tokenizer_beside
 from studio.core.errors import DataError, StudioError
-from studio.core.reports.results import AccuracyResult, OutputComparison
 
 REL_EPS = 1e-6
 
@@ -178,12 +182,8 @@ def _first_file(*paths) -> str | None:
 def resolve_reference(build: Path, reference: str | None = None) -> tuple[Path, dict | None]:
     """The FP32 reference of a build: `reference` if given, else the sidecar's source model,
     refused when it is gone or changed since the build (sha256)."""
-    from studio.core.backends.base import sidecar_path
-
     sidecar = None
     if sidecar_path(build).exists():
-        from studio.core.backends.sidecar import load_sidecar
-
         sidecar = load_sidecar(build)
     elif not reference:
         raise StudioError("no sidecar beside this build, so its source model is unknown; "
@@ -191,8 +191,6 @@ def resolve_reference(build: Path, reference: str | None = None) -> tuple[Path, 
     if reference:
         ref = Path(reference)
     else:
-        from studio.core.backends.sidecar import source_model
-
         ref, problem = source_model(build, sidecar)
         if problem:
             raise StudioError(f"{problem}; rebuild, or pass --reference MODEL.onnx to compare anyway",
@@ -204,6 +202,15 @@ def resolve_reference(build: Path, reference: str | None = None) -> tuple[Path, 
     return ref, sidecar
 
 
+def reference_runner(model: Path, threads: int | None = None):
+    """The judge of a build: its FP32 source model run as it is, by the first installed backend
+    that takes an ONNX model as it is and runs here."""
+    backend = backend_for_artifact(model, runs_here=True)
+    if backend is None:
+        raise StudioError("no installed backend runs the reference model on this machine", where=str(model))
+    return backend.open_runner(str(model), threads=threads)
+
+
 def check_build(build, data: str, *, label_column: str | None = None, labels_file: str | None = None,
                 column: str | None = None, threshold: float = 0.01, reference: str | None = None,
                 tokenizer: str | None = None, seq_len: int | None = None, batch: int = 32,
@@ -212,10 +219,6 @@ def check_build(build, data: str, *, label_column: str | None = None, labels_fil
     reference from the sidecar, tokenizer and labels.txt found beside the build or its source
     (text data without a tokenizer is refused, asking for one), both runners through the backend
     registry."""
-    from studio.core.backends.registry import get_backend
-    from studio.core.bench.inputs import open_feed
-    from studio.core.data.tokenizer import tokenizer_beside
-
     build = Path(build)
     if not build.exists():
         raise StudioError("build not found", where=str(build))
@@ -226,12 +229,13 @@ def check_build(build, data: str, *, label_column: str | None = None, labels_fil
     if not Path(data).is_file():
         raise StudioError("data file not found", where=str(data))
     ref_path, sidecar = resolve_reference(build, reference)
-    backend_name = sidecar.get("backend") if sidecar else "onnxruntime"
+    backend = get_backend(sidecar["backend"]) if sidecar else backend_for_artifact(build)
+    if backend is None:
+        raise StudioError("no sidecar beside this build and no installed backend recognizes it", where=str(build))
     precision = sidecar.get("precision", "?") if sidecar else "?"
     is_text = Path(data).suffix.lower() not in (".npz", ".npy")
-    ref_runner = get_backend("onnxruntime").open_runner(str(ref_path), intra_op_threads=threads)
-    opts = {"intra_op_threads": threads} if backend_name == "onnxruntime" else {}
-    build_runner = get_backend(backend_name).open_runner(str(build), **opts)
+    ref_runner = reference_runner(ref_path, threads)
+    build_runner = backend.open_runner(str(build), threads=threads)
     build_runner.activate()        # a TensorRT engine without a GPU stops here, with the reason
     try:
         ref_runner.activate()
@@ -246,7 +250,7 @@ def check_build(build, data: str, *, label_column: str | None = None, labels_fil
             names = read_label_names(lf) if lf else None
             labels = label_indices(feed.labels, names, where=str(data))
         res = compare(build_runner, ref_runner, feed, batch=batch, labels=labels, threshold=threshold,
-                      build=str(build), reference=str(ref_path), backend=backend_name, precision=precision,
+                      build=str(build), reference=str(ref_path), backend=backend.name, precision=precision,
                       progress=progress, cancelled=cancelled)
     finally:
         build_runner.deactivate()

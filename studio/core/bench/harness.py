@@ -5,9 +5,9 @@ with the backend's timing split, a lossless live stream, and stop on request.
     bench.start()
     for s in bench.samples():        # live, every sample, in completion order
         plot(s.t, s.latency_ms)
-    result = bench.result()          # RunResult (studio.core.reports.results)
+    result = bench.result()          # RunResult (studio.core.bench.results)
 
-Every figure the studio shows comes from here (see studio.core.reports.results for the
+Every figure the studio shows comes from here (see studio.core.bench.results for the
 definitions). Load patterns are in studio.core.bench.load."""
 
 from __future__ import annotations
@@ -280,7 +280,7 @@ class Bench:
             self._frozen = True
 
     def _summarize(self):
-        from studio.core.reports.results import RunResult
+        from studio.core.bench.results import RunResult
 
         cfg = self.config
         recs = list(self.records)
@@ -321,8 +321,3 @@ class Bench:
             cold_start=cs, histogram=stats.histogram([s.latency_ms for s in recs]),
             batch_sizes=self.extra.get("batch_sizes", {}), unfinished=self.extra.get("unfinished", 0),
             stopped_early=self.stop_event.is_set(), warnings=warnings)
-
-
-def run_bench(runner_factory, feed: Feed, config: BenchConfig, on_sample=None):
-    """Blocking convenience: one configuration, its RunResult."""
-    return Bench(runner_factory, feed, config, on_sample=on_sample).run()

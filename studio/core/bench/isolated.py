@@ -160,7 +160,7 @@ class IsolatedBench:
         return self._done.wait(timeout)
 
     def result(self, timeout: float | None = None):
-        from studio.core.reports.results import RunResult
+        from studio.core.bench.results import RunResult
 
         if self._thread is None:
             self.start()
@@ -177,7 +177,7 @@ class IsolatedBench:
 def check_build_isolated(build, data: str, *, cancel: threading.Event | None = None, start: str | None = None,
                          **kwargs):
     """studio.core.bench.accuracy.check_build, run in a child process; its AccuracyResult."""
-    from studio.core.reports.results import AccuracyResult
+    from studio.core.bench.results import AccuracyResult
 
     _, run = _start({"task": "accuracy", "kwargs": {"build": str(build), "data": str(data), **kwargs}},
                     cancel=cancel, start=start)

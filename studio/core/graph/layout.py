@@ -48,6 +48,7 @@ class Layout:
     height: np.ndarray
     layer: np.ndarray
     edges: list = field(default_factory=list)
+    _idx: dict | None = field(default=None, init=False, repr=False, compare=False)
     bounds: tuple = (0.0, 0.0, 0.0, 0.0)  # x0, y0, x1, y1
 
     def position(self, node_id) -> tuple[float, float]:
@@ -61,11 +62,9 @@ class Layout:
                 float(self.width[i]), float(self.height[i]))
 
     def _index(self) -> dict:
-        idx = getattr(self, "_idx", None)
-        if idx is None:
-            idx = {n: i for i, n in enumerate(self.ids)}
-            self._idx = idx
-        return idx
+        if self._idx is None:
+            self._idx = {n: i for i, n in enumerate(self.ids)}
+        return self._idx
 
 
 CancelFn = Callable[[], bool]

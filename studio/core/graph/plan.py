@@ -1,9 +1,9 @@
 """The engine's layer graph as data: what the builder made of the ONNX graph after fusion.
 
 A Plan is a list of engine layers (type, precision, tactic, tensors, the ONNX nodes each one
-absorbed) plus the engine's I/O tensors. It is built by one of the readers in plan_sources/
-(TensorRT verbose `Layers:` log, IEngineInspector JSON, trtexec --exportLayerInfo JSON, an ONNX
-Runtime optimized model) and knows nothing about rendering; edges are rebuilt from tensor names.
+absorbed) plus the engine's I/O tensors. It is built from a layer report by a reader its backend
+brings (studio.core.backends.layer_reports) and knows nothing about rendering; edges are rebuilt
+from tensor names.
 """
 
 from __future__ import annotations
@@ -134,7 +134,7 @@ class Layer:
 class Plan:
     """An engine's layers after fusion, and where they came from."""
 
-    source_format: str                        # tensorrt_log | inspector_json | trtexec_layerinfo | ort_optimized
+    source_format: str                        # the reader's FORMAT, e.g. tensorrt_log
     layers: tuple[Layer, ...]
     inputs: tuple[TensorInfo, ...] = ()       # engine I/O tensors (bindings), when the source says
     outputs: tuple[TensorInfo, ...] = ()
@@ -204,12 +204,3 @@ class Plan:
             detailed=d.get("detailed", True), unmapped=tuple(d.get("unmapped", [])),
             notes=tuple(d.get("notes", [])), marked=tuple((d.get("marked") or {}).items()),
         )
-
-
-def load_plan(path, onnx_model=None) -> Plan:
-    """Read a layer report (any supported format) or a studio-built engine's report into a Plan.
-
-    See studio.core.graph.plan_sources.load for the details; kept here as the public entry."""
-    from studio.core.graph.plan_sources import load
-
-    return load(path, onnx_model=onnx_model)

@@ -21,6 +21,7 @@ import glob
 import os
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -29,7 +30,23 @@ from studio.core.errors import BuildError
 from studio.core.hash_cache import source_sha256
 from studio.core.jobs.child_job import run_child
 from studio.core.jobs.launch import JobChild
-from studio.core.jobs.progress import ProgressEvent
+from studio.core.progress import ProgressEvent
+
+
+@dataclass
+class BuildEntry:
+    """A finished build: what was asked and what came out."""
+
+    result: BuildResult
+    config: BuildConfig
+
+    @property
+    def label(self) -> str:
+        return f"{self.result.backend} {self.result.precision.upper()}"
+
+    @property
+    def key(self) -> str:
+        return self.result.output
 
 
 class _SourceHash(threading.Thread):

@@ -135,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
     # Ctrl-C in a terminal reaches the whole process group; the parent decides, not us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
-    from studio.core.jobs.progress import ProgressEvent, TaskState
+    from studio.core.progress import ProgressEvent, TaskState
 
     fault, _, fault_phase = os.environ.get(FAULT_ENV, "").partition(":")
     fault_phase = fault_phase or "Building"

@@ -29,7 +29,7 @@ from typing import Callable
 from studio.core import errors
 from studio.core.errors import Cancelled, StudioError, TaskError
 from studio.core.jobs.launch import JobChild
-from studio.core.jobs.progress import ProgressEvent
+from studio.core.progress import ProgressEvent
 
 KILL_AFTER_S = 5.0
 POLL_S = 0.05

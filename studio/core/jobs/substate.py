@@ -4,7 +4,7 @@ terms without knowing where it sits in the whole job."""
 
 from __future__ import annotations
 
-from studio.core.jobs.progress import TaskState
+from studio.core.progress import TaskState
 
 
 class SubState(TaskState):

@@ -7,25 +7,14 @@ from pathlib import Path
 import onnx
 
 from studio.core.errors import ModelError
+from studio.core.graph.onnx_loader import load_model_proto
 from studio.core.io import atomic_path
 
 
-
 def load_model(path: str | Path) -> onnx.ModelProto:
-    """The whole model, weights included, through the graph core's safe loader when present
-    (it checks external-data locations before anything is opened)."""
-    try:
-        from studio.core.graph.onnx_loader import load_model_proto
-    except ImportError:
-        load_model_proto = None
-    if load_model_proto is not None:
-        return load_model_proto(str(path), with_weights=True)
-    try:
-        return onnx.load(str(path))
-    except FileNotFoundError:
-        raise ModelError("model not found", where=str(path)) from None
-    except Exception as e:
-        raise ModelError(f"not a readable ONNX model ({type(e).__name__}: {e})", where=str(path)) from None
+    """The whole model, weights included, through the graph core's safe loader (it checks
+    external-data locations before anything is opened)."""
+    return load_model_proto(str(path), with_weights=True)
 
 
 def _serialized(model: onnx.ModelProto) -> bytes | None:

@@ -1,25 +1,21 @@
 """One entry point from a build config to the ONNX model a backend compiles: the precision is
-made in the model (TensorRT 11 is strongly typed), with a recipe that depends on the target.
-TensorRT gets casts and calibrated Q/DQ; ONNX Runtime on the CPU gets casts and dynamic INT8."""
+made in the model (TensorRT 11 is strongly typed), with a recipe the backend's compiler takes
+(its PrecisionTarget): casts for fp16/bf16, calibrated Q/DQ or dynamic int8 for int8, Q/DQ for
+fp8. Which precisions a backend offers at all is its Capabilities' business, checked before."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from studio.core.backends.base import BuildConfig, Precision
+from studio.core.backends.base import BuildConfig, Precision, PrecisionTarget
 from studio.core.errors import CapabilityError, Cancelled, DataError
-from studio.core.jobs.progress import TaskState
-
-TARGETS = ("tensorrt", "onnxruntime")
-# Read by the tensorrt backend's capabilities: FP8 (E4M3) Q/DQ is made here and was checked to
-# build with TensorRT-RTX 1.7 on the CPU (tests/core/precision/test_qdq.py).
-FP8_SUPPORTED = True
-
+from studio.core.progress import TaskState
 
 # Build options the precision step reads (BuildConfig.options), for every backend that uses it.
 PRECISION_OPTIONS = {
-    "int8_recipe": "'dynamic' (ONNX Runtime's CPU default) or 'qdq' (calibrated Q/DQ, TensorRT's)",
+    "int8_recipe": "'dynamic' (weights int8, activations quantized at run time) or 'qdq' (calibrated Q/DQ); "
+                   "the backend says which it takes and which is its default",
     "int8_op_types": "op types dynamic int8 quantizes (default MatMul, Attention)",
     "int8_per_channel": "per-channel int8 weights (default true)",
     "int8_reduce_range": "7-bit weights for CPUs without VNNI (default false)",
@@ -79,13 +75,10 @@ def _widened(config: BuildConfig, workdir: Path, state: TaskState) -> BuildConfi
     return replace(config, model=str(out))
 
 
-def prepare_precision(config: BuildConfig, target: str, workdir: str | Path, state: TaskState) -> PreparedModel:
-    """Make the model for `config.precision` under `workdir`. Backend-specific choices come from
-    config.options: "int8_recipe" ("dynamic" | "qdq", ONNX Runtime only),
-    "int8_per_channel", "int8_reduce_range", "int8_exclude_head", "fp16_keep_fragile",
-    "calibration_batch_size", "calibration_padding" ("longest" | "fixed")."""
-    if target not in TARGETS:
-        raise CapabilityError(f"unknown precision target {target!r}; one of {', '.join(TARGETS)}")
+def prepare_precision(config: BuildConfig, target: PrecisionTarget, workdir: str | Path,
+                      state: TaskState) -> PreparedModel:
+    """Make the model for `config.precision` under `workdir`, with a recipe `target` takes.
+    Recipe choices come from config.options (PRECISION_OPTIONS)."""
     precision = Precision.parse(config.precision).value
     workdir = Path(workdir)
     workdir.mkdir(parents=True, exist_ok=True)
@@ -102,8 +95,6 @@ def prepare_precision(config: BuildConfig, target: str, workdir: str | Path, sta
         from studio.core.precision.cast import cast_bf16, cast_fp16
         from studio.core.precision.model_io import load_model, save_model
 
-        if precision == "bf16" and target == "onnxruntime":
-            raise CapabilityError("bf16 is not available on ONNX Runtime's CPU provider (no bf16 kernels)")
         state.progress(f"Casting to {precision}", 0.0, force=True)
         model = load_model(config.model)
         if precision == "fp16":
@@ -119,8 +110,6 @@ def prepare_precision(config: BuildConfig, target: str, workdir: str | Path, sta
         config = _widened(config, workdir, state)
 
     if precision == "fp8":
-        if target != "tensorrt":
-            raise CapabilityError("fp8 is not available on ONNX Runtime's CPU provider; use int8")
         from studio.core.precision.qdq import quantize_qdq
 
         # FP8 (E4M3) Q/DQ: ORT's quantizer takes fp8 scales from the value distribution; the
@@ -137,9 +126,13 @@ def prepare_precision(config: BuildConfig, target: str, workdir: str | Path, sta
         return PreparedModel(str(out), "fp8", recipe, summary, notes)
 
     # int8
-    recipe_name = opts.get("int8_recipe", "dynamic" if target == "onnxruntime" else "qdq")
-    if target == "tensorrt" and recipe_name != "qdq":
-        raise CapabilityError(f"int8 recipe {recipe_name!r} is for ONNX Runtime; TensorRT takes Q/DQ")
+    recipe_name = opts.get("int8_recipe", target.int8_recipes[0])
+    if recipe_name not in ("dynamic", "qdq"):
+        raise CapabilityError(f"unknown int8 recipe {recipe_name!r}; choose 'dynamic' or 'qdq'")
+    if recipe_name not in target.int8_recipes:
+        raise CapabilityError(f"int8 recipe {recipe_name!r} does not build for this backend; it takes "
+                              + " or ".join(map(repr, target.int8_recipes)))
+    notes = [target.recipe_notes[recipe_name]] if recipe_name in target.recipe_notes else []
     if recipe_name == "qdq":
         from studio.core.precision.qdq import quantize_qdq
 
@@ -150,17 +143,11 @@ def prepare_precision(config: BuildConfig, target: str, workdir: str | Path, sta
         recipe = quantize_qdq(config.model, out, calib, state, method=config.calibration.method,
                               keep_fp32=config.keep_fp32,
                               batch_size=int(opts.get("calibration_batch_size", 8)))
-        notes = []
-        if target == "onnxruntime":
-            notes.append("the TensorRT Q/DQ recipe runs slower than fp32 on ONNX Runtime's CPU provider")
         return PreparedModel(str(out), "int8", recipe, summary, notes)
-    if recipe_name != "dynamic":
-        raise CapabilityError(f"unknown int8 recipe {recipe_name!r}; choose 'dynamic' or 'qdq'")
     from studio.core.precision.cpu_int8 import DEFAULT_OP_TYPES, quantize_cpu_int8
 
     state.progress("Quantizing weights (dynamic int8)", 0.0, force=True)
     summary = None
-    notes = []
     if config.calibration is not None:
         notes.append("dynamic int8 quantizes activations at run time; calibration data was not needed")
     out = workdir / f"{stem}.int8-dynamic.onnx"

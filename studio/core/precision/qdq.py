@@ -15,8 +15,8 @@ import onnx
 
 from studio.core.data.calibration import CalibrationSet
 from studio.core.errors import Cancelled, StudioError
-from studio.core.jobs.progress import TaskState
 from studio.core.precision.model_io import load_model, name_nodes, nodes_of_types, resolve_keep_fp32, save_model
+from studio.core.progress import TaskState
 
 QDQ_OP_TYPES = ("MatMul", "Conv", "Gemm")
 CALIBRATION_METHODS = ("minmax", "entropy", "percentile")

@@ -10,13 +10,13 @@ import shutil
 import subprocess
 from importlib import metadata
 
+from studio import __version__
+from studio.core.backends.registry import installed_backends
 from studio.core.reports.report_model import Environment
 
-# Report label -> distribution names to try, first found wins.
+# Report label -> distribution names to try, first found wins. Each backend adds its own
+# libraries (Backend.libraries).
 LIBRARIES: dict[str, tuple[str, ...]] = {
-    "onnxruntime": ("onnxruntime", "onnxruntime-gpu"),
-    "tensorrt_rtx": ("tensorrt-rtx", "tensorrt_rtx"),
-    "tensorrt": ("tensorrt", "tensorrt-cu13", "tensorrt-cu12"),
     "numpy": ("numpy",),
     "onnx": ("onnx",),
 }
@@ -32,8 +32,10 @@ def _dist_version(names: tuple[str, ...]) -> str | None:
 
 
 def library_versions() -> dict[str, str | None]:
-    from studio import __version__
-    out = {label: _dist_version(names) for label, names in LIBRARIES.items()}
+    libraries = dict(LIBRARIES)
+    for backend in installed_backends():
+        libraries.update(backend.libraries)
+    out = {label: _dist_version(names) for label, names in sorted(libraries.items())}
     out["engine-studio"] = __version__
     return out
 

@@ -1,7 +1,7 @@
 """Read what builds, benchmarks and inspections left behind into a Report.
 
 A RESULTS argument may be: a build sidecar (`<artifact>.json`), an artifact with its sidecar
-beside it, a benchmark or accuracy result (studio.core.reports.results), a model summary
+beside it, a benchmark or accuracy result (studio.core.bench.results), a model summary
 (`engine-studio inspect --json`), or an ONNX model. Anything else is refused with one line
 naming the file. The readers are tolerant of missing fields: the producers' formats are still
 growing, and a report should show what is there rather than refuse what is not."""
@@ -9,15 +9,15 @@ growing, and a report should show what is there rather than refuse what is not."
 from __future__ import annotations
 
 import json
-import math
-import platform
 from pathlib import Path
 
-from studio.core.bench.inputs import describe_feed
 from studio.core.errors import StudioError
+from studio.core.reports.from_results import (
+    accuracy_from_results, as_int, as_number, as_text, bench_from_results, describe_load, finish_report, new_report,
+)
 from studio.core.reports.report_model import (
     DEFAULT_PRICE_PER_GPU_HOUR, AccuracyInfo, BenchInfo, BuildInfo, CurvePoint, Environment,
-    FusedLayer, FusionPattern, ModelInfo, Report, SourceFile, TensorInfo, compute_speedup,
+    FusedLayer, FusionPattern, ModelInfo, Report, SourceFile, TensorInfo,
 )
 
 # Result JSON files over this size are refused: a report input is a summary, not raw data.
@@ -45,28 +45,9 @@ def _get(d, *keys, default=None):
     return default
 
 
-def _num(v) -> float | None:
-    if isinstance(v, bool) or v is None:
-        return None
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return None
-    return f if math.isfinite(f) else None
-
-
-def _int(v) -> int | None:
-    f = _num(v)
-    return int(f) if f is not None else None
-
-
-def _str(v) -> str:
-    return "" if v is None else str(v)
-
-
 def _fraction(v) -> float | None:
     """Accept 0..1 or a percentage 0..100."""
-    f = _num(v)
+    f = as_number(v)
     if f is None:
         return None
     return f / 100.0 if f > 1.0 + 1e-9 else f
@@ -85,7 +66,7 @@ def _latency_stats(d: dict) -> dict[str, float]:
         key = _PCT_ALIASES.get(key, key)
         if key.replace(".", "").isdigit():
             key = "p" + key
-        f = _num(v)
+        f = as_number(v)
         if f is not None and (key in ("min", "mean", "max", "std") or key.startswith("p")):
             out[key] = f
     return out
@@ -95,14 +76,14 @@ def _ms_dict(d) -> dict[str, float]:
     out = {}
     if isinstance(d, dict):
         for k, v in d.items():
-            f = _num(v)
+            f = as_number(v)
             if f is not None:
                 out[str(k).removesuffix("_ms")] = f
     return out
 
 
 def histogram_from_samples(samples: list[float], bins: int = HISTOGRAM_BINS) -> dict:
-    vals = sorted(x for x in (_num(s) for s in samples) if x is not None)
+    vals = sorted(x for x in (as_number(s) for s in samples) if x is not None)
     if not vals:
         return {}
     lo, hi = vals[0], vals[-1]
@@ -148,7 +129,7 @@ def classify(data) -> str | None:
         return "build"
     if kind in ("bench", "accuracy") and "schema_version" in data:
         return "benchmark" if kind == "bench" else "accuracy"
-    schema = _str(data.get("schema") or kind or data.get("type")).lower()
+    schema = as_text(data.get("schema") or kind or data.get("type")).lower()
     if "report" in schema:
         return "report"
     if "accuracy" in schema:
@@ -179,7 +160,7 @@ def _tensors(items) -> list[TensorInfo]:
     for t in items or []:
         if isinstance(t, dict):
             shape = t.get("shape") or t.get("dims") or []
-            out.append(TensorInfo(name=_str(t.get("name")), dtype=_str(t.get("dtype") or t.get("type")),
+            out.append(TensorInfo(name=as_text(t.get("name")), dtype=as_text(t.get("dtype") or t.get("type")),
                                   # bool is an int to Python but not a dimension
                                   shape=[s if isinstance(s, (int, str)) and not isinstance(s, bool) else str(s)
                                          for s in shape]
@@ -191,16 +172,16 @@ def _tensors(items) -> list[TensorInfo]:
 
 def _histogram_dict(h) -> dict[str, int]:
     if isinstance(h, dict):
-        return {str(k): _int(v) for k, v in h.items() if _int(v) is not None and _int(v) >= 0}
+        return {str(k): as_int(v) for k, v in h.items() if as_int(v) is not None and as_int(v) >= 0}
     if isinstance(h, list):   # [[op, count], ...] or [{"op_type":.., "count":..}]
         out = {}
         for row in h:
-            if isinstance(row, (list, tuple)) and len(row) == 2 and (_int(row[1]) or -1) >= 0:
-                out[str(row[0])] = _int(row[1])
+            if isinstance(row, (list, tuple)) and len(row) == 2 and (as_int(row[1]) or -1) >= 0:
+                out[str(row[0])] = as_int(row[1])
             elif isinstance(row, dict):
                 name = _get(row, "op_type", "op", "name")
-                if name is not None and (_int(row.get("count")) or -1) >= 0:
-                    out[str(name)] = _int(row["count"])
+                if name is not None and (as_int(row.get("count")) or -1) >= 0:
+                    out[str(name)] = as_int(row["count"])
         return out
     return {}
 
@@ -211,23 +192,23 @@ def model_from_summary(d: dict, source: str = "") -> ModelInfo:
     if isinstance(opsets, int):
         opsets = {"ai.onnx": opsets}
     elif isinstance(opsets, list):
-        opsets = {_str(_get(o, "domain")) or "ai.onnx": _int(_get(o, "version")) or 0
+        opsets = {as_text(_get(o, "domain")) or "ai.onnx": as_int(_get(o, "version")) or 0
                   for o in opsets if isinstance(o, dict)}
-    path = _str(_get(d, "path", "model", "file"))
+    path = as_text(_get(d, "path", "model", "file"))
     return ModelInfo(
-        name=_str(_get(d, "name", "graph_name")) or (Path(path).name if path else Path(source).stem),
+        name=as_text(_get(d, "name", "graph_name")) or (Path(path).name if path else Path(source).stem),
         path=path or source,
         inputs=_tensors(d.get("inputs")),
         outputs=_tensors(d.get("outputs")),
-        parameters=_int(_get(d, "parameters", "num_parameters", "parameter_count", "params")),
-        parameter_bytes=_int(_get(d, "parameter_bytes", "weight_bytes", "weights_bytes")),
-        nodes=_int(_get(d, "nodes", "num_nodes", "node_count")) if not isinstance(d.get("nodes"), list)
+        parameters=as_int(_get(d, "parameters", "num_parameters", "parameter_count", "params")),
+        parameter_bytes=as_int(_get(d, "parameter_bytes", "weight_bytes", "weights_bytes")),
+        nodes=as_int(_get(d, "nodes", "num_nodes", "node_count")) if not isinstance(d.get("nodes"), list)
         else len(d["nodes"]),
         op_histogram=hist,
-        opsets={(str(k) or "ai.onnx"): int(v) for k, v in opsets.items() if _int(v) is not None}
+        opsets={(str(k) or "ai.onnx"): int(v) for k, v in opsets.items() if as_int(v) is not None}
         if isinstance(opsets, dict) else {},
-        producer=" ".join(x for x in (_str(_get(d, "producer", "producer_name")),
-                                      _str(d.get("producer_version"))) if x),
+        producer=" ".join(x for x in (as_text(_get(d, "producer", "producer_name")),
+                                      as_text(d.get("producer_version"))) if x),
     )
 
 
@@ -235,100 +216,54 @@ def model_from_onnx(path: Path) -> ModelInfo:
     """Summarize an ONNX model through the graph core (the same summary `inspect` prints); it
     checks external-data locations before opening anything and does not load weights."""
     import warnings
-    try:
-        from studio.core.graph.onnx_loader import open_graph
-        from studio.core.graph.summary import summarize
-    except ImportError:
-        return _model_from_onnx_fallback(path)
+
+    from studio.core.graph.onnx_loader import open_graph
+    from studio.core.graph.summary import summarize
+
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")   # loader warnings belong to `inspect`, not to a report
         graph = open_graph(str(path))
     return model_from_summary(summarize(graph).to_dict(), source=str(path))
 
 
-def _model_from_onnx_fallback(path: Path) -> ModelInfo:
-    import onnx
-    from onnx import numpy_helper  # noqa: F401  (keeps the import cost in one place)
-    try:
-        from studio.core.graph.onnx_loader import load_model_proto
-        proto = load_model_proto(str(path), with_weights=False)
-    except ImportError:
-        try:
-            proto = onnx.load(str(path), load_external_data=False)
-        except Exception as e:  # protobuf raises several unrelated types on garbage
-            raise StudioError(f"not a result: cannot parse as ONNX ({type(e).__name__})",
-                              where=str(path)) from None
-    g = proto.graph
-    init_names = {i.name for i in g.initializer}
-    hist: dict[str, int] = {}
-    for n in g.node:
-        hist[n.op_type] = hist.get(n.op_type, 0) + 1
-    params = 0
-    for t in g.initializer:
-        n = 1
-        for dim in t.dims:
-            n *= dim
-        params += n
-
-    def tinfo(v):
-        tt = v.type.tensor_type
-        dims = [d.dim_param if d.HasField("dim_param") else (d.dim_value if d.HasField("dim_value") else "?")
-                for d in tt.shape.dim]
-        try:
-            dtype = onnx.helper.tensor_dtype_to_np_dtype(tt.elem_type).name
-        except Exception:
-            dtype = str(tt.elem_type)
-        return TensorInfo(v.name, dtype, dims)
-
-    return ModelInfo(
-        name=g.name or path.stem, path=str(path),
-        inputs=[tinfo(v) for v in g.input if v.name not in init_names],
-        outputs=[tinfo(v) for v in g.output],
-        parameters=params, nodes=len(g.node),
-        op_histogram=dict(sorted(hist.items(), key=lambda kv: (-kv[1], kv[0]))),
-        opsets={(o.domain or "ai.onnx"): o.version for o in proto.opset_import},
-        producer=" ".join(x for x in (proto.producer_name, proto.producer_version) if x),
-    )
-
-
 def _fusion_section(d: dict, artifact: str, model_path: str) -> dict:
     """Layers before/after, main fusion patterns, precision per layer: from the sidecar when it
-    carries them, else computed from the layer report beside the artifact (engineer E's
-    studio.core.graph.fusion)."""
+    carries them, else computed from the layer report beside the artifact
+    (studio.core.graph.fusion)."""
     f = _get(d, "fusion", "fusion_stats", "metadata.fusion", "metadata.fusion_stats")
     if not isinstance(f, dict):
         f = _fusion_from_plan(d, artifact, model_path) or {}
     patterns = _get(f, "patterns", "fusion_patterns", "top_patterns", default=[])
     pats: list[FusionPattern] = []
     if isinstance(patterns, dict):
-        pats = [FusionPattern(str(k), _int(v) or 0) for k, v in patterns.items()]
+        pats = [FusionPattern(str(k), as_int(v) or 0) for k, v in patterns.items()]
     elif isinstance(patterns, list):
         for p in patterns:
             if isinstance(p, dict):
                 name = _get(p, "pattern", "name")
                 if isinstance(name, (list, tuple)):
                     name = "+".join(map(str, name))
-                pats.append(FusionPattern(_str(name), _int(p.get("count")) or 0))
+                pats.append(FusionPattern(as_text(name), as_int(p.get("count")) or 0))
             elif isinstance(p, (list, tuple)) and len(p) == 2:
                 name = "+".join(map(str, p[0])) if isinstance(p[0], (list, tuple)) else str(p[0])
-                pats.append(FusionPattern(name, _int(p[1]) or 0))
+                pats.append(FusionPattern(name, as_int(p[1]) or 0))
     pats.sort(key=lambda p: (-p.count, p.pattern))
     prec = _get(f, "precision_per_layer", "precision", "precisions", "layer_precisions", default={})
     groups = [g for g in (_get(f, "groups", "fused_layers", default=[]) or []) if isinstance(g, dict)]
-    fused = sorted((FusedLayer(layer=_str(_get(g, "layer", "name")), nodes=_int(g.get("nodes")) or 0,
-                               pattern=_str(_get(g, "readable", "pattern")), precision=_str(g.get("precision")))
+    fused = sorted((FusedLayer(layer=as_text(_get(g, "layer", "name")), nodes=as_int(g.get("nodes")) or 0,
+                               pattern=as_text(_get(g, "readable", "pattern")), precision=as_text(g.get("precision")))
                     for g in groups), key=lambda x: -x.nodes)[:MAX_FUSED_LAYERS]
     return {
         "fused_layers": fused,
-        "layers_before": _int(_get(f, "layers_before", "onnx_nodes", "nodes_before")),
-        "layers_after": _int(_get(f, "layers_after", "engine_layers", "layers")),
+        "layers_before": as_int(_get(f, "layers_before", "onnx_nodes", "nodes_before")),
+        "layers_after": as_int(_get(f, "layers_after", "engine_layers", "layers")),
         "fusion_patterns": pats,
         "precision_per_layer": _histogram_dict(prec),
     }
 
 
 def _fusion_from_plan(d: dict, artifact: str, model_path: str) -> dict | None:
-    """Fused-graph stats from the layer report the build left beside the artifact: engineer E's
+    """Fused-graph stats from the layer report the build left beside the artifact: the
     studio.core.graph.fusion when it offers stats, else counted from the Plan directly."""
     report = _get(d, "layer_report")
     if report and artifact and not Path(report).is_absolute():
@@ -342,12 +277,12 @@ def _fusion_from_plan(d: dict, artifact: str, model_path: str) -> dict | None:
         return None
     onnx_model = model_path if model_path and Path(model_path).is_file() else None
     try:
-        from studio.core.graph.plan import load_plan
+        from studio.core.backends.layer_reports import load_plan
         plan = load_plan(report, onnx_model=onnx_model)
     except (ImportError, StudioError):
         return None
     try:
-        from studio.core.graph.fusion import fusion_map  # engineer E's plan <-> ONNX mapping
+        from studio.core.graph.fusion import fusion_map  # plan <-> ONNX mapping
         return fusion_map(plan, onnx_model).stats().to_dict()
     except (ImportError, StudioError):
         pass
@@ -390,20 +325,20 @@ def build_from_sidecar(d: dict, source: str, artifact: str | None = None) -> Bui
         if isinstance(art, dict) and art.get("file"):
             artifact = str(Path(source).with_name(str(art["file"])))
         else:
-            artifact = _str(_get(d, "output", "artifact", "config.output"))
-    model_path = _str(_get(d, "source.path") or _get(config, "model"))
-    library = _str(_get(d, "library", "metadata.library"))
+            artifact = as_text(_get(d, "output", "artifact", "config.output"))
+    model_path = as_text(_get(d, "source.path") or _get(config, "model"))
+    library = as_text(_get(d, "library", "metadata.library"))
     if d.get("library_version") and str(d["library_version"]) not in library:
         library = f"{library} {d['library_version']}".strip()
-    precision = _str(_get(d, "precision", "config.precision"))
-    backend = _str(_get(d, "backend", "config.backend"))
+    precision = as_text(_get(d, "precision", "config.precision"))
+    backend = as_text(_get(d, "backend", "config.backend"))
     warnings = d.get("warnings") if isinstance(d.get("warnings"), list) else []
     return BuildInfo(
         label=f"{Path(artifact).name or Path(source).name} ({backend or '?'} {precision or '?'})",
         artifact=artifact, backend=backend, precision=precision,
         library=library,
-        size_bytes=_int(_get(d, "artifact.size_bytes", "size_bytes", "size")),
-        build_seconds=_num(_get(d, "build_seconds", "build_time_s", "seconds")),
+        size_bytes=as_int(_get(d, "artifact.size_bytes", "size_bytes", "size")),
+        build_seconds=as_number(_get(d, "build_seconds", "build_time_s", "seconds")),
         config=config,
         warnings=[str(w) for w in warnings],
         source=source,
@@ -412,9 +347,9 @@ def build_from_sidecar(d: dict, source: str, artifact: str | None = None) -> Bui
 
 
 def bench_from_result(d: dict, source: str) -> BenchInfo:
-    artifact = _str(_get(d, "artifact", "engine", "model", "config.artifact"))
-    backend = _str(_get(d, "backend", "config.backend"))
-    precision = _str(_get(d, "precision", "config.precision", "build.precision"))
+    artifact = as_text(_get(d, "artifact", "engine", "model", "config.artifact"))
+    backend = as_text(_get(d, "backend", "config.backend"))
+    precision = as_text(_get(d, "precision", "config.precision", "build.precision"))
     lat = _latency_stats(_get(d, "latency_ms", "latency", "percentiles", "stats.latency_ms",
                               "stats.latency", "summary.latency_ms", default={}))
     samples = _get(d, "latencies_ms", "samples_ms", "raw_latencies_ms", "stats.samples_ms")
@@ -433,32 +368,32 @@ def bench_from_result(d: dict, source: str) -> BenchInfo:
         for p in curve_raw:
             if not isinstance(p, dict):
                 continue
-            thr = _num(_get(p, "throughput", "throughput_qps", "qps"))
+            thr = as_number(_get(p, "throughput", "throughput_qps", "qps"))
             if thr is None:
                 continue
             pl = _latency_stats(_get(p, "latency_ms", "latency", default={}))
             curve.append(CurvePoint(
                 throughput=thr,
-                p50_ms=_num(_get(p, "p50_ms", "p50")) if _get(p, "p50_ms", "p50") is not None else pl.get("p50"),
-                p99_ms=_num(_get(p, "p99_ms", "p99")) if _get(p, "p99_ms", "p99") is not None else pl.get("p99"),
-                label=_str(_get(p, "label", "load", "concurrency", "rate"))))
-    throughput = _num(_get(d, "throughput", "throughput_qps", "qps", "requests_per_s",
+                p50_ms=as_number(_get(p, "p50_ms", "p50")) if _get(p, "p50_ms", "p50") is not None else pl.get("p50"),
+                p99_ms=as_number(_get(p, "p99_ms", "p99")) if _get(p, "p99_ms", "p99") is not None else pl.get("p99"),
+                label=as_text(_get(p, "label", "load", "concurrency", "rate"))))
+    throughput = as_number(_get(d, "throughput", "throughput_qps", "qps", "requests_per_s",
                            "stats.throughput", "summary.throughput"))
     if isinstance(_get(d, "throughput"), dict):
-        throughput = _num(_get(d, "throughput.requests_per_s", "throughput.qps", "throughput.value"))
+        throughput = as_number(_get(d, "throughput.requests_per_s", "throughput.qps", "throughput.value"))
     device = _get(d, "device", "environment.gpu", "environment.cpu", "env.device")
     load = _get(d, "load", "load_pattern", "pattern", "config.load")
     if isinstance(load, dict):
         load = ", ".join(f"{k}={v}" for k, v in load.items())
     label = _get(d, "label", "name")
     return BenchInfo(
-        label=_str(label) or f"{Path(artifact).name or Path(source).stem} ({backend or '?'} {precision or '?'})",
-        artifact=artifact, backend=backend, precision=precision, device=_str(device),
-        batch_size=_int(_get(d, "batch_size", "batch", "config.batch_size")),
-        concurrency=_int(_get(d, "concurrency", "clients", "config.concurrency")),
-        load_pattern=_str(load),
-        requests=_int(_get(d, "requests", "count", "iterations", "stats.count")),
-        duration_s=_num(_get(d, "duration_s", "duration", "wall_s")),
+        label=as_text(label) or f"{Path(artifact).name or Path(source).stem} ({backend or '?'} {precision or '?'})",
+        artifact=artifact, backend=backend, precision=precision, device=as_text(device),
+        batch_size=as_int(_get(d, "batch_size", "batch", "config.batch_size")),
+        concurrency=as_int(_get(d, "concurrency", "clients", "config.concurrency")),
+        load_pattern=as_text(load),
+        requests=as_int(_get(d, "requests", "count", "iterations", "stats.count")),
+        duration_s=as_number(_get(d, "duration_s", "duration", "wall_s")),
         throughput=throughput,
         latency_ms=lat,
         timing_split_ms=_ms_dict(_get(d, "timing_split_ms", "timing_split", "split_ms", "split", default={})),
@@ -470,14 +405,14 @@ def bench_from_result(d: dict, source: str) -> BenchInfo:
 
 
 def accuracy_from_result(d: dict, source: str) -> AccuracyInfo:
-    artifact = _str(_get(d, "artifact", "engine", "candidate", "model"))
-    precision = _str(_get(d, "precision", "candidate_precision"))
+    artifact = as_text(_get(d, "artifact", "engine", "candidate", "model"))
+    precision = as_text(_get(d, "precision", "candidate_precision"))
     outputs = _get(d, "outputs", "per_output")
 
     def worst(*keys, reduce=max):
-        vals = [_num(_get(d, *keys))]
+        vals = [as_number(_get(d, *keys))]
         if isinstance(outputs, dict):
-            vals += [_num(_get(o, *keys)) for o in outputs.values() if isinstance(o, dict)]
+            vals += [as_number(_get(o, *keys)) for o in outputs.values() if isinstance(o, dict)]
         vals = [v for v in vals if v is not None]
         return reduce(vals) if vals else None
 
@@ -486,10 +421,10 @@ def accuracy_from_result(d: dict, source: str) -> AccuracyInfo:
         flags = [flags]
     label = _get(d, "label", "name")
     return AccuracyInfo(
-        label=_str(label) or f"{Path(artifact).name or Path(source).stem} ({precision or '?'})",
+        label=as_text(label) or f"{Path(artifact).name or Path(source).stem} ({precision or '?'})",
         artifact=artifact, precision=precision,
-        reference=_str(_get(d, "reference", "reference_precision")) or "fp32",
-        samples=_int(_get(d, "samples", "n", "count")),
+        reference=as_text(_get(d, "reference", "reference_precision")) or "fp32",
+        samples=as_int(_get(d, "samples", "n", "count")),
         max_abs_error=worst("max_abs_error", "max_abs_err", "max_abs"),
         mean_abs_error=worst("mean_abs_error", "mean_abs_err", "mean_abs"),
         max_rel_error=worst("max_rel_error", "max_rel_err", "max_rel"),
@@ -508,10 +443,10 @@ def _environment_from_result(d: dict, source: str) -> Environment | None:
         return None
     libs = env.get("libraries") or env.get("versions") or {}
     return Environment(
-        source=source, cpu=_str(_get(env, "cpu", "cpu_model")),
-        cores=_int(_get(env, "cores", "cpu_count")),
+        source=source, cpu=as_text(_get(env, "cpu", "cpu_model")),
+        cores=as_int(_get(env, "cores", "cpu_count")),
         gpu=_get(env, "gpu", "gpu_name"), gpu_driver=_get(env, "gpu_driver", "driver", "driver_version"),
-        os=_str(_get(env, "os", "platform")), python=_str(_get(env, "python")),
+        os=as_text(_get(env, "os", "platform")), python=as_text(_get(env, "python")),
         libraries={str(k): (None if v is None else str(v)) for k, v in libs.items()} if isinstance(libs, dict) else {},
     )
 
@@ -527,121 +462,12 @@ def _expand(data) -> list:
     return [data]
 
 
-def describe_load(load) -> str:
-    """Words for a results `load` dict: "closed loop, 4 clients", "open loop, Poisson 200 req/s"."""
-    if not isinstance(load, dict):
-        return _str(load)
-    if load.get("pattern") == "closed":
-        n = load.get("clients")
-        return f"closed loop, {n} client{'s' if n != 1 else ''}" if n is not None else "closed loop"
-    if load.get("pattern") == "open":
-        parts = ["open loop"]
-        arr = load.get("arrivals")
-        rate = _num(load.get("offered_rate"))
-        parts.append(f"{arr or ''} {rate:g} req/s".strip() if rate is not None else _str(arr))
-        db = load.get("dynamic_batcher")
-        if isinstance(db, dict):
-            parts.append(f"dynamic batcher max {db.get('max_batch')} / {db.get('max_delay_ms')} ms")
-        return ", ".join(p for p in parts if p)
-    return ", ".join(f"{k}={v}" for k, v in load.items())
-
-
-def bench_from_results(res, source: str) -> BenchInfo:
-    """One BenchResult (studio.core.reports.results): the run of highest throughput (samples/s)
-    is the headline; with several runs (a sweep) they make the latency-vs-throughput curve."""
-    runs = list(res.runs)
-    artifact = res.artifact or res.model
-    runner = res.runner if isinstance(res.runner, dict) else {}
-    device = _str(runner.get("device")) or ", ".join(map(str, runner.get("providers") or []))
-    if not device:
-        # A trtexec import ran on a GPU server; the host recorded is the machine that imported it.
-        device = "GPU (imported from trtexec)" if res.source == "trtexec" else \
-            _str((res.host or {}).get("processor")) or _str((res.host or {}).get("machine"))
-    label = f"{Path(artifact).name} ({res.backend} {res.precision})"
-    info = BenchInfo(label=label, artifact=_str(artifact), backend=_str(res.backend),
-                     precision=_str(res.precision), device=device, source=source,
-                     inputs=describe_feed(res.inputs if isinstance(res.inputs, dict) else None),
-                     warnings=[str(n) for n in res.notes])
-    if not runs:
-        info.warnings.append("the result holds no measured run")
-        return info
-    head = max(runs, key=lambda r: _num(r.throughput) or 0.0)
-    lat = head.latency_ms.to_dict()
-    # Coerce every figure: results files can be hand-edited, and a string where a number belongs
-    # must not reach the renderers.
-    info.batch_size = _int(head.batch)
-    info.concurrency = _int(head.concurrency)
-    info.load_pattern = describe_load(head.load)
-    info.requests = _int(head.requests)
-    info.duration_s = _num(head.duration_s)
-    info.throughput = _num(head.throughput)
-    info.requests_per_s = _num(head.requests_per_s)
-    info.latency_ms = {k: float(lat[k]) for k in ("min", "mean", "p50", "p90", "p95", "p99", "p99_9", "max")
-                       if _num(lat.get(k)) is not None}
-    info.timing_split_ms = {k: float(v["mean"]) for k, v in (head.timing_split or {}).items()
-                            if isinstance(v, dict) and _num(v.get("mean")) is not None}
-    if head.queue_ms is not None and _num(head.queue_ms.mean) is not None:
-        info.timing_split_ms["queue"] = float(head.queue_ms.mean)
-    h = head.histogram or {}
-    if isinstance(h, dict) and isinstance(h.get("counts"), list) and isinstance(h.get("edges"), list) \
-            and len(h["edges"]) == len(h["counts"]) + 1:
-        edges = [_num(e) for e in h["edges"]]
-        counts = [_int(c) for c in h["counts"]]
-        if None not in edges and None not in counts and all(c >= 0 for c in counts):
-            info.histogram = {"edges_ms": edges, "counts": counts}
-    info.cold_start_ms = {str(k): float(v) for k, v in (head.cold_start or {}).items()
-                          if str(k).endswith("_ms") and _num(v) is not None}
-    info.warnings += [str(w) for w in head.warnings]
-    if len(runs) > 1:
-        info.curve = sorted((CurvePoint(_num(r.throughput), _num(r.latency_ms.p50), _num(r.latency_ms.p99),
-                                        f"batch {r.batch}, {describe_load(r.load)}")
-                             for r in runs if _num(r.throughput) is not None),
-                            key=lambda p: p.throughput)
-        info.label = f"{label}, best of {len(runs)} loads"
-    return info
-
-
-def accuracy_from_results(res, source: str) -> AccuracyInfo:
-    """One AccuracyResult (fractions, as the report keeps them)."""
-    outs = list(res.outputs)
-
-    def over(attr, reduce=max):
-        vals = [_num(v) for v in (getattr(o, attr) for o in outs) if _num(v) is not None]
-        return reduce(vals) if vals else None
-
-    flags = [str(a) for a in res.alarm] if isinstance(res.alarm, list) else []
-    if res.flagged and _num(res.accuracy_change) is not None:
-        flags.append(f"intent accuracy changed {100 * _num(res.accuracy_change):+.2f} points "
-                     f"(threshold {100 * (_num(res.threshold) or 0):g})")
-    if _int(res.nan_count) or _int(res.inf_count):
-        msg = f"{res.nan_count} NaN and {res.inf_count} Inf values in the outputs"
-        if not any(msg in f for f in flags):
-            flags.append(msg)
-    return AccuracyInfo(
-        label=f"{Path(res.build).name} ({res.precision})", artifact=_str(res.build),
-        precision=_str(res.precision), reference=Path(_str(res.reference)).name or "fp32",
-        samples=_int(res.samples), max_abs_error=_num(res.max_abs_error) if _num(res.max_abs_error) is not None
-        else over("max_abs_error"),
-        mean_abs_error=over("mean_abs_error"), max_rel_error=over("max_rel_error"),
-        cosine_min=over("cosine_min", min), top1_agreement=_num(res.top1_agreement),
-        reference_accuracy=_num(res.reference_accuracy), accuracy=_num(res.accuracy),
-        inputs=describe_feed(res.inputs if isinstance(res.inputs, dict) and res.inputs
-                             else {"kind": "text", "source": res.data} if res.data else None),
-        flags=flags, source=source)
-
-
 def assemble_report(paths: list[str], *, title: str | None = None,
                     price_per_gpu_hour: float = DEFAULT_PRICE_PER_GPU_HOUR,
                     environment: Environment | None = None) -> Report:
     """Read every path into one Report. Raises StudioError naming the first file that is missing
     or is not something a report can read."""
-    from studio import __version__
-    from studio.core.reports.environment import collect_environment
-
-    if price_per_gpu_hour is None or not math.isfinite(price_per_gpu_hour) or price_per_gpu_hour < 0:
-        raise StudioError(f"price per GPU-hour must be a non-negative number, not {price_per_gpu_hour!r}")
-    report = Report(title=title or "Engine Studio report", studio_version=__version__,
-                    price_per_gpu_hour=float(price_per_gpu_hour))
+    report = new_report(title, price_per_gpu_hour)
     file_env: Environment | None = None
     hosts: list[dict] = []
     for raw in paths:
@@ -672,7 +498,7 @@ def assemble_report(paths: list[str], *, title: str | None = None,
                     elif kind in ("benchmark", "accuracy") and d.get("kind") in ("bench", "accuracy") \
                             and "schema_version" in d:
                         # The results module owns this format: it checks the version and the shape.
-                        from studio.core.reports import results as _results
+                        from studio.core.bench import results as _results
                         res = _results.from_dict(d, where=str(path))
                         hosts.append(res.host)
                         if kind == "benchmark":
@@ -714,50 +540,5 @@ def assemble_report(paths: list[str], *, title: str | None = None,
         for k in dict.fromkeys(kinds_here):
             report.sources.append(SourceFile(str(path), k))
 
-    if report.model is None:
-        # The builds know their source model: summarize it when it is still there.
-        for b in report.builds:
-            m = _str(b.config.get("model"))
-            if m and Path(m).is_file() and Path(m).suffix.lower() == ".onnx":
-                try:
-                    report.model = model_from_onnx(Path(m))
-                except StudioError:
-                    continue
-                report.notes.append(f"Model summary read from the builds' source model {m}.")
-                break
-
-    _fill_curves(report.benchmarks)
-    env = environment or collect_environment()
-    if file_env is not None:
-        # The result's own record of where it ran wins; fill its gaps from this machine.
-        for k, v in env.libraries.items():
-            file_env.libraries.setdefault(k, v)
-        env = file_env
-    report.environment = env
-    other = sorted({_str(h.get("node")) for h in hosts if isinstance(h, dict) and h.get("node")}
-                   - {platform.node()})
-    if other:
-        report.notes.append(f"Some results were measured on another machine ({len(other)} host(s)); the "
-                            f"environment section describes the machine that made this report.")
-    report.speedup, notes = compute_speedup(report.benchmarks, report.price_per_gpu_hour)
-    report.notes.extend(notes)
-    if report.is_empty:
-        raise StudioError("nothing to report: no model, build, benchmark or accuracy result given")
-    return report
-
-
-def _fill_curves(benchmarks: list[BenchInfo]) -> None:
-    """Several runs of one artifact at different loads make its latency-vs-throughput curve."""
-    groups: dict[tuple, list[BenchInfo]] = {}
-    for b in benchmarks:
-        groups.setdefault((b.artifact, b.backend, b.precision, b.device), []).append(b)
-    for runs in groups.values():
-        pts = [b for b in runs if b.throughput is not None and b.latency_ms]
-        if len(pts) < 2:
-            continue
-        curve = sorted((CurvePoint(b.throughput, b.latency_ms.get("p50"), b.latency_ms.get("p99"),
-                                   b.load_pattern or (f"{b.concurrency} clients" if b.concurrency else b.label))
-                        for b in pts), key=lambda p: p.throughput)
-        for b in runs:
-            if not b.curve:
-                b.curve = list(curve)
+    return finish_report(report, model_from_onnx=model_from_onnx, environment=environment,
+                         measured_env=file_env, hosts=hosts)

@@ -3,7 +3,7 @@ from the files they left behind, before any renderer (HTML, PDF, JSON) sees it.
 
 Every section is optional: a report of one build with no benchmark is still a report. The
 shapes of the inputs belong to other modules (sidecars: studio.core.backends.sidecar; results:
-studio.core.reports.results; model summary: studio.core.graph.summary; fused-graph stats:
+studio.core.bench.results; model summary: studio.core.graph.summary; fused-graph stats:
 studio.core.graph.fusion); `inputs.py` reads them into the plain records below."""
 
 from __future__ import annotations
@@ -254,7 +254,7 @@ class Report:
     def to_dict(self) -> dict:
         d = asdict(self)
         # Put the schema tag first so a reader (or a person) sees what the file is.
-        # `kind` lets studio.core.reports.results.load read a report like any other result.
+        # `kind` lets a results reader tell a report from bench or accuracy results.
         return {"schema": d.pop("schema"), "schema_version": d.pop("schema_version"), "kind": "report", **d}
 
     @classmethod

@@ -3,8 +3,8 @@ import pytest
 from studio.core.bench import stats
 from studio.core.bench.harness import BenchConfig
 from studio.core.bench.inputs import SyntheticFeed
+from studio.core.bench.results import RunResult
 from studio.core.bench.sweep import grid, max_rate_under_p99, rate_sweep
-from studio.core.reports.results import RunResult
 
 
 def test_grid_runs_every_batch_and_concurrency(ort_factory):

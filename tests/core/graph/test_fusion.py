@@ -8,9 +8,9 @@ from pathlib import Path
 import onnx
 import pytest
 
+from studio.core.backends.layer_reports import load_plan
 from studio.core.graph.fusion import FusionMap, fusion_map, readable_pattern
 from studio.core.graph.onnx_loader import open_graph
-from studio.core.graph.plan import load_plan
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "plans"
 ROOT = Path(__file__).resolve().parents[3]

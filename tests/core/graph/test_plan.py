@@ -10,9 +10,9 @@ from pathlib import Path
 import onnx
 import pytest
 
+from studio.core.backends.layer_reports import load_plan
 from studio.core.errors import StudioError
-from studio.core.graph.plan import (Layer, Plan, TensorInfo, derive_precision, load_plan,
-                                    normalize_dtype)
+from studio.core.graph.plan import Layer, Plan, TensorInfo, derive_precision, normalize_dtype
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "plans"
 

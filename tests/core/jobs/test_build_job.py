@@ -131,7 +131,7 @@ def test_cancel_loop_leaves_no_file_and_no_process(tmp_path, chain_onnx):
 
 
 def test_any_registered_backend_runs_in_the_child_and_gets_a_sidecar(tmp_path, mlp_onnx):
-    """The job is backend-agnostic: ONNX Runtime's build (engineer D's plugin) goes the same way."""
+    """The job is backend-agnostic: ONNX Runtime's build goes the same way."""
     from studio.core.backends.check import check_artifact
     from studio.core.backends.sidecar import load_sidecar
 

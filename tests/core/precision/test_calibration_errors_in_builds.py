@@ -1,9 +1,10 @@
-"""Issue 3 section 7: bad calibration data stops a real build (in its child process) with the
+"""Bad calibration data stops a real build (in its child process) with the
 file:line, and leaves no artifact."""
 
 import pytest
 
 from studio.core.backends.base import BuildConfig, CalibrationSpec
+from studio.core.backends.registry import get_backend
 from studio.core.errors import DataError
 
 
@@ -39,7 +40,7 @@ def test_tensorrt_int8_build_refuses_bad_calibration(tmp_path, small_bert_path, 
 
 
 def test_bad_jsonl_line_refused_by_prepare(tmp_path, small_bert_path, tok):
-    from studio.core.jobs.progress import TaskState
+    from studio.core.progress import TaskState
     from studio.core.precision.prepare import prepare_precision
 
     calib = tmp_path / "calib.jsonl"
@@ -47,4 +48,4 @@ def test_bad_jsonl_line_refused_by_prepare(tmp_path, small_bert_path, tok):
     cfg = BuildConfig(model=str(small_bert_path), backend="tensorrt", output=str(tmp_path / "m.engine"),
                       precision="int8", calibration=CalibrationSpec(str(calib), tokenizer=tok))
     with pytest.raises(DataError, match=r"calib\.jsonl:2: bad JSON"):
-        prepare_precision(cfg, "tensorrt", tmp_path / "w", TaskState())
+        prepare_precision(cfg, get_backend("tensorrt").precision_target(), tmp_path / "w", TaskState())

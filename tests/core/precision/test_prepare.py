@@ -4,9 +4,16 @@ import onnx
 import pytest
 
 from studio.core.backends.base import BuildConfig, CalibrationSpec
+from studio.core.backends.registry import get_backend
 from studio.core.errors import CapabilityError, DataError
-from studio.core.jobs.progress import TaskState
 from studio.core.precision.prepare import PreparedModel, prepare_precision
+from studio.core.progress import TaskState
+
+
+# What the two built-in compilers take: TensorRT calibrated Q/DQ only, ONNX Runtime dynamic
+# int8 by default.
+QDQ_ONLY = get_backend("tensorrt").precision_target()
+DYNAMIC_FIRST = get_backend("onnxruntime").precision_target()
 
 
 def cfg(model, precision, **kw):
@@ -14,13 +21,13 @@ def cfg(model, precision, **kw):
 
 
 def test_fp32_is_the_model_itself(tmp_path, tiny_path):
-    p = prepare_precision(cfg(tiny_path, "fp32"), "tensorrt", tmp_path, TaskState())
+    p = prepare_precision(cfg(tiny_path, "fp32"), QDQ_ONLY, tmp_path, TaskState())
     assert p.path == str(tiny_path) and p.recipe == {"name": "none"}
 
 
 @pytest.mark.parametrize("precision", ["fp16", "bf16"])
 def test_casts_for_tensorrt(tmp_path, tiny_path, precision):
-    p = prepare_precision(cfg(tiny_path, precision), "tensorrt", tmp_path / "w", TaskState())
+    p = prepare_precision(cfg(tiny_path, precision), QDQ_ONLY, tmp_path / "w", TaskState())
     assert p.precision == precision and p.recipe["name"] == f"cast-{precision}"
     onnx.checker.check_model(onnx.load(p.path), full_check=True)
     json.dumps(p.to_dict())
@@ -28,12 +35,12 @@ def test_casts_for_tensorrt(tmp_path, tiny_path, precision):
 
 def test_int8_for_tensorrt_needs_calibration(tmp_path, tiny_path):
     with pytest.raises(DataError, match="needs calibration data"):
-        prepare_precision(cfg(tiny_path, "int8"), "tensorrt", tmp_path, TaskState())
+        prepare_precision(cfg(tiny_path, "int8"), QDQ_ONLY, tmp_path, TaskState())
 
 
 def test_int8_for_tensorrt_is_qdq_with_summary(tmp_path, tiny_path, tiny_calib):
     c = cfg(tiny_path, "int8", calibration=CalibrationSpec(str(tiny_calib), samples=16, method="entropy"))
-    p = prepare_precision(c, "tensorrt", tmp_path, TaskState())
+    p = prepare_precision(c, QDQ_ONLY, tmp_path, TaskState())
     assert isinstance(p, PreparedModel) and p.recipe["name"] == "tensorrt-qdq"
     assert p.recipe["calibration_method"] == "entropy"
     assert p.calibration["samples"] == 16 and p.calibration["kind"] == "arrays"
@@ -42,22 +49,27 @@ def test_int8_for_tensorrt_is_qdq_with_summary(tmp_path, tiny_path, tiny_calib):
 
 def test_fp8_for_tensorrt(tmp_path, tiny_path, tiny_calib):
     c = cfg(tiny_path, "fp8", calibration=CalibrationSpec(str(tiny_calib), samples=8))
-    p = prepare_precision(c, "tensorrt", tmp_path, TaskState())
+    p = prepare_precision(c, QDQ_ONLY, tmp_path, TaskState())
     assert p.precision == "fp8" and p.recipe["precision"] == "fp8"
 
 
 def test_int8_for_onnxruntime_is_dynamic(tmp_path, tiny_path):
-    p = prepare_precision(cfg(tiny_path, "int8"), "onnxruntime", tmp_path, TaskState())
+    p = prepare_precision(cfg(tiny_path, "int8"), DYNAMIC_FIRST, tmp_path, TaskState())
     assert p.recipe["name"] == "ort-dynamic-int8" and p.calibration is None
 
 
 def test_refusals(tmp_path, tiny_path):
-    with pytest.raises(CapabilityError, match="bf16 is not available on ONNX Runtime"):
-        prepare_precision(cfg(tiny_path, "bf16"), "onnxruntime", tmp_path, TaskState())
-    with pytest.raises(CapabilityError, match="fp8 is not available on ONNX Runtime"):
-        prepare_precision(cfg(tiny_path, "fp8"), "onnxruntime", tmp_path, TaskState())
-    with pytest.raises(CapabilityError, match="TensorRT takes Q/DQ"):
-        prepare_precision(cfg(tiny_path, "int8", options={"int8_recipe": "dynamic"}), "tensorrt", tmp_path, TaskState())
+    """A precision the backend lacks is refused by its capabilities before the precision step;
+    an int8 recipe its compiler does not take is refused by the step, naming what it takes."""
+    caps = get_backend("onnxruntime").capabilities()
+    with pytest.raises(CapabilityError, match="bf16 is not available: ONNX Runtime's CPU provider"):
+        caps.check_precision("bf16")
+    with pytest.raises(CapabilityError, match="fp8 is not available: ONNX Runtime has no fp8"):
+        caps.check_precision("fp8")
+    with pytest.raises(CapabilityError, match="'dynamic' does not build for this backend; it takes 'qdq'"):
+        prepare_precision(cfg(tiny_path, "int8", options={"int8_recipe": "dynamic"}), QDQ_ONLY, tmp_path, TaskState())
+    with pytest.raises(CapabilityError, match="unknown int8 recipe 'static'"):
+        prepare_precision(cfg(tiny_path, "int8", options={"int8_recipe": "static"}), DYNAMIC_FIRST, tmp_path, TaskState())
 
 
 def test_text_calibration_against_a_non_text_model(tmp_path, tiny_path):
@@ -67,4 +79,4 @@ def test_text_calibration_against_a_non_text_model(tmp_path, tiny_path):
 
     c = cfg(tiny_path, "int8", calibration=CalibrationSpec(str(csv), tokenizer=str(minilm_tokenizer_path())))
     with pytest.raises(DataError, match="model input 'x' cannot be made from text"):
-        prepare_precision(c, "tensorrt", tmp_path, TaskState())
+        prepare_precision(c, QDQ_ONLY, tmp_path, TaskState())

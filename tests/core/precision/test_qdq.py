@@ -6,8 +6,8 @@ from onnx import numpy_helper
 from studio.core.backends.base import CalibrationSpec
 from studio.core.data.calibration import calibration_set_for_model
 from studio.core.errors import Cancelled, StudioError
-from studio.core.jobs.progress import TaskState
 from studio.core.precision.qdq import quantize_qdq
+from studio.core.progress import TaskState
 
 
 def zero_points(m):

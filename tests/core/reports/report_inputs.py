@@ -86,7 +86,7 @@ def ort_bench(model: Path, out: Path, *, precision: str, concurrencies=(1, 2), i
     from studio.core.bench.harness import BenchConfig
     from studio.core.bench.inputs import SyntheticFeed
     from studio.core.bench.sweep import grid
-    from studio.core.reports.results import BenchResult, save
+    from studio.core.bench.results import BenchResult, save
     from studio_onnxruntime.runner import OnnxRuntimeRunner
 
     def factory():
@@ -108,7 +108,7 @@ def ort_accuracy(model: Path, reference: Path, out: Path, *, precision: str) -> 
     """A real accuracy comparison of `model` against `reference`, both on ONNX Runtime."""
     from studio.core.bench.accuracy import compare
     from studio.core.bench.inputs import SyntheticFeed
-    from studio.core.reports.results import save
+    from studio.core.bench.results import save
     from studio_onnxruntime.runner import OnnxRuntimeRunner
 
     build = OnnxRuntimeRunner(str(model)).activate()

@@ -106,13 +106,16 @@ def test_export_picks_the_format_by_extension(report, tmp_path):
     assert not (tmp_path / "a.pdf").exists() and not (tmp_path / "a.docx").exists()
 
 
-def test_results_module_loads_a_report(report, tmp_path):
-    """load(save(x)) == x through studio.core.reports.results, like bench and accuracy results."""
-    from studio.core.reports import results
+def test_results_reader_tells_a_report_from_results(report, tmp_path):
+    """A report saved as JSON is refused by the results reader with what it is, and read back
+    whole by the report's own reader."""
+    from studio.core.bench import results
     save_report(report, tmp_path / "r.json")
-    assert results.load(tmp_path / "r.json") == report
+    with pytest.raises(StudioError, match="a report, not bench or accuracy results"):
+        results.load(tmp_path / "r.json")
+    assert load_report(tmp_path / "r.json") == report
     data = json.loads((tmp_path / "r.json").read_text())
     data["schema_version"] = 7
     (tmp_path / "bad.json").write_text(json.dumps(data))
     with pytest.raises(StudioError, match="bad.json"):
-        results.load(tmp_path / "bad.json")
+        load_report(tmp_path / "bad.json")

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from studio.core.errors import StudioError
-from studio.core.reports import results
+from studio.core.bench import results
 from studio.core.reports.environment import collect_environment
 from studio.core.reports.inputs import assemble_report, classify
 from studio.core.reports.report_model import (
@@ -192,24 +192,6 @@ def test_environment_names_libraries():
     env = collect_environment()
     assert set(env.libraries) >= {"onnxruntime", "tensorrt_rtx", "tensorrt", "numpy", "onnx", "engine-studio"}
     assert env.libraries["tensorrt"] is None or isinstance(env.libraries["tensorrt"], str)
-
-
-def test_trtexec_import_reports_the_gpu_timing_split(tmp_path):
-    """A recorded trtexec --exportTimes run, imported by the results module, shows trtexec's
-    H2D / GPU compute / D2H / enqueue split in the report."""
-    from studio.core.reports.html import render_html
-    from studio.core.reports.trtexec_import import import_trtexec
-    fixture = Path(__file__).with_name("fixtures") / "trtexec_times_trt10.json"
-    res = import_trtexec(times=str(fixture), batch=8, model="bert.onnx", precision="fp16")
-    results.save(res, tmp_path / "gpu.json")
-    rep = assemble_report([str(tmp_path / "gpu.json")])
-    (b,) = rep.benchmarks
-    assert set(b.timing_split_ms) >= {"h2d", "compute", "d2h", "enqueue"}
-    assert b.timing_split_ms["compute"] == pytest.approx(res.runs[0].timing_split["compute"]["mean"])
-    assert b.batch_size == 8 and b.throughput == pytest.approx(8 * b.requests_per_s)   # samples/s
-    assert b.device == "GPU (imported from trtexec)"
-    html = render_html(rep)
-    assert "Mean GPU compute time" in html and "requests/s of batch 8" in html and "GPU Compute Time" in html
 
 
 JUNK = [None, "x", -1, 1e308, [], {}, {"a": [1]}, True, "<script>alert(1)</script>", 10**30]

@@ -16,7 +16,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parents[2]))
 
-from studio.core.graph.plan_sources import tensorrt_log  # noqa: E402
+from studio_tensorrt import tensorrt_log  # noqa: E402
 
 
 def to_inspector(report: Path) -> dict:

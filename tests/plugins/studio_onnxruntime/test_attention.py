@@ -87,7 +87,7 @@ def test_blocks_left_unfused_are_marked_in_the_graph_after_fusion(tmp_path, fusi
     (what the after-fusion view draws) marks each layer that still holds one, with the reason."""
     from studio.core.backends.base import BuildConfig
     from studio.core.backends.sidecar import load_sidecar
-    from studio.core.graph import plan_sources
+    from studio.core.backends.layer_reports import load_plan
     from studio.core.jobs.build_job import run_build
 
     entry = next(m for m in MODELS if m["name"] == "bert_ts17_eager")
@@ -95,7 +95,7 @@ def test_blocks_left_unfused_are_marked_in_the_graph_after_fusion(tmp_path, fusi
     run_build(BuildConfig(model=str(CORPUS / entry["path"]), backend="onnxruntime", output=str(out),
                           precision="fp32", options={"attention_fusion": fusion, "ort_speed_probe": False}))
     not_optimized = load_sidecar(out)["not_optimized"]
-    plan = plan_sources.load(out)
+    plan = load_plan(out)
     marked = dict(plan.marked)
     if fusion:
         assert not_optimized == {} and marked == {}

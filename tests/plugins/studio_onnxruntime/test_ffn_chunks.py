@@ -4,7 +4,7 @@ import pytest
 from onnx import helper
 
 from studio.core.backends.base import BuildConfig
-from studio.core.jobs.progress import TaskState
+from studio.core.progress import TaskState
 from studio_onnxruntime.backend import OnnxRuntimeBackend
 from studio_onnxruntime.ffn_chunks import CHUNKED_PREFIX, chunk_ffn, find_ffns
 

@@ -7,9 +7,9 @@ import pytest
 from studio.core.backends.base import BuildConfig, CalibrationSpec
 from studio.core.backends.registry import get_backend
 from studio.core.errors import BuildError, CapabilityError, Cancelled, ModelError, StudioError
-from studio.core.graph.plan_sources.ort_optimized import STUDIO_PREFIX
+from studio.core.progress import TaskState
 from studio_onnxruntime.ffn_chunks import CHUNK_BYTES
-from studio.core.jobs.progress import TaskState
+from studio_onnxruntime.ort_optimized import STUDIO_PREFIX
 
 
 def backend():
@@ -111,7 +111,7 @@ def test_contrib_attention_on_request(tmp_path, small_bert, ort_run, bert_feed):
 
 def test_after_fusion_view_links_split_projections_to_original_nodes(tmp_path, small_bert):
     from studio.core.graph.fusion import fusion_map
-    from studio.core.graph.plan import load_plan
+    from studio.core.backends.layer_reports import load_plan
 
     res = build(small_bert, tmp_path / "q.onnx", "int8")
     plan = load_plan(res.output, onnx_model=small_bert)
@@ -142,7 +142,7 @@ def test_after_fusion_view_links_split_projections_to_original_nodes(tmp_path, s
 
 def test_fp32_ffn_gemm_shows_the_bias_add_it_computes(tmp_path, small_bert):
     from studio.core.graph.fusion import fusion_map
-    from studio.core.graph.plan import load_plan
+    from studio.core.backends.layer_reports import load_plan
 
     res = build(small_bert, tmp_path / "f.onnx")
     plan = load_plan(res.output, onnx_model=small_bert)

@@ -66,5 +66,5 @@ def test_bad_model_file(tmp_path):
 def test_backend_opens_this_runner(runner_mlp):
     from studio.core.backends.registry import get_backend
 
-    r = get_backend("onnxruntime").open_runner(runner_mlp, intra_op_threads=1)
+    r = get_backend("onnxruntime").open_runner(runner_mlp, threads=1)
     assert isinstance(r, OnnxRuntimeRunner) and r.intra_op_threads == 1

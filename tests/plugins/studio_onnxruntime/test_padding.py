@@ -4,7 +4,7 @@ import pytest
 from onnx import TensorProto, helper
 
 from studio.core.backends.base import BuildConfig
-from studio.core.jobs.progress import TaskState
+from studio.core.progress import TaskState
 from studio_onnxruntime.backend import OnnxRuntimeBackend
 from studio_onnxruntime.padding import CUT_PREFIX, padding_invariant
 

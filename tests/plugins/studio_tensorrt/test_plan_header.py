@@ -1,5 +1,5 @@
 from studio.core.backends.base import BuildConfig
-from studio.core.jobs.progress import TaskState
+from studio.core.progress import TaskState
 from studio_tensorrt.builder import build_engine
 from studio_tensorrt.library import load_library
 from studio_tensorrt.plan_header import inspect_plan, parse_rtx_header, read_header

@@ -6,7 +6,7 @@ import pytest
 
 from studio.core.backends.base import BuildConfig, ShapeProfile
 from studio.core.errors import BuildError, Cancelled, StudioError
-from studio.core.jobs.progress import TaskState
+from studio.core.progress import TaskState
 from studio_tensorrt.builder import build_engine, layer_report_path
 from studio_tensorrt.library import load_library
 

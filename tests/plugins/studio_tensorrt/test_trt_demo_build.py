@@ -1,4 +1,4 @@
-"""The demo intent model (engineer B's, built by `make setup`) through the whole build path."""
+"""The demo intent model (built by `make setup`) through the whole build path."""
 
 import json
 

@@ -1,16 +1,14 @@
-import json
-from pathlib import Path
+"""Bench and accuracy results: round trips, fractions, older versions read, garbage refused,
+atomic saves."""
 
-import numpy as np
+import json
+
 import pytest
 
+from studio.core.bench import results
 from studio.core.bench import stats
+from studio.core.bench.results import AccuracyResult, BenchResult, OutputComparison, RunResult
 from studio.core.errors import StudioError
-from studio.core.reports import results
-from studio.core.reports.results import AccuracyResult, BenchResult, OutputComparison, RunResult
-from studio.core.reports.trtexec_import import import_trtexec
-
-FIX = Path(__file__).with_name("fixtures")
 
 
 def _run():
@@ -119,46 +117,3 @@ def test_save_is_atomic(tmp_path, monkeypatch):
         bad.save(p)
     assert results.load(p).model == "old"
     assert [f.name for f in tmp_path.iterdir()] == ["r.json"]
-
-
-def test_trtexec_times_import_against_numpy():
-    recs = json.loads((FIX / "trtexec_times_trt10.json").read_text())
-    res = import_trtexec(times=str(FIX / "trtexec_times_trt10.json"), batch=8)
-    run = res.runs[0]
-    lat = np.array([r["latencyMs"] for r in recs])
-    assert res.source == "trtexec" and run.requests == 40 and run.samples == 320
-    assert run.latency_ms.p99 == pytest.approx(np.percentile(lat, 99))
-    assert run.latency_ms.mean == pytest.approx(lat.mean())
-    span = (max(r["endD2hMs"] for r in recs) - min(r["startEnqMs"] for r in recs)) / 1e3
-    assert run.requests_per_s == pytest.approx(40 / span) and run.throughput == pytest.approx(320 / span)
-    enq = np.array([r["endEnqMs"] - r["startEnqMs"] for r in recs])
-    assert run.timing_split["enqueue"]["mean"] == pytest.approx(enq.mean())
-    assert run.timing_split["compute"]["p50"] == pytest.approx(np.median([r["computeMs"] for r in recs]))
-    # latency is trtexec's H2D + compute + D2H
-    assert lat == pytest.approx([r["h2dMs"] + r["computeMs"] + r["d2hMs"] for r in recs], abs=2e-5)
-
-
-def test_trtexec_old_keys_and_profile(tmp_path):
-    old = import_trtexec(times=str(FIX / "trtexec_times_trt7.json"))
-    assert set(old.runs[0].timing_split) == {"h2d", "compute", "d2h"}
-    prof = import_trtexec(profile=str(FIX / "trtexec_profile_trt10.json")).layer_profile
-    assert prof["runs"] == 250 and len(prof["layers"]) == 4
-    assert prof["top"][0] == "__myl_MulAddSoftMax_0"
-    assert prof["total_average_ms"] == pytest.approx(0.211 + 0.534 + 0.004 + 0.018)
-    both = import_trtexec(times=str(FIX / "trtexec_times_trt10.json"), profile=str(FIX / "trtexec_profile_trt10.json"))
-    p = tmp_path / "imported.json"
-    both.save(p)
-    assert results.load(p).layer_profile["runs"] == 250
-
-
-def test_trtexec_bad_files(tmp_path):
-    from studio.core.errors import DataError
-
-    with pytest.raises(DataError, match="exportProfile file; import it as a profile"):
-        import_trtexec(times=str(FIX / "trtexec_profile_trt10.json"))
-    with pytest.raises(DataError, match="not a trtexec --exportProfile"):
-        import_trtexec(profile=str(FIX / "trtexec_times_trt10.json"))
-    p = tmp_path / "x.json"
-    p.write_text("[1, 2")
-    with pytest.raises(DataError, match="x.json: not a trtexec JSON export"):
-        import_trtexec(times=str(p))

@@ -59,7 +59,7 @@ def _find_report(lines: list[str]) -> int | None:
     return found
 
 
-def parse(source) -> RawPlan:
+def parse(source, original=None) -> RawPlan:
     src = as_source(source)
     where = src.where
     if src.text is None:

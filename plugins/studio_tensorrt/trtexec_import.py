@@ -17,8 +17,8 @@ import json
 from pathlib import Path
 
 from studio.core.bench import stats
+from studio.core.bench.results import BenchResult, RunResult
 from studio.core.errors import DataError
-from studio.core.reports.results import BenchResult, RunResult
 
 # field in our split -> (TensorRT 10 key, TensorRT 7/8 key)
 _INTERVALS = {"h2d": ("h2dMs", "inMs"), "compute": ("computeMs", "computeMs"), "d2h": ("d2hMs", "outMs")}

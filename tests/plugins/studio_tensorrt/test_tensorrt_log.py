@@ -8,10 +8,11 @@ from pathlib import Path
 import onnx
 import pytest
 
+from studio.core.backends.layer_reports import detect, parse_report
 from studio.core.errors import StudioError
-from studio.core.graph.plan_sources import detect, parse_report, tensorrt_log
+from studio_tensorrt import tensorrt_log
 
-DATA = Path(__file__).resolve().parents[3] / "data" / "plans"
+DATA = Path(__file__).resolve().parents[2] / "data" / "plans"
 PREFIX = "[11/25/2026-18:53:11] [TRT] [V] "
 
 

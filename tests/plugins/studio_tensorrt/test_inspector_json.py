@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
+from studio.core.backends.layer_reports import detect
+from studio.core.backends.layer_reports import load_plan
 from studio.core.errors import StudioError
-from studio.core.graph.plan import load_plan
-from studio.core.graph.plan_sources import detect, inspector_json
+from studio_tensorrt import inspector_json
 
-DATA = Path(__file__).resolve().parents[3] / "data" / "plans"
+DATA = Path(__file__).resolve().parents[2] / "data" / "plans"
 
 
 def test_same_plan_as_the_log_it_came_from():

@@ -1,6 +1,6 @@
 """Schema-versioned benchmark and accuracy results: what the CLI prints with --json, what the
 window plots and what the reports render. Results made by trtexec on a GPU server are imported
-into the same shape (studio.core.reports.trtexec_import), so runs can be compared here.
+into the same shape (the TensorRT plugin's trtexec import), so runs can be compared here.
 
 Metric definitions (trtexec's terms; every result carries them in its `definitions` field):
 
@@ -279,10 +279,8 @@ def from_dict(d: dict, where: str = "results"):
     if not isinstance(d, dict) or "schema_version" not in d or "kind" not in d:
         raise StudioError("not an Engine Studio results file (no schema_version/kind)", where=where)
     if d["kind"] == "report":
-        # A report made from results (studio.core.reports.json_report) loads through here too,
-        # checked against its own schema and version.
-        from studio.core.reports.json_report import report_from_dict
-        return report_from_dict(d, where=where)
+        # Reports sit above results (they are made from them) and have a reader of their own.
+        raise StudioError("a report, not bench or accuracy results", where=where)
     if d["schema_version"] not in _UPGRADES and d["schema_version"] != SCHEMA_VERSION:
         raise StudioError(f"results schema version {d['schema_version']} is not supported "
                           f"(this studio reads versions {', '.join(map(str, sorted(_UPGRADES)))} "

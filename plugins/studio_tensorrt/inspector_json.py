@@ -29,7 +29,7 @@ def match(source) -> bool:
     return engine_information(as_source(source).json) is not None
 
 
-def parse(source, source_format: str = FORMAT) -> RawPlan:
+def parse(source, original=None, source_format: str = FORMAT) -> RawPlan:
     src = as_source(source)
     info = engine_information(src.json)
     if info is None:

@@ -11,9 +11,9 @@ from pathlib import Path
 import onnx
 import pytest
 
-from studio.core.graph.plan import load_plan
+from studio.core.backends.layer_reports import load_plan
 
-ROOT = Path(__file__).resolve().parents[4]
+ROOT = Path(__file__).resolve().parents[3]
 CORPUS = ROOT / "tests" / "data" / "corpus"
 REPORTS = ROOT / "tests" / "data" / "plans" / "corpus"
 MODELS = json.loads((CORPUS / "manifest.json").read_text(encoding="utf-8"))["models"]

@@ -7,10 +7,11 @@ import json
 import shutil
 from pathlib import Path
 
-from studio.core.graph.plan import load_plan
-from studio.core.graph.plan_sources import detect, trtexec_layerinfo
+from studio.core.backends.layer_reports import detect
+from studio.core.backends.layer_reports import load_plan
+from studio_tensorrt import trtexec_layerinfo
 
-DATA = Path(__file__).resolve().parents[3] / "data" / "plans"
+DATA = Path(__file__).resolve().parents[2] / "data" / "plans"
 
 
 def test_graph_json_with_profile():

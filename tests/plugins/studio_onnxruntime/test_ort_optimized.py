@@ -8,11 +8,11 @@ from pathlib import Path
 import onnx
 import pytest
 
+from studio.core.backends.layer_reports import detect
+from studio.core.backends.layer_reports import load_plan
 from studio.core.graph.fusion import fusion_map
-from studio.core.graph.plan import load_plan
-from studio.core.graph.plan_sources import detect
 
-DATA = Path(__file__).resolve().parents[3] / "data" / "plans"
+DATA = Path(__file__).resolve().parents[2] / "data" / "plans"
 
 
 def fixture_models():

@@ -13,9 +13,9 @@ import json
 import re
 from pathlib import Path
 
-from studio.core.graph.plan_sources import inspector_json
 from studio.core.graph.plan_sources.pipeline import RawPlan
 from studio.core.graph.plan_sources.source import as_source
+from studio_tensorrt import inspector_json
 
 FORMAT = "trtexec_layerinfo"
 _NAME = re.compile(r"(\.graph\.json|layer_?info[^/]*\.json|\.layers?\.json)$", re.I)
@@ -36,7 +36,7 @@ def profile_path(path: Path) -> Path | None:
     return None
 
 
-def parse(source) -> RawPlan:
+def parse(source, original=None) -> RawPlan:
     src = as_source(source)
     raw = inspector_json.parse(src, source_format=FORMAT)
     prof = profile_path(src.path) if src.path else None
