@@ -17,26 +17,6 @@ from studio.core.errors import StudioError
 CACHE = Path(".cache") / "bench-builds"
 
 
-def _int_list(text: str, what: str) -> list[int]:
-    try:
-        vals = [int(x) for x in str(text).split(",") if x.strip()]
-    except ValueError:
-        raise StudioError(f"--{what} {text!r}: expected integers separated by commas, like 1,8,32") from None
-    if not vals or any(v < 1 for v in vals):
-        raise StudioError(f"--{what} {text!r}: every value must be at least 1")
-    return vals
-
-
-def _float_list(text: str, what: str) -> list[float]:
-    try:
-        vals = [float(x) for x in str(text).split(",") if x.strip()]
-    except ValueError:
-        raise StudioError(f"--{what} {text!r}: expected numbers separated by commas") from None
-    if not vals or any(not v > 0 for v in vals):
-        raise StudioError(f"--{what} {text!r}: every value must be more than 0")
-    return vals
-
-
 def add_parser(sub) -> None:
     p = sub.add_parser("bench", help="benchmark a model or a built engine (latency, throughput, load patterns)",
                        description=__doc__.split("\n\n")[0])
@@ -180,9 +160,10 @@ def runner_factory(target: dict, args):
 def _import(args) -> int:
     from studio.cli.output import print_json
     from studio.core.backends.registry import get_backend
+    from studio.core.bench.plan import parse_counts
 
     import_trtexec = get_backend("tensorrt").import_trtexec  # trtexec's files belong to TensorRT
-    batch = _int_list(args.batch, "batch")
+    batch = parse_counts(args.batch, "--batch")
     if len(batch) != 1:
         raise StudioError("with --import-trtexec give the one --batch the engine ran at")
     res = import_trtexec(args.import_trtexec, args.import_profile, batch=batch[0], model=args.model or "",
@@ -211,19 +192,20 @@ def run(args) -> int:
     from studio.core.bench import sweep
     from studio.core.bench.harness import Bench, BenchConfig
     from studio.core.bench.inputs import open_feed
+    from studio.core.bench.plan import parse_counts, parse_rates, plan
     from studio.core.bench.results import BenchResult
 
     if args.import_trtexec or args.import_profile:
         return _import(args)
     if not args.model:
         raise StudioError("give MODEL_OR_ENGINE (or --import-trtexec TIMES_JSON)")
-    batches = _int_list(args.batch, "batch")
-    concs = _int_list(args.concurrency, "concurrency")
+    batches = parse_counts(args.batch, "--batch")
+    concs = parse_counts(args.concurrency, "--concurrency")
     if args.iterations is None and not args.duration > 0:
         raise StudioError(f"--duration must be more than 0 seconds (got {args.duration:g})")
     if args.threads is not None and args.threads < 1:
         raise StudioError(f"--threads must be at least 1 (got {args.threads})")
-    rates = _float_list(args.qps_sweep, "qps-sweep") if args.qps_sweep else None
+    rates = parse_rates(args.qps_sweep, "--qps-sweep") if args.qps_sweep else None
     trace = loadmod.load_trace(args.trace) if args.trace else None
     if args.max_batch is not None and args.qps is None and trace is None and rates is None and args.p99_budget is None:
         raise StudioError("--max-batch is for open-loop runs: give --qps, --trace, --qps-sweep or --p99-budget")
@@ -266,15 +248,20 @@ def run(args) -> int:
                    f"p50 {lm.p50:8.3f} ms  p99 {lm.p99:8.3f} ms  cv {r.cv:6.1%}")
 
     open_loop = args.qps is not None or trace is not None
-    if open_loop:
-        for c in concs:
-            for b in (batches if not args.max_batch else [1]):
-                r = Bench(factory, feed, replace(base, batch=b, concurrency=c, rate=args.qps, trace=trace)).run()
-                result.runs.append(r)
-                progress(r)
+    configs = []
+    if trace is not None:
+        configs += [replace(base, batch=b, concurrency=c, trace=trace)
+                    for c in concs for b in (batches if not args.max_batch else [1])]
+    elif args.qps is not None:
+        configs += plan(base, batches=batches, concurrencies=concs, rates=[args.qps])
     if rates:
-        for c in concs:
-            result.runs += sweep.rate_sweep(factory, feed, replace(base, concurrency=c), rates, on_run=progress)
+        configs += plan(base, batches=batches, concurrencies=concs, rates=rates)
+    if not (open_loop or rates or args.p99_budget is not None):
+        configs = plan(base, batches=batches, concurrencies=concs)
+    for config in configs:
+        r = Bench(factory, feed, config).run()
+        result.runs.append(r)
+        progress(r)
     if args.p99_budget is not None:
         start = args.qps or (rates[0] if rates else 10.0)
         search = sweep.max_rate_under_p99(sweep.open_loop_runner(factory, feed, replace(base, concurrency=concs[0])),
@@ -283,8 +270,6 @@ def run(args) -> int:
         result.notes.append({"p99_budget_search": search.to_dict()})
         _say(args, f"highest rate with P99 <= {args.p99_budget:g} ms: "
                    + (f"{search.best_rate:.1f} req/s" if search.best_rate else "none of the rates tried"))
-    if not (open_loop or rates or args.p99_budget is not None):
-        result.runs = sweep.grid(factory, feed, base, batches, concs, on_run=progress)
 
     if args.output:
         result.save(args.output)

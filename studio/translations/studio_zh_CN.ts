@@ -65,23 +65,30 @@
     </message>
 </context>
 <context>
+    <name>Bench</name>
+    <message>
+        <source>{what} {text!r}: expected whole numbers separated by commas, like 1,8,32</source>
+        <translation>{what} {text!r}：应为以逗号分隔的整数，例如 1,8,32</translation>
+    </message>
+    <message>
+        <source>{what} {text!r}: expected numbers separated by commas, like 50,100,200</source>
+        <translation>{what} {text!r}：应为以逗号分隔的数字，例如 50,100,200</translation>
+    </message>
+    <message>
+        <source>{what} {text!r}: every value must be {rule}</source>
+        <translation>{what} {text!r}：每个值都必须{rule}</translation>
+    </message>
+    <message>
+        <source>at least 1</source>
+        <translation>至少为 1</translation>
+    </message>
+    <message>
+        <source>more than 0</source>
+        <translation>大于 0</translation>
+    </message>
+</context>
+<context>
     <name>BenchPanel</name>
-    <message>
-        <source>batch sizes must be whole numbers separated by commas, not {text!r}</source>
-        <translation>批大小必须是以逗号分隔的整数，而不是 {text!r}</translation>
-    </message>
-    <message>
-        <source>batch sizes must be at least 1 (got {text!r})</source>
-        <translation>批大小至少为 1（收到 {text!r}）</translation>
-    </message>
-    <message>
-        <source>target QPS must be numbers separated by commas, not {text!r}</source>
-        <translation>目标 QPS 必须是以逗号分隔的数字，而不是 {text!r}</translation>
-    </message>
-    <message>
-        <source>target QPS must be more than 0 (got {text!r})</source>
-        <translation>目标 QPS 必须大于 0（收到 {text!r}）</translation>
-    </message>
     <message>
         <source>Closed loop (N clients)</source>
         <translation>闭环（N 个客户端）</translation>
@@ -225,6 +232,14 @@
     <message>
         <source>cannot run here: {reason}</source>
         <translation>无法在本机运行：{reason}</translation>
+    </message>
+    <message>
+        <source>target QPS</source>
+        <translation>目标 QPS</translation>
+    </message>
+    <message>
+        <source>batch sizes</source>
+        <translation>批大小</translation>
     </message>
     <message>
         <source>{n} run(s)...</source>

@@ -23,7 +23,8 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFo
 
 from studio.core.backends.registry import get_backend
 from studio.core.bench.harness import BenchConfig
-from studio.core.bench.inputs import describe_feed
+from studio.core.bench.inputs import declare_inputs, describe_feed
+from studio.core.bench.plan import describe, parse_counts, parse_rates, plan
 from studio.core.bench.isolated import IsolatedBench, feed_spec
 from studio.core.errors import StudioError
 from studio.core.jobs.build_job import BuildEntry
@@ -69,28 +70,6 @@ class Series:
     result: object | None = None          # RunResult when the run finished
     accuracy: str = ""
     dirty: bool = True
-
-
-def parse_batches(text: str) -> list[int]:
-    try:
-        out = [int(x) for x in text.replace(" ", "").split(",") if x]
-    except ValueError:
-        raise StudioError(translate("BenchPanel", "batch sizes must be whole numbers separated by commas, not {text!r}")
-                          .format(text=text)) from None
-    if not out or any(b < 1 for b in out):
-        raise StudioError(translate("BenchPanel", "batch sizes must be at least 1 (got {text!r})").format(text=text))
-    return out
-
-
-def parse_rates(text: str) -> list[float]:
-    try:
-        out = [float(x) for x in text.replace(" ", "").split(",") if x]
-    except ValueError:
-        raise StudioError(translate("BenchPanel", "target QPS must be numbers separated by commas, not {text!r}")
-                          .format(text=text)) from None
-    if not out or any(not r > 0 for r in out):
-        raise StudioError(translate("BenchPanel", "target QPS must be more than 0 (got {text!r})").format(text=text))
-    return out
 
 
 class BenchPanel(QWidget):
@@ -254,20 +233,11 @@ class BenchPanel(QWidget):
         return w
 
     def input_spec(self) -> tuple[dict, dict]:
-        """(what open_feed takes besides the model, the declaration every result and report
-        carries): the panel's data file with the tokenizer, or synthetic ids at 64 tokens."""
+        """The panel's data file with the tokenizer, or synthetic ids (declare_inputs)."""
         data = self.inputs.text().strip() or None
-        seq = self.seq_len.value() or None
-        if data is None:
-            seq = seq or 64
-            return {"data": None, "seq_len": seq}, {"kind": "synthetic", "seq_len": seq}
-        is_arrays = data.lower().endswith((".npz", ".npy"))
-        tok = None if is_arrays else self.tokenizer_provider()
-        declared = {"kind": "arrays" if is_arrays else "text", "source": data,
-                    "seq_len": seq or ("as stored" if is_arrays else "each text's own length")}
-        if tok:
-            declared["tokenizer"] = tok
-        return {"data": data, "seq_len": seq, "tokenizer": tok}, declared
+        is_arrays = data is not None and data.lower().endswith((".npz", ".npy"))
+        tok = self.tokenizer_provider() if data is not None and not is_arrays else None
+        return declare_inputs(data, self.seq_len.value() or None, tok)
 
     def _describe_inputs(self) -> None:
         _, d = self.input_spec()
@@ -331,34 +301,20 @@ class BenchPanel(QWidget):
         return self.run_btn is not None and not self.run_btn.isEnabled()
 
     def plan_runs(self):
+        """(build, configuration, label) for each run the panel's fields ask for (studio.core.bench.plan)."""
         keys = self.checked_keys()
         chosen = [e for e in self.entries if e.key in keys]
         if not chosen:
             raise StudioError("check at least one build that can run here (ONNX Runtime builds run on this CPU)")
         pattern = self.pattern.currentData()
-        dur = float(self.duration.value())
-        runs = []
-        rates = parse_rates(self.qps.text()) if pattern != "closed" else []
-        for e in chosen:
-            if pattern == "dynamic":
-                for r in rates:
-                    cfg = BenchConfig(batch=1, rate=r, max_batch=self.max_batch.value(),
-                                      max_delay_ms=float(self.max_delay.value()), duration_s=dur, warmup_s=0.3)
-                    cfg.validate()
-                    runs.append((e, cfg, f"{e.label} {r:g}/s dyn<={cfg.max_batch}"))
-                continue
-            for b in parse_batches(self.batches.text()):
-                if pattern == "qps":
-                    for r in rates:
-                        cfg = BenchConfig(batch=b, rate=r, duration_s=dur, warmup_s=0.3)
-                        cfg.validate()
-                        runs.append((e, cfg, f"{e.label} b{b} {r:g}/s"))
-                    continue
-                else:
-                    cfg = BenchConfig(batch=b, concurrency=self.concurrency.value(), duration_s=dur, warmup_s=0.3)
-                cfg.validate()
-                runs.append((e, cfg, f"{e.label} b{b}"))
-        return runs
+        base = BenchConfig(duration_s=float(self.duration.value()), warmup_s=0.3,
+                           max_batch=self.max_batch.value() if pattern == "dynamic" else None,
+                           max_delay_ms=float(self.max_delay.value()))
+        rates = parse_rates(self.qps.text(), self.tr("target QPS")) if pattern != "closed" else None
+        batches = parse_counts(self.batches.text(), self.tr("batch sizes")) if pattern != "dynamic" else [1]
+        clients = [self.concurrency.value()] if pattern == "closed" else [1]
+        configs = plan(base, batches=batches, concurrencies=clients, rates=rates)
+        return [(e, cfg, f"{e.label} {describe(cfg)}") for e in chosen for cfg in configs]
 
     def start(self) -> Task | None:
         if self.running:

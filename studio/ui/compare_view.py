@@ -1,45 +1,16 @@
 """The stakeholder view: baseline vs best build in big numbers (throughput x, P99, engine size,
 accuracy change, cost per million samples at a price per device-hour the user enters), and the
-export actions. The numbers come from the report core (studio.core.reports.report_model's
-compute_speedup over the saved benchmark results), the same figures `engine-studio report`
-prints."""
+export actions. The numbers are the session's comparison (studio.core.session.Session.compare,
+over the results it holds), the same figures `engine-studio report` prints."""
 
 from __future__ import annotations
-
-import shutil
-from pathlib import Path
 
 from PySide6.QtCore import Signal
 from PySide6.QtGui import QPalette
 from PySide6.QtWidgets import QDoubleSpinBox, QFrame, QGridLayout, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from studio.core.bench import results
-from studio.core.errors import StudioError
-from studio.core.io import atomic_path
-from studio.core.reports.from_results import accuracy_from_results, bench_from_results
-from studio.core.reports.report_model import compute_speedup
+from studio.core.session import Session
 from studio.ui.i18n import bind, button, label
-
-
-def export_artifact(artifact: str, folder: str) -> list[str]:
-    """Copy an artifact and the files that travel with it (sidecar, layer report) into
-    `folder`, each atomically; never writes outside `folder`."""
-    src = Path(artifact)
-    if not src.is_file():
-        raise StudioError("the build's file is gone", where=str(src))
-    dest_dir = Path(folder).resolve()
-    dest_dir.mkdir(parents=True, exist_ok=True)
-    written = []
-    for p in (src, src.with_name(src.name + ".json"), src.with_name(src.name + ".layers.txt")):
-        if not p.is_file():
-            continue
-        dest = (dest_dir / p.name).resolve()
-        if dest.parent != dest_dir:
-            raise StudioError("refusing to write outside the chosen folder", where=str(dest))
-        with atomic_path(dest) as tmp:
-            shutil.copyfile(p, tmp)
-        written.append(str(dest))
-    return written
 
 
 class BigNumber(QFrame):
@@ -83,11 +54,11 @@ class CompareView(QWidget):
     export_report_requested = Signal()
     price_changed = Signal(float)
 
-    def __init__(self, parent=None):
+    def __init__(self, session: Session, parent=None):
         super().__init__(parent)
-        self.bench_paths: list[str] = []     # saved BenchResult files
-        self.accuracy_paths: list[str] = []
-        self.sizes: dict[str, int] = {}      # artifact -> bytes
+        self.session = session
+        for event in (session.events.build, session.events.run, session.events.accuracy):
+            event.connect(self.recompute)
         self.speedup = None
         self.notes: list[str] = []
         self.headline = QLabel()
@@ -129,28 +100,10 @@ class CompareView(QWidget):
         root.addLayout(buttons)
         self.recompute()
 
-    def set_results(self, bench_paths: list[str], sizes: dict[str, int],
-                    accuracy_paths: list[str] | None = None) -> None:
-        self.bench_paths = list(bench_paths)
-        self.sizes = dict(sizes)
-        self.accuracy_paths = list(accuracy_paths or [])
-        self.recompute()
-
-    def recompute(self) -> None:
-        infos = []
-        for p in self.bench_paths:
-            try:
-                infos.append(bench_from_results(results.load(p), p))
-            except StudioError as e:
-                self.note.setText(str(e))
-        acc = {}
-        for p in self.accuracy_paths:
-            try:
-                a = accuracy_from_results(results.load(p), p)
-                acc[a.artifact] = a
-            except StudioError:
-                continue
-        sp, notes = compute_speedup(infos, float(self.price.value()))
+    def recompute(self, _changed=None) -> None:
+        comparison = self.session.compare(float(self.price.value()))
+        infos, acc = comparison.benchmarks, comparison.accuracy
+        sp, notes = comparison.speedup, comparison.notes
         self.speedup, self.notes = sp, notes
         if sp is None:
             self.headline.setText(self.tr("Benchmark at least two builds to compare them."))
@@ -172,7 +125,7 @@ class CompareView(QWidget):
         self.cards["cost"].set(f"${_fmt(sp.best_cost_per_million, 2)}",
                                self.tr("baseline ${cost} per million samples").format(
                                    cost=_fmt(sp.baseline_cost_per_million, 2)))
-        sb, sn = self.sizes.get(base.artifact), self.sizes.get(best.artifact)
+        sb, sn = comparison.sizes.get(base.artifact), comparison.sizes.get(best.artifact)
         self.cards["mem"].set(_fmt(sn / 1e6 if sn else None, 1, " MB"),
                               self.tr("baseline {size}").format(size=_fmt(sb / 1e6 if sb else None, 1, " MB")))
         a = acc.get(best.artifact)

@@ -213,7 +213,8 @@ class DemoRun:
         if task.error:
             raise StudioError(f"benchmark failed: {task.error}")
         return {"builds": [e.label for e in runnable], "plot_fps": round(fps, 1),
-                "results": {Path(e.result.output).name: self.win.bench_paths.get(e.key) for e in runnable}}
+                "results": {Path(e.result.output).name: self.win.session.result_file(self.win.session.runs[e.key])
+                            for e in runnable if e.key in self.win.session.runs}}
 
     def accuracy(self) -> dict:
         task = self.win.run_accuracy(self.accuracy_request)
@@ -222,11 +223,12 @@ class DemoRun:
         if task.error:
             raise StudioError(f"accuracy check failed: {task.error}")
         figures = {}
-        for path in self.win.accuracy_paths.values():
+        saved = [self.win.session.result_file(res) for res in self.win.session.accuracy.values()]
+        for path in saved:
             doc = json.loads(Path(path).read_text(encoding="utf-8"))
             figures[Path(path).name] = {k: doc.get(k) for k in ("accuracy", "reference_accuracy", "accuracy_change",
                                                                   "top1_agreement", "max_abs_error") if k in doc}
-        return {"results": list(self.win.accuracy_paths.values()), "figures": figures}
+        return {"results": saved, "figures": figures}
 
     def compare(self) -> dict:
         self.win.docks["Compare"].raise_()

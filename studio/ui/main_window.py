@@ -22,19 +22,18 @@ from studio.core.backends.layer_reports import load_plan
 from studio.core.backends.sidecar import load_sidecar
 from studio.core.bench import results
 from studio.core.bench.isolated import check_build_isolated
-from studio.core.bench.results import AccuracyResult, BenchResult, save
 from studio.core.demo.paths import ensure_demo_model
 from studio.core.errors import StudioError
 from studio.core.graph.isolated import open_graph_isolated
 from studio.core.i18n import LANGUAGES
 from studio.core.jobs.build_job import BuildEntry
 from studio.core.reports.export import report_format, write_report
-from studio.core.reports.inputs import assemble_report
+from studio.core.session import Session
 from studio.ui.accuracy_dialog import AccuracyDialog
 from studio.ui.bench_panel import BenchPanel
 from studio.ui.build_panel import BuildPanel, default_profiles
 from studio.ui.builds_list import BuildsList
-from studio.ui.compare_view import CompareView, export_artifact
+from studio.ui.compare_view import CompareView
 from studio.ui.details_panel import DetailsPanel
 from studio.ui.errors import ErrorReporter
 from studio.ui.graph_panel import GraphPanel
@@ -68,12 +67,11 @@ class MainWindow(QMainWindow):
         self.settings = settings or Settings()
         self.tasks = TaskRegistry()
         self.errors = ErrorReporter(self, modal=modal_errors)
+        self.session = Session()
         self.model_path: str | None = None
         self.onnx_graph = None
         self.accuracy_task = None
         self.plans: dict[str, object] = {}       # artifact -> Plan
-        self.bench_paths: dict[str, str] = {}    # artifact -> saved BenchResult
-        self.accuracy_paths: dict[str, str] = {}
         self._closing = False
         self.last_report: str | None = None
         self.last_export: list[str] = []
@@ -88,7 +86,7 @@ class MainWindow(QMainWindow):
         self.build_panel = BuildPanel(self.tasks)
         self.builds = BuildsList()
         self.bench = BenchPanel(self.tasks)
-        self.compare = CompareView()
+        self.compare = CompareView(self.session)
         self.log_view = LogView()
         self.build_panel.selection_provider = lambda: [self.graphs.before.selected_id()]
 
@@ -266,6 +264,8 @@ class MainWindow(QMainWindow):
             self.device_label.setToolTip("")
 
     def _wire(self) -> None:
+        # The session is changed on this thread only (workers hand results back through signals).
+        self.session.events.build.connect(self.builds.add)
         self.start_page.open_requested.connect(lambda: self._guard(self.open_dialog))
         self.start_page.sample_requested.connect(lambda: self._guard(self.open_demo_model))
         self.start_page.recent_requested.connect(lambda p: self._guard(lambda: self.open_path(p)))
@@ -430,7 +430,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(self.tr("accuracy check cancelled"), 4000)
 
     def _model_opened(self, path: str, graph, view, seconds: float, profiles=None) -> None:
-        self.model_path = path
+        self.model_path = self.session.open(path)
         self.onnx_graph = graph
         self.graphs.set_before(view)
         self.graphs.set_after(None)
@@ -466,7 +466,7 @@ class MainWindow(QMainWindow):
     def _artifact_opened(self, path: str, plan, entry) -> None:
         self.plans[path] = plan
         if entry is not None:
-            self.builds.add(entry)
+            self.session.add_build(entry)
             self.plans[entry.key] = plan
         self.graphs.set_after(from_plan(plan, path), plan, self.onnx_graph, title=Path(path).name)
         self.settings.add_recent(path)
@@ -479,12 +479,7 @@ class MainWindow(QMainWindow):
         if artifact.exists() and artifact.suffix.lower() in (".engine", ".plan", ".onnx"):
             self.open_artifact(str(artifact))  # a sidecar: open what it describes
             return None
-        res = results.load(path)          # a results file (StudioError if it is not one)
-        if isinstance(res, AccuracyResult):
-            self.accuracy_paths[res.build] = path
-        else:
-            self.bench_paths[res.artifact or path] = path
-        self._update_compare()
+        self.session.add_result(results.load(path), source=path)   # StudioError if not a results file
         self.docks["Compare"].raise_()
         self.settings.add_recent(path)
         self._refresh_recent()
@@ -493,7 +488,7 @@ class MainWindow(QMainWindow):
     # ----- builds
     def _on_built(self, entry: BuildEntry) -> None:
         self.settings.remember_choices(entry.config.model, self.build_panel.choices())
-        self.builds.add(entry)
+        self.session.add_build(entry)
         self.log_view.add(self.tr("build finished: {path}").format(path=entry.result.output))
         self.show_build_graph(entry)
 
@@ -533,20 +528,8 @@ class MainWindow(QMainWindow):
             grouped.setdefault(entry.key, []).append(run)
             entries[entry.key] = entry
         for key, runs in grouped.items():
-            e = entries[key]
-            res = BenchResult(model=e.config.model, backend=e.result.backend, precision=e.result.precision,
-                              artifact=e.result.output, runs=runs,
-                              runner={"name": e.result.backend, "sessions": "one per client"},
-                              inputs=self.bench.declared_inputs)
-            path = e.result.output + ".bench.json"
-            save(res, path)
-            self.bench_paths[key] = path
-            self.log_view.add(self.tr("benchmark saved: {path}").format(path=path))
-        self._update_compare()
-
-    def _update_compare(self) -> None:
-        sizes = {e.result.output: e.result.size_bytes for e in self.builds.entries}
-        self.compare.set_results(list(self.bench_paths.values()), sizes, list(self.accuracy_paths.values()))
+            res = self.session.add_runs(entries[key], runs, inputs=self.bench.declared_inputs)
+            self.log_view.add(self.tr("benchmark saved: {path}").format(path=self.session.result_file(res)))
 
     def run_accuracy(self, request: dict | None = None) -> Task | None:
         """Each build that runs here against the FP32 source on the user's validation data.
@@ -578,7 +561,7 @@ class MainWindow(QMainWindow):
                 emit(("progress", i, len(entries), e.label))
                 res = check_build_isolated(e.result.output, data, cancel=cancel, **kwargs)
                 path = e.result.output + ".accuracy.json"
-                res.save(path)
+                res.save(path)   # for the user; the session keeps the result itself
                 out[e.key] = (path, res)
             return out
         task = Task(work, name="accuracy", parent=self, nice=5)
@@ -591,21 +574,15 @@ class MainWindow(QMainWindow):
 
     def _accuracy_done(self, out: dict) -> None:
         for key, (path, res) in out.items():
-            self.accuracy_paths[key] = path
+            self.session.add_result(res, source=path)
             acc, change = res.accuracy, res.accuracy_change
             text = f"{acc:.2%}" + (f" ({100 * change:+.2f})" if change is not None else "") if acc is not None else ""
             self.bench.set_accuracy(key, text)
             self.log_view.add(self.tr("accuracy saved: {path}").format(path=path))
-        self._update_compare()
 
     # ----- export
     def best_build(self) -> BuildEntry | None:
-        sp = self.compare.speedup
-        if sp is not None:
-            for e in self.builds.entries:
-                if Path(e.result.output).name in sp.best:
-                    return e
-        return self.builds.current()
+        return self.session.best_build(float(self.compare.price.value())) or self.builds.current()
 
     def export_engine_dialog(self, folder: str | None = None) -> Task | None:
         """Copy the build selected in the Builds list (else the best benchmarked one) with its
@@ -624,26 +601,15 @@ class MainWindow(QMainWindow):
             self.log_view.add(self.tr("exported {files}").format(files=", ".join(written)))
             self.statusBar().showMessage(self.tr("exported {n} file(s) to {folder}").format(n=len(written), folder=folder),
                                          5000)
-        task = Task(lambda cancel, emit: export_artifact(entry.result.output, folder), name="export", parent=self)
+        task = Task(lambda cancel, emit: self.session.export(entry.key, folder), name="export", parent=self)
         task.finished.connect(done)
         task.failed.connect(self.errors.show_text)
         return self.tasks.start(task)
 
-    def report_inputs(self) -> list[str]:
-        paths = []
-        if self.model_path:
-            paths.append(self.model_path)
-        for e in self.builds.entries:
-            if Path(e.result.sidecar).exists():
-                paths.append(e.result.sidecar)
-        paths += list(self.bench_paths.values()) + list(self.accuracy_paths.values())
-        return paths
-
     def export_report_dialog(self, path: str | None = None) -> Task | None:
         """Assemble and write the report in a worker (HTML/JSON); a PDF is drawn with Qt, so it is
         written on this thread after the report is assembled."""
-        inputs = self.report_inputs()
-        if not inputs:
+        if self.session.model is None and not self.session.builds:
             raise StudioError(self.tr("nothing to report yet: open a model, build and benchmark first"))
         if path is None:
             path, _ = QFileDialog.getSaveFileName(self, self.tr("Export report"), "engine-studio-report.html",
@@ -654,7 +620,7 @@ class MainWindow(QMainWindow):
         fmt = report_format(path)   # an unknown extension is refused before any work, as the CLI does
 
         def work(cancel, emit):
-            report = assemble_report(inputs, price_per_gpu_hour=price)
+            report = self.session.report(price_per_gpu_hour=price)
             if fmt != "pdf":
                 write_report(report, path)
             return report

@@ -44,7 +44,7 @@ def test_bench_open_loop_with_batcher(capsys, mlp_path):
 @pytest.mark.parametrize("argv, msg", [
     (["--duration", "0"], "--duration must be more than 0"),
     (["--batch", "0"], "every value must be at least 1"),
-    (["--batch", "a,b"], "expected integers"),
+    (["--batch", "a,b"], "--batch 'a,b': expected whole numbers separated by commas"),
     (["--max-batch", "8"], "--max-batch is for open-loop runs"),
 ])
 def test_bench_bad_input_exit_2(capsys, mlp_path, argv, msg):
@@ -120,7 +120,7 @@ def test_bench_demo_model_real_texts_subprocess(tmp_path):
 
 
 def test_bench_imports_trtexec_exports(capsys, tmp_path):
-    fix = ROOT / "tests/core/reports/fixtures"
+    fix = ROOT / "tests/plugins/studio_tensorrt/fixtures"
     d = _json(capsys, ["bench", "--import-trtexec", str(fix / "trtexec_times_trt10.json"), "--import-profile",
                        str(fix / "trtexec_profile_trt10.json"), "--batch", "8", "--json", "-o", str(tmp_path / "t.json")])
     assert d["source"] == "trtexec" and d["runs"][0]["batch"] == 8 and d["runs"][0]["requests"] == 40

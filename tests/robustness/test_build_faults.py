@@ -5,8 +5,8 @@ child): the builder fails or the child dies, the user gets one line, no engine i
 next build works. At a
 slightly larger limit the TensorRT-RTX builder deadlocks instead of dying; build_job's stall watchdog
 turns that into a BuildError too.
-A real GPU out-of-memory needs a GPU and is not tested here. Item 8 (cancel 50 times) is engineer
-C's benchmarks/bench_cancel_loop.py and tests/core/jobs/test_build_job.py::test_cancel_loop_*."""
+A real GPU out-of-memory needs a GPU and is not tested here. Cancelling 50 times in a row is
+benchmarks/bench_cancel_loop.py and tests/core/jobs/test_build_job.py::test_cancel_loop_*."""
 
 from __future__ import annotations
 

@@ -138,28 +138,33 @@ del win
 
 
 def test_export_never_writes_outside_the_chosen_folder(tmp_path):
-    """Item 1, second half: a link in the chosen folder named like the engine cannot redirect the copy."""
+    """A link in the chosen folder named like the engine cannot redirect the copy."""
     import os
 
+    from studio.core.backends.base import BuildConfig, BuildResult
     from studio.core.errors import StudioError
-    from studio.ui.compare_view import export_artifact
+    from studio.core.jobs.build_job import BuildEntry
+    from studio.core.session import Session
     src = tmp_path / "build" / "m.engine"
     src.parent.mkdir()
     src.write_bytes(b"engine bytes")
+    session = Session()
+    session.add_build(BuildEntry(BuildResult(str(src), str(src) + ".json", "tensorrt", "fp16", 1.0, 12),
+                                 BuildConfig(model=str(tmp_path / "m.onnx"), backend="tensorrt", output=str(src))))
     outside = tmp_path / "outside.txt"
     outside.write_text("keep me")
     folder = tmp_path / "export"
     folder.mkdir()
     os.symlink(outside, folder / "m.engine")
     with pytest.raises(StudioError, match="refusing to write outside the chosen folder"):
-        export_artifact(str(src), str(folder))
+        session.export(str(src), str(folder))
     assert outside.read_text() == "keep me"
     os.unlink(folder / "m.engine")
-    assert export_artifact(str(src), str(folder)) == [str((folder / "m.engine").resolve())]
+    assert session.export(str(src), str(folder)) == [str((folder / "m.engine").resolve())]
 
 
 def test_settings_that_cannot_be_saved_are_told_and_the_old_file_stays(qtbot, tmp_path):
-    """Item 11 for the window's settings: a read-only folder (a tmpfs remounted read-only; root
+    """The window's settings: a read-only folder (a tmpfs remounted read-only; root
     ignores chmod) makes the save fail: the user is told in the log and status bar, the previous
     settings file is untouched and still loads."""
     import os

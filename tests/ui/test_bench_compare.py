@@ -37,7 +37,7 @@ def test_benchmark_two_builds_compare_and_export(qtbot, window, tiny_model, open
     # shown with three decimals: equal to within half of the last one
     assert float(bench.table.item(0, 5).text()) == pytest.approx(out[0][1].latency_ms.p99, abs=5e-4)
     # results are saved as the CLI saves them, and the compare view reads them
-    saved = json.loads(Path(window.bench_paths[fp32.key]).read_text())
+    saved = json.loads(Path(window.session.result_file(window.session.runs[fp32.key])).read_text())
     assert saved["kind"] == "bench" and saved["precision"] == "fp32"
     figs = window.compare.figures()
     assert figs["tp"].endswith("x") and figs["p99"].endswith("ms") and figs["cost"].startswith("$")
@@ -63,8 +63,8 @@ def test_benchmark_two_builds_compare_and_export(qtbot, window, tiny_model, open
     other = MainWindow(settings=Settings(tmp_path / "other.ini"), modal_errors=False)
     qtbot.addWidget(other)
     other.compare.price.setValue(window.compare.price.value())
-    for p in window.bench_paths.values():
-        other.open_path(p)
+    for res in window.session.runs.values():
+        other.open_path(window.session.result_file(res))
     assert other.compare.figures()["tp"] == window.compare.figures()["tp"]
     assert other.compare.figures()["cost"] == window.compare.figures()["cost"]
     other.close()
@@ -195,4 +195,4 @@ def test_qps_sweep_draws_a_curve_and_dynamic_batching_forms_batches(qtbot, windo
     with qtbot.waitSignal(bench.failed, timeout=5000) as sig:
         qtbot.waitUntil(lambda: bench.run_btn.isEnabled(), timeout=5000)
         bench.start()
-    assert "target QPS must be numbers" in sig.args[0]
+    assert "target QPS 'fast': expected numbers separated by commas" in sig.args[0]

@@ -89,7 +89,7 @@ def test_accuracy_scores_the_users_data_it_was_given(qtbot, window, open_model, 
                                 "labels": None, "tokenizer": str(model.with_name("tokenizer.json"))})
     qtbot.waitUntil(lambda: not task.running, timeout=120000)
     assert task.error is None, task.error
-    doc = json.loads(Path(window.accuracy_paths[built.key]).read_text())
+    doc = json.loads(Path(window.session.result_file(window.session.accuracy[built.key])).read_text())
     assert doc["data"] == str(CALIB) and doc.get("accuracy") is None and doc["top1_agreement"] > 0.99
     assert doc["inputs"]["tokenizer"] == str(model.with_name("tokenizer.json"))   # the result says what scored it
     assert window.settings.model_choices(str(model))["val"] == str(CALIB)

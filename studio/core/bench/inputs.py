@@ -88,6 +88,22 @@ class SyntheticFeed(Feed):
                 "inputs": {m.name: [m.dtype, list(m.shape)] for m in self.metas}}
 
 
+def declare_inputs(data: str | None, seq_len: int | None = None,
+                   tokenizer: str | None = None) -> tuple[dict, dict]:
+    """(what open_feed takes besides the model, the declaration every result and report
+    carries): a data file (texts with their tokenizer, or arrays), or synthetic ids at 64 tokens."""
+    if data is None:
+        seq = seq_len or 64
+        return {"data": None, "seq_len": seq}, {"kind": "synthetic", "seq_len": seq}
+    is_arrays = data.lower().endswith((".npz", ".npy"))
+    tok = None if is_arrays else tokenizer
+    declared = {"kind": "arrays" if is_arrays else "text", "source": data,
+                "seq_len": seq_len or ("as stored" if is_arrays else "each text's own length")}
+    if tok:
+        declared["tokenizer"] = tok
+    return {"data": data, "seq_len": seq_len, "tokenizer": tok}, declared
+
+
 def describe_feed(d: dict | None) -> str:
     """One line saying what a run was fed, from a feed's `describe()` (or a panel's declaration):
     what the panel, the results and the report all show, so nobody mistakes random ids for texts."""

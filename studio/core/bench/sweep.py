@@ -1,5 +1,5 @@
-"""Sweeps: batch sizes x concurrency (closed loop), and offered rate (open loop), giving the
-latency-versus-throughput curve; and the highest rate that keeps P99 under a budget."""
+"""The highest offered rate that keeps P99 under a budget (the plans of fixed grids of batch
+sizes, clients and rates are studio.core.bench.plan's)."""
 
 from __future__ import annotations
 
@@ -8,32 +8,6 @@ from typing import Callable
 
 from studio.core.bench.harness import Bench, BenchConfig
 from studio.core.errors import StudioError
-
-
-def grid(runner_factory, feed, base: BenchConfig, batches: list[int], concurrencies: list[int],
-         on_run=None, should_stop: Callable[[], bool] | None = None) -> list:
-    """One RunResult per (batch, concurrency), in that nesting order."""
-    runs = []
-    for b in batches:
-        for c in concurrencies:
-            if should_stop and should_stop():
-                return runs
-            r = Bench(runner_factory, feed, replace(base, batch=b, concurrency=c)).run()
-            runs.append(r)
-            if on_run:
-                on_run(r)
-    return runs
-
-
-def rate_sweep(runner_factory, feed, base: BenchConfig, rates: list[float], on_run=None) -> list:
-    """Open-loop runs at each offered rate: achieved throughput and latency per rate."""
-    runs = []
-    for q in rates:
-        r = Bench(runner_factory, feed, replace(base, rate=q, trace=None)).run()
-        runs.append(r)
-        if on_run:
-            on_run(r)
-    return runs
 
 
 @dataclass

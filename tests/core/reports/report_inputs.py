@@ -83,9 +83,9 @@ def inspect_json(model: Path, out: Path) -> Path:
 def ort_bench(model: Path, out: Path, *, precision: str, concurrencies=(1, 2), iterations: int = 150,
               artifact: str | None = None) -> Path:
     """A real ONNX Runtime benchmark of `model` through the bench harness, saved as results JSON."""
-    from studio.core.bench.harness import BenchConfig
+    from studio.core.bench.harness import Bench, BenchConfig
     from studio.core.bench.inputs import SyntheticFeed
-    from studio.core.bench.sweep import grid
+    from studio.core.bench.plan import plan
     from studio.core.bench.results import BenchResult, save
     from studio_onnxruntime.runner import OnnxRuntimeRunner
 
@@ -97,7 +97,7 @@ def ort_bench(model: Path, out: Path, *, precision: str, concurrencies=(1, 2), i
     probe.deactivate()
     feed = SyntheticFeed(metas, n=32)
     base = BenchConfig(batch=1, warmup_iters=10, iterations=iterations, duration_s=None)
-    runs = grid(factory, feed, base, batches=[1], concurrencies=list(concurrencies))
+    runs = [Bench(factory, feed, c).run() for c in plan(base, batches=[1], concurrencies=list(concurrencies))]
     res = BenchResult(model=str(model), backend="onnxruntime", precision=precision, runs=runs,
                       artifact=artifact or str(model), runner={"name": "onnxruntime", "device": "CPU"})
     save(res, out)

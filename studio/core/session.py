@@ -1,0 +1,232 @@
+"""The application layer: one session of work on a model, under both front ends.
+
+A Session holds the model, its builds, their benchmark runs and accuracy checks, and offers each
+step of the workflow as one operation: open, name an output, build, benchmark, check accuracy,
+compare, export, report. Results stay typed objects in memory; the files it writes
+(`<artifact>.bench.json`, `<artifact>.accuracy.json`, reports, exports) are for the user, never
+the way one part of the studio reaches another.
+
+It emits change events (studio.core.events) and knows nothing of who listens: the window's
+panels connect to them, the command line calls the operations and prints what they return.
+
+    session = Session()
+    session.open("intent.onnx")
+    fp32 = session.build(BuildConfig(model="intent.onnx", backend="onnxruntime",
+                                     output=str(session.output_for("onnxruntime", "fp32"))))
+    run = session.bench(fp32.key, BenchConfig(batch=8, duration_s=2), data="val.csv")
+    session.check_accuracy(fp32.key, "val.csv", label_column="intent")
+    session.write_report("report.html")
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from studio.core.backends.base import BuildConfig, sidecar_path
+from studio.core.backends.naming import default_output, unused
+from studio.core.backends.registry import get_backend
+from studio.core.backends.sidecar import load_sidecar
+from studio.core.bench.harness import BenchConfig, Sample
+from studio.core.bench.inputs import declare_inputs
+from studio.core.bench.isolated import IsolatedBench, check_build_isolated, feed_spec
+from studio.core.bench.results import AccuracyResult, BenchResult, RunResult
+from studio.core.errors import StudioError
+from studio.core.events import Events
+from studio.core.io import atomic_path
+from studio.core.jobs.build_job import BuildEntry, run_build
+from studio.core.progress import ProgressEvent
+from studio.core.reports.export import report_format, write_report
+from studio.core.reports.from_results import accuracy_from_results, bench_from_results, report_from_results
+from studio.core.reports.inputs import build_from_sidecar, model_from_onnx
+from studio.core.reports.report_model import (DEFAULT_PRICE_PER_GPU_HOUR, AccuracyInfo, BenchInfo, Report,
+                                              Speedup, compute_speedup)
+
+
+@dataclass
+class Comparison:
+    """The builds side by side: each benchmark as the report shows it, the accuracy check of
+    each artifact, the speedup of the best over the baseline and what it assumed."""
+
+    benchmarks: list[BenchInfo]
+    accuracy: dict[str, AccuracyInfo]          # artifact -> its accuracy check
+    sizes: dict[str, int]                      # artifact -> bytes
+    speedup: Speedup | None
+    notes: list[str] = field(default_factory=list)
+
+
+class Session:
+    """The model, its builds and their results. Events: `model` (the path), `build`
+    (BuildEntry), `run` (BenchResult), `accuracy` (AccuracyResult)."""
+
+    def __init__(self):
+        self.model: str | None = None
+        self.builds: dict[str, BuildEntry] = {}       # artifact -> build, in build order
+        self.runs: dict[str, BenchResult] = {}        # artifact -> its latest benchmark
+        self.accuracy: dict[str, AccuracyResult] = {}  # artifact -> its latest accuracy check
+        self.saved: dict[str, str] = {}               # result key -> the file it was saved to
+        self.events = Events("model", "build", "run", "accuracy")
+
+    # ----- model and builds
+    def open(self, path: str | Path) -> str:
+        """Make `path` the session's model (its graph is opened by the front end, which shows it)."""
+        path = Path(path)
+        if not path.is_file():
+            raise StudioError("no such file", where=str(path))
+        self.model = str(path)
+        self.events.model(self.model)
+        return self.model
+
+    def output_for(self, backend: str, precision: str, folder: str | Path | None = None,
+                   model: str | Path | None = None) -> Path:
+        """Where a build of the model goes when the user does not say: the rule the command line
+        follows (studio.core.backends.naming), numbered so that no earlier build of this session
+        or on disk is replaced."""
+        model = model or self.model
+        if model is None:
+            raise StudioError("open a model first")
+        return unused(default_output(model, backend, precision, folder), taken=self.builds)
+
+    def build(self, config: BuildConfig, *, on_event: Callable[[ProgressEvent], None] | None = None,
+              cancel: threading.Event | None = None, child=None) -> BuildEntry:
+        """Build in a child process (studio.core.jobs.build_job) and add the build."""
+        result = run_build(config, on_event=on_event, cancel=cancel, child=child)
+        return self.add_build(BuildEntry(result, config))
+
+    def add_build(self, entry: BuildEntry) -> BuildEntry:
+        """Record a finished build (one the window ran in its own worker, or one opened from disk)."""
+        self.builds[entry.key] = entry
+        self.events.build(entry)
+        return entry
+
+    def entry(self, artifact: str) -> BuildEntry:
+        try:
+            return self.builds[str(artifact)]
+        except KeyError:
+            raise StudioError("not a build of this session", where=str(artifact)) from None
+
+    # ----- benchmarks
+    def bench(self, artifact: str, config: BenchConfig, *, data: str | None = None, seq_len: int | None = None,
+              tokenizer: str | None = None, on_sample: Callable[[Sample], None] | None = None,
+              threads: int | None = None) -> BenchResult:
+        """Benchmark one build in a child process (a native crash costs the run, not the caller)
+        with inputs made for its source model (the user's data, or synthetic ids it says it
+        used), and add the result."""
+        entry = self.entry(artifact)
+        args, declared = declare_inputs(data, seq_len, tokenizer)
+        run = IsolatedBench(entry.result.output, entry.result.backend, feed_spec(entry.config.model, **args),
+                            config, on_sample=on_sample,
+                            runner_options={"threads": threads} if threads else None).run()
+        return self.add_runs(entry, [run], inputs=declared)
+
+    def add_runs(self, entry: BuildEntry, runs: list[RunResult], inputs: dict | None = None,
+                 save: bool = True) -> BenchResult:
+        """The runs of one build as a BenchResult, saved beside the artifact for the user."""
+        res = BenchResult(model=entry.config.model, backend=entry.result.backend, precision=entry.result.precision,
+                          artifact=entry.result.output, runs=list(runs),
+                          runner={"name": entry.result.backend, "sessions": "one per client"}, inputs=inputs)
+        return self.add_result(res, save=save)
+
+    # ----- accuracy
+    def check_accuracy(self, artifact: str, data: str, *, cancel: threading.Event | None = None,
+                       **options) -> AccuracyResult:
+        """The build against its FP32 source on the user's data (studio.core.bench.accuracy,
+        in a child process), added and saved beside the artifact."""
+        self.entry(artifact)
+        res = check_build_isolated(artifact, data, cancel=cancel, **options)
+        return self.add_result(res)
+
+    def add_result(self, res: BenchResult | AccuracyResult, save: bool = True, source: str | None = None):
+        """Record a result: one measured here (saved beside its artifact when `save`), or one the
+        user opened from a file (`source`)."""
+        if isinstance(res, AccuracyResult):
+            key, suffix, store, event = res.build, ".accuracy.json", self.accuracy, self.events.accuracy
+        else:
+            key, suffix, store, event = res.artifact or source or res.model, ".bench.json", self.runs, self.events.run
+        if save and source is None:
+            source = str(key) + suffix
+            res.save(source)
+        if source is not None:
+            self.saved[f"{key}{suffix}"] = source
+        store[str(key)] = res
+        event(res)
+        return res
+
+    def result_file(self, res: BenchResult | AccuracyResult) -> str | None:
+        key = res.build + ".accuracy.json" if isinstance(res, AccuracyResult) else f"{res.artifact}.bench.json"
+        return self.saved.get(key)
+
+    # ----- compare, export, report
+    def compare(self, price_per_hour: float = DEFAULT_PRICE_PER_GPU_HOUR) -> Comparison:
+        benchmarks = [bench_from_results(res, self.result_file(res) or key) for key, res in self.runs.items()]
+        accuracy = {}
+        for key, res in self.accuracy.items():
+            info = accuracy_from_results(res, self.result_file(res) or key)
+            accuracy[info.artifact] = info
+        speedup, notes = compute_speedup(benchmarks, price_per_hour)
+        sizes = {e.result.output: e.result.size_bytes for e in self.builds.values()}
+        return Comparison(benchmarks, accuracy, sizes, speedup, notes)
+
+    def best_build(self, price_per_hour: float = DEFAULT_PRICE_PER_GPU_HOUR) -> BuildEntry | None:
+        """The build of highest throughput among those benchmarked, if any."""
+        speedup = self.compare(price_per_hour).speedup
+        if speedup is not None:
+            for entry in self.builds.values():
+                if Path(entry.result.output).name in speedup.best:
+                    return entry
+        return None
+
+    def export(self, artifact: str, folder: str | Path) -> list[str]:
+        """Copy a build and what travels with it (its sidecar, the layer report its backend
+        keeps beside it) into `folder`, each file atomically, never outside `folder`."""
+        entry = self.entry(artifact)
+        src = Path(entry.result.output)
+        if not src.is_file():
+            raise StudioError("the build's file is gone", where=str(src))
+        files = [src, sidecar_path(src)]
+        try:
+            report = self.backend_of(artifact).layer_report(src, load_sidecar(src) if files[1].is_file() else None)
+        except StudioError:
+            report = None     # no layer report kept: nothing more travels with it
+        if report is not None and report != src:
+            files.append(report)
+        dest_dir = Path(folder).resolve()
+        dest_dir.mkdir(parents=True, exist_ok=True)
+        written = []
+        for p in files:
+            if not p.is_file():
+                continue
+            dest = (dest_dir / p.name).resolve()
+            if dest.parent != dest_dir:
+                raise StudioError("refusing to write outside the chosen folder", where=str(dest))
+            with atomic_path(dest) as tmp:
+                shutil.copyfile(p, tmp)
+            written.append(str(dest))
+        return written
+
+    def report(self, *, title: str | None = None,
+               price_per_gpu_hour: float = DEFAULT_PRICE_PER_GPU_HOUR) -> Report:
+        """The report of what this session holds, from the typed results."""
+        builds = []
+        for entry in self.builds.values():
+            side = sidecar_path(entry.result.output)
+            if side.is_file():
+                builds.append(build_from_sidecar(load_sidecar(entry.result.output), str(side), entry.result.output))
+        return report_from_results(
+            model=model_from_onnx(Path(self.model)) if self.model else None, builds=builds,
+            runs=[(res, self.result_file(res) or key) for key, res in self.runs.items()],
+            accuracy=[(res, self.result_file(res) or key) for key, res in self.accuracy.items()],
+            title=title, price_per_gpu_hour=price_per_gpu_hour, model_from_onnx=model_from_onnx)
+
+    def write_report(self, path: str | Path, *, title: str | None = None,
+                     price_per_gpu_hour: float = DEFAULT_PRICE_PER_GPU_HOUR, pdf_writer=None) -> str:
+        """Write the report in the format the file name asks for; returns the format."""
+        report_format(path)   # an unknown extension is refused before any work
+        return write_report(self.report(title=title, price_per_gpu_hour=price_per_gpu_hour), path,
+                            pdf_writer=pdf_writer)
+
+    def backend_of(self, artifact: str):
+        return get_backend(self.entry(artifact).result.backend)
