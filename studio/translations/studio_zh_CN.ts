@@ -329,8 +329,8 @@
         <translation>input_ids:1x8,8x64,32x128  （每行一个动态输入）</translation>
     </message>
     <message>
-        <source>Optimization profiles: NAME:MIN,OPT,MAX, prefilled from the model&apos;s inputs</source>
-        <translation>优化配置：名称:最小,最优,最大，已按模型输入预填</translation>
+        <source>Optimization profiles: NAME:MIN,OPT,MAX, prefilled from the model&apos;s inputs; left as they are, the backend chooses them as engine-studio build does</source>
+        <translation>优化配置：NAME:MIN,OPT,MAX，按模型的输入预填；保持不变时由后端选择，与 engine-studio build 相同</translation>
     </message>
     <message>
         <source>Backend</source>

@@ -76,6 +76,7 @@ class BuildPanel(QWidget):
         super().__init__(parent)
         self.tasks = tasks
         self.model_path: str | None = None
+        self.suggested_profiles = ""     # the profiles prefilled for the model, as text
         self.output_dir: str | None = None
         self.selection_provider = lambda: []   # the graph's selected ONNX node names
         self.task: Task | None = None
@@ -103,7 +104,8 @@ class BuildPanel(QWidget):
         bind(self.profiles.setPlaceholderText, lambda: self.tr("input_ids:1x8,8x64,32x128  (one dynamic input per line)"))
         self.profiles.setMaximumHeight(64)
         bind(self.profiles.setToolTip,
-             lambda: self.tr("Optimization profiles: NAME:MIN,OPT,MAX, prefilled from the model's inputs"))
+             lambda: self.tr("Optimization profiles: NAME:MIN,OPT,MAX, prefilled from the model's inputs; "
+                             "left as they are, the backend chooses them as engine-studio build does"))
         form.addRow(label(lambda: self.tr("Backend")), self.backend)
         form.addRow("", self.runs_here)
         form.addRow(label(lambda: self.tr("Precision")), self.precision)
@@ -306,14 +308,16 @@ class BuildPanel(QWidget):
         for this model before (apply_choices)."""
         self.model_path = path
         self.profiles.clear()
+        self.suggested_profiles = ""
         self.build_btn.setEnabled(path is not None and self.capabilities() is not None and not self.running)
         if path is None:
             return
         try:
             profs = profiles if profiles is not None else default_profiles(path)
-            self.profiles.setPlainText("\n".join(
+            self.suggested_profiles = "\n".join(
                 f"{p.name}:{'x'.join(map(str, p.min))},{'x'.join(map(str, p.opt))},{'x'.join(map(str, p.max))}"
-                for p in profs))
+                for p in profs)
+            self.profiles.setPlainText(self.suggested_profiles)
         except StudioError as e:
             self.log_line.emit(self.tr("profiles: {error}").format(error=e))
         self.apply_choices(choices or {})
@@ -470,8 +474,11 @@ class BuildPanel(QWidget):
         if caps is None:
             raise StudioError(self.tr("backend {name} cannot be used here").format(name=backend))
         caps.check_precision(precision)
-        profiles = [ShapeProfile.parse(line.strip()) for line in self.profiles.toPlainText().splitlines()
-                    if line.strip()]
+        # Profiles left as suggested are the backend's to choose, as `engine-studio build` leaves
+        # them (it may fit them to the calibration data); only the user's own edits are passed.
+        text = self.profiles.toPlainText().strip()
+        profiles = [] if text == self.suggested_profiles.strip() else [
+            ShapeProfile.parse(line.strip()) for line in text.splitlines() if line.strip()]
         calib = self.calibration_spec() if precision in ("int8", "fp8") else None
         keep = [s.strip() for s in self.keep_fp32.text().split(",") if s.strip()]
         ws = self.workspace.value()

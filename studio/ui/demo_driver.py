@@ -222,17 +222,15 @@ class DemoRun:
         pump(0.2)
         if task.error:
             raise StudioError(f"accuracy check failed: {task.error}")
-        figures = {}
-        saved = [self.win.session.result_file(res) for res in self.win.session.accuracy.values()]
-        for path in saved:
-            doc = json.loads(Path(path).read_text(encoding="utf-8"))
-            figures[Path(path).name] = {k: doc.get(k) for k in ("accuracy", "reference_accuracy", "accuracy_change",
-                                                                  "top1_agreement", "max_abs_error") if k in doc}
-        return {"results": saved, "figures": figures}
+        session = self.win.session
+        figures = {Path(session.result_file(res)).name: {k: getattr(res, k) for k in (
+            "accuracy", "reference_accuracy", "accuracy_change", "top1_agreement", "max_abs_error")}
+            for res in session.accuracy.values()}
+        return {"results": [session.result_file(res) for res in session.accuracy.values()], "figures": figures}
 
     def compare(self) -> dict:
         self.win.docks["Compare"].raise_()
-        self.win._update_compare()
+        self.win.compare.recompute()
         return {"figures": self.win.compare.figures()}
 
     def export(self) -> dict:

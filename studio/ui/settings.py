@@ -20,7 +20,7 @@ DEFAULTS = {
     "price_per_gpu_hour": 2.50,
     "build/backend": "tensorrt",
     "build/precision": "fp16",
-    "build/workspace_mib": 1024,
+    "build/workspace_mib": 0,             # 0: the backend's default, as the command line leaves it
     "bench/duration_s": 5.0,
     "bench/pattern": "closed",
     "bench/batch_sizes": "1,8",
