@@ -92,9 +92,9 @@ def main() -> int:
     # --- 1,000 samples per second into the live plots
     bench = win.bench
     win.docks["Benchmark"].raise_()
-    bench.clear_plots()
-    bench.ensure_series("stream", "stream 1k/s")
-    bench.timer.start()
+    bench.live.clear_plots()
+    bench.live.ensure_series("stream", "stream 1k/s")
+    bench.live.timer.start()
     stop = threading.Event()
     sent = [0]
 
@@ -107,7 +107,7 @@ def main() -> int:
             now = time.perf_counter() - t_start
             due = int(now * 1000)
             while i < due:  # the harness delivers in completion order, as fast as they come
-                bench.buffer.append(("stream", Sample(seq=i, t=i / 1000, latency_ms=rnd.lognormvariate(0, 0.3),
+                bench.live.buffer.append(("stream", Sample(seq=i, t=i / 1000, latency_ms=rnd.lognormvariate(0, 0.3),
                                                       batch=1)))
                 i += 1
             sent[0] = i
@@ -115,7 +115,7 @@ def main() -> int:
 
     th = threading.Thread(target=produce, daemon=True)
     heart.reset()
-    frames0 = bench.frames
+    frames0 = bench.live.frames
     cpu0 = time.thread_time()
     t0 = time.perf_counter()
     th.start()
@@ -124,11 +124,11 @@ def main() -> int:
     th.join()
     secs = time.perf_counter() - t0
     ui_cpu = (time.thread_time() - cpu0) / secs
-    fps = (bench.frames - frames0) / secs
-    bench.timer.stop()
+    fps = (bench.live.frames - frames0) / secs
+    bench.live.timer.stop()
     out["stream"] = {"samples": sent[0], "rate": round(sent[0] / secs, 1), "fps": round(fps, 1),
                      "ui_thread_cpu_fraction": round(ui_cpu, 3),
-                     "plotted": int(bench.series["stream"].t.n), **stall_stats(heart.stalls)}
+                     "plotted": int(bench.live.series["stream"].t.n), **stall_stats(heart.stalls)}
     print(f"stream {out['stream']['rate']:.0f} samples/s for {secs:.0f} s: {fps:.1f} fps, stall max "
           f"{out['stream']['max_ms']} ms, p99 {out['stream']['p99_ms']} ms, {out['stream']['over_50ms']} over 50 ms; "
           f"UI thread busy {100 * ui_cpu:.0f}% of the time")
@@ -152,17 +152,17 @@ def main() -> int:
     bench.duration.setValue(5.0)
     bench.batches.setText("1")
     heart.reset()
-    frames0 = bench.frames
+    frames0 = bench.live.frames
     t0 = time.perf_counter()
     bench.start()
     # the session is created on the harness thread; ONNX Runtime holds the GIL while it does,
     # so that part is reported apart from the streaming that follows
-    wait_for(lambda: any(s.t.n > 0 for s in bench.series.values()), 60, "the first samples")
+    wait_for(lambda: any(s.t.n > 0 for s in bench.live.series.values()), 60, "the first samples")
     startup = stall_stats(heart.stalls)
     heart.reset()
     wait_for(lambda: not bench.running, 120, "the benchmark")
     secs = time.perf_counter() - t0
-    fps = (bench.frames - frames0) / secs
+    fps = (bench.live.frames - frames0) / secs
     res = bench.results[0][1] if bench.results else None
     out["bench"] = {"requests": res.requests if res else 0,
                     "samples_per_s": round(res.requests / res.duration_s, 1) if res else 0,
@@ -175,28 +175,28 @@ def main() -> int:
     from studio.core.backends.registry import get_backend
     from studio.core.bench.harness import Bench, BenchConfig
     from studio.core.bench.isolated import default_feed_spec, open_feed_spec
-    from studio.ui.bench_panel import Series
+    from studio.ui.bench_plots import Series
 
-    bench.series["inproc"] = Series("inproc", "in process", bench.series[next(iter(bench.series))].color)
+    bench.live.series["inproc"] = Series("inproc", "in process", bench.live.series[next(iter(bench.live.series))].color)
     feed = open_feed_spec(default_feed_spec(str(small)))
     backend = get_backend("onnxruntime")
     inproc = Bench(lambda: backend.open_runner(entry.result.output), feed, BenchConfig(batch=1, duration_s=5.0),
-                   on_sample=lambda s: bench.buffer.append(("inproc", s)))
-    bench.timer.start()
+                   on_sample=lambda s: bench.live.buffer.append(("inproc", s)))
+    bench.live.timer.start()
     heart.reset()
-    frames0 = bench.frames
+    frames0 = bench.live.frames
     t0 = time.perf_counter()
     inproc.start()
-    wait_for(lambda: bench.series["inproc"].t.n > 0, 60, "the first in-process samples")
+    wait_for(lambda: bench.live.series["inproc"].t.n > 0, 60, "the first in-process samples")
     startup_in = stall_stats(heart.stalls)
     heart.reset()
     wait_for(lambda: inproc.done, 120, "the in-process benchmark")
     secs = time.perf_counter() - t0
     res = inproc.result()
     out["bench_in_process"] = {"samples_per_s": round(res.requests / res.duration_s, 1),
-                               "fps": round((bench.frames - frames0) / secs, 1), "startup": startup_in,
+                               "fps": round((bench.live.frames - frames0) / secs, 1), "startup": startup_in,
                                **stall_stats(heart.stalls)}
-    bench.timer.stop()
+    bench.live.timer.stop()
     print(f"the same benchmark in the window's process ({out['bench_in_process']['samples_per_s']:.0f} samples/s): "
           f"stall max {out['bench_in_process']['max_ms']} ms while streaming; session start-up stall max "
           f"{startup_in['max_ms']} ms (child process: {startup['max_ms']} ms)")

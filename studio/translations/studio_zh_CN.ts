@@ -166,66 +166,6 @@
         <translation>停止</translation>
     </message>
     <message>
-        <source>Latency over time</source>
-        <translation>延迟随时间变化</translation>
-    </message>
-    <message>
-        <source>latency</source>
-        <translation>延迟</translation>
-    </message>
-    <message>
-        <source>time</source>
-        <translation>时间</translation>
-    </message>
-    <message>
-        <source>Throughput over time</source>
-        <translation>吞吐量随时间变化</translation>
-    </message>
-    <message>
-        <source>samples/s</source>
-        <translation>样本/秒</translation>
-    </message>
-    <message>
-        <source>Latency histogram</source>
-        <translation>延迟直方图</translation>
-    </message>
-    <message>
-        <source>Latency vs throughput (P99)</source>
-        <translation>延迟与吞吐量（P99）</translation>
-    </message>
-    <message>
-        <source>Run</source>
-        <translation>运行</translation>
-    </message>
-    <message>
-        <source>Requests</source>
-        <translation>请求数</translation>
-    </message>
-    <message>
-        <source>Samples/s</source>
-        <translation>样本/秒</translation>
-    </message>
-    <message>
-        <source>P50 ms</source>
-        <translation>P50 毫秒</translation>
-    </message>
-    <message>
-        <source>P90 ms</source>
-        <translation>P90 毫秒</translation>
-    </message>
-    <message>
-        <source>P99 ms</source>
-        <translation>P99 毫秒</translation>
-    </message>
-    <message>
-        <source>Max ms</source>
-        <translation>最大 毫秒</translation>
-    </message>
-    <message>
-        <source>Accuracy</source>
-        <translation>精度</translation>
-    </message>
-    <message>
         <source>inputs: {what}</source>
         <translation>输入：{what}</translation>
     </message>
@@ -264,10 +204,6 @@
     <message>
         <source>failed: {error}</source>
         <translation>失败：{error}</translation>
-    </message>
-    <message>
-        <source> (live)</source>
-        <translation>（实时）</translation>
     </message>
 </context>
 <context>
@@ -935,6 +871,73 @@
     </message>
 </context>
 <context>
+    <name>LivePlots</name>
+    <message>
+        <source>Latency over time</source>
+        <translation>延迟随时间变化</translation>
+    </message>
+    <message>
+        <source>latency</source>
+        <translation>延迟</translation>
+    </message>
+    <message>
+        <source>time</source>
+        <translation>时间</translation>
+    </message>
+    <message>
+        <source>Throughput over time</source>
+        <translation>吞吐量随时间变化</translation>
+    </message>
+    <message>
+        <source>samples/s</source>
+        <translation>样本/秒</translation>
+    </message>
+    <message>
+        <source>Latency histogram</source>
+        <translation>延迟直方图</translation>
+    </message>
+    <message>
+        <source>Latency vs throughput (P99)</source>
+        <translation>延迟与吞吐量（P99）</translation>
+    </message>
+    <message>
+        <source>Run</source>
+        <translation>运行</translation>
+    </message>
+    <message>
+        <source>Requests</source>
+        <translation>请求数</translation>
+    </message>
+    <message>
+        <source>Samples/s</source>
+        <translation>样本/秒</translation>
+    </message>
+    <message>
+        <source>P50 ms</source>
+        <translation>P50 毫秒</translation>
+    </message>
+    <message>
+        <source>P90 ms</source>
+        <translation>P90 毫秒</translation>
+    </message>
+    <message>
+        <source>P99 ms</source>
+        <translation>P99 毫秒</translation>
+    </message>
+    <message>
+        <source>Max ms</source>
+        <translation>最大 毫秒</translation>
+    </message>
+    <message>
+        <source>Accuracy</source>
+        <translation>精度</translation>
+    </message>
+    <message>
+        <source> (live)</source>
+        <translation>（实时）</translation>
+    </message>
+</context>
+<context>
     <name>LogView</name>
     <message>
         <source>[{n} more lines: right-click &gt; Show details]</source>
@@ -1052,6 +1055,10 @@
         <translation>检查构建的精度(&amp;A)</translation>
     </message>
     <message>
+        <source>Cancel accuracy check</source>
+        <translation>取消准确率检查</translation>
+    </message>
+    <message>
         <source>&amp;View</source>
         <translation>视图(&amp;V)</translation>
     </message>
@@ -1144,10 +1151,6 @@
         <translation>正在打开 {path}……</translation>
     </message>
     <message>
-        <source>accuracy check cancelled</source>
-        <translation>精度检查已取消</translation>
-    </message>
-    <message>
         <source>Engine Studio - {name}</source>
         <translation>Engine Studio - {name}</translation>
     </message>
@@ -1166,62 +1169,6 @@
     <message>
         <source>after-fusion graph of {name}: {error}</source>
         <translation>{name} 的融合后图：{error}</translation>
-    </message>
-    <message>
-        <source>benchmark saved: {path}</source>
-        <translation>基准测试结果已保存：{path}</translation>
-    </message>
-    <message>
-        <source>no build that runs here to check</source>
-        <translation>没有可在本机运行并检查的构建</translation>
-    </message>
-    <message>
-        <source>choose the validation data to check against</source>
-        <translation>请选择用于检查的验证数据</translation>
-    </message>
-    <message>
-        <source>checking accuracy of {name} ({i} of {n})... (Esc cancels)</source>
-        <translation>正在检查 {name} 的精度（第 {i} 个，共 {n} 个）……（按 Esc 取消）</translation>
-    </message>
-    <message>
-        <source>accuracy saved: {path}</source>
-        <translation>精度结果已保存：{path}</translation>
-    </message>
-    <message>
-        <source>build an engine first</source>
-        <translation>请先构建引擎</translation>
-    </message>
-    <message>
-        <source>Export {name} to</source>
-        <translation>导出 {name} 到</translation>
-    </message>
-    <message>
-        <source>exported {files}</source>
-        <translation>已导出 {files}</translation>
-    </message>
-    <message>
-        <source>exported {n} file(s) to {folder}</source>
-        <translation>已导出 {n} 个文件到 {folder}</translation>
-    </message>
-    <message>
-        <source>nothing to report yet: open a model, build and benchmark first</source>
-        <translation>尚无可报告的内容：请先打开模型、构建并运行基准测试</translation>
-    </message>
-    <message>
-        <source>Export report</source>
-        <translation>导出报告</translation>
-    </message>
-    <message>
-        <source>HTML (*.html);;PDF (*.pdf);;JSON (*.json)</source>
-        <translation>HTML (*.html);;PDF (*.pdf);;JSON (*.json)</translation>
-    </message>
-    <message>
-        <source>report written: {path}</source>
-        <translation>报告已写入：{path}</translation>
-    </message>
-    <message>
-        <source>report written to {path}</source>
-        <translation>报告已写入 {path}</translation>
     </message>
     <message>
         <source>Netron serving at {url}</source>
@@ -1809,6 +1756,69 @@ Build, inspect, benchmark and report ONNX -&gt; TensorRT / ONNX Runtime engines.
     <message>
         <source>Recent models</source>
         <translation>最近的模型</translation>
+    </message>
+</context>
+<context>
+    <name>Workflow</name>
+    <message>
+        <source>benchmark saved: {path}</source>
+        <translation>基准测试结果已保存：{path}</translation>
+    </message>
+    <message>
+        <source>no build that runs here to check</source>
+        <translation>没有可在本机运行并检查的构建</translation>
+    </message>
+    <message>
+        <source>choose the validation data to check against</source>
+        <translation>请选择用于检查的验证数据</translation>
+    </message>
+    <message>
+        <source>checking accuracy of {name} ({i} of {n})... (Esc cancels)</source>
+        <translation>正在检查 {name} 的精度（第 {i} 个，共 {n} 个）……（按 Esc 取消）</translation>
+    </message>
+    <message>
+        <source>accuracy saved: {path}</source>
+        <translation>精度结果已保存：{path}</translation>
+    </message>
+    <message>
+        <source>build an engine first</source>
+        <translation>请先构建引擎</translation>
+    </message>
+    <message>
+        <source>Export {name} to</source>
+        <translation>导出 {name} 到</translation>
+    </message>
+    <message>
+        <source>exported {files}</source>
+        <translation>已导出 {files}</translation>
+    </message>
+    <message>
+        <source>exported {n} file(s) to {folder}</source>
+        <translation>已导出 {n} 个文件到 {folder}</translation>
+    </message>
+    <message>
+        <source>nothing to report yet: open a model, build and benchmark first</source>
+        <translation>尚无可报告的内容：请先打开模型、构建并运行基准测试</translation>
+    </message>
+    <message>
+        <source>Export report</source>
+        <translation>导出报告</translation>
+    </message>
+    <message>
+        <source>HTML (*.html);;PDF (*.pdf);;JSON (*.json)</source>
+        <translation>HTML (*.html);;PDF (*.pdf);;JSON (*.json)</translation>
+    </message>
+    <message>
+        <source>report written: {path}</source>
+        <translation>报告已写入：{path}</translation>
+    </message>
+    <message>
+        <source>report written to {path}</source>
+        <translation>报告已写入 {path}</translation>
+    </message>
+    <message>
+        <source>accuracy check cancelled</source>
+        <translation>精度检查已取消</translation>
     </message>
 </context>
 </TS>

@@ -29,7 +29,7 @@ def make_window(path: str | None = None, demo: bool = False, modal_errors: bool 
     win = MainWindow(modal_errors=modal_errors)
     install_excepthook(win.errors)
     if path:
-        win._guard(lambda: win.open_path(path))
+        win.guard(lambda: win.open_path(path))
     elif demo:
         win.open_demo_model()
     return win

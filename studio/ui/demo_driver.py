@@ -205,10 +205,10 @@ class DemoRun:
         task = bench.start()
         if task is None:
             raise StudioError("the benchmark did not start: " + (self.win.errors.history[-1] if self.win.errors.history else "?"))
-        frames0 = bench.frames
+        frames0 = bench.live.frames
         t0 = time.monotonic()
         wait_for(lambda: not task.running, 60 + 10 * self.bench_seconds * len(runnable), "the benchmark")
-        fps = (bench.frames - frames0) / max(1e-6, time.monotonic() - t0)
+        fps = (bench.live.frames - frames0) / max(1e-6, time.monotonic() - t0)
         pump(0.2)
         if task.error:
             raise StudioError(f"benchmark failed: {task.error}")
@@ -217,7 +217,7 @@ class DemoRun:
                             for e in runnable if e.key in self.win.session.runs}}
 
     def accuracy(self) -> dict:
-        task = self.win.run_accuracy(self.accuracy_request)
+        task = self.win.workflow.run_accuracy(self.accuracy_request)
         wait_for(lambda: not task.running, 300, "the accuracy check")
         pump(0.2)
         if task.error:
@@ -235,14 +235,14 @@ class DemoRun:
 
     def export(self) -> dict:
         engine_dir = self.out / "export"
-        task = self.win.export_engine_dialog(str(engine_dir))
+        task = self.win.workflow.export_engine_dialog(str(engine_dir))
         wait_for(lambda: not task.running, 120, "the export")
         pump(0.1)
         if task.error:
             raise StudioError(f"export failed: {task.error}")
-        files = list(self.win.last_export)
+        files = list(self.win.workflow.last_export)
         report = str(self.out / "report.html")
-        task = self.win.export_report_dialog(report)
+        task = self.win.workflow.export_report_dialog(report)
         wait_for(lambda: not task.running, 120, "the report")
         pump(0.1)
         if task.error:

@@ -26,16 +26,16 @@ def test_benchmark_two_builds_compare_and_export(qtbot, window, tiny_model, open
     bench.duration.setValue(0.6)
     bench.batches.setText("1")
     with qtbot.waitSignal(bench.finished, timeout=60000) as sig:
-        window.run_benchmark()
+        window.workflow.run_benchmark()
     out = sig.args[0]
     assert [e.key for e, _ in out] == [fp32.key, int8.key]
     # both builds are overlaid on the latency plot, and the table has their final figures
-    assert len([c for k, c in bench.curves.items() if not k.startswith("__")]) == 2
-    x, y = bench.curves[f"{fp32.key}|0"]["lat"].getOriginalDataset()
+    assert len([c for k, c in bench.live.curves.items() if not k.startswith("__")]) == 2
+    x, y = bench.live.curves[f"{fp32.key}|0"]["lat"].getOriginalDataset()
     assert len(y) == out[0][1].requests and np.all(y > 0)
-    assert bench.table.rowCount() == 2
+    assert bench.live.table.rowCount() == 2
     # shown with three decimals: equal to within half of the last one
-    assert float(bench.table.item(0, 5).text()) == pytest.approx(out[0][1].latency_ms.p99, abs=5e-4)
+    assert float(bench.live.table.item(0, 5).text()) == pytest.approx(out[0][1].latency_ms.p99, abs=5e-4)
     # results are saved as the CLI saves them, and the compare view reads them
     saved = json.loads(Path(window.session.result_file(window.session.runs[fp32.key])).read_text())
     assert saved["kind"] == "bench" and saved["precision"] == "fp32"
@@ -49,12 +49,12 @@ def test_benchmark_two_builds_compare_and_export(qtbot, window, tiny_model, open
     window.compare.price.setValue(window.compare.price.value() * 2)
     assert window.compare.figures()["cost"] != before and window.compare.figures()["tp"] == figs["tp"]
     # export the best build with its sidecar, and a report
-    task = window.export_engine_dialog(str(tmp_path / "export"))
-    qtbot.waitUntil(lambda: not task.running and bool(window.last_export), timeout=30000)
-    names = sorted(Path(f).name for f in window.last_export)
+    task = window.workflow.export_engine_dialog(str(tmp_path / "export"))
+    qtbot.waitUntil(lambda: not task.running and bool(window.workflow.last_export), timeout=30000)
+    names = sorted(Path(f).name for f in window.workflow.last_export)
     assert any(n.endswith(".onnx") for n in names) and any(n.endswith(".onnx.json") for n in names)
-    task = window.export_report_dialog(str(tmp_path / "report.html"))
-    qtbot.waitUntil(lambda: not task.running and window.last_report is not None, timeout=60000)
+    task = window.workflow.export_report_dialog(str(tmp_path / "report.html"))
+    qtbot.waitUntil(lambda: not task.running and window.workflow.last_report is not None, timeout=60000)
     html = (tmp_path / "report.html").read_text()
     assert "Content-Security-Policy" in html and "int8" in html.lower()
     # the saved results reopen in a fresh window (File > Open or drop) with the same comparison
@@ -84,7 +84,7 @@ def _one_build_ready(qtbot, window, tiny_model, open_model, duration_s: float):
 def test_stop_ends_a_running_benchmark_with_what_was_measured(qtbot, window, tiny_model, open_model):
     bench = _one_build_ready(qtbot, window, tiny_model, open_model, 30)
     bench.start()
-    qtbot.waitUntil(lambda: any(s.t.n > 5 for s in bench.series.values()), timeout=30000)
+    qtbot.waitUntil(lambda: any(s.t.n > 5 for s in bench.live.series.values()), timeout=30000)
     with qtbot.waitSignal(bench.finished, timeout=5000) as sig:
         bench.stop()
     qtbot.waitUntil(lambda: bench.run_btn.isEnabled(), timeout=5000)
@@ -127,19 +127,19 @@ def test_live_plots_downsample_a_fast_stream(qtbot, window):
     rng = np.random.default_rng(0)
     lat = rng.lognormal(0.0, 0.3, 20000)
     samples = [Sample(seq=i, t=i / 1000.0, latency_ms=float(lat[i]), batch=1) for i in range(20000)]
-    bench.ensure_series("replay", "replay b1")
-    bench.add_samples("replay", samples[:10000])
-    bench.refresh(force=True)
-    bench.add_samples("replay", samples[10000:])
-    bench.refresh(force=True)
-    x, y = bench.curves["replay"]["lat"].getOriginalDataset()
+    bench.live.ensure_series("replay", "replay b1")
+    bench.live.add_samples("replay", samples[:10000])
+    bench.live.refresh(force=True)
+    bench.live.add_samples("replay", samples[10000:])
+    bench.live.refresh(force=True)
+    x, y = bench.live.curves["replay"]["lat"].getOriginalDataset()
     assert len(y) == 20000
-    assert float(bench.table.item(0, 5).text()) == pytest.approx(np.percentile(lat, 99), rel=1e-3)
-    tp_x, tp_y = bench.curves["replay"]["tp"].getData()
+    assert float(bench.live.table.item(0, 5).text()) == pytest.approx(np.percentile(lat, 99), rel=1e-3)
+    tp_x, tp_y = bench.live.curves["replay"]["tp"].getData()
     assert np.median(tp_y) == pytest.approx(1000, rel=0.05)
-    bench.add_samples("replay", samples[:1000])
-    bench.refresh()
-    assert bench.last_refresh_ms < 200
+    bench.live.add_samples("replay", samples[:1000])
+    bench.live.refresh()
+    assert bench.live.last_refresh_ms < 200
 
 
 @pytest.mark.slow
@@ -158,7 +158,7 @@ def test_closing_the_window_mid_benchmark_stops_it(qtbot, tiny_model, tmp_path):
     win.bench.duration.setValue(60)
     win.bench.batches.setText("1")
     task = win.bench.start()
-    qtbot.waitUntil(lambda: any(s.t.n > 3 for s in win.bench.series.values()), timeout=30000)
+    qtbot.waitUntil(lambda: any(s.t.n > 3 for s in win.bench.live.series.values()), timeout=30000)
     win.close()
     assert not task.running
     names = [t.name for t in threading.enumerate()]
@@ -181,7 +181,7 @@ def test_qps_sweep_draws_a_curve_and_dynamic_batching_forms_batches(qtbot, windo
     assert [r.load["pattern"] for r in runs] == ["open", "open"]
     assert [r.load["offered_rate"] for r in runs] == [50.0, 150.0]
     qtbot.waitUntil(lambda: bench.run_btn.isEnabled(), timeout=5000)
-    x, y = bench.curves["__curve__" + entry.key]["line"].getData()
+    x, y = bench.live.curves["__curve__" + entry.key]["line"].getData()
     assert len(x) == 2 and list(x) == sorted(x)
     bench.pattern.setCurrentIndex(bench.pattern.findData("dynamic"))
     bench.qps.setText("400")

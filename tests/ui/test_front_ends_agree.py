@@ -67,7 +67,7 @@ def test_window_and_command_line_give_the_same_builds_and_results(qtbot, window,
         with qtbot.waitSignal(window.build_panel.built, timeout=180000) as sig:
             assert window.build_panel.start_build() is not None, window.errors.history
         builds[precision] = Path(sig.args[0].result.output)
-    task = window.run_accuracy({"val": str(in_window.with_name("val.csv")), "val_column": "text",
+    task = window.workflow.run_accuracy({"val": str(in_window.with_name("val.csv")), "val_column": "text",
                                 "label_column": "intent", "labels": None, "tokenizer": tokenizer})
     qtbot.waitUntil(lambda: not task.running, timeout=180000)
     assert task.error is None, task.error

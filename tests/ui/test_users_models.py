@@ -85,7 +85,7 @@ def test_accuracy_scores_the_users_data_it_was_given(qtbot, window, open_model, 
     model = CORPUS / "minilm_2in_pooled" / "model.onnx"
     open_model(window, str(model))
     built = _build(qtbot, window, "onnxruntime", "fp32")
-    task = window.run_accuracy({"val": str(CALIB), "val_column": "text", "label_column": None,
+    task = window.workflow.run_accuracy({"val": str(CALIB), "val_column": "text", "label_column": None,
                                 "labels": None, "tokenizer": str(model.with_name("tokenizer.json"))})
     qtbot.waitUntil(lambda: not task.running, timeout=120000)
     assert task.error is None, task.error
@@ -102,9 +102,9 @@ def test_export_engine_exports_the_build_selected_in_the_list(qtbot, window, ope
     engine = _build(qtbot, window, "tensorrt", "fp16")
     _build(qtbot, window, "onnxruntime", "int8")   # listed last, and selected
     window.builds.table.selectRow(0)
-    task = window.export_engine_dialog(str(tmp_path / "export"))
-    qtbot.waitUntil(lambda: not task.running and bool(window.last_export), timeout=60000)
+    task = window.workflow.export_engine_dialog(str(tmp_path / "export"))
+    qtbot.waitUntil(lambda: not task.running and bool(window.workflow.last_export), timeout=60000)
     assert task.error is None
-    assert sorted(Path(p).name for p in window.last_export) == sorted(
+    assert sorted(Path(p).name for p in window.workflow.last_export) == sorted(
         [Path(engine.result.output).name, Path(engine.result.output).name + ".json"]
         + ([Path(engine.result.output).name + ".layers.txt"] if Path(engine.result.output + ".layers.txt").exists() else []))

@@ -1,0 +1,77 @@
+"""What the window remembers between runs (studio.ui.settings): its geometry and docks, theme and
+language, the build and benchmark fields, and the recent files."""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QByteArray
+from PySide6.QtGui import QAction
+
+from studio.core.errors import StudioError
+from studio.ui.i18n import preferred_language, translate
+
+if TYPE_CHECKING:
+    from studio.ui.main_window import MainWindow
+
+log = logging.getLogger("studio.ui")
+
+
+def restore(win: "MainWindow") -> None:
+    s = win.settings
+    if s.notice:
+        win.log_view.add(s.notice)
+    geo = s.q.value("window/geometry")
+    if isinstance(geo, QByteArray):
+        win.restoreGeometry(geo)
+    state = s.q.value("window/state")
+    if isinstance(state, QByteArray):
+        win.restoreState(state)
+    win.set_theme(s.get("theme"))
+    win.set_language(preferred_language(s.get("language")), remember=False)
+    win.graphs.set_mode(s.get("graph_mode"))
+    win.graphs.set_color_mode(s.get("color_mode"))
+    win.compare.price.setValue(float(s.get("price_per_gpu_hour")))
+    try:
+        win.build_panel.select_backend(s.get("build/backend"))
+        win.build_panel.select_precision(s.get("build/precision"))
+    except StudioError:
+        pass
+    win.build_panel.workspace.setValue(int(s.get("build/workspace_mib")))
+    win.bench.duration.setValue(float(s.get("bench/duration_s")))
+    win.bench.batches.setText(str(s.get("bench/batch_sizes")))
+    i = win.bench.pattern.findData(s.get("bench/pattern"))
+    if i >= 0:
+        win.bench.pattern.setCurrentIndex(i)
+    win.bench.qps.setText(str(s.get("bench/qps")))
+    refresh_recent(win)
+
+
+def save(win: "MainWindow") -> None:
+    s = win.settings
+    s.set("window/geometry", win.saveGeometry())
+    s.set("window/state", win.saveState())
+    s.set("build/backend", win.build_panel.backend.currentData() or "")
+    s.set("build/precision", win.build_panel.precision.currentData() or "")
+    s.set("build/workspace_mib", win.build_panel.workspace.value())
+    s.set("bench/duration_s", win.bench.duration.value())
+    s.set("bench/batch_sizes", win.bench.batches.text())
+    s.set("bench/pattern", win.bench.pattern.currentData())
+    s.set("bench/qps", win.bench.qps.text())
+    problem = s.sync()
+    if problem:  # told in the log and the status bar, not a dialog: this also runs while closing
+        log.warning(problem)
+        win.log_view.add(translate("MainWindow", "warning: {text}").format(text=problem))
+        win.statusBar().showMessage(problem, 10000)
+
+
+def refresh_recent(win: "MainWindow") -> None:
+    win.recent_menu.clear()
+    items = win.settings.recent()
+    for p in items:
+        a = QAction(p, win)
+        a.triggered.connect(lambda checked=False, p=p: win.guard(lambda: win.open_path(p)))
+        win.recent_menu.addAction(a)
+    win.recent_menu.setEnabled(bool(items))
+    win.start_page.set_recent([p for p in items if p.lower().endswith(".onnx")])

@@ -1,0 +1,161 @@
+"""The window's steps after a build, over the session (studio.core.session): benchmark the
+checked builds, check their accuracy on the user's data, export a build and the report. Long work
+runs in workers; results come back to this thread and into the session, which the compare view
+and the builds list follow."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from PySide6.QtCore import QObject
+from PySide6.QtWidgets import QFileDialog
+
+from studio.core.bench.isolated import check_build_isolated
+from studio.core.errors import StudioError
+from studio.core.jobs.build_job import BuildEntry
+from studio.core.reports.export import report_format, write_report
+from studio.ui.accuracy_dialog import AccuracyDialog
+from studio.ui.report_pdf import write_pdf
+from studio.ui.workers import Task
+
+if TYPE_CHECKING:
+    from studio.ui.main_window import MainWindow
+
+
+class Workflow(QObject):
+    def __init__(self, win: "MainWindow"):
+        super().__init__(win)
+        self.win = win
+        self.accuracy_task: Task | None = None
+        self.last_report: str | None = None
+        self.last_export: list[str] = []
+        win.bench.finished.connect(self._on_bench_finished)
+
+    def run_benchmark(self) -> None:
+        if not self.win.bench.checked_keys():
+            runnable = [e.key for e in self.win.builds.entries if self.win.bench.can_run(e)[0]]
+            self.win.bench.check(runnable)
+        self.win.docks["Benchmark"].raise_()
+        self.win.bench.start()
+
+    def _on_bench_finished(self, out) -> None:
+        grouped: dict[str, list] = {}
+        entries = {}
+        for entry, run in out:
+            grouped.setdefault(entry.key, []).append(run)
+            entries[entry.key] = entry
+        for key, runs in grouped.items():
+            res = self.win.session.add_runs(entries[key], runs, inputs=self.win.bench.declared_inputs)
+            self.win.log_view.add(self.tr("benchmark saved: {path}").format(path=self.win.session.result_file(res)))
+
+    def run_accuracy(self, request: dict | None = None) -> Task | None:
+        """Each build that runs here against the FP32 source on the user's validation data.
+        `request` is what AccuracyDialog.request gives; without one the dialog asks for it."""
+        entries = [e for e in self.win.builds.entries if self.win.bench.can_run(e)[0]]
+        if not entries:
+            raise StudioError(self.tr("no build that runs here to check"))
+        model = entries[0].config.model
+        if request is None:
+            choices = {"tokenizer": self.win.build_panel.tokenizer.text().strip() or None,
+                       **self.win.settings.model_choices(model)}
+            dialog = AccuracyDialog(model, choices, self.win)
+            if dialog.exec() != AccuracyDialog.Accepted:
+                return None
+            request = dialog.request()
+        if not request.get("val"):
+            raise StudioError(self.tr("choose the validation data to check against"))
+        self.win.settings.remember_choices(model, request)
+        kwargs = {"label_column": request.get("label_column"), "labels_file": request.get("labels"),
+                  "column": request.get("val_column"), "tokenizer": request.get("tokenizer")}
+        data = request["val"]
+
+        def work(cancel, emit):
+            # The CLI's check (`engine-studio accuracy`), in a child process, as benchmarks run.
+            out = {}
+            for i, e in enumerate(entries):
+                if cancel.is_set():
+                    break
+                emit(("progress", i, len(entries), e.label))
+                res = check_build_isolated(e.result.output, data, cancel=cancel, **kwargs)
+                path = e.result.output + ".accuracy.json"
+                res.save(path)   # for the user; the session keeps the result itself
+                out[e.key] = (path, res)
+            return out
+        task = Task(work, name="accuracy", parent=self, nice=5)
+        task.event.connect(lambda ev: self.win.statusBar().showMessage(
+            self.tr("checking accuracy of {name} ({i} of {n})... (Esc cancels)").format(name=ev[3], i=ev[1] + 1, n=ev[2])))
+        task.finished.connect(self._accuracy_done)
+        task.failed.connect(self.win.errors.show_text)
+        self.accuracy_task = task
+        return self.win.tasks.start(task)
+
+    def _accuracy_done(self, out: dict) -> None:
+        for key, (path, res) in out.items():
+            self.win.session.add_result(res, source=path)
+            acc, change = res.accuracy, res.accuracy_change
+            text = f"{acc:.2%}" + (f" ({100 * change:+.2f})" if change is not None else "") if acc is not None else ""
+            self.win.bench.live.set_accuracy(key, text)
+            self.win.log_view.add(self.tr("accuracy saved: {path}").format(path=path))
+
+    def best_build(self) -> BuildEntry | None:
+        return self.win.session.best_build(float(self.win.compare.price.value())) or self.win.builds.current()
+
+    def export_engine_dialog(self, folder: str | None = None) -> Task | None:
+        """Copy the build selected in the Builds list (else the best benchmarked one) with its
+        sidecar into a folder, in a worker."""
+        entry = self.win.builds.current() or self.best_build()
+        if entry is None:
+            raise StudioError(self.tr("build an engine first"))
+        if folder is None:
+            folder = QFileDialog.getExistingDirectory(
+                self.win, self.tr("Export {name} to").format(name=Path(entry.result.output).name))
+            if not folder:
+                return None
+
+        def done(written):
+            self.last_export = written
+            self.win.log_view.add(self.tr("exported {files}").format(files=", ".join(written)))
+            self.win.statusBar().showMessage(self.tr("exported {n} file(s) to {folder}").format(n=len(written), folder=folder),
+                                         5000)
+        task = Task(lambda cancel, emit: self.win.session.export(entry.key, folder), name="export", parent=self)
+        task.finished.connect(done)
+        task.failed.connect(self.win.errors.show_text)
+        return self.win.tasks.start(task)
+
+    def export_report_dialog(self, path: str | None = None) -> Task | None:
+        """Assemble and write the report in a worker (HTML/JSON); a PDF is drawn with Qt, so it is
+        written on this thread after the report is assembled."""
+        if self.win.session.model is None and not self.win.session.builds:
+            raise StudioError(self.tr("nothing to report yet: open a model, build and benchmark first"))
+        if path is None:
+            path, _ = QFileDialog.getSaveFileName(self.win, self.tr("Export report"), "engine-studio-report.html",
+                                                  self.tr("HTML (*.html);;PDF (*.pdf);;JSON (*.json)"))
+            if not path:
+                return None
+        price = float(self.win.compare.price.value())
+        fmt = report_format(path)   # an unknown extension is refused before any work, as the CLI does
+
+        def work(cancel, emit):
+            report = self.win.session.report(price_per_gpu_hour=price)
+            if fmt != "pdf":
+                write_report(report, path)
+            return report
+
+        def done(report):
+            if fmt == "pdf":
+                self.win.guard(lambda: write_report(report, path, pdf_writer=write_pdf))
+            self.last_report = path
+            self.win.log_view.add(self.tr("report written: {path}").format(path=path))
+            self.win.statusBar().showMessage(self.tr("report written to {path}").format(path=path), 5000)
+
+        task = Task(work, name="report", parent=self)
+        task.finished.connect(done)
+        task.failed.connect(self.win.errors.show_text)
+        return self.win.tasks.start(task)
+
+    def cancel_accuracy(self) -> None:
+        task = self.accuracy_task
+        if task is not None and task.running:
+            task.cancel()
+            self.win.statusBar().showMessage(self.tr("accuracy check cancelled"), 4000)
