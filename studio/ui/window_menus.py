@@ -4,21 +4,16 @@ translation context ("MainWindow")."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import QMenu, QMessageBox
+from PySide6.QtWidgets import QMainWindow, QMenu, QMessageBox
 
 from studio import __version__
 from studio.core.i18n import LANGUAGES
 from studio.ui.i18n import bind, translate
 from studio.ui.netron_server import open_in_netron
 
-if TYPE_CHECKING:
-    from studio.ui.main_window import MainWindow
 
-
-def action(win: "MainWindow", text, slot, shortcut=None, tip=None) -> QAction:
+def action(win: QMainWindow, text, slot, shortcut=None, tip=None) -> QAction:
     """`text` and `tip` are functions giving the translated text (see studio.ui.i18n)."""
     a = QAction(win)
     bind(a.setText, text)
@@ -30,7 +25,7 @@ def action(win: "MainWindow", text, slot, shortcut=None, tip=None) -> QAction:
     return a
 
 
-def make_menus(win: "MainWindow") -> None:
+def make_menus(win: QMainWindow) -> None:
     """The menu bar and the main toolbar; each action is kept on the window as `act_*`."""
     wf, graphs = win.workflow, win.graphs
 
@@ -125,13 +120,13 @@ def make_menus(win: "MainWindow") -> None:
         tb.addAction(a)
 
 
-def show_in_netron(win: "MainWindow", kind: str) -> None:
+def show_in_netron(win: QMainWindow, kind: str) -> None:
     url = open_in_netron(win, kind)
     if url:
         win.statusBar().showMessage(translate("MainWindow", "Netron serving at {url}").format(url=url), 8000)
 
 
-def about(win: "MainWindow") -> None:
+def about(win: QMainWindow) -> None:
     QMessageBox.about(win, translate("MainWindow", "Engine Studio"),
                       translate("MainWindow", "Engine Studio {version}\nBuild, inspect, benchmark and report "
                                               "ONNX -> TensorRT / ONNX Runtime engines.").format(version=__version__))

@@ -4,21 +4,17 @@ language, the build and benchmark fields, and the recent files."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import QByteArray
 from PySide6.QtGui import QAction
+from PySide6.QtWidgets import QMainWindow
 
 from studio.core.errors import StudioError
 from studio.ui.i18n import preferred_language, translate
 
-if TYPE_CHECKING:
-    from studio.ui.main_window import MainWindow
-
 log = logging.getLogger("studio.ui")
 
 
-def restore(win: "MainWindow") -> None:
+def restore(win: QMainWindow) -> None:
     s = win.settings
     if s.notice:
         win.log_view.add(s.notice)
@@ -48,7 +44,7 @@ def restore(win: "MainWindow") -> None:
     refresh_recent(win)
 
 
-def save(win: "MainWindow") -> None:
+def save(win: QMainWindow) -> None:
     s = win.settings
     s.set("window/geometry", win.saveGeometry())
     s.set("window/state", win.saveState())
@@ -66,7 +62,7 @@ def save(win: "MainWindow") -> None:
         win.statusBar().showMessage(problem, 10000)
 
 
-def refresh_recent(win: "MainWindow") -> None:
+def refresh_recent(win: QMainWindow) -> None:
     win.recent_menu.clear()
     items = win.settings.recent()
     for p in items:

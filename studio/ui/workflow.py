@@ -6,10 +6,8 @@ and the builds list follow."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
-
 from PySide6.QtCore import QObject
-from PySide6.QtWidgets import QFileDialog
+from PySide6.QtWidgets import QFileDialog, QMainWindow
 
 from studio.core.bench.isolated import check_build_isolated
 from studio.core.errors import StudioError
@@ -19,12 +17,9 @@ from studio.ui.accuracy_dialog import AccuracyDialog
 from studio.ui.report_pdf import write_pdf
 from studio.ui.workers import Task
 
-if TYPE_CHECKING:
-    from studio.ui.main_window import MainWindow
-
 
 class Workflow(QObject):
-    def __init__(self, win: "MainWindow"):
+    def __init__(self, win: QMainWindow):
         super().__init__(win)
         self.win = win
         self.accuracy_task: Task | None = None

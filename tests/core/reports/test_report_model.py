@@ -173,13 +173,16 @@ def test_cost_per_million():
     assert cost_per_million(0.0, 3.6) is None and cost_per_million(None, 3.6) is None
 
 
-def test_classify_shapes():
+def test_classify_knows_what_the_studio_writes_and_nothing_else():
     assert classify({"kind": "engine-studio-artifact"}) == "build"
     assert classify({"kind": "bench", "schema_version": 1}) == "benchmark"
     assert classify({"kind": "accuracy", "schema_version": 1}) == "accuracy"
-    assert classify({"inputs": [], "op_histogram": {}}) == "model"
+    assert classify({"inputs": [], "op_histogram": {}, "nodes": 3}) == "model"    # inspect --json
     assert classify({"schema": "engine-studio/report"}) == "report"
     assert classify({"x": 1}) is None and classify([1]) is None
+    # shapes no producer of the studio writes are not guessed at
+    assert classify({"latency_ms": {"p50": 1.0}, "throughput": 10}) is None
+    assert classify({"kind": "bench"}) is None
 
 
 def test_report_dict_round_trip(real):
