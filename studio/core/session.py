@@ -41,9 +41,9 @@ from studio.core.jobs.build_job import BuildEntry, run_build
 from studio.core.progress import ProgressEvent
 from studio.core.reports.export import report_format, write_report
 from studio.core.reports.from_results import accuracy_from_results, bench_from_results, report_from_results
-from studio.core.reports.sections import build_from_sidecar, model_from_onnx
 from studio.core.reports.report_model import (DEFAULT_PRICE_PER_GPU_HOUR, AccuracyInfo, BenchInfo, Report,
                                               Speedup, compute_speedup)
+from studio.core.reports.sections import build_from_sidecar, model_from_onnx
 
 
 @dataclass
