@@ -6,6 +6,7 @@ and the builds list follow."""
 from __future__ import annotations
 
 from pathlib import Path
+
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMainWindow
 
@@ -19,6 +20,8 @@ from studio.ui.workers import Task
 
 
 class Workflow(QObject):
+    """Owned by the main window; its menu actions and the compare view's buttons call these."""
+
     def __init__(self, win: QMainWindow):
         super().__init__(win)
         self.win = win
