@@ -156,8 +156,10 @@ class Session:
         return res
 
     def result_file(self, res: BenchResult | AccuracyResult) -> str | None:
-        key = res.build + ".accuracy.json" if isinstance(res, AccuracyResult) else f"{res.artifact}.bench.json"
-        return self.saved.get(key)
+        """The file a result held by the session was saved to or opened from, if any."""
+        store, suffix = (self.accuracy, ".accuracy.json") if isinstance(res, AccuracyResult) else (self.runs, ".bench.json")
+        key = next((k for k, held in store.items() if held is res), None)
+        return self.saved.get(key + suffix) if key is not None else None
 
     # ----- compare, export, report
     def compare(self, price_per_hour: float = DEFAULT_PRICE_PER_GPU_HOUR) -> Comparison:

@@ -119,6 +119,19 @@ def test_operations_say_what_is_missing(tmp_path):
         session.write_report(tmp_path / "r.docx")
 
 
+def test_a_result_opened_from_a_file_keeps_its_file(tmp_path):
+    """A benchmark without an artifact (a trtexec import, say) is held under the file it came from."""
+    from studio.core.bench import results
+
+    res = BenchResult(model="bert.onnx", backend="tensorrt", precision="fp16", artifact=None)
+    path = str(tmp_path / "gpu.bench.json")
+    res.save(path)
+    session = Session()
+    opened = session.add_result(results.load(path), source=path)
+    assert session.result_file(opened) == path
+    assert session.result_file(BenchResult(model="x", backend="y", precision="z")) is None
+
+
 def test_a_callback_may_disconnect_itself_and_unknown_events_are_named():
     session = Session()
     calls = []
