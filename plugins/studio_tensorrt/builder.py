@@ -34,7 +34,7 @@ WRITE_SHARE = 0.03
 MAX_LISTED_PARSER_ERRORS = 50
 
 # TensorRT is strongly typed: int8 comes as calibrated Q/DQ in the model.
-PRECISION_TARGET = PrecisionTarget(int8_recipes=("qdq",))
+PRECISION_TARGET = PrecisionTarget(int8_recipes=("qdq",), high_precision="fp16")
 
 
 def layer_report_path(output: str | Path) -> Path:

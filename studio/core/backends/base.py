@@ -67,6 +67,9 @@ class PrecisionTarget:
     ONNX model (studio.core.precision.prepare)."""
 
     int8_recipes: tuple[str, ...]   # "dynamic" | "qdq"; the first is the default
+    # What int8/fp8 Q/DQ leaves unquantized runs in, by default: a GPU compiler wants fp16 (an
+    # int8 engine with an fp32 rest is larger than the fp16 engine); a CPU has no fp16 to gain.
+    high_precision: str = "fp32"
     # Why a recipe is a poor fit here although it builds, said as a build note.
     recipe_notes: dict[str, str] = field(default_factory=dict)
 

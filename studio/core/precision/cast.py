@@ -10,12 +10,18 @@ import onnx
 from onnx import TensorProto, numpy_helper
 
 from studio.core.errors import ModelError
-from studio.core.precision.model_io import name_nodes, resolve_keep_fp32, topo_sort
+from studio.core.precision.keep import resolve_keep
+from studio.core.precision.model_io import name_nodes, topo_sort
 
-# The variance of a decomposed LayerNorm (x^2 then ReduceMean) is where fp16 overflows after
-# self-attention; TensorRT's own build warning says to keep it in fp32. LayerNormalization
-# (opset 17) accumulates in fp32 internally, so it can stay fp16.
-FRAGILE_FP16_OPS = ("Pow", "ReduceMean")
+# Where fp16 overflows in an encoder, kept in fp32: the variance of a decomposed LayerNorm
+# (x^2 then ReduceMean; TensorRT's own build warning says so), the Softmax of attention scores
+# (a mask of float32's minimum is -inf in fp16, and a fully masked row becomes NaN), and sums over
+# a sequence (mean pooling's ReduceSum). LayerNormalization (opset 17) accumulates in fp32
+# internally, so it can stay fp16.
+FRAGILE_FP16_OPS = ("Pow", "ReduceMean", "ReduceSum", "Softmax")
+# Q/DQ pairs keep their fp32 scales: the converter puts a Cast after each DequantizeLinear, which
+# TensorRT fuses into the quantized GEMM (the same engine layers as fp16 scales at opset 19).
+QDQ_OPS = ("QuantizeLinear", "DequantizeLinear")
 
 
 def _infer_types(model: onnx.ModelProto) -> tuple[onnx.ModelProto, bool]:
@@ -35,14 +41,15 @@ def _infer_types(model: onnx.ModelProto) -> tuple[onnx.ModelProto, bool]:
 
 def cast_fp16(model: onnx.ModelProto, keep_fp32: list[str] | tuple[str, ...] = (),
               keep_fragile: bool = True) -> tuple[onnx.ModelProto, list[str]]:
-    """ORT's float16 converter with keep_io_types. Returns the model and notes for the user."""
+    """ORT's float16 converter with keep_io_types; the Q/DQ of a quantized model keep their
+    scales. Returns the model and notes for the user."""
     from onnxruntime.transformers.float16 import DEFAULT_OP_BLOCK_LIST, convert_float_to_float16
 
     model = name_nodes(model)
-    ops, nodes = resolve_keep_fp32(model, keep_fp32)
+    ops, nodes = resolve_keep(model, keep_fp32)
     present = {n.op_type for n in model.graph.node}
     fragile = [op for op in FRAGILE_FP16_OPS if op in present] if keep_fragile else []
-    block = sorted(set(DEFAULT_OP_BLOCK_LIST) | set(ops) | set(fragile))
+    block = sorted(set(DEFAULT_OP_BLOCK_LIST) | set(ops) | set(fragile) | set(QDQ_OPS))
     typed, own_inference = _infer_types(model)
     try:
         out = convert_float_to_float16(typed, keep_io_types=True, op_block_list=block,
@@ -52,7 +59,8 @@ def cast_fp16(model: onnx.ModelProto, keep_fp32: list[str] | tuple[str, ...] = (
     topo_sort(out)
     notes = []
     if fragile:
-        notes.append(f"kept {', '.join(fragile)} in fp32 (LayerNorm variance overflows in fp16)")
+        notes.append(f"kept {', '.join(fragile)} in fp32 (LayerNorm variance, attention Softmax and "
+                     "sequence sums overflow in fp16)")
     if ops or nodes:
         notes.append(f"kept in fp32 by request: {', '.join(ops + nodes)}")
     return out, notes

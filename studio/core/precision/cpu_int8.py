@@ -23,7 +23,8 @@ import onnx
 
 from studio.core.errors import StudioError
 from studio.core.io import move_atomic
-from studio.core.precision.model_io import load_model, name_nodes, nodes_of_types, resolve_keep_fp32, save_model
+from studio.core.precision.keep import resolve_keep
+from studio.core.precision.model_io import load_model, name_nodes, nodes_of_types, save_model
 
 DEFAULT_OP_TYPES = ("MatMul", "Attention")
 
@@ -67,7 +68,7 @@ def quantize_cpu_int8(model_path: str | Path, out_path: str | Path, *,
     from studio.core.graph.onnx_loader import load_model_proto
 
     model = name_nodes(load_model(model_path))
-    ops, nodes = resolve_keep_fp32(model, keep_fp32)
+    ops, nodes = resolve_keep(model, keep_fp32)
     exclude = set(nodes) | set(nodes_of_types(model, ops))
     # quantize_dynamic reads any "Attention" as ORT's contrib op (QAttention); ONNX's own
     # Attention (the onnxruntime backend's attention core) has no int8 form and stays float.

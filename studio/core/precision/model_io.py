@@ -6,7 +6,6 @@ from pathlib import Path
 
 import onnx
 
-from studio.core.errors import ModelError
 from studio.core.graph.onnx_loader import load_model_proto
 from studio.core.io import atomic_path
 
@@ -53,23 +52,6 @@ def name_nodes(model: onnx.ModelProto) -> onnx.ModelProto:
             node.name = name
             taken.add(name)
     return model
-
-
-def resolve_keep_fp32(model: onnx.ModelProto, keep: list[str] | tuple[str, ...]) -> tuple[list[str], list[str]]:
-    """Split user entries into (op types, node names). An entry that is neither an op type nor
-    a node name of this model is an error naming it, so a typo cannot silently keep nothing."""
-    op_types = {n.op_type for n in model.graph.node}
-    names = {n.name for n in model.graph.node}
-    ops, nodes = [], []
-    for entry in keep:
-        if entry in names:
-            nodes.append(entry)
-        elif entry in op_types:
-            ops.append(entry)
-        else:
-            raise ModelError(f"keep-fp32 entry {entry!r} is neither a node name nor an op type of this model "
-                             f"(op types: {', '.join(sorted(op_types))})")
-    return ops, nodes
 
 
 def subgraphs(node: onnx.NodeProto) -> list[onnx.GraphProto]:

@@ -20,7 +20,9 @@ PRECISION_OPTIONS = {
     "int8_per_channel": "per-channel int8 weights (default true)",
     "int8_reduce_range": "7-bit weights for CPUs without VNNI (default false)",
     "int8_exclude_head": "keep the classifier head in float (default true)",
-    "fp16_keep_fragile": "keep Pow and ReduceMean, which overflow in fp16, in fp32 (default true)",
+    "fp16_keep_fragile": "keep Pow, ReduceMean, ReduceSum and Softmax, which overflow in fp16, in fp32 (default true)",
+    "high_precision": "what int8/fp8 Q/DQ leaves unquantized runs in: 'fp16', 'bf16' or 'fp32'; "
+                      "the backend says its default",
     "calibration_batch_size": "rows a calibration batch takes (default 8)",
     "calibration_padding": "'longest' (per batch, default) or 'fixed' (to the tokenizer max length)",
     "tokenizer": "tokenizer.json for text calibration data when the calibration spec names none",
@@ -75,6 +77,44 @@ def _widened(config: BuildConfig, workdir: Path, state: TaskState) -> BuildConfi
     return replace(config, model=str(out))
 
 
+HIGH_PRECISIONS = ("fp16", "bf16", "fp32")
+
+
+def _high_precision(opts: dict, target: PrecisionTarget) -> str:
+    high = str(opts.get("high_precision", target.high_precision))
+    if high not in HIGH_PRECISIONS:
+        raise CapabilityError(f"high_precision {high!r}: choose one of {', '.join(HIGH_PRECISIONS)}")
+    return high
+
+
+def lower_qdq(model: str | Path, out: str | Path, precision: str, state: TaskState, *, calib=None,
+              method: str = "minmax", keep_fp32=(), high: str = "fp16", batch_size: int = 8,
+              ranges: str | Path | None = None, only: list[str] | None = None) -> tuple[dict, list[str]]:
+    """The Q/DQ recipe whole: the quantizable GEMMs in `precision` (int8/fp8) with calibrated
+    scales, and what stays unquantized in `high`, keeping in fp32 what overflows in fp16 and
+    what `keep_fp32` names. A build and every candidate of a precision search are made here,
+    so what a search predicts is what a build makes. Returns (recipe, notes)."""
+    from studio.core.precision.qdq import quantize_qdq
+
+    out = Path(out)
+    recipe = quantize_qdq(model, out, calib, state, method=method, precision=precision, keep_fp32=keep_fp32,
+                          batch_size=batch_size, ranges=ranges, only=only)
+    recipe["high_precision"] = high
+    notes: list[str] = []
+    if high != "fp32":
+        from studio.core.precision.cast import cast_bf16, cast_fp16
+        from studio.core.precision.model_io import load_model, save_model
+
+        quantized = load_model(out)
+        if high == "fp16":
+            lowered, notes = cast_fp16(quantized, keep_fp32)
+        else:
+            lowered, notes = cast_bf16(quantized, keep_fp32)
+        save_model(lowered, out)
+        notes = [f"what Q/DQ leaves unquantized runs in {high}" + (f"; {notes[0]}" if notes else "")] + notes[1:]
+    return recipe, notes
+
+
 def prepare_precision(config: BuildConfig, target: PrecisionTarget, workdir: str | Path,
                       state: TaskState) -> PreparedModel:
     """Make the model for `config.precision` under `workdir`, with a recipe `target` takes.
@@ -110,16 +150,14 @@ def prepare_precision(config: BuildConfig, target: PrecisionTarget, workdir: str
         config = _widened(config, workdir, state)
 
     if precision == "fp8":
-        from studio.core.precision.qdq import quantize_qdq
-
         # FP8 (E4M3) Q/DQ: ORT's quantizer takes fp8 scales from the value distribution; the
         # model builds with TensorRT-RTX on the CPU and runs on FP8-capable GPUs only.
         calib = _calibration_set(config, state)
         summary = calib.summary().to_dict()
         out = workdir / f"{stem}.fp8-qdq.onnx"
-        recipe = quantize_qdq(config.model, out, calib, state, method="distribution", precision="fp8",
-                              keep_fp32=config.keep_fp32, batch_size=int(opts.get("calibration_batch_size", 8)))
-        notes = []
+        recipe, notes = lower_qdq(config.model, out, "fp8", state, calib=calib, method="distribution",
+                                  keep_fp32=config.keep_fp32, high=_high_precision(opts, target),
+                                  batch_size=int(opts.get("calibration_batch_size", 8)))
         if config.calibration.method != "distribution":
             notes.append(f"fp8 scales come from the value distribution; calibration method "
                          f"{config.calibration.method!r} applies to int8 only")
@@ -134,16 +172,14 @@ def prepare_precision(config: BuildConfig, target: PrecisionTarget, workdir: str
                               + " or ".join(map(repr, target.int8_recipes)))
     notes = [target.recipe_notes[recipe_name]] if recipe_name in target.recipe_notes else []
     if recipe_name == "qdq":
-        from studio.core.precision.qdq import quantize_qdq
-
         calib = _calibration_set(config, state)
         summary = calib.summary().to_dict()
         _check_cancel(state)
         out = workdir / f"{stem}.int8-qdq.onnx"
-        recipe = quantize_qdq(config.model, out, calib, state, method=config.calibration.method,
-                              keep_fp32=config.keep_fp32,
-                              batch_size=int(opts.get("calibration_batch_size", 8)))
-        return PreparedModel(str(out), "int8", recipe, summary, notes)
+        recipe, more = lower_qdq(config.model, out, "int8", state, calib=calib, method=config.calibration.method,
+                                 keep_fp32=config.keep_fp32, high=_high_precision(opts, target),
+                                 batch_size=int(opts.get("calibration_batch_size", 8)))
+        return PreparedModel(str(out), "int8", recipe, summary, notes + more)
     from studio.core.precision.cpu_int8 import DEFAULT_OP_TYPES, quantize_cpu_int8
 
     state.progress("Quantizing weights (dynamic int8)", 0.0, force=True)

@@ -15,7 +15,8 @@ import onnx
 
 from studio.core.data.calibration import CalibrationSet
 from studio.core.errors import Cancelled, StudioError
-from studio.core.precision.model_io import load_model, name_nodes, nodes_of_types, resolve_keep_fp32, save_model
+from studio.core.precision.keep import resolve_keep
+from studio.core.precision.model_io import load_model, name_nodes, nodes_of_types, save_model
 from studio.core.progress import TaskState
 
 QDQ_OP_TYPES = ("MatMul", "Conv", "Gemm")
@@ -48,10 +49,15 @@ def _reader(calib: CalibrationSet, state: TaskState, batch_size: int, phase: str
     return Reader()
 
 
-def quantize_qdq(model_path: str | Path, out_path: str | Path, calib: CalibrationSet, state: TaskState, *,
+def quantize_qdq(model_path: str | Path, out_path: str | Path, calib: CalibrationSet | None, state: TaskState, *,
                  method: str = "minmax", keep_fp32: list[str] | tuple[str, ...] = (), batch_size: int = 8,
-                 precision: str = "int8", percentile: float = 99.999) -> dict:
-    """Write the Q/DQ model to out_path (atomically). Returns the recipe as data for the sidecar."""
+                 precision: str = "int8", percentile: float = 99.999, ranges: str | Path | None = None,
+                 only: list[str] | None = None) -> dict:
+    """Write the Q/DQ model to out_path (atomically). Returns the recipe as data for the sidecar.
+
+    `ranges`: a file of calibrated tensor ranges, read when it exists (then `calib` may be None)
+    and written when it does not, so the many models of a precision search share one
+    calibration. `only`: quantize these nodes and no other (a sensitivity probe)."""
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
 
     if method not in CALIBRATION_METHODS and not (precision == "fp8" and method == "distribution"):
@@ -63,7 +69,7 @@ def quantize_qdq(model_path: str | Path, out_path: str | Path, calib: Calibratio
         # ORT's quantizer computes float8 scales only from the value distribution.
         method = "distribution"
     model = name_nodes(load_model(model_path))
-    ops, nodes = resolve_keep_fp32(model, keep_fp32)
+    ops, nodes = resolve_keep(model, keep_fp32)
     exclude = sorted(set(nodes) | set(nodes_of_types(model, ops)))
     extra = {"ActivationSymmetric": True, "WeightSymmetric": True, "QuantizeBias": False}
     if method == "percentile":
@@ -71,6 +77,16 @@ def quantize_qdq(model_path: str | Path, out_path: str | Path, calib: Calibratio
     recipe = {"name": "tensorrt-qdq", "format": "QDQ", "precision": precision, "per_channel": True,
               "op_types": list(QDQ_OP_TYPES), "calibration_method": method, "extra_options": dict(extra),
               "nodes_excluded": exclude, "calibration_batch_size": batch_size}
+    if ranges is None or not Path(ranges).is_file():
+        if calib is None:
+            raise StudioError("Q/DQ quantization needs calibration data or saved ranges")
+        reader = _reader(calib, state, batch_size, "Calibrating")
+    else:
+        reader = None
+    if only is not None:
+        if not only:
+            raise StudioError("a Q/DQ probe needs at least one node to quantize")
+        recipe["nodes_quantized"] = list(only)
     state.progress("Calibrating", 0.0, force=True)
     with tempfile.TemporaryDirectory(prefix="studio-qdq-", dir=Path(out_path).parent) as tmp:
         named = Path(tmp) / "named.onnx"
@@ -79,11 +95,12 @@ def quantize_qdq(model_path: str | Path, out_path: str | Path, calib: Calibratio
         chatter = io.StringIO()  # the quantizer prints; keep stdout clean for `--json`
         try:
             with contextlib.redirect_stdout(chatter):
-                quantize_static(str(named), str(quantized), _reader(calib, state, batch_size, "Calibrating"),
+                quantize_static(str(named), str(quantized), reader,
                                 quant_format=QuantFormat.QDQ, per_channel=True,
                                 op_types_to_quantize=list(QDQ_OP_TYPES),
                                 activation_type=qtype, weight_type=qtype,
-                                nodes_to_exclude=exclude or None,
+                                nodes_to_exclude=exclude or None, nodes_to_quantize=only or None,
+                                calibration_cache_path=str(ranges) if ranges is not None else None,
                                 calibrate_method={"minmax": CalibrationMethod.MinMax,
                                                   "entropy": CalibrationMethod.Entropy,
                                                   "percentile": CalibrationMethod.Percentile,

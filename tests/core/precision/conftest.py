@@ -62,3 +62,27 @@ def make_tiny():
 @pytest.fixture
 def demo():
     return _demo_paths()
+
+
+def _trt_parse_and_build(path, shapes) -> bool:
+    """Parse with TensorRT-RTX's ONNX parser (no error allowed) and build on the CPU."""
+    import tensorrt_rtx as trt
+
+    logger = trt.Logger(trt.Logger.ERROR)
+    builder = trt.Builder(logger)
+    net = builder.create_network(0)
+    parser = trt.OnnxParser(net, logger)
+    ok = parser.parse_from_file(str(path))
+    errors = [parser.get_error(i).desc() for i in range(parser.num_errors)]
+    assert ok and not errors, errors
+    cfg = builder.create_builder_config()
+    prof = builder.create_optimization_profile()
+    for name, (a, b, c) in shapes.items():
+        prof.set_shape(name, a, b, c)
+    cfg.add_optimization_profile(prof)
+    return builder.build_serialized_network(net, cfg) is not None
+
+
+@pytest.fixture
+def trt_parse_and_build():
+    return _trt_parse_and_build

@@ -38,7 +38,7 @@ def test_keep_fp32_by_node_name_and_op_type(make_tiny):
 
 
 def test_keep_fp32_typo_is_an_error(make_tiny):
-    with pytest.raises(ModelError, match="'Matmul' is neither a node name nor an op type"):
+    with pytest.raises(ModelError, match="'Matmul' is neither a node name, an op type nor a pattern"):
         cast_fp16(make_tiny(), keep_fp32=["Matmul"])
 
 

@@ -80,3 +80,41 @@ def test_text_calibration_against_a_non_text_model(tmp_path, tiny_path):
     c = cfg(tiny_path, "int8", calibration=CalibrationSpec(str(csv), tokenizer=str(minilm_tokenizer_path())))
     with pytest.raises(DataError, match="model input 'x' cannot be made from text"):
         prepare_precision(c, QDQ_ONLY, tmp_path, TaskState())
+
+
+def _float_types(path):
+    m = onnx.load(str(path))
+    return {onnx.TensorProto.DataType.Name(t.data_type) for t in m.graph.initializer}, m
+
+
+def test_int8_for_tensorrt_keeps_the_rest_in_fp16_and_scales_in_fp32(tmp_path, tiny_path, tiny_calib,
+                                                                     trt_parse_and_build):
+    c = cfg(tiny_path, "int8", calibration=CalibrationSpec(str(tiny_calib), samples=16))
+    p = prepare_precision(c, QDQ_ONLY, tmp_path, TaskState())
+    types, m = _float_types(p.path)
+    assert {"INT8", "FLOAT16"} <= types and p.recipe["high_precision"] == "fp16"
+    inits = {t.name: t for t in m.graph.initializer}
+    scales = [inits[n.input[1]] for n in m.graph.node if n.op_type == "DequantizeLinear"]
+    assert scales and all(s.data_type == onnx.TensorProto.FLOAT for s in scales)
+    # the fragile LayerNorm variance stays fp32: its Pow reads an fp32 input (a Cast feeds it)
+    producers = {o: n for n in m.graph.node for o in n.output}
+    assert producers[next(n for n in m.graph.node if n.name == "pow").input[0]].op_type == "Cast"
+    assert any("unquantized runs in fp16" in n for n in p.notes)
+    assert trt_parse_and_build(p.path, {"x": ((1, 16), (4, 16), (8, 16))})
+
+
+@pytest.mark.parametrize("high, expect", [("fp32", {"INT8", "FLOAT"}), ("bf16", {"INT8", "BFLOAT16"})])
+def test_int8_high_precision_is_a_choice(tmp_path, tiny_path, tiny_calib, high, expect):
+    c = cfg(tiny_path, "int8", calibration=CalibrationSpec(str(tiny_calib), samples=16),
+            options={"high_precision": high})
+    p = prepare_precision(c, QDQ_ONLY, tmp_path, TaskState())
+    types, _ = _float_types(p.path)
+    assert expect <= types and "FLOAT16" not in types
+    assert p.recipe["high_precision"] == high
+
+
+def test_unknown_high_precision_is_refused(tmp_path, tiny_path, tiny_calib):
+    c = cfg(tiny_path, "int8", calibration=CalibrationSpec(str(tiny_calib), samples=16),
+            options={"high_precision": "fp64"})
+    with pytest.raises(CapabilityError, match="choose one of fp16, bf16, fp32"):
+        prepare_precision(c, QDQ_ONLY, tmp_path, TaskState())

@@ -19,24 +19,6 @@ def zero_points(m):
     return zps
 
 
-def trt_parse_and_build(path, shapes):
-    import tensorrt_rtx as trt
-
-    logger = trt.Logger(trt.Logger.ERROR)
-    builder = trt.Builder(logger)
-    net = builder.create_network(0)
-    parser = trt.OnnxParser(net, logger)
-    ok = parser.parse_from_file(str(path))
-    errors = [parser.get_error(i).desc() for i in range(parser.num_errors)]
-    assert ok and not errors, errors
-    cfg = builder.create_builder_config()
-    prof = builder.create_optimization_profile()
-    for name, (a, b, c) in shapes.items():
-        prof.set_shape(name, a, b, c)
-    cfg.add_optimization_profile(prof)
-    return builder.build_serialized_network(net, cfg) is not None
-
-
 @pytest.mark.parametrize("method", ["minmax", "entropy", "percentile"])
 def test_qdq_symmetric_and_close(tmp_path, tiny_path, tiny_calib, ort_run, method):
     calib = calibration_set_for_model(CalibrationSpec(str(tiny_calib), samples=32), tiny_path)
@@ -56,14 +38,14 @@ def test_qdq_symmetric_and_close(tmp_path, tiny_path, tiny_calib, ort_run, metho
     assert any(e.kind == "progress" and e.phase == "Calibrating" for e in events)
 
 
-def test_qdq_parses_and_builds_with_tensorrt_rtx(tmp_path, tiny_path, tiny_calib):
+def test_qdq_parses_and_builds_with_tensorrt_rtx(tmp_path, tiny_path, tiny_calib, trt_parse_and_build):
     calib = calibration_set_for_model(CalibrationSpec(str(tiny_calib), samples=16), tiny_path)
     out = tmp_path / "q.onnx"
     quantize_qdq(tiny_path, out, calib, TaskState())
     assert trt_parse_and_build(out, {"x": ((1, 16), (4, 16), (8, 16))})
 
 
-def test_fp8_qdq_builds_with_tensorrt_rtx(tmp_path, tiny_path, tiny_calib):
+def test_fp8_qdq_builds_with_tensorrt_rtx(tmp_path, tiny_path, tiny_calib, trt_parse_and_build):
     calib = calibration_set_for_model(CalibrationSpec(str(tiny_calib), samples=16), tiny_path)
     out = tmp_path / "f8.onnx"
     recipe = quantize_qdq(tiny_path, out, calib, TaskState(), precision="fp8")
@@ -102,7 +84,7 @@ def test_unknown_method(tmp_path, tiny_path, tiny_calib):
 
 
 @pytest.mark.slow
-def test_demo_model_qdq_builds_with_tensorrt_rtx(tmp_path, demo, ort_run):
+def test_demo_model_qdq_builds_with_tensorrt_rtx(tmp_path, demo, ort_run, trt_parse_and_build):
     model, tok = demo
     from studio.core.data.tokenizer import load_tokenizer
 
