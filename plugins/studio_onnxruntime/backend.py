@@ -252,9 +252,14 @@ class OnnxRuntimeBackend:
                            layer_report=None, timing_cache_hit=None, library=f"onnxruntime {ort.__version__}",
                            warnings=notes, metadata=metadata)
 
-    def open_runner(self, artifact: str, *, threads: int | None = None, **options):
+    def open_runner(self, artifact: str, *, threads: int | None = None, as_written: bool = False, **options):
         from studio_onnxruntime.runner import OnnxRuntimeRunner
 
+        if as_written:
+            # Basic rewrites only (constant folding, dead nodes): the extended level fuses
+            # DequantizeLinear -> MatMul -> QuantizeLinear into integer kernels whose rounding
+            # is ORT's, not the graph's.
+            options["graph_optimization"] = "basic"
         return OnnxRuntimeRunner(artifact, intra_op_threads=threads, **options)
 
     def recognizes(self, path: Path, head: bytes) -> bool:

@@ -80,9 +80,9 @@ class TensorRTBackend:
         self.capabilities().check_precision(config.precision)
         return build_engine(config, state, load_library(self._prefer) if self._prefer else None)
 
-    def open_runner(self, artifact: str, *, threads: int | None = None, **options):
+    def open_runner(self, artifact: str, *, threads: int | None = None, as_written: bool = False, **options):
         # The runner imports CUDA bindings; only a run pays for them. `threads` does not apply:
-        # the engine computes on the GPU.
+        # the engine computes on the GPU, and an engine is always run as it was built.
         from studio_tensorrt.runner import TensorRTRunner
 
         return TensorRTRunner(artifact, **options)

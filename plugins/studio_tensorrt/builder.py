@@ -15,8 +15,9 @@ from pathlib import Path
 
 from studio.core.backends.base import BuildConfig, BuildResult, PrecisionTarget, sidecar_path
 from studio.core.backends.profiles import resolve_profiles, scan_model
+from studio.core.backends.sidecar import typed_model_path
 from studio.core.errors import BuildError, Cancelled, ModelError, StudioError
-from studio.core.io import atomic_path, write_bytes_atomic, write_text_atomic
+from studio.core.io import atomic_path, sha256_file, write_bytes_atomic, write_text_atomic
 from studio.core.jobs.substate import SubState
 from studio.core.precision.prepare import prepare_precision
 from studio.core.progress import TaskState
@@ -164,6 +165,25 @@ def _write_and_hash(view: memoryview, output: Path) -> str:
     return box["sha"]
 
 
+def _keep_typed_model(prepared: Path | None, output: Path, notes: list[str]) -> dict | None:
+    """Keep beside the engine the typed ONNX it was compiled from (None for an fp32 build, whose
+    typed model is its source): TensorRT 11 runs exactly the precisions written there, so ONNX
+    Runtime running it predicts the engine's accuracy on a machine without a GPU."""
+    dest = typed_model_path(output)
+    if prepared is None:
+        dest.unlink(missing_ok=True)  # an older build's would describe another engine
+        return None
+    if prepared.with_name(prepared.name + ".data").exists():
+        dest.unlink(missing_ok=True)
+        notes.append("the typed model is over 2 GiB and was not kept: no predicted accuracy for this engine")
+        return None
+    import shutil
+
+    with atomic_path(dest, fsync=False) as tmp:
+        shutil.copyfile(prepared, tmp)
+    return {"file": dest.name, "sha256": sha256_file(dest)}
+
+
 def build_engine(config: BuildConfig, state: TaskState, lib: TrtLibrary | None = None) -> BuildResult:
     lib = lib or load_library(config.options.get("library"))
     trt = lib.module
@@ -262,6 +282,7 @@ def build_engine(config: BuildConfig, state: TaskState, lib: TrtLibrary | None =
             layer_report_path(output).unlink(missing_ok=True)
             notes.append("the builder logged no `Layers:` report")
         _save_timing_cache(cfg, tc)
+        typed = _keep_typed_model(onnx_path if onnx_path != model else None, output, notes)
 
     gpu = detect_gpu()
     if lib.is_rtx:
@@ -287,7 +308,7 @@ def build_engine(config: BuildConfig, state: TaskState, lib: TrtLibrary | None =
             "recipe": recipe, "calibration": calibration, "notes": notes,
             "input_profiles": [p.to_dict() for p in profiles],
             "model_inputs": [{"name": i.name, "dtype": i.dtype, "shape": list(i.shape)} for i in inputs],
-            "timing_cache": tc, "artifact_sha256": sha,
+            "timing_cache": tc, "artifact_sha256": sha, "typed_model": typed,
             "builder_seconds": round(build_only, 3),
             "phase_seconds": phase_seconds,
             "builder_log_counts": dict(logger.counts),

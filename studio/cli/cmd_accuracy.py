@@ -2,6 +2,8 @@
 with the FP32 ONNX reference (its source model, named by the sidecar, run by ONNX Runtime) on
 the same inputs: per output errors, cosine similarity, top-1 agreement, NaN/Inf alarm; with
 labels, accuracy against the reference's and a flag when the drop exceeds --threshold points.
+A build that cannot run here (a TensorRT engine without its GPU) gets a predicted accuracy: its
+typed ONNX run on the CPU, with "predicted": true in the JSON.
 --json prints at least top1_agreement, max_abs_error, nan_count (and accuracy,
 reference_accuracy with labels)."""
 
@@ -55,6 +57,8 @@ def run(args) -> int:
                  "-" if o.top1_agreement is None else f"{100 * o.top1_agreement:.2f}%", o.nan_count + o.inf_count]
                 for o in res.outputs]
         print(f"{build.name} ({backend_name}, {precision}) vs FP32 reference {reference.name}, {res.samples} samples")
+        if res.predicted:
+            print(f"PREDICTED ({res.prediction})")
         print_table(rows, ["output", "max abs", "mean abs", "max rel", "cos mean", "cos min", "top-1 agree", "NaN/Inf"])
         if res.accuracy is not None:
             print(f"accuracy {res.accuracy:.2%}  reference {res.reference_accuracy:.2%}  "

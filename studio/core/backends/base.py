@@ -242,9 +242,12 @@ class Backend(Protocol):
         process so a native crash cannot take the caller down."""
         ...
 
-    def open_runner(self, artifact: str, *, threads: int | None = None, **options) -> "Runner":
+    def open_runner(self, artifact: str, *, threads: int | None = None, as_written: bool = False,
+                    **options) -> "Runner":
         """A runner over a built artifact (not yet activated). `threads` caps the CPU threads it
-        computes with, where it computes on the CPU."""
+        computes with, where it computes on the CPU. `as_written`: compute the graph's operations
+        in the precisions written there, with no rewrite that changes the numbers (fusing Q/DQ
+        into integer kernels): the run predicts what another compiler makes of the same graph."""
         ...
 
 

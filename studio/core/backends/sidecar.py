@@ -54,6 +54,9 @@ def make_sidecar(config: BuildConfig, result: BuildResult, *, source_sha256: str
         "timing_cache_hit": result.timing_cache_hit,
         "calibration": md.pop("calibration", None),
         "layer_report": Path(result.layer_report).name if result.layer_report else None,
+        # The ONNX whose precisions the artifact runs ({"file", "sha256"} beside it), when the
+        # precision step rewrote the source: a CPU runs it to predict the artifact's accuracy.
+        "typed_model": md.pop("typed_model", None),
         "warnings": list(result.warnings),
         # ONNX nodes of the source that the build meant to optimize and could not, with the reason:
         # the after-fusion view marks the layers that hold them.
@@ -94,4 +97,26 @@ def source_model(artifact: str | os.PathLike, doc: dict) -> tuple[Path | None, s
         return None, f"the source model {p} named by the sidecar is gone"
     if source.get("sha256") and sha256_file(p) != source["sha256"]:
         return None, f"the source model {p} changed since the build (sha256 differs)"
+    return p, None
+
+
+def typed_model_path(artifact: str | os.PathLike) -> Path:
+    """Where a backend keeps the typed ONNX an artifact was compiled from."""
+    artifact = Path(artifact)
+    return artifact.with_name(artifact.name + ".typed.onnx")
+
+
+def typed_model(artifact: str | os.PathLike, doc: dict) -> tuple[Path | None, str | None]:
+    """The ONNX whose precisions `artifact` runs: the typed model kept beside it, or the source
+    when the build did not rewrite it (fp32). (path, None), or (None, why it cannot be used)."""
+    kept = doc.get("typed_model")
+    if not kept:
+        if (doc.get("recipe") or {}).get("name", "none") != "none":
+            return None, "the build kept no typed model (built before the studio kept one); rebuild it"
+        return source_model(artifact, doc)
+    p = Path(artifact).with_name(kept["file"])
+    if not p.is_file():
+        return None, f"the typed model {p.name} kept beside the build is gone"
+    if kept.get("sha256") and sha256_file(p) != kept["sha256"]:
+        return None, f"the typed model {p.name} changed since the build (sha256 differs)"
     return p, None

@@ -5,6 +5,7 @@ exceeds the threshold (a fraction: 0.01, one point, by default)."""
 
 from __future__ import annotations
 
+from contextlib import ExitStack
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ from studio.core.backends.base import sidecar_path
 from studio.core.backends.registry import backend_for_artifact, get_backend
 from studio.core.backends.sidecar import load_sidecar, source_model
 from studio.core.bench.inputs import Feed, open_feed
+from studio.core.bench.predicted import PREDICTION_LABEL, PREDICTION_LIMITS, predicting_runner
 from studio.core.bench.results import AccuracyResult, OutputComparison
 from studio.core.data.tokenizer import tokenizer_beside
 from studio.core.errors import DataError, StudioError
@@ -233,10 +235,27 @@ def check_build(build, data: str, *, label_column: str | None = None, labels_fil
     if backend is None:
         raise StudioError("no sidecar beside this build and no installed backend recognizes it", where=str(build))
     precision = sidecar.get("precision", "?") if sidecar else "?"
+    why_not_here = backend.capabilities().can_run_here
+    with ExitStack() as stack:
+        if why_not_here and sidecar is not None:
+            build_runner = stack.enter_context(predicting_runner(build, sidecar, why_not_here, threads))
+        else:
+            build_runner = backend.open_runner(str(build), threads=threads)
+        res = _check(build, build_runner, ref_path, backend.name, precision, data, label_column=label_column,
+                     labels_file=labels_file, column=column, threshold=threshold, tokenizer=tokenizer,
+                     seq_len=seq_len, batch=batch, limit=limit, threads=threads, progress=progress,
+                     cancelled=cancelled)
+    if why_not_here and sidecar is not None:
+        res.predicted = True
+        res.prediction = f"{PREDICTION_LABEL}; {PREDICTION_LIMITS}"
+    return res
+
+
+def _check(build: Path, build_runner, ref_path: Path, backend: str, precision: str, data: str, *, label_column,
+           labels_file, column, threshold, tokenizer, seq_len, batch, limit, threads, progress, cancelled):
     is_text = Path(data).suffix.lower() not in (".npz", ".npy")
     ref_runner = reference_runner(ref_path, threads)
-    build_runner = backend.open_runner(str(build), threads=threads)
-    build_runner.activate()        # a TensorRT engine without a GPU stops here, with the reason
+    build_runner.activate()        # a build that cannot run here stops here, with the reason
     try:
         ref_runner.activate()
         tok = tokenizer or (tokenizer_beside(build) or tokenizer_beside(ref_path) if is_text else None)
@@ -250,7 +269,7 @@ def check_build(build, data: str, *, label_column: str | None = None, labels_fil
             names = read_label_names(lf) if lf else None
             labels = label_indices(feed.labels, names, where=str(data))
         res = compare(build_runner, ref_runner, feed, batch=batch, labels=labels, threshold=threshold,
-                      build=str(build), reference=str(ref_path), backend=backend.name, precision=precision,
+                      build=str(build), reference=str(ref_path), backend=backend, precision=precision,
                       progress=progress, cancelled=cancelled)
     finally:
         build_runner.deactivate()

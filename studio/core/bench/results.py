@@ -197,6 +197,10 @@ class AccuracyResult:
     label_column: str | None = None
     data: str | None = None
     inputs: dict = field(default_factory=dict)     # feed description (data file, tokenizer, lengths)
+    # True when the build could not run here and its outputs were predicted from a CPU run of
+    # the typed model it was compiled from; `prediction` says so and what that cannot see.
+    predicted: bool = False
+    prediction: str | None = None
     created: float = field(default_factory=time.time)
     host: dict = field(default_factory=_host)
     definitions: dict = field(default_factory=lambda: dict(DEFINITIONS))
