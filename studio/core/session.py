@@ -29,7 +29,7 @@ from typing import Callable
 from studio.core.backends.base import BuildConfig, sidecar_path
 from studio.core.backends.naming import default_output, unused
 from studio.core.backends.registry import get_backend
-from studio.core.backends.sidecar import load_sidecar
+from studio.core.backends.sidecar import load_sidecar, typed_model_path
 from studio.core.bench.harness import BenchConfig, Sample
 from studio.core.bench.inputs import declare_inputs
 from studio.core.bench.isolated import IsolatedBench, check_build_isolated, feed_spec
@@ -183,7 +183,8 @@ class Session:
 
     def export(self, artifact: str, folder: str | Path) -> list[str]:
         """Copy a build and what travels with it (its sidecar, the layer report its backend
-        keeps beside it) into `folder`, each file atomically, never outside `folder`."""
+        keeps beside it, the typed model its accuracy is predicted from) into `folder`, each
+        file atomically, never outside `folder`."""
         entry = self.entry(artifact)
         src = Path(entry.result.output)
         if not src.is_file():
@@ -195,6 +196,7 @@ class Session:
             report = None     # no layer report kept: nothing more travels with it
         if report is not None and report != src:
             files.append(report)
+        files.append(typed_model_path(src))
         dest_dir = Path(folder).resolve()
         dest_dir.mkdir(parents=True, exist_ok=True)
         written = []

@@ -129,12 +129,15 @@ class CompareView(QWidget):
         self.cards["mem"].set(_fmt(sn / 1e6 if sn else None, 1, " MB"),
                               self.tr("baseline {size}").format(size=_fmt(sb / 1e6 if sb else None, 1, " MB")))
         a = acc.get(best.artifact)
+        # A build that cannot run here is scored from its typed model on the CPU: say so.
+        said = self.tr("predicted on the CPU") + " · " if a is not None and a.predicted else ""
         if a is not None and a.accuracy_change is not None:
             self.cards["acc"].set(self.tr("{pts:+.2f} pts").format(pts=a.accuracy_change * 100),
-                                  self.tr("{acc:.1f}% vs {ref:.1f}% (FP32 reference)").format(
+                                  said + self.tr("{acc:.1f}% vs {ref:.1f}% (FP32 reference)").format(
                                       acc=a.accuracy * 100, ref=a.reference_accuracy * 100))
         elif a is not None and a.top1_agreement is not None:
-            self.cards["acc"].set(f"{a.top1_agreement * 100:.1f}%", self.tr("top-1 agreement with the FP32 reference"))
+            self.cards["acc"].set(f"{a.top1_agreement * 100:.1f}%",
+                                  said + self.tr("top-1 agreement with the FP32 reference"))
         else:
             self.cards["acc"].set("-", self.tr("run an accuracy check to fill this"))
         self.note.setText(" ".join([sp.assumption] + notes))

@@ -143,7 +143,7 @@ def accuracy_from_results(res, source: str) -> AccuracyInfo:
         reference_accuracy=as_number(res.reference_accuracy), accuracy=as_number(res.accuracy),
         inputs=describe_feed(res.inputs if isinstance(res.inputs, dict) and res.inputs
                              else {"kind": "text", "source": res.data} if res.data else None),
-        flags=flags, source=source)
+        flags=flags, source=source, prediction=as_text(res.prediction) if res.predicted else None)
 
 
 def report_from_results(*, model: ModelInfo | None = None, builds=(), runs: list[tuple[BenchResult, str]] = (),

@@ -410,7 +410,9 @@ def _accuracy(r: Report) -> str:
     rows = []
     for a in r.accuracy:
         flags = accuracy_flags(a)
-        rows.append([name(a.label), esc(a.precision), esc(a.reference), fnum(a.samples),
+        label = name(a.label) + (('<br><span class="note">' + esc(translate("Report", "predicted")) + "</span>")
+                                 if a.prediction else "")
+        rows.append([label, esc(a.precision), esc(a.reference), fnum(a.samples),
                      fnum(a.max_abs_error, 3), fnum(a.mean_abs_error, 3), fpct(a.top1_agreement),
                      fpct(a.accuracy), fpct(a.accuracy_change, signed=True),
                      ('<span class="flag">' + "; ".join(esc(f, 200) for f in flags) + "</span>") if flags
@@ -422,6 +424,10 @@ def _accuracy(r: Report) -> str:
         "Report", "Flags: top-1 agreement under {top1:.0%} or an intent-accuracy drop over {points:.0f} point, "
         "besides the flags the accuracy check raised itself. Errors are over the model outputs (logits), "
         "worst output.").format(top1=TOP1_WARN, points=ACC_DROP_WARN * 100)) + "</p>")
+    predicted = [a for a in r.accuracy if a.prediction]
+    if predicted:
+        out.append('<p class="note">' + esc(translate("Report", "Predicted:")) + " "
+                   + "; ".join(f"{name(a.label)}: {esc(a.prediction, 400)}" for a in predicted) + "</p>")
     scored = [(a.label, a.inputs) for a in r.accuracy if a.inputs]
     if scored:
         out.append('<p class="note">' + esc(translate("Report", "Scored on:")) + " " + "; ".join(f"{name(lbl)}: {esc(inp, 300)}" for lbl, inp in scored)

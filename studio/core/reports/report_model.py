@@ -200,6 +200,7 @@ class AccuracyInfo(_Record):
     inputs: str = ""                         # the validation data and tokenizer it was scored on
     flags: list[str] = field(default_factory=list)
     source: str = ""
+    prediction: str | None = None            # how the figures were predicted, when the build could not run
 
     @property
     def accuracy_change(self) -> float | None:
