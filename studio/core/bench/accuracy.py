@@ -17,7 +17,7 @@ from studio.core.bench.inputs import Feed, open_feed
 from studio.core.bench.predicted import PREDICTION_LABEL, PREDICTION_LIMITS, predicting_runner
 from studio.core.bench.results import AccuracyResult, OutputComparison
 from studio.core.data.tokenizer import tokenizer_beside
-from studio.core.errors import DataError, StudioError
+from studio.core.errors import Cancelled, DataError, StudioError
 
 REL_EPS = 1e-6
 
@@ -131,7 +131,7 @@ def compare(build_runner, ref_runner, feed: Feed, batch: int = 32, labels: np.nd
     first_logits = label_output
     for start in range(0, feed.n, batch):
         if cancelled and cancelled():
-            raise StudioError("accuracy check cancelled")
+            raise Cancelled("accuracy check cancelled")
         idx = list(range(start, min(feed.n, start + batch)))
         f = feed.make_batch(idx)
         ref = ref_runner.infer(f)
@@ -251,23 +251,35 @@ def check_build(build, data: str, *, label_column: str | None = None, labels_fil
     return res
 
 
+def validation_set(metas, model: Path, data: str, *, column: str | None = None, label_column: str | None = None,
+                   labels_file: str | None = None, tokenizer: str | None = None, seq_len: int | None = None,
+                   limit: int | None = None, beside: tuple[Path, ...] = ()) -> tuple[Feed, np.ndarray | None]:
+    """The validation feed for `model` (inputs `metas`) and its label indices (None without a
+    label column). Text data finds its tokenizer, and labels their names (labels.txt), beside
+    the files in `beside` or beside `model`."""
+    is_text = Path(data).suffix.lower() not in (".npz", ".npy")
+    places = (*beside, model)
+    tok = tokenizer or (next((t for t in map(tokenizer_beside, places) if t), None) if is_text else None)
+    feed = open_feed(metas, str(data), column=column, label_column=label_column,
+                     tokenizer=tok, seq_len=seq_len, model_path=str(model), limit=limit)
+    if not label_column:
+        return feed, None
+    if feed.labels is None:
+        raise StudioError("--label-column needs a text table (.csv/.jsonl) with that column", where=str(data))
+    lf = labels_file or _first_file(*(p.with_name("labels.txt") for p in places))
+    names = read_label_names(lf) if lf else None
+    return feed, label_indices(feed.labels, names, where=str(data))
+
+
 def _check(build: Path, build_runner, ref_path: Path, backend: str, precision: str, data: str, *, label_column,
            labels_file, column, threshold, tokenizer, seq_len, batch, limit, threads, progress, cancelled):
-    is_text = Path(data).suffix.lower() not in (".npz", ".npy")
     ref_runner = reference_runner(ref_path, threads)
     build_runner.activate()        # a build that cannot run here stops here, with the reason
     try:
         ref_runner.activate()
-        tok = tokenizer or (tokenizer_beside(build) or tokenizer_beside(ref_path) if is_text else None)
-        feed = open_feed(ref_runner.input_metadata(), str(data), column=column, label_column=label_column,
-                         tokenizer=tok, seq_len=seq_len, model_path=str(ref_path), limit=limit)
-        labels = None
-        if label_column:
-            if feed.labels is None:
-                raise StudioError("--label-column needs a text table (.csv/.jsonl) with that column", where=str(data))
-            lf = labels_file or _first_file(build.with_name("labels.txt"), ref_path.with_name("labels.txt"))
-            names = read_label_names(lf) if lf else None
-            labels = label_indices(feed.labels, names, where=str(data))
+        feed, labels = validation_set(ref_runner.input_metadata(), ref_path, data, column=column,
+                                      label_column=label_column, labels_file=labels_file, tokenizer=tokenizer,
+                                      seq_len=seq_len, limit=limit, beside=(build,))
         res = compare(build_runner, ref_runner, feed, batch=batch, labels=labels, threshold=threshold,
                       build=str(build), reference=str(ref_path), backend=backend, precision=precision,
                       progress=progress, cancelled=cancelled)

@@ -30,20 +30,23 @@ def predicting_runner(build: Path, sidecar: dict, why_not_here: str, threads: in
     if typed is None:
         raise StudioError(f"this build cannot run here ({why_not_here}) and its accuracy cannot be predicted: "
                           f"{problem}", where=str(build))
-    backend = backend_for_artifact(typed, runs_here=True)
-    if backend is None:
-        raise StudioError("no installed backend runs the typed model on this machine", where=str(typed))
     with tempfile.TemporaryDirectory(prefix="studio-predict-") as tmp:
-        runnable = _runnable_on_cpu(typed, Path(tmp))
-        yield backend.open_runner(str(runnable), threads=threads, as_written=True)
+        yield as_written_runner(typed, Path(tmp), threads)
 
 
-def _runnable_on_cpu(typed: Path, workdir: Path) -> Path:
+def as_written_runner(typed: Path, workdir: Path, threads: int | None = None):
+    """A runner (not yet activated) computing the typed model `typed` as written: fp16 and bf16
+    rounded at each node's output (studio.core.precision.emulate; the emulated copy goes to
+    `workdir`, which must outlive the runner's activation), Q/DQ as float arithmetic on the
+    quantized values."""
     from studio.core.precision.emulate import half_as_rounded_fp32, has_half
     from studio.core.precision.model_io import load_model, save_model
 
+    backend = backend_for_artifact(typed, runs_here=True)
+    if backend is None:
+        raise StudioError("no installed backend runs the typed model on this machine", where=str(typed))
     model = load_model(typed)
-    if not has_half(model):
-        return typed
-    emulated, _ = half_as_rounded_fp32(model)
-    return save_model(emulated, workdir / typed.name)
+    if has_half(model):
+        emulated, _ = half_as_rounded_fp32(model)
+        typed = save_model(emulated, Path(workdir) / f"{typed.stem}.emulated.onnx")
+    return backend.open_runner(str(typed), threads=threads, as_written=True)

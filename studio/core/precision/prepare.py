@@ -89,7 +89,7 @@ def _high_precision(opts: dict, target: PrecisionTarget) -> str:
 
 def lower_qdq(model: str | Path, out: str | Path, precision: str, state: TaskState, *, calib=None,
               method: str = "minmax", keep_fp32=(), high: str = "fp16", batch_size: int = 8,
-              ranges: str | Path | None = None, only: list[str] | None = None) -> tuple[dict, list[str]]:
+              ranges: str | Path | None = None) -> tuple[dict, list[str]]:
     """The Q/DQ recipe whole: the quantizable GEMMs in `precision` (int8/fp8) with calibrated
     scales, and what stays unquantized in `high`, keeping in fp32 what overflows in fp16 and
     what `keep_fp32` names. A build and every candidate of a precision search are made here,
@@ -98,7 +98,7 @@ def lower_qdq(model: str | Path, out: str | Path, precision: str, state: TaskSta
 
     out = Path(out)
     recipe = quantize_qdq(model, out, calib, state, method=method, precision=precision, keep_fp32=keep_fp32,
-                          batch_size=batch_size, ranges=ranges, only=only)
+                          batch_size=batch_size, ranges=ranges)
     recipe["high_precision"] = high
     notes: list[str] = []
     if high != "fp32":
