@@ -37,19 +37,12 @@ def add_parser(sub) -> None:
     p.add_argument("--precision", default="fp32", help="fp32 | fp16 | bf16 | int8 | fp8")
     p.add_argument("--workspace", metavar="SIZE", help="builder workspace limit, e.g. 512M, 1G")
     p.add_argument("--opt-level", type=int, metavar="N", help="builder optimization level (0-5)")
-    p.add_argument("--calib", metavar="FILE", help="calibration data: .csv/.jsonl texts or .npz/.npy arrays")
-    p.add_argument("--calib-column", metavar="NAME", help="text column of a CSV/JSONL file")
-    p.add_argument("--calib-label-column", metavar="NAME", help="optional label column")
-    p.add_argument("--calib-samples", type=int, default=256, metavar="N", help="samples to use (default 256)")
-    p.add_argument("--calib-method", default="minmax", choices=CALIB_METHODS)
-    p.add_argument("--calib-max-length", type=int, default=128, metavar="N", help="tokenizer max length")
-    p.add_argument("--calib-seed", type=int, default=0, metavar="N", help="shuffle seed")
+    add_calibration_arguments(p)
     p.add_argument("--tokenizer", metavar="FILE",
                    help="tokenizer.json or a Hugging Face tokenizer folder (default: the one beside the model)")
     p.add_argument("--shapes", action="append", default=[], metavar="NAME:MIN,OPT,MAX",
                    help="profile of one dynamic input, e.g. input_ids:1x8,32x64,64x128 (repeat per input)")
-    p.add_argument("--keep-fp32", action="append", default=[], metavar="NAMES_OR_OPS",
-                   help="node names or op types kept in fp32 (comma separated, repeatable)")
+    add_keep_arguments(p)
     p.add_argument("--timing-cache", metavar="FILE", help="timing cache to read and update")
     p.add_argument("--option", action="append", default=[], metavar="KEY=VALUE",
                    help="a backend build option (repeatable), e.g. ort_ffn_chunk_bytes=0; VALUE is read as "
@@ -59,6 +52,63 @@ def add_parser(sub) -> None:
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run)
+
+
+def calibration_from_args(args, model: Path):
+    """The CalibrationSpec of --calib and its options (None without --calib): text data finds
+    its tokenizer beside the model unless --tokenizer names one."""
+    from studio.core.backends.base import CalibrationSpec
+
+    if not args.calib:
+        return None
+    calib = Path(args.calib)
+    if not calib.is_file():
+        raise StudioError("calibration file not found", where=str(calib))
+    if args.calib_samples < 1:
+        raise StudioError("--calib-samples must be at least 1")
+    tokenizer = args.tokenizer
+    is_text = calib.suffix.lower() in (".csv", ".jsonl", ".json", ".txt", ".tsv")
+    if is_text and not tokenizer:
+        from studio.core.data.calibration import default_tokenizer
+        tokenizer = default_tokenizer(model)
+        if tokenizer is None:
+            raise StudioError("text calibration data needs a tokenizer: pass --tokenizer tokenizer.json",
+                              where=str(calib))
+    return CalibrationSpec(path=str(calib), column=args.calib_column, label_column=args.calib_label_column,
+                           tokenizer=tokenizer, max_length=args.calib_max_length, samples=args.calib_samples,
+                           seed=args.calib_seed, method=args.calib_method)
+
+
+def add_calibration_arguments(p, samples: int = 256) -> None:
+    p.add_argument("--calib", metavar="FILE", help="calibration data: .csv/.jsonl texts or .npz/.npy arrays")
+    p.add_argument("--calib-column", metavar="NAME", help="text column of a CSV/JSONL file")
+    p.add_argument("--calib-label-column", metavar="NAME", help="optional label column")
+    p.add_argument("--calib-samples", type=int, default=samples, metavar="N", help=f"samples to use (default {samples})")
+    p.add_argument("--calib-method", default="minmax", choices=CALIB_METHODS)
+    p.add_argument("--calib-max-length", type=int, default=128, metavar="N", help="tokenizer max length")
+    p.add_argument("--calib-seed", type=int, default=0, metavar="N", help="shuffle seed")
+
+
+def add_keep_arguments(p) -> None:
+    p.add_argument("--keep-fp32", action="append", default=[], metavar="NAMES_OR_OPS",
+                   help="node names, op types or patterns kept in fp32 (comma separated, repeatable): "
+                        "'Softmax', '/bert/encoder/layer.0/*', 'layer:last', 'layer:0&MatMul'")
+    p.add_argument("--keep-file", metavar="FILE",
+                   help="keep-list saved by `engine-studio precision` (or one entry per line), added to --keep-fp32")
+
+
+def keep_entries(args, model: Path) -> list[str]:
+    """--keep-fp32 entries (comma separated, repeatable), then those of --keep-file, checked
+    against the model: an entry that names nothing is refused with the file that holds it."""
+    keep = [n.strip() for item in args.keep_fp32 for n in item.split(",") if n.strip()]
+    if args.keep_file:
+        from studio.core.precision.keep import KeepFile
+        from studio.core.precision.model_io import load_model, name_nodes
+
+        kf = KeepFile.load(args.keep_file)
+        kf.check(name_nodes(load_model(model)), args.keep_file)  # unnamed nodes as the recipes name them
+        keep += [e for e in kf.entries if e not in keep]
+    return keep
 
 
 def config_from_argv(argv: list[str]):
@@ -72,33 +122,15 @@ def config_from_argv(argv: list[str]):
 
 
 def config_from_args(args):
-    from studio.core.backends.base import BuildConfig, CalibrationSpec, Precision, ShapeProfile, parse_build_options
+    from studio.core.backends.base import BuildConfig, Precision, ShapeProfile, parse_build_options
 
     model = Path(args.model)
     if not model.is_file():
         raise StudioError("model file not found", where=str(model))
     precision = Precision.parse(args.precision).value
     profiles = [ShapeProfile.parse(s) for s in args.shapes]
-    calibration = None
-    if args.calib:
-        calib = Path(args.calib)
-        if not calib.is_file():
-            raise StudioError("calibration file not found", where=str(calib))
-        if args.calib_samples < 1:
-            raise StudioError("--calib-samples must be at least 1")
-        tokenizer = args.tokenizer
-        is_text = calib.suffix.lower() in (".csv", ".jsonl", ".json", ".txt", ".tsv")
-        if is_text and not tokenizer:
-            from studio.core.data.calibration import default_tokenizer
-            tokenizer = default_tokenizer(model)
-            if tokenizer is None:
-                raise StudioError("text calibration data needs a tokenizer: pass --tokenizer tokenizer.json",
-                                  where=str(calib))
-        calibration = CalibrationSpec(path=str(calib), column=args.calib_column,
-                                      label_column=args.calib_label_column, tokenizer=tokenizer,
-                                      max_length=args.calib_max_length, samples=args.calib_samples,
-                                      seed=args.calib_seed, method=args.calib_method)
-    keep = [n.strip() for item in args.keep_fp32 for n in item.split(",") if n.strip()]
+    calibration = calibration_from_args(args, model)
+    keep = keep_entries(args, model)
     output = Path(args.output) if args.output else default_output(model, args.backend, precision)
     if args.opt_level is not None and not 0 <= args.opt_level <= 5:
         raise StudioError(f"--opt-level {args.opt_level} is out of range 0..5")

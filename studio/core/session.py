@@ -38,6 +38,8 @@ from studio.core.errors import StudioError
 from studio.core.events import Events
 from studio.core.io import atomic_path
 from studio.core.jobs.build_job import BuildEntry, run_build
+from studio.core.precision_search.job import run_search
+from studio.core.precision_search.search import SearchRequest, SearchResult
 from studio.core.progress import ProgressEvent
 from studio.core.reports.export import report_format, write_report
 from studio.core.reports.from_results import accuracy_from_results, bench_from_results, report_from_results
@@ -60,7 +62,7 @@ class Comparison:
 
 class Session:
     """The model, its builds and their results. Events: `model` (the path), `build`
-    (BuildEntry), `run` (BenchResult), `accuracy` (AccuracyResult)."""
+    (BuildEntry), `run` (BenchResult), `accuracy` (AccuracyResult), `precision` (SearchResult)."""
 
     def __init__(self):
         self.model: str | None = None
@@ -68,7 +70,8 @@ class Session:
         self.runs: dict[str, BenchResult] = {}        # artifact -> its latest benchmark
         self.accuracy: dict[str, AccuracyResult] = {}  # artifact -> its latest accuracy check
         self.saved: dict[str, str] = {}               # result key -> the file it was saved to
-        self.events = Events("model", "build", "run", "accuracy")
+        self.precision: SearchResult | None = None     # the model's latest precision search
+        self.events = Events("model", "build", "run", "accuracy", "precision")
 
     # ----- model and builds
     def open(self, path: str | Path) -> str:
@@ -138,6 +141,16 @@ class Session:
         self.entry(artifact)
         res = check_build_isolated(artifact, data, cancel=cancel, **options)
         return self.add_result(res)
+
+    # ----- precision
+    def find_precision(self, req: SearchRequest, *, on_event: Callable[[ProgressEvent], None] | None = None,
+                       cancel: threading.Event | None = None) -> SearchResult:
+        """Per-node sensitivity and the mixed-precision search of `req` (in a child process); the
+        keep-list it finds is the result's `keep_file()`, for a build to take."""
+        res = run_search(req, on_event=on_event, cancel=cancel)
+        self.precision = res
+        self.events.precision(res)
+        return res
 
     def add_result(self, res: BenchResult | AccuracyResult, save: bool = True, source: str | None = None):
         """Record a result: one measured here (saved beside its artifact when `save`), or one the

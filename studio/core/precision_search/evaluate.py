@@ -56,6 +56,19 @@ class _Replayed:
         return self.seen[key]
 
 
+class _First:
+    """The first `n` samples of a feed."""
+
+    def __init__(self, feed, n: int):
+        self.feed, self.n = feed, n
+
+    def make_batch(self, indices):
+        return self.feed.make_batch(indices)
+
+    def describe(self):
+        return self.feed.describe()
+
+
 class Scorer:
     """Opens the FP32 model and the validation data once; `score(path)` runs one candidate.
     The tokenizer and labels.txt are looked for beside the files in `beside`, then the model."""
@@ -81,18 +94,23 @@ class Scorer:
     def sample_batch(self) -> dict[str, np.ndarray]:
         return self.feed.make_batch(list(range(min(self.batch, self.feed.n))))
 
-    def _score(self, runner, cancelled=None) -> Score:
-        res = compare(runner, self._replay, self.feed, batch=self.batch, labels=self.labels, cancelled=cancelled)
+    def _score(self, runner, cancelled=None, samples: int | None = None) -> Score:
+        feed, labels = self.feed, self.labels
+        if samples is not None and samples < feed.n:
+            feed, labels = _First(feed, samples), None if labels is None else labels[:samples]
+        res = compare(runner, self._replay, feed, batch=self.batch, labels=labels, cancelled=cancelled)
         first = res.outputs[0] if res.outputs else None
         return Score(accuracy=res.accuracy if self.labels is not None else None,
                      agreement=res.top1_agreement if res.top1_agreement is not None else 1.0,
                      cosine=first.cosine_mean if first else 1.0, nonfinite=res.nan_count + res.inf_count)
 
-    def score(self, typed: Path, workdir: Path, cancelled=None) -> Score:
+    def score(self, typed: Path, workdir: Path, cancelled=None, samples: int | None = None) -> Score:
+        """`typed` run as written over the validation data (its first `samples` rows only when
+        given: a ranking needs fewer than a verdict)."""
         runner = as_written_runner(Path(typed), Path(workdir), self.threads)
         runner.activate()
         try:
-            return self._score(runner, cancelled)
+            return self._score(runner, cancelled, samples)
         finally:
             runner.deactivate()
 

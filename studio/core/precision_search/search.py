@@ -25,7 +25,7 @@ from pathlib import Path
 from studio.core.backends.base import CalibrationSpec
 from studio.core.errors import Cancelled, DataError, StudioError
 from studio.core.jobs.substate import SubState
-from studio.core.precision.keep import resolve_keep
+from studio.core.precision.keep import KeepFile, resolve_keep
 from studio.core.precision.model_io import load_model, name_nodes, save_model
 from studio.core.precision_search.evaluate import Score, Scorer
 from studio.core.precision_search.flops import QUANTIZABLE, node_flops, quantizable_nodes
@@ -56,6 +56,9 @@ class SearchRequest:
     keep: list[str] = field(default_factory=list)  # entries kept high whatever the search finds
     threads: int | None = None
     batch: int = 32
+    # Rows a sensitivity probe is scored on: ranking nodes needs fewer than judging a candidate,
+    # and a scan runs one probe per quantizable node.
+    sensitivity_samples: int = 64
 
 
 @dataclass
@@ -87,6 +90,20 @@ class SearchResult:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "SearchResult":
+        return cls(**d)
+
+    def keep_file(self) -> KeepFile:
+        """The keep-list a build takes (`build --keep-file`): the user's own entries and the nodes
+        the search kept high, with the figures that chose them."""
+        entries = list(self.keep_entries) + [k for k in self.kept if k not in self.keep_entries]
+        about = {"made_by": "engine-studio precision", "target": self.target, "high_precision": self.high_precision,
+                 "metric": self.metric, "budget_points": self.budget, "drop_points": self.drop,
+                 "reference": self.reference_score, "predicted": self.predicted_score,
+                 "lowered_gemm_flops_share": self.lowered_gemm_flops_share}
+        return KeepFile(entries, model=Path(self.model).name, about=about)
 
 
 class _Muted(SubState):
@@ -213,7 +230,8 @@ class PrecisionSearch:
         self._check_cancel()
         path = self.candidates.probe(probe) if probe is not None else self.candidates.make(keep or [])
         try:
-            return self.scorer.score(path, self.workdir, cancelled=lambda: self.state.cancelled)
+            return self.scorer.score(path, self.workdir, cancelled=lambda: self.state.cancelled,
+                                     samples=self.req.sensitivity_samples if probe is not None else None)
         finally:
             path.unlink(missing_ok=True)
 

@@ -1,0 +1,41 @@
+"""The precision search in a child process (studio.core.jobs): it runs ONNX Runtime over many
+candidate models for minutes, so a native crash or a runaway allocation costs the search and not
+the window, and cancel ends it at once. Progress and log lines stream back as the search makes them.
+
+    result = run_search(SearchRequest(model=..., target="int8", data="val.csv", ...),
+                        on_event=print, cancel=threading.Event())"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import asdict
+from typing import Callable
+
+from studio.core.backends.base import CalibrationSpec
+from studio.core.progress import ProgressEvent
+from studio.core.precision_search.search import PrecisionSearch, SearchRequest, SearchResult
+
+
+def request_from_dict(d: dict) -> SearchRequest:
+    d = dict(d)
+    if d.get("calibration") is not None:
+        d["calibration"] = CalibrationSpec(**d["calibration"])
+    return SearchRequest(**d)
+
+
+def search_task(request: dict, state, emit) -> dict:
+    """Child side: one search, its SearchResult as a dict."""
+    with PrecisionSearch(request_from_dict(request["request"]), state) as search:
+        return search.search().to_dict()
+
+
+def run_search(req: SearchRequest, *, on_event: Callable[[ProgressEvent], None] | None = None,
+               cancel: threading.Event | None = None, start: str | None = None) -> SearchResult:
+    """Parent side: the search of `req` in a child process, seen through to its result (a
+    StudioError with the child's own message when it fails; Cancelled when `cancel` is set)."""
+    from studio.core.jobs.child_job import run_child
+    from studio.core.jobs.launch import JobChild
+
+    outcome = run_child(JobChild(method=start).take(), {"task": "precision", "request": asdict(req)},
+                        on_event=on_event, cancel=cancel)
+    return SearchResult.from_dict(outcome.payload_or_raise("precision search", where=req.model))
