@@ -147,7 +147,10 @@ class Session:
                        cancel: threading.Event | None = None) -> SearchResult:
         """Per-node sensitivity and the mixed-precision search of `req` (in a child process); the
         keep-list it finds is the result's `keep_file()`, for a build to take."""
-        res = run_search(req, on_event=on_event, cancel=cancel)
+        return self.add_precision(run_search(req, on_event=on_event, cancel=cancel))
+
+    def add_precision(self, res: SearchResult) -> SearchResult:
+        """Record a search the window ran in its own worker."""
         self.precision = res
         self.events.precision(res)
         return res

@@ -333,8 +333,12 @@
         <translation>分词器</translation>
     </message>
     <message>
-        <source>node names or op types, comma separated</source>
-        <translation>节点名或算子类型，以逗号分隔</translation>
+        <source>node names, op types or patterns, comma separated</source>
+        <translation>节点名、算子类型或模式，以逗号分隔</translation>
+    </message>
+    <message>
+        <source>Kept in FP32 when the rest is lowered. Patterns: a glob on node names (*/attention/output/dense/MatMul), layer:first, layer:last or layer:N, and &amp; to intersect (layer:last &amp; MatMul)</source>
+        <translation>其余部分降低精度时保持 FP32。模式：节点名通配符（*/attention/output/dense/MatMul）、layer:first、layer:last 或 layer:N，用 &amp; 取交集（layer:last &amp; MatMul）</translation>
     </message>
     <message>
         <source>Add selected</source>
@@ -343,6 +347,14 @@
     <message>
         <source>Add the node selected in the graph</source>
         <translation>添加图中选中的节点</translation>
+    </message>
+    <message>
+        <source>Find precision...</source>
+        <translation>寻找精度...</translation>
+    </message>
+    <message>
+        <source>Rank the nodes by precision sensitivity and find the fewest to keep high under an accuracy budget</source>
+        <translation>按精度敏感度为节点排序，并在精度预算内找出需保持高精度的最少节点</translation>
     </message>
     <message>
         <source>Keep in FP32</source>
@@ -619,6 +631,10 @@
         <translation>基线 {size}</translation>
     </message>
     <message>
+        <source>predicted on the CPU</source>
+        <translation>在 CPU 上预测</translation>
+    </message>
+    <message>
         <source>{pts:+.2f} pts</source>
         <translation>{pts:+.2f} 个百分点</translation>
     </message>
@@ -802,6 +818,10 @@
         <translation>按层耗时着色</translation>
     </message>
     <message>
+        <source>Colour by precision sensitivity</source>
+        <translation>按精度敏感度着色</translation>
+    </message>
+    <message>
         <source>Find node by name (Ctrl+F)</source>
         <translation>按名称查找节点（Ctrl+F）</translation>
     </message>
@@ -836,6 +856,26 @@
     <message>
         <source>After fusion: engine layers ({n} layers{title})</source>
         <translation>融合后：引擎层（{n} 层{title}）</translation>
+    </message>
+    <message>
+        <source>no precision sensitivity yet: Find precision in the Build panel</source>
+        <translation>尚无精度敏感度：请在构建面板中点击“寻找精度”</translation>
+    </message>
+    <message>
+        <source>precision sensitivity:</source>
+        <translation>精度敏感度：</translation>
+    </message>
+    <message>
+        <source>lowering it moves the output least</source>
+        <translation>降低其精度对输出影响最小</translation>
+    </message>
+    <message>
+        <source>most</source>
+        <translation>最大</translation>
+    </message>
+    <message>
+        <source>not quantizable</source>
+        <translation>不可量化</translation>
     </message>
     <message>
         <source>no layer times in this report</source>
@@ -1131,6 +1171,10 @@
         <translation>打开</translation>
     </message>
     <message>
+        <source>Precision</source>
+        <translation>精度</translation>
+    </message>
+    <message>
         <source>opened the sample intent model ({name}); open your own model with File &gt; Open</source>
         <translation>已打开示例意图模型（{name}）；用 文件 &gt; 打开 来打开你自己的模型</translation>
     </message>
@@ -1194,6 +1238,108 @@ Build, inspect, benchmark and report ONNX -&gt; TensorRT / ONNX Runtime engines.
     <message>
         <source>Overview: click or drag to move</source>
         <translation>概览：单击或拖动以移动</translation>
+    </message>
+</context>
+<context>
+    <name>PrecisionDialog</name>
+    <message>
+        <source>Find precision</source>
+        <translation>寻找精度</translation>
+    </message>
+    <message>
+        <source> points</source>
+        <translation> 个百分点</translation>
+    </message>
+    <message>
+        <source>accuracy with labels, else top-1 agreement</source>
+        <translation>有标签时为准确率，否则为 top-1 一致率</translation>
+    </message>
+    <message>
+        <source>accuracy (needs a label column)</source>
+        <translation>准确率（需要标签列）</translation>
+    </message>
+    <message>
+        <source>top-1 agreement with FP32</source>
+        <translation>与 FP32 的 top-1 一致率</translation>
+    </message>
+    <message>
+        <source>cosine similarity with FP32</source>
+        <translation>与 FP32 的余弦相似度</translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation>目标</translation>
+    </message>
+    <message>
+        <source>Budget</source>
+        <translation>预算</translation>
+    </message>
+    <message>
+        <source>Measured in</source>
+        <translation>衡量指标</translation>
+    </message>
+</context>
+<context>
+    <name>PrecisionPanel</name>
+    <message>
+        <source>Find precision (in the Build panel) ranks each quantizable node by how far lowering it alone moves the output, and finds the fewest to keep high under an accuracy budget.</source>
+        <translation>“寻找精度”（在构建面板中）按单独降低每个可量化节点的精度对输出的影响为其排序，并在精度预算内找出需保持高精度的最少节点。</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Use in build</source>
+        <translation>用于构建</translation>
+    </message>
+    <message>
+        <source>Put the keep-list and the target into the Build panel</source>
+        <translation>将保留列表和目标精度填入构建面板</translation>
+    </message>
+    <message>
+        <source>Save keep-file...</source>
+        <translation>保存保留文件...</translation>
+    </message>
+    <message>
+        <source>For engine-studio build --keep-file</source>
+        <translation>供 engine-studio build --keep-file 使用</translation>
+    </message>
+    <message>
+        <source>node</source>
+        <translation>节点</translation>
+    </message>
+    <message>
+        <source>drift 100 x (1 - cos)</source>
+        <translation>偏移 100 × (1 - 余弦)</translation>
+    </message>
+    <message>
+        <source>GFLOP / batch</source>
+        <translation>GFLOP / 批</translation>
+    </message>
+    <message>
+        <source>kept</source>
+        <translation>保留</translation>
+    </message>
+    <message>
+        <source>starting the precision search...</source>
+        <translation>正在启动精度搜索...</translation>
+    </message>
+    <message>
+        <source>yes</source>
+        <translation>是</translation>
+    </message>
+    <message>
+        <source>{target}: {kept} of {n} nodes kept high, {share:.1f} % of GEMM FLOPs in {target}; {metric} FP32 {ref}, predicted {pred} (drop {drop:+.2f} points, budget {budget:g}). Predicted: a CPU execution of the typed candidates, blind to kernel accumulation order, tactics and fused kernels.</source>
+        <translation>{target}：{n} 个节点中 {kept} 个保持高精度，{share:.1f} % 的 GEMM FLOPs 为 {target}；{metric} FP32 {ref}，预测 {pred}（下降 {drop:+.2f} 个百分点，预算 {budget:g}）。预测：在 CPU 上执行带类型的候选模型，看不到内核累加顺序、策略和融合内核。</translation>
+    </message>
+    <message>
+        <source>Save keep-file</source>
+        <translation>保存保留文件</translation>
+    </message>
+    <message>
+        <source>Keep-file (*.json);;All files (*)</source>
+        <translation>保留文件 (*.json);;所有文件 (*)</translation>
     </message>
 </context>
 <context>
@@ -1591,6 +1737,10 @@ Build, inspect, benchmark and report ONNX -&gt; TensorRT / ONNX Runtime engines.
         <translation>未提供精度结果。</translation>
     </message>
     <message>
+        <source>predicted</source>
+        <translation>预测</translation>
+    </message>
+    <message>
         <source>none</source>
         <translation>无</translation>
     </message>
@@ -1629,6 +1779,10 @@ Build, inspect, benchmark and report ONNX -&gt; TensorRT / ONNX Runtime engines.
     <message>
         <source>Flags: top-1 agreement under {top1:.0%} or an intent-accuracy drop over {points:.0f} point, besides the flags the accuracy check raised itself. Errors are over the model outputs (logits), worst output.</source>
         <translation>警示：top-1 一致率低于 {top1:.0%}，或意图准确率下降超过 {points:.0f} 个百分点，以及精度检查本身给出的警示。误差按模型输出（logits）计算，取最差的输出。</translation>
+    </message>
+    <message>
+        <source>Predicted:</source>
+        <translation>预测：</translation>
     </message>
     <message>
         <source>Scored on:</source>
@@ -1775,6 +1929,30 @@ Build, inspect, benchmark and report ONNX -&gt; TensorRT / ONNX Runtime engines.
     <message>
         <source>checking accuracy of {name} ({i} of {n})... (Esc cancels)</source>
         <translation>正在检查 {name} 的精度（第 {i} 个，共 {n} 个）……（按 Esc 取消）</translation>
+    </message>
+    <message>
+        <source>open an ONNX model first</source>
+        <translation>请先打开 ONNX 模型</translation>
+    </message>
+    <message>
+        <source>a precision search is running already</source>
+        <translation>精度搜索已在运行</translation>
+    </message>
+    <message>
+        <source>choose the validation data the search scores against</source>
+        <translation>请选择搜索用于评分的验证数据</translation>
+    </message>
+    <message>
+        <source>{target} needs calibration data: choose it in the Build panel first</source>
+        <translation>{target} 需要校准数据：请先在构建面板中选择</translation>
+    </message>
+    <message>
+        <source>precision search cancelled; nothing was written</source>
+        <translation>精度搜索已取消；未写入任何文件</translation>
+    </message>
+    <message>
+        <source>precision search: {n} node(s) kept high, drop {drop:+.2f} points</source>
+        <translation>精度搜索：{n} 个节点保持高精度，下降 {drop:+.2f} 个百分点</translation>
     </message>
     <message>
         <source>accuracy saved: {path}</source>

@@ -71,6 +71,7 @@ class BuildPanel(QWidget):
     cancelled = Signal()
     log_line = Signal(str)
     running_changed = Signal(bool)
+    find_precision_requested = Signal()
 
     def __init__(self, tasks: TaskRegistry, parent=None):
         super().__init__(parent)
@@ -163,12 +164,19 @@ class BuildPanel(QWidget):
         form.addRow(label(lambda: self.tr("Tokenizer")), row)
 
         self.keep_fp32 = QLineEdit()
-        bind(self.keep_fp32.setPlaceholderText, lambda: self.tr("node names or op types, comma separated"))
+        bind(self.keep_fp32.setPlaceholderText, lambda: self.tr("node names, op types or patterns, comma separated"))
+        bind(self.keep_fp32.setToolTip, lambda: self.tr(
+            "Kept in FP32 when the rest is lowered. Patterns: a glob on node names (*/attention/output/dense/MatMul), "
+            "layer:first, layer:last or layer:N, and & to intersect (layer:last & MatMul)"))
         pick = button(lambda: self.tr("Add selected"), lambda: self.tr("Add the node selected in the graph"))
         pick.clicked.connect(self.add_selected_to_fp32)
+        self.find_precision_btn = button(lambda: self.tr("Find precision..."), lambda: self.tr(
+            "Rank the nodes by precision sensitivity and find the fewest to keep high under an accuracy budget"))
+        self.find_precision_btn.clicked.connect(self.find_precision_requested)
         row = QHBoxLayout()
         row.addWidget(self.keep_fp32, 1)
         row.addWidget(pick)
+        row.addWidget(self.find_precision_btn)
         form.addRow(label(lambda: self.tr("Keep in FP32")), row)
         self.timing_cache = QLineEdit()
         bind(self.timing_cache.setPlaceholderText, lambda: self.tr("timing cache file (optional)"))
@@ -459,6 +467,9 @@ class BuildPanel(QWidget):
                 have.append(n)
         self.keep_fp32.setText(", ".join(have))
 
+    def keep_entries(self) -> list[str]:
+        return [s.strip() for s in self.keep_fp32.text().split(",") if s.strip()]
+
     # ----- build
     @property
     def running(self) -> bool:
@@ -480,7 +491,7 @@ class BuildPanel(QWidget):
         profiles = [] if text == self.suggested_profiles.strip() else [
             ShapeProfile.parse(line.strip()) for line in text.splitlines() if line.strip()]
         calib = self.calibration_spec() if precision in ("int8", "fp8") else None
-        keep = [s.strip() for s in self.keep_fp32.text().split(",") if s.strip()]
+        keep = self.keep_entries()
         ws = self.workspace.value()
         return BuildConfig(model=self.model_path, backend=backend,
                            output=str(self.output_path()),

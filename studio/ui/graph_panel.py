@@ -40,13 +40,14 @@ class GraphPanel(QWidget):
         bind(self.before.set_placeholder, lambda: self.tr("Open an ONNX model (Ctrl+O) or drop one here"))
         bind(self.after.set_placeholder, lambda: self.tr("Build an engine (Ctrl+B) to see the graph after fusion"))
         self.link = None
+        self.sensitivity: dict[str, float] = {}    # ONNX node -> its precision sensitivity
         self._sync = False
 
         bar = QHBoxLayout()
         bar.setContentsMargins(4, 2, 4, 2)
         self.mode = QComboBox()
         self.color = QComboBox()
-        for combo, items in ((self.mode, ("side", "before", "after")), (self.color, ("type", "precision", "time"))):
+        for combo, items in ((self.mode, ("side", "before", "after")), (self.color, ("type", "precision", "time", "sensitivity"))):
             for data in items:
                 combo.addItem("", data)
         bind_items(self.mode, {"side": lambda: self.tr("Side by side"),
@@ -54,7 +55,8 @@ class GraphPanel(QWidget):
                                "after": lambda: self.tr("After fusion (engine)")})
         bind_items(self.color, {"type": lambda: self.tr("Colour by op type"),
                                 "precision": lambda: self.tr("Colour by precision"),
-                                "time": lambda: self.tr("Colour by layer time")})
+                                "time": lambda: self.tr("Colour by layer time"),
+                                "sensitivity": lambda: self.tr("Colour by precision sensitivity")})
         self.search = QLineEdit()
         bind(self.search.setPlaceholderText, lambda: self.tr("Find node by name (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
@@ -119,6 +121,7 @@ class GraphPanel(QWidget):
     def set_before(self, graph: ViewGraph | None) -> None:
         bind(self.before_title.setText, lambda: self.tr("Before fusion: ONNX ({n} nodes)").format(n=len(graph.nodes))
              if graph else self.tr("Before fusion: ONNX"))
+        self.sensitivity = {}      # a search's scores belong to the model it ran on
         self.before.set_graph(graph)
 
     def set_after(self, graph: ViewGraph | None, plan=None, onnx_graph=None, title: str = "") -> None:
@@ -129,9 +132,27 @@ class GraphPanel(QWidget):
             return self.tr("After fusion: engine layers ({n} layers{title})").format(
                 n=len(graph.nodes), title=", " + title if title else "")
         bind(self.after_title.setText, text)
+        if graph is not None:
+            self._layer_sensitivity(graph)
         self.after.set_graph(graph)
         if graph is not None and self.mode.currentData() == "before":
             self.set_mode("side")
+
+    def set_sensitivity(self, scores: dict[str, float]) -> None:
+        """A precision search's per-node scores: on the ONNX nodes, and on each engine layer as
+        the most sensitive node it absorbed."""
+        self.sensitivity = dict(scores)
+        self.before.set_sensitivity(self.sensitivity)
+        if self.after.graph is not None:
+            self._layer_sensitivity(self.after.graph)
+            self.after.set_color_mode(self.after.color_mode)
+        self.update_legend()
+
+    def _layer_sensitivity(self, graph: ViewGraph) -> None:
+        for n in graph.nodes:
+            absorbed = self.link.nodes_for_layer(n.id) if self.link else ()
+            scores = [self.sensitivity[a] for a in absorbed if a in self.sensitivity]
+            n.sensitivity = max(scores) if scores else None
 
     def set_mode(self, mode: str) -> None:
         i = self.mode.findData(mode)
@@ -159,13 +180,24 @@ class GraphPanel(QWidget):
         slowest = []
         for c in shown:
             for k, (color, n) in c.legend().items():
-                if k == "time":
+                if k == "sensitivity":
+                    entries[k] = (None, 0)
+                elif k == "time":
                     slowest += [n] if n is not None else []
                     entries[k] = (None, 0)
                 else:
                     entries[k] = (color, n + entries.get(k, (None, 0))[1])
         parts = []
-        if "time" in entries:
+        if "sensitivity" in entries:
+            if not self.sensitivity:
+                parts.append(_swatch(colors.time_color(None)) + " "
+                             + self.tr("no precision sensitivity yet: Find precision in the Build panel"))
+            else:
+                parts.append(self.tr("precision sensitivity:") + " " + _swatch(colors.time_color(0.0)) + " "
+                             + self.tr("lowering it moves the output least") + " &rarr; "
+                             + _swatch(colors.time_color(1.0)) + " " + self.tr("most") + "; "
+                             + _swatch(colors.time_color(None)) + " " + self.tr("not quantizable"))
+        elif "time" in entries:
             if not slowest:
                 parts.append(_swatch(colors.time_color(None)) + " " + self.tr("no layer times in this report"))
             else:

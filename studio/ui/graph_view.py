@@ -77,8 +77,11 @@ class NodesItem(QGraphicsItem):
         if mode == "precision":
             keys = [n.precision or "?" for n in nodes]
             make = colors.precision_color
-        elif mode == "time":
-            times = np.array([np.nan if n.time_ms is None else n.time_ms for n in nodes], dtype=float)
+        elif mode in ("time", "sensitivity"):
+            # one heat ramp, from the least to the most of the view: a layer's time, or how far
+            # lowering a node alone moves the model's output
+            values = [n.time_ms if mode == "time" else n.sensitivity for n in nodes]
+            times = np.array([np.nan if v is None else v for v in values], dtype=float)
             top = float(np.nanmax(times)) if np.isfinite(times).any() else 1.0
             top = top if top > 0 else 1.0
             keys = ["none" if not np.isfinite(t) else f"{round(20 * t / top)}" for t in times]
@@ -96,8 +99,8 @@ class NodesItem(QGraphicsItem):
                 self.brushes.append(make(k))
             self.color_index[i] = j
         self.text_colors = [colors.text_color_on(c) for c in self.brushes]
-        if mode == "time":
-            self.legend = {"time": (None, top if np.isfinite(times).any() else None)}
+        if mode in ("time", "sensitivity"):
+            self.legend = {mode: (None, top if np.isfinite(times).any() else None)}
         else:
             counts = np.bincount(self.color_index, minlength=len(self.brushes))
             # most frequent first, so a legend cut short keeps what covers the most of the graph
@@ -453,6 +456,15 @@ class GraphCanvas(QGraphicsView):
             self.nodes_item.set_color_mode(mode)
             if self.minimap.isVisible():
                 self.minimap.refresh()
+
+    def set_sensitivity(self, scores: dict[str, float]) -> None:
+        """Each node's precision sensitivity (None for a node without one), shown in the
+        "sensitivity" colour mode."""
+        if self.graph is None:
+            return
+        for n in self.graph.nodes:
+            n.sensitivity = scores.get(n.id)
+        self.set_color_mode(self.color_mode)
 
     def legend(self) -> dict:
         """{key: (colour, nodes)} of the colour mode shown, most frequent first; in time mode

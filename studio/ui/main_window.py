@@ -34,6 +34,7 @@ from studio.ui.graph_panel import GraphPanel
 from studio.ui.i18n import bind, install
 from studio.ui.log_dock import LogView
 from studio.ui.netron_server import stop_all
+from studio.ui.precision_panel import PrecisionPanel
 from studio.ui.settings import Settings
 from studio.ui.start_page import StartPage
 from studio.ui.theme import apply_theme, plot_colors
@@ -81,6 +82,7 @@ class MainWindow(QMainWindow):
         self.bench = BenchPanel(self.tasks)
         self.compare = CompareView(self.session)
         self.log_view = LogView()
+        self.precision = PrecisionPanel()
         self.build_panel.selection_provider = lambda: [self.graphs.before.selected_id()]
 
         self.docks: dict[str, QDockWidget] = {}
@@ -89,9 +91,11 @@ class MainWindow(QMainWindow):
         self._dock("Builds", lambda: self.tr("Builds"), self.builds, Qt.RightDockWidgetArea)
         self._dock("Benchmark", lambda: self.tr("Benchmark"), self.bench, Qt.BottomDockWidgetArea)
         self._dock("Compare", lambda: self.tr("Compare"), self.compare, Qt.BottomDockWidgetArea)
+        self._dock("Precision", lambda: self.tr("Precision"), self.precision, Qt.BottomDockWidgetArea)
         self._dock("Log", lambda: self.tr("Log"), self.log_view, Qt.BottomDockWidgetArea)
         self.tabifyDockWidget(self.docks["Benchmark"], self.docks["Compare"])
-        self.tabifyDockWidget(self.docks["Compare"], self.docks["Log"])
+        self.tabifyDockWidget(self.docks["Compare"], self.docks["Precision"])
+        self.tabifyDockWidget(self.docks["Precision"], self.docks["Log"])
         self.docks["Benchmark"].raise_()
 
         self.workflow = Workflow(self)
@@ -177,6 +181,10 @@ class MainWindow(QMainWindow):
         self.builds.open_graph.connect(lambda e: self.show_build_graph(e))
         self.builds.changed.connect(lambda: self.bench.set_builds(self.builds.entries))
         self.bench.failed.connect(self.errors.show_text)
+        self.build_panel.find_precision_requested.connect(lambda: self.guard(self.workflow.find_precision))
+        self.precision.cancel_requested.connect(self.workflow.cancel_precision)
+        self.precision.apply_requested.connect(self.workflow.use_precision)
+        self.precision.node_clicked.connect(self._reveal_onnx_node)
         self.compare.export_engine_requested.connect(lambda: self.guard(self.workflow.export_engine_dialog))
         self.compare.export_report_requested.connect(lambda: self.guard(self.workflow.export_report_dialog))
         self.compare.price_changed.connect(lambda v: self.settings.set("price_per_gpu_hour", v))
@@ -349,6 +357,10 @@ class MainWindow(QMainWindow):
         self.plan_shown.emit(entry.key)
 
     # ----- selection
+    def _reveal_onnx_node(self, name: str) -> None:
+        self.graphs.before.select(name)
+        self.graphs.before.reveal(name)
+
     def _on_selected(self, kind: str, node_id: str) -> None:
         canvas = self.graphs.before if kind == "onnx" else self.graphs.after
         if not node_id or canvas.graph is None:

@@ -18,6 +18,7 @@ class ViewNode:
     category: str = ""             # colour key when colouring by type
     precision: str = ""            # colour key when colouring by precision
     time_ms: float | None = None   # colour key when colouring by layer time
+    sensitivity: float | None = None  # colour key when colouring by precision sensitivity
     details: dict = field(default_factory=dict)  # shown in the details panel
     kind: str = "node"             # node | input | output
     warning: str = ""              # why the build could not optimize it (outlined on the canvas)

@@ -13,8 +13,11 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow
 from studio.core.bench.isolated import check_build_isolated
 from studio.core.errors import StudioError
 from studio.core.jobs.build_job import BuildEntry
+from studio.core.precision_search.job import run_search
+from studio.core.precision_search.search import SearchRequest, SearchResult
 from studio.core.reports.export import report_format, write_report
 from studio.ui.accuracy_dialog import AccuracyDialog
+from studio.ui.precision_panel import PrecisionDialog
 from studio.ui.report_pdf import write_pdf
 from studio.ui.workers import Task
 
@@ -26,6 +29,7 @@ class Workflow(QObject):
         super().__init__(win)
         self.win = win
         self.accuracy_task: Task | None = None
+        self.precision_task: Task | None = None
         self.last_report: str | None = None
         self.last_export: list[str] = []
         win.bench.finished.connect(self._on_bench_finished)
@@ -87,6 +91,66 @@ class Workflow(QObject):
         task.failed.connect(self.win.errors.show_text)
         self.accuracy_task = task
         return self.win.tasks.start(task)
+
+    def find_precision(self, request: dict | None = None) -> Task | None:
+        """The precision search on the open model, with the build panel's calibration and
+        keep-list; `request` is what PrecisionDialog.request gives (asked for when None)."""
+        model = self.win.session.model
+        if model is None:
+            raise StudioError(self.tr("open an ONNX model first"))
+        if self.precision_task is not None and self.precision_task.running:
+            raise StudioError(self.tr("a precision search is running already"))
+        panel = self.win.build_panel
+        if request is None:
+            choices = {"tokenizer": panel.tokenizer.text().strip() or None, **self.win.settings.model_choices(model)}
+            dialog = PrecisionDialog(model, choices, panel.precision.currentData() or "int8", self.win)
+            if dialog.exec() != PrecisionDialog.Accepted:
+                return None
+            request = dialog.request()
+        if not request.get("val"):
+            raise StudioError(self.tr("choose the validation data the search scores against"))
+        target = request["target"]
+        calibration = panel.calibration_spec() if target in ("int8", "fp8") else None
+        if target in ("int8", "fp8") and calibration is None:
+            raise StudioError(self.tr("{target} needs calibration data: choose it in the Build panel first").format(
+                target=target.upper()))
+        self.win.settings.remember_choices(model, {k: request.get(k) for k in (
+            "val", "val_column", "label_column", "labels", "tokenizer", "precision_budget")})
+        req = SearchRequest(model=model, target=target, data=request["val"], budget=request["budget"],
+                            metric=request["metric"], column=request.get("val_column"),
+                            label_column=request.get("label_column"), labels_file=request.get("labels"),
+                            tokenizer=request.get("tokenizer") or panel.tokenizer.text().strip() or None,
+                            calibration=calibration, keep=panel.keep_entries())
+        view = self.win.precision
+        events = view.events
+        task = Task(lambda cancel, emit: run_search(req, on_event=events.append, cancel=cancel),
+                    name="precision", parent=self, nice=5)
+        task.finished.connect(self._precision_done)
+        task.failed.connect(lambda msg: (view.stopped(msg), self.win.errors.show_text(msg)))
+        task.cancelled.connect(lambda: view.stopped(self.tr("precision search cancelled; nothing was written")))
+        self.precision_task = task
+        view.started()
+        self.win.docks["Precision"].raise_()
+        return self.win.tasks.start(task)
+
+    def cancel_precision(self) -> None:
+        if self.precision_task is not None and self.precision_task.running:
+            self.precision_task.cancel()
+
+    def _precision_done(self, res: SearchResult) -> None:
+        self.win.session.add_precision(res)
+        self.win.precision.show_result(res)
+        self.win.graphs.set_sensitivity({s["node"]: s["score"] for s in res.sensitivity})
+        self.win.graphs.set_color_mode("sensitivity")
+        self.win.log_view.add(self.tr("precision search: {n} node(s) kept high, drop {drop:+.2f} points").format(
+            n=len(res.kept), drop=res.drop))
+
+    def use_precision(self, res: SearchResult) -> None:
+        """The build panel takes the search's target and keep-list."""
+        panel = self.win.build_panel
+        panel.select_precision(res.target)
+        panel.keep_fp32.setText(", ".join(res.keep_file().entries))
+        self.win.docks["Build"].raise_()
 
     def _accuracy_done(self, out: dict) -> None:
         for key, (path, res) in out.items():

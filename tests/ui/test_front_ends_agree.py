@@ -69,7 +69,8 @@ def test_window_and_command_line_give_the_same_builds_and_results(qtbot, window,
         builds[precision] = Path(sig.args[0].result.output)
     task = window.workflow.run_accuracy({"val": str(in_window.with_name("val.csv")), "val_column": "text",
                                 "label_column": "intent", "labels": None, "tokenizer": tokenizer})
-    qtbot.waitUntil(lambda: not task.running, timeout=180000)
+    # the results arrive through a queued signal, after the worker thread has ended
+    qtbot.waitUntil(lambda: str(builds["int8"]) in window.session.accuracy or task.error is not None, timeout=180000)
     assert task.error is None, task.error
 
     for precision in ("fp32", "int8"):

@@ -87,7 +87,8 @@ def test_accuracy_scores_the_users_data_it_was_given(qtbot, window, open_model, 
     built = _build(qtbot, window, "onnxruntime", "fp32")
     task = window.workflow.run_accuracy({"val": str(CALIB), "val_column": "text", "label_column": None,
                                 "labels": None, "tokenizer": str(model.with_name("tokenizer.json"))})
-    qtbot.waitUntil(lambda: not task.running, timeout=120000)
+    # the result arrives through a queued signal, after the worker thread has ended
+    qtbot.waitUntil(lambda: built.key in window.session.accuracy or task.error is not None, timeout=120000)
     assert task.error is None, task.error
     doc = json.loads(Path(window.session.result_file(window.session.accuracy[built.key])).read_text())
     assert doc["data"] == str(CALIB) and doc.get("accuracy") is None and doc["top1_agreement"] > 0.99
