@@ -1,11 +1,13 @@
 """`engine-studio layers ENGINE_OR_REPORT [--onnx MODEL] [--json]`: the engine's layers after
-fusion, with the ONNX nodes each one absorbed."""
+fusion, with the ONNX nodes each one absorbed; for a build the studio lowered, what was really
+built against what its recipe asked (`as_built`)."""
 
 from __future__ import annotations
 
 from studio.cli.output import print_json, print_table
 from studio.core.backends.layer_reports import load_plan
 from studio.core.graph.fusion import fusion_map
+from studio.core.precision.as_built import as_built_for
 
 MAX_LISTED = 4   # ONNX origins shown per row in the table; --json has them all
 
@@ -26,12 +28,14 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     plan = load_plan(args.report, onnx_model=args.onnx)
     fmap = fusion_map(plan)
+    built, _ = as_built_for(args.report)
     if args.json:
         doc = {"source": args.report, "format": plan.source_format, "onnx_model": plan.onnx_model,
                "detailed": plan.detailed}
         doc.update(fmap.to_dict())
         doc["unmapped"] = list(plan.unmapped)
         doc["notes"] = list(plan.notes)
+        doc["as_built"] = built.to_dict() if built is not None else None
         print_json(doc)
         return 0
     rows = []
@@ -56,6 +60,11 @@ def run(args) -> int:
     n_missing = sum(len(v) for v in fmap.missing.values())
     if n_missing:
         print(f"warning: the report names {n_missing} ONNX nodes that this model does not have")
+    if built is not None:
+        print(f"as built: {built.summary()}")
+        for v in built.layers:
+            if v.verdict in ("higher than asked", "lower than asked"):
+                print(f"  {v.verdict}: {v.layer} built {v.built}, its nodes asked {'/'.join(v.asked)}")
     for note in plan.notes:
         print(f"note: {note}")
     return 0

@@ -718,6 +718,14 @@
         <translation>未优化</translation>
     </message>
     <message>
+        <source>Recipe asked</source>
+        <translation>配方要求</translation>
+    </message>
+    <message>
+        <source>As built</source>
+        <translation>实际构建</translation>
+    </message>
+    <message>
         <source>Property</source>
         <translation>项</translation>
     </message>
@@ -786,6 +794,26 @@
 <context>
     <name>GraphPanel</name>
     <message>
+        <source>as asked</source>
+        <translation>符合要求</translation>
+    </message>
+    <message>
+        <source>higher than asked</source>
+        <translation>高于要求</translation>
+    </message>
+    <message>
+        <source>lower than asked</source>
+        <translation>低于要求</translation>
+    </message>
+    <message>
+        <source>reformat</source>
+        <translation>格式转换</translation>
+    </message>
+    <message>
+        <source>no origin</source>
+        <translation>无来源</translation>
+    </message>
+    <message>
         <source>Open an ONNX model (Ctrl+O) or drop one here</source>
         <translation>打开一个 ONNX 模型（Ctrl+O）或拖放到这里</translation>
     </message>
@@ -820,6 +848,10 @@
     <message>
         <source>Colour by precision sensitivity</source>
         <translation>按精度敏感度着色</translation>
+    </message>
+    <message>
+        <source>Colour as built against the recipe</source>
+        <translation>按实际构建与配方对比着色</translation>
     </message>
     <message>
         <source>Find node by name (Ctrl+F)</source>
@@ -904,6 +936,10 @@
     <message>
         <source>not optimized by the build ({n}; select one for the reason)</source>
         <translation>构建未能优化（{n} 个；选中可查看原因）</translation>
+    </message>
+    <message>
+        <source>recipe asks {precision}</source>
+        <translation>配方要求 {precision}</translation>
     </message>
     <message>
         <source>no match</source>

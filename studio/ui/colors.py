@@ -28,6 +28,10 @@ PRECISION_COLORS = {
 }
 
 UNKNOWN = "#9aa0a6"
+
+# What was built against what the recipe asked (studio.core.precision.as_built verdicts).
+AS_BUILT_COLORS = {"as asked": "#2e9a5a", "higher than asked": "#d62728", "lower than asked": "#d0791d",
+                   "reformat": "#8a8f56", "no origin": UNKNOWN}
 WARNED = "#d62728"   # dashed outline: a layer holding a block the build could not optimize
 
 
@@ -47,6 +51,13 @@ def precision_color(key: str) -> QColor:
         if k.startswith(name):
             return QColor(c)
     return QColor(UNKNOWN)
+
+
+def as_built_color(key: str) -> QColor:
+    """A layer's verdict, or an ONNX node's asked precision ("asked fp16")."""
+    if key.startswith("asked "):
+        return precision_color(key[len("asked "):])
+    return QColor(AS_BUILT_COLORS.get(key, UNKNOWN))
 
 
 def time_color(fraction: float | None) -> QColor:

@@ -27,6 +27,8 @@ _KEYS = {
     QT_TRANSLATE_NOOP("DetailsPanel", "ONNX nodes absorbed"),
     QT_TRANSLATE_NOOP("DetailsPanel", "Time (ms)"),
     QT_TRANSLATE_NOOP("DetailsPanel", "Not optimized"),
+    QT_TRANSLATE_NOOP("DetailsPanel", "Recipe asked"),
+    QT_TRANSLATE_NOOP("DetailsPanel", "As built"),
 }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QSplitter, QToolButton, QVBoxLayout, QWidget
 
 from studio.core.graph.fusion import FusionMap
@@ -22,6 +22,14 @@ from studio.ui.workers import TaskRegistry
 def make_link(plan, graph=None):
     """The core's layer <-> ONNX node map (studio.core.graph.fusion.FusionMap)."""
     return FusionMap.build(plan, graph)
+
+
+# The as-built verdicts (studio.core.precision.as_built.VERDICTS), for the translators.
+_VERDICTS = {"as asked": QT_TRANSLATE_NOOP("GraphPanel", "as asked"),
+             "higher than asked": QT_TRANSLATE_NOOP("GraphPanel", "higher than asked"),
+             "lower than asked": QT_TRANSLATE_NOOP("GraphPanel", "lower than asked"),
+             "reformat": QT_TRANSLATE_NOOP("GraphPanel", "reformat"),
+             "no origin": QT_TRANSLATE_NOOP("GraphPanel", "no origin")}
 
 
 def _swatch(color) -> str:
@@ -47,7 +55,7 @@ class GraphPanel(QWidget):
         bar.setContentsMargins(4, 2, 4, 2)
         self.mode = QComboBox()
         self.color = QComboBox()
-        for combo, items in ((self.mode, ("side", "before", "after")), (self.color, ("type", "precision", "time", "sensitivity"))):
+        for combo, items in ((self.mode, ("side", "before", "after")), (self.color, ("type", "precision", "time", "sensitivity", "asbuilt"))):
             for data in items:
                 combo.addItem("", data)
         bind_items(self.mode, {"side": lambda: self.tr("Side by side"),
@@ -56,7 +64,8 @@ class GraphPanel(QWidget):
         bind_items(self.color, {"type": lambda: self.tr("Colour by op type"),
                                 "precision": lambda: self.tr("Colour by precision"),
                                 "time": lambda: self.tr("Colour by layer time"),
-                                "sensitivity": lambda: self.tr("Colour by precision sensitivity")})
+                                "sensitivity": lambda: self.tr("Colour by precision sensitivity"),
+                                "asbuilt": lambda: self.tr("Colour as built against the recipe")})
         self.search = QLineEdit()
         bind(self.search.setPlaceholderText, lambda: self.tr("Find node by name (Ctrl+F)"))
         self.search.setClearButtonEnabled(True)
@@ -124,8 +133,10 @@ class GraphPanel(QWidget):
         self.sensitivity = {}      # a search's scores belong to the model it ran on
         self.before.set_graph(graph)
 
-    def set_after(self, graph: ViewGraph | None, plan=None, onnx_graph=None, title: str = "") -> None:
+    def set_after(self, graph: ViewGraph | None, plan=None, onnx_graph=None, title: str = "", built=None) -> None:
+        """`built`: what was really built against the recipe (studio.core.precision.as_built), if known."""
         self.link = make_link(plan, onnx_graph) if plan is not None else None
+        self.before.set_as_built({k: f"asked {v}" for k, v in built.asked.items()} if built is not None else {})
         def text() -> str:
             if graph is None:
                 return self.tr("After fusion: engine layers")
@@ -207,7 +218,7 @@ class GraphPanel(QWidget):
                              + _swatch(colors.time_color(None)) + " " + self.tr("not timed"))
         else:
             items = sorted(entries.items(), key=lambda kv: -kv[1][1])
-            parts += [f"{_swatch(color)} {escape(str(k))} ({n})" for k, (color, n) in items[:most]]
+            parts += [f"{_swatch(color)} {escape(self._key_text(str(k)))} ({n})" for k, (color, n) in items[:most]]
             if len(items) > most:
                 parts.append(self.tr("+{n} more").format(n=len(items) - most))
         if self.after.warned and not self._right.isHidden():
@@ -215,6 +226,14 @@ class GraphPanel(QWidget):
                          + self.tr("not optimized by the build ({n}; select one for the reason)").format(
                              n=self.after.warned))
         self.legend.setText("&nbsp;&nbsp; ".join(parts))
+
+    def _key_text(self, key: str) -> str:
+        """A legend key as the reader reads it: the as-built verdicts are the studio's words."""
+        if key in _VERDICTS:
+            return self.tr(_VERDICTS[key])
+        if key.startswith("asked ") and self.color.currentData() == "asbuilt":
+            return self.tr("recipe asks {precision}").format(precision=key[len("asked "):])
+        return key
 
     def zoom_to_fit(self) -> None:
         self.before.zoom_to_fit()

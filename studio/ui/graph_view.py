@@ -86,6 +86,9 @@ class NodesItem(QGraphicsItem):
             top = top if top > 0 else 1.0
             keys = ["none" if not np.isfinite(t) else f"{round(20 * t / top)}" for t in times]
             make = lambda k: colors.time_color(None if k == "none" else int(k) / 20)  # noqa: E731
+        elif mode == "asbuilt":
+            keys = [n.as_built or "no origin" for n in nodes]
+            make = colors.as_built_color
         else:
             keys = [n.category for n in nodes]
             make = colors.type_color
@@ -456,6 +459,14 @@ class GraphCanvas(QGraphicsView):
             self.nodes_item.set_color_mode(mode)
             if self.minimap.isVisible():
                 self.minimap.refresh()
+
+    def set_as_built(self, keys: dict[str, str]) -> None:
+        """Each node's "as built" colour key (a layer's verdict, an ONNX node's asked precision)."""
+        if self.graph is None:
+            return
+        for n in self.graph.nodes:
+            n.as_built = keys.get(n.id, "")
+        self.set_color_mode(self.color_mode)
 
     def set_sensitivity(self, scores: dict[str, float]) -> None:
         """Each node's precision sensitivity (None for a node without one), shown in the

@@ -23,6 +23,7 @@ from studio.core.demo.paths import ensure_demo_model
 from studio.core.errors import StudioError
 from studio.core.graph.isolated import open_graph_isolated
 from studio.core.jobs.build_job import BuildEntry
+from studio.core.precision.as_built import as_built_for
 from studio.core.session import Session
 from studio.ui.bench_panel import BenchPanel
 from studio.ui.build_panel import BuildPanel, default_profiles
@@ -68,6 +69,7 @@ class MainWindow(QMainWindow):
         self.model_path: str | None = None
         self.onnx_graph = None
         self.plans: dict[str, object] = {}       # artifact -> Plan
+        self.as_built: dict[str, object] = {}    # artifact -> AsBuilt (its layers against the recipe), or None
         self._closing = False
 
         self.graphs = GraphPanel(self.tasks)
@@ -300,18 +302,19 @@ class MainWindow(QMainWindow):
                                   build_seconds=float(sc.get("build_seconds") or 0.0),
                                   size_bytes=int((sc.get("artifact") or {}).get("size_bytes") or Path(path).stat().st_size))
                 entry = BuildEntry(res, cfg)
-            return plan, entry
+            return plan, entry, as_built_for(path)[0]
         task = Task(work, name="open-artifact", parent=self)
         task.finished.connect(lambda res: self._artifact_opened(path, *res))
         task.failed.connect(self.errors.show_text)
         return self.tasks.start(task)
 
-    def _artifact_opened(self, path: str, plan, entry) -> None:
+    def _artifact_opened(self, path: str, plan, entry, built=None) -> None:
         self.plans[path] = plan
         if entry is not None:
             self.session.add_build(entry)
             self.plans[entry.key] = plan
-        self.graphs.set_after(from_plan(plan, path), plan, self.onnx_graph, title=Path(path).name)
+            self.as_built[entry.key] = built
+        self.graphs.set_after(from_plan(plan, path, built=built), plan, self.onnx_graph, title=Path(path).name, built=built)
         self.settings.add_recent(path)
         window_settings.refresh_recent(self)
         self.plan_shown.emit(path)
@@ -338,22 +341,24 @@ class MainWindow(QMainWindow):
     def show_build_graph(self, entry: BuildEntry) -> Task | None:
         plan = self.plans.get(entry.key)
         if plan is not None:
-            self._show_plan(entry, plan)
+            self._show_plan(entry, plan, self.as_built.get(entry.key))
             return None
         graph = self.onnx_graph if entry.config.model == self.model_path else None
 
         def work(cancel, emit):
-            return load_plan(entry.result.output, onnx_model=graph if graph is not None else None)
+            plan = load_plan(entry.result.output, onnx_model=graph if graph is not None else None)
+            return plan, as_built_for(entry.result.output)[0]
         task = Task(work, name="load-plan", parent=self, nice=2)
-        task.finished.connect(lambda plan: self._show_plan(entry, plan))
+        task.finished.connect(lambda out: self._show_plan(entry, *out))
         task.failed.connect(lambda msg: self.errors.show_text(
             self.tr("after-fusion graph of {name}: {error}").format(name=Path(entry.result.output).name, error=msg)))
         return self.tasks.start(task)
 
-    def _show_plan(self, entry: BuildEntry, plan) -> None:
+    def _show_plan(self, entry: BuildEntry, plan, built=None) -> None:
         self.plans[entry.key] = plan
-        self.graphs.set_after(from_plan(plan, entry.result.output), plan, self.onnx_graph,
-                              title=entry.label)
+        self.as_built[entry.key] = built
+        self.graphs.set_after(from_plan(plan, entry.result.output, built=built), plan, self.onnx_graph,
+                              title=entry.label, built=built)
         self.plan_shown.emit(entry.key)
 
     # ----- selection

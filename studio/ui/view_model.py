@@ -19,6 +19,7 @@ class ViewNode:
     precision: str = ""            # colour key when colouring by precision
     time_ms: float | None = None   # colour key when colouring by layer time
     sensitivity: float | None = None  # colour key when colouring by precision sensitivity
+    as_built: str = ""             # colour key when colouring as built: a layer's verdict, a node's "asked fp16"
     details: dict = field(default_factory=dict)  # shown in the details panel
     kind: str = "node"             # node | input | output
     warning: str = ""              # why the build could not optimize it (outlined on the canvas)
@@ -130,10 +131,12 @@ def _io_text(ios: tuple[TensorInfo, ...]) -> dict:
     return {t.name: _shape_text(t) for t in ios}
 
 
-def from_plan(plan: Plan, source: str = "", layer_times_ms: dict | None = None) -> ViewGraph:
-    """An engine's Plan -> ViewGraph."""
+def from_plan(plan: Plan, source: str = "", layer_times_ms: dict | None = None, built=None) -> ViewGraph:
+    """An engine's Plan -> ViewGraph; `built` (studio.core.precision.as_built.AsBuilt) adds what
+    each layer's recipe asked and the verdict."""
     nodes = []
     marked = dict(plan.marked)
+    verdicts = {v.layer: v for v in built.layers} if built is not None else {}
     for layer in plan.layers:
         details = {"Name": layer.name, "Layer type": layer.type,
                    "Precision": layer.precision or "?",
@@ -151,8 +154,12 @@ def from_plan(plan: Plan, source: str = "", layer_times_ms: dict | None = None) 
             details["Time (ms)"] = f"{t:.4f}"
         if layer.name in marked:
             details["Not optimized"] = marked[layer.name]
+        verdict = verdicts.get(layer.name)
+        if verdict is not None:
+            details["Recipe asked"] = "/".join(verdict.asked) or "-"
+            details["As built"] = verdict.verdict
         nodes.append(ViewNode(id=layer.name, title=str(layer.type), warning=marked.get(layer.name, ""),
                               subtitle=f"{layer.name}  ({len(onnx_nodes)} ONNX)" if onnx_nodes else layer.name,
                               category=str(layer.type), precision=layer.precision,
-                              time_ms=t, details=details))
+                              time_ms=t, details=details, as_built=verdict.verdict if verdict else ""))
     return ViewGraph("plan", source, nodes, list(plan.edges()))

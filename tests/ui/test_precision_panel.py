@@ -74,3 +74,23 @@ def test_int8_without_calibration_is_refused_before_any_work(window, open_model)
     with pytest.raises(StudioError, match="calibration"):
         window.workflow.find_precision(REQUEST)
     assert window.workflow.precision_task is None
+
+
+@pytest.mark.slow
+def test_the_after_view_colours_each_layer_as_built_against_its_recipe(qtbot, window, open_model):
+    open_model(window, str(MODEL))
+    panel = window.build_panel
+    panel.select_backend("tensorrt")
+    panel.select_precision("fp16")
+    with qtbot.waitSignal(panel.built, timeout=180000) as sig:
+        assert panel.start_build() is not None, window.errors.history
+    entry = sig.args[0]
+    window.show_build_graph(entry)
+    qtbot.waitUntil(lambda: entry.key in window.plans and window.graphs.after.ready, timeout=60000)
+    built = window.as_built[entry.key]
+    assert built is not None and built.counts["as asked"] > 0
+    window.graphs.set_color_mode("asbuilt")
+    legend = window.graphs.legend.text()
+    assert "as asked" in legend and "recipe asks fp16" in legend
+    layer = next(v for v in built.layers if v.verdict == "as asked")
+    assert window.graphs.after.graph.node(layer.layer).details["As built"] == "as asked"
