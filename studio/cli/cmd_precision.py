@@ -8,6 +8,7 @@ predicted_accuracy, budget, lowered_gemm_flops_share, kept, sensitivity, seconds
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from pathlib import Path
 
 from studio.cli.cmd_build import ProgressPrinter, add_calibration_arguments, add_keep_arguments, calibration_from_args, keep_entries
@@ -19,33 +20,37 @@ TOP = 10
 def add_parser(sub) -> None:
     p = sub.add_parser("precision", help="find which nodes to keep high under an accuracy budget",
                        description=__doc__.split("\n\n")[0])
-    p.add_argument("model", metavar="MODEL", help="the FP32 ONNX model")
-    p.add_argument("--target", default="int8", choices=("int8", "fp8", "fp16", "bf16"),
-                   help="precision to lower to (default int8)")
-    p.add_argument("--data", required=True, metavar="FILE", help="validation data: .csv/.jsonl texts or .npz arrays")
-    p.add_argument("--data-column", metavar="NAME", help="text column (default: guessed, e.g. 'text')")
-    p.add_argument("--label-column", metavar="NAME", help="label column, e.g. intent")
-    p.add_argument("--labels", metavar="FILE", help="label names in output index order (default: labels.txt beside the model)")
+    add_request_arguments(p)
     p.add_argument("--budget", type=float, default=0.5, metavar="POINTS",
                    help="how many points the metric may drop against FP32 (default 0.5)")
-    p.add_argument("--budget-metric", choices=("accuracy", "agreement", "cosine"),
-                   help="what the budget is measured in: accuracy (needs --label-column; the default with it), "
-                        "top-1 agreement with FP32 (the default without labels) or mean cosine similarity x 100")
     p.add_argument("--high-precision", default="fp16", choices=("fp16", "bf16", "fp32"),
                    help="int8/fp8: what the Q/DQ recipe leaves unquantized runs in (default fp16)")
     add_keep_arguments(p)
-    add_calibration_arguments(p, samples=128)
-    p.add_argument("--tokenizer", metavar="FILE", help="tokenizer.json (default: beside the model)")
-    p.add_argument("--seq-len", type=int, metavar="N", help="pad/truncate texts to N tokens (default: own length)")
-    p.add_argument("--limit", type=int, metavar="N", help="first N validation rows only")
     p.add_argument("--sensitivity-samples", type=int, default=64, metavar="N",
                    help="validation rows each sensitivity probe runs (default 64; candidates run them all)")
-    p.add_argument("--threads", type=int, metavar="N", help="ONNX Runtime intra-op threads (default: all cores)")
     p.add_argument("-o", "--output", metavar="FILE",
                    help="keep-file to write (default: MODEL's stem + .TARGET.keep.json beside it)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run)
+
+
+def add_request_arguments(p, targets=("int8", "fp8", "fp16", "bf16")) -> None:
+    """The model, target, validation data and calibration: what every precision command takes."""
+    p.add_argument("model", metavar="MODEL", help="the FP32 ONNX model")
+    p.add_argument("--target", default="int8", choices=targets, help="precision to lower to (default int8)")
+    p.add_argument("--data", required=True, metavar="FILE", help="validation data: .csv/.jsonl texts or .npz arrays")
+    p.add_argument("--data-column", metavar="NAME", help="text column (default: guessed, e.g. 'text')")
+    p.add_argument("--label-column", metavar="NAME", help="label column, e.g. intent")
+    p.add_argument("--labels", metavar="FILE", help="label names in output index order (default: labels.txt beside the model)")
+    p.add_argument("--budget-metric", choices=("accuracy", "agreement", "cosine"),
+                   help="what the drop is measured in: accuracy (needs --label-column; the default with it), "
+                        "top-1 agreement with FP32 (the default without labels) or mean cosine similarity x 100")
+    add_calibration_arguments(p, samples=128)
+    p.add_argument("--tokenizer", metavar="FILE", help="tokenizer.json (default: beside the model)")
+    p.add_argument("--seq-len", type=int, metavar="N", help="pad/truncate texts to N tokens (default: own length)")
+    p.add_argument("--limit", type=int, metavar="N", help="first N validation rows only")
+    p.add_argument("--threads", type=int, metavar="N", help="ONNX Runtime intra-op threads (default: all cores)")
 
 
 def request_from_args(args):
@@ -54,15 +59,17 @@ def request_from_args(args):
     model = Path(args.model)
     if not model.is_file():
         raise StudioError("model file not found", where=str(model))
-    if args.sensitivity_samples < 1:
-        raise StudioError("--sensitivity-samples must be at least 1")
     metric = args.budget_metric or ("accuracy" if args.label_column else "agreement")
-    return SearchRequest(model=str(model), target=args.target, data=args.data, budget=args.budget, metric=metric,
-                         column=args.data_column, label_column=args.label_column, labels_file=args.labels,
-                         tokenizer=args.tokenizer, seq_len=args.seq_len, limit=args.limit,
-                         calibration=calibration_from_args(args, model), high_precision=args.high_precision,
-                         keep=keep_entries(args, model), threads=args.threads,
-                         sensitivity_samples=args.sensitivity_samples)
+    req = SearchRequest(model=str(model), target=args.target, data=args.data, metric=metric,
+                        column=args.data_column, label_column=args.label_column, labels_file=args.labels,
+                        tokenizer=args.tokenizer, seq_len=args.seq_len, limit=args.limit,
+                        calibration=calibration_from_args(args, model), threads=args.threads)
+    if "budget" in args:   # the search's own options
+        if args.sensitivity_samples < 1:
+            raise StudioError("--sensitivity-samples must be at least 1")
+        req = replace(req, budget=args.budget, high_precision=args.high_precision, keep=keep_entries(args, model),
+                      sensitivity_samples=args.sensitivity_samples)
+    return req
 
 
 def _pct(x: float | None) -> str:

@@ -69,3 +69,14 @@ def test_a_keep_file_naming_unknown_nodes_exits_2_with_the_file(capsys, tmp_path
     assert not (tmp_path / "m.engine").exists()
     with pytest.raises(StudioError, match="layer.9"):
         config_from_argv([str(MODEL), "--keep-file", str(bad)])
+
+
+def test_calibration_command_json_and_missing_calib(capsys):
+    base = ["calibration", str(MODEL), "--data", str(VAL), "--data-column", "text", "--limit", "32", "--threads", "1",
+            "-q"]
+    assert main([*base, "--calib", str(CALIB), "--calib-column", "text", "--calib-samples", "32", "--json"]) == 0
+    d = json.loads(capsys.readouterr().out)
+    assert {"calibration", "validation", "clipping", "methods", "warnings"} <= d.keys()
+    assert len(d["methods"]) == 3 and d["clipping"][0]["clipped_share"] >= d["clipping"][-1]["clipped_share"]
+    assert main(base) == 2
+    assert "--calib FILE is required" in capsys.readouterr().err

@@ -88,13 +88,14 @@ class Preview:
 
 
 class CalibrationSet:
-    """Samples ready to feed. `padding` is "longest" (each batch padded to its longest text) or
-    "fixed" (every batch padded to max_length, as a static-shape engine needs)."""
+    """Samples ready to feed. `padding` is "longest" (each batch padded to its longest text),
+    "set" (every batch padded to the set's longest text: one shape for calibrators that stack
+    activations across batches) or "fixed" (to max_length, as a static-shape engine needs)."""
 
     def __init__(self, spec: CalibrationSpec, inputs: Sequence[TensorMeta], *, padding: str = "longest",
                  tokenizer: str | None = None):
-        if padding not in ("longest", "fixed"):
-            raise StudioError(f"padding must be 'longest' or 'fixed', not {padding!r}")
+        if padding not in ("longest", "set", "fixed"):
+            raise StudioError(f"padding must be 'longest', 'set' or 'fixed', not {padding!r}")
         if spec.samples < 1:
             raise DataError(f"sample count must be at least 1, not {spec.samples}", where=spec.path)
         if spec.max_length < 2:
@@ -176,7 +177,8 @@ class CalibrationSet:
         return len(self.rows)
 
     def _text_feed(self, rows: Sequence[TextRow]) -> dict[str, np.ndarray]:
-        pad_to = self.spec.max_length if self.padding == "fixed" else None
+        pad_to = {"fixed": self.spec.max_length, "set": int(self._lengths.max()) if self._lengths is not None
+                  and len(self._lengths) else None}.get(self.padding)
         feed = self.tokenizer.encode([r.text for r in rows], max_length=self.spec.max_length, pad_to=pad_to,
                                      with_token_type_ids=any(m.name == "token_type_ids" for m in self.inputs))
         return {m.name: feed[m.name].astype(m.dtype, copy=False) for m in self.inputs}

@@ -32,6 +32,18 @@ class TextTokenizer:
         """Each text's own token count (special tokens included), capped at max_length."""
         return np.array([min(len(e.ids), max_length) for e in self._tok.encode_batch(list(texts))], dtype=np.int64)
 
+    def unknown_share(self, texts: list[str]) -> float | None:
+        """The share of all tokens that are the unknown token, or None when the tokenizer has none
+        (a byte-level BPE never produces one)."""
+        model = self._tok.model
+        unk = getattr(model, "unk_token", None)      # WordPiece / BPE / Unigram name it differently
+        unk_id = self._tok.token_to_id(unk) if isinstance(unk, str) else getattr(model, "unk_id", None)
+        if unk_id is None:
+            return None
+        ids = [e.ids for e in self._tok.encode_batch(list(texts))]
+        total = sum(len(i) for i in ids)
+        return sum(i.count(unk_id) for i in ids) / total if total else 0.0
+
     def encode(self, texts: list[str], max_length: int = 128, pad_to: int | None = None,
                with_token_type_ids: bool = False) -> dict[str, np.ndarray]:
         """Encode a batch. Truncates to `max_length`; pads to `pad_to` if given, else to the

@@ -7,6 +7,7 @@ is not supported")."""
 from __future__ import annotations
 
 import contextlib
+import copy
 import io
 import tempfile
 from pathlib import Path
@@ -79,6 +80,15 @@ def quantize_qdq(model_path: str | Path, out_path: str | Path, calib: Calibratio
     if ranges is None or not Path(ranges).is_file():
         if calib is None:
             raise StudioError("Q/DQ quantization needs calibration data or saved ranges")
+        if method != "minmax" and calib.padding == "longest":
+            # The histogram calibrators stack every batch's activations into one array: texts
+            # padded batch by batch, or a short last batch, give ragged shapes and ORT fails
+            # ("inhomogeneous shape"). So every batch is padded to the set's longest text.
+            # Every batch the same size too: the largest divisor of the set's size.
+            calib = copy.copy(calib)
+            calib.padding = "set"
+            batch_size = max(d for d in range(1, batch_size + 1) if len(calib) % d == 0)
+            recipe["calibration_batch_size"] = batch_size
         reader = _reader(calib, state, batch_size, "Calibrating")
     else:
         reader = None

@@ -117,7 +117,7 @@ class _Muted(SubState):
         pass
 
 
-class _Candidates:
+class Candidates:
     """Makes the typed model of one assignment, by the build's recipe, in a scratch folder."""
 
     def __init__(self, req: SearchRequest, workdir: Path, state: TaskState):
@@ -197,7 +197,7 @@ class PrecisionSearch:
         self.workdir = Path(self._tmp.name)
         self.t0 = time.perf_counter()
         self.state.progress("Reading the model and validation data", 0.0, force=True)
-        self.candidates = _Candidates(req, self.workdir, self.state)
+        self.candidates = Candidates(req, self.workdir, self.state)
         model = load_model(self.candidates.source)
         self.scorer = Scorer(self.candidates.source, req.data, metric=req.metric, column=req.column,
                              label_column=req.label_column, labels_file=req.labels_file, tokenizer=req.tokenizer,

@@ -152,3 +152,19 @@ def test_a_graph_output_is_not_quantized(tmp_path, tiny_calib, ort_run):
     assert sum(n.op_type == "QuantizeLinear" for n in q.graph.node) == 1   # the GEMM's input only
     x = np.random.default_rng(5).normal(size=(4, 16)).astype(np.float32)
     assert np.abs(ort_run(src, {"x": x})[0] - ort_run(out, {"x": x})[0]).max() < 0.2
+
+
+@pytest.mark.parametrize("method, precision", [("entropy", "int8"), ("percentile", "int8"), ("minmax", "fp8")])
+def test_histogram_calibration_takes_texts_of_any_length(tmp_path, method, precision):
+    """Texts make batches of different lengths, and 20 samples a short last batch: the histogram
+    calibrators (entropy, percentile, fp8's distribution) stack them all and failed on both."""
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[3]
+    model = root / "tests" / "data" / "corpus" / "bert_ts17_eager" / "model.onnx"
+    spec = CalibrationSpec(str(root / "resources" / "demo" / "intents_calibration.csv"), column="text", samples=20)
+    calib = calibration_set_for_model(spec, model, default_tokenizer=str(model.with_name("tokenizer.json")))
+    out = tmp_path / "q.onnx"
+    recipe = quantize_qdq(model, out, calib, TaskState(), method=method, precision=precision)
+    assert recipe["calibration_batch_size"] == 5 and calib.padding == "longest"   # the caller's set unchanged
+    assert sum(n.op_type == "QuantizeLinear" for n in onnx.load(str(out)).graph.node) > 10
