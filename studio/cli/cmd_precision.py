@@ -91,8 +91,9 @@ def run(args) -> int:
         return 0
     print(f"{Path(req.model).name} -> {req.target} (rest in {req.high_precision}), budget {req.budget:g} points "
           f"of {req.metric}, {res.seconds:.0f} s")
-    rows = [[s["node"], f"{s['score']:.4f}", f"{s['flops'] / 1e9:.3f}"] for s in res.sensitivity[:TOP]]
-    print_table(rows, ["most sensitive node", "drift (100 x (1 - cos))", "GFLOP/batch"])
+    rows = [[s["node"], f"{s['score']:.4f}", "-" if s["sqnr_db"] is None else f"{s['sqnr_db']:.1f}",
+             f"{s['flops'] / 1e9:.3f}"] for s in res.sensitivity[:TOP]]
+    print_table(rows, ["most sensitive node", "drift (100 x (1 - cos))", "SQNR dB", "GFLOP/batch"])
     if len(res.sensitivity) > TOP:
         print(f"... {len(res.sensitivity) - TOP} more (--json lists them all)")
     if res.reference_accuracy is not None:

@@ -1354,6 +1354,10 @@ Build, inspect, benchmark and report ONNX -&gt; TensorRT / ONNX Runtime engines.
         <translation>GFLOP / 批</translation>
     </message>
     <message>
+        <source>SQNR (dB)</source>
+        <translation>量化信噪比（dB）</translation>
+    </message>
+    <message>
         <source>kept</source>
         <translation>保留</translation>
     </message>

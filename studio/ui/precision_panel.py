@@ -82,9 +82,10 @@ class PrecisionPanel(QWidget):
             b.setEnabled(False)
         self.apply_btn.clicked.connect(lambda: self.result and self.apply_requested.emit(self.result))
         self.save_btn.clicked.connect(lambda: self.save_keep_file())
-        self.table = QTableWidget(0, 4)
+        self.table = QTableWidget(0, 5)
         bind(self.table.setHorizontalHeaderLabels,
-             lambda: [self.tr("node"), self.tr("drift 100 x (1 - cos)"), self.tr("GFLOP / batch"), self.tr("kept")])
+             lambda: [self.tr("node"), self.tr("drift 100 x (1 - cos)"), self.tr("SQNR (dB)"), self.tr("GFLOP / batch"),
+                      self.tr("kept")])
         self.table.horizontalHeader().setSectionResizeMode(0, QHeaderView.Stretch)
         self.table.verticalHeader().hide()
         self.table.setEditTriggers(QTableWidget.NoEditTriggers)
@@ -146,7 +147,10 @@ class PrecisionPanel(QWidget):
             score.setData(Qt.DisplayRole, round(s["score"], 4))
             flops = QTableWidgetItem()
             flops.setData(Qt.DisplayRole, round(s["flops"] / 1e9, 3))
-            for c, item in enumerate((QTableWidgetItem(s["node"]), score, flops,
+            sqnr = QTableWidgetItem()
+            if s.get("sqnr_db") is not None:
+                sqnr.setData(Qt.DisplayRole, round(s["sqnr_db"], 1))
+            for c, item in enumerate((QTableWidgetItem(s["node"]), score, sqnr, flops,
                                       QTableWidgetItem(self.tr("yes") if s["node"] in kept else ""))):
                 self.table.setItem(r, c, item)
         self.table.setSortingEnabled(True)

@@ -30,7 +30,7 @@ KEPT = {
     "txt", "log", "plan", "html", "pdf", "tokenizer", "ctrl", "shift", "esc", "mib", "token", "ids", "input_ids",
     "key", "value", "option", "build", "ort_ffn_chunk_bytes", "english", "top", "poisson", "sidecar", "ffn",
     "logits", "trtexec", "dejavu", "tensorrt_rtx",
-    "gflop",                                    # a unit, as MiB
+    "gflop", "db",                              # units, as MiB
     "minmax", "entropy", "percentile",          # calibration methods: the values `--calib-method` takes
 }
 

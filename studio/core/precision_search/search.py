@@ -17,10 +17,13 @@ calibrate once: the tensor ranges are saved and every candidate quantizes from t
 
 from __future__ import annotations
 
+import math
 import tempfile
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+import onnx
 
 from studio.core.backends.base import CalibrationSpec
 from studio.core.errors import Cancelled, DataError, StudioError
@@ -29,6 +32,7 @@ from studio.core.precision.keep import KeepFile, resolve_keep
 from studio.core.precision.model_io import load_model, name_nodes, save_model
 from studio.core.precision_search.evaluate import Score, Scorer
 from studio.core.precision_search.flops import QUANTIZABLE, node_flops, quantizable_nodes
+from studio.core.precision_search.sqnr import activation_sqnr, node_sqnr
 from studio.core.progress import TaskState
 
 TARGETS = ("int8", "fp8", "fp16", "bf16")
@@ -66,6 +70,7 @@ class NodeSensitivity:
     node: str
     score: float          # output drift with only this node lowered: 100 x (1 - mean cosine with FP32)
     flops: float          # multiply-add FLOPs of one validation batch
+    sqnr_db: float | None = None  # its weakest quantized input in the all-lowered model (int8/fp8), dB
 
 
 @dataclass
@@ -159,19 +164,23 @@ class Candidates:
         model, _ = cast(load_model(self.source), keep)
         return save_model(model, out)
 
+    def all_quantized(self) -> onnx.ModelProto:
+        """Every quantizable node lowered, the rest in fp32: the base of every probe."""
+        if self._all_quantized is None:
+            self._source_model = load_model(self.source)
+            full = self.make([], high="fp32")
+            self._all_quantized = load_model(full)
+            full.unlink()
+        return self._all_quantized
+
     def probe(self, node: str) -> Path:
         """The model with only `node` lowered to the target (every other quantizable node fp32)."""
         if self.req.target not in ("int8", "fp8"):
             return self.make([n for n in self.quantizable if n != node], high="fp32")
         from studio.core.precision.qdq import unquantized_except
 
-        if self._all_quantized is None:
-            self._source_model = load_model(self.source)
-            full = self.make([], high="fp32")
-            self._all_quantized = load_model(full)
-            full.unlink()
         self._n += 1
-        probe = unquantized_except(self._all_quantized, self._source_model, {node})
+        probe = unquantized_except(self.all_quantized(), self._source_model, {node})
         return save_model(probe, self.workdir / f"probe-{self._n}.onnx")
 
 
@@ -246,6 +255,15 @@ class PrecisionSearch:
             drift = float("inf") if score.nonfinite else 100.0 * (1.0 - score.cosine)
             out.append(NodeSensitivity(node, round(drift, 6), self.flops.get(node, 0.0)))
         out.sort(key=lambda s: (-s.score, s.flops))
+        if self.req.target in ("int8", "fp8"):
+            self.state.progress("Per-tensor SQNR", hi, force=True)
+            feed, n = self.scorer.feed, min(self.scorer.feed.n, self.req.sensitivity_samples)
+            batches = (feed.make_batch(list(range(s, min(n, s + self.req.batch)))) for s in range(0, n, self.req.batch))
+            qdq = self.candidates.all_quantized()
+            per_node = node_sqnr(qdq, activation_sqnr(self.candidates.source, qdq, batches, self.req.threads))
+            for s in out:
+                db = per_node.get(s.node)
+                s.sqnr_db = None if db is None else (round(db, 3) if math.isfinite(db) else None)
         self._sensitivity = out
         return out
 

@@ -187,3 +187,9 @@ def test_fp16_target_searches_without_calibration():
     with PrecisionSearch(request(target="fp16", calibration=None, budget=100.0, sensitivity_samples=8)) as search:
         res = search.search()
     assert res.kept == [] and res.target == "fp16" and len(res.sensitivity) > 0
+
+
+def test_every_quantized_node_gets_its_inputs_sqnr(scan):
+    dbs = [s["sqnr_db"] for s in scan.sensitivity]
+    assert all(db is not None and 5 < db < 80 for db in dbs)   # int8: about 6 dB a bit, far from exact
+
