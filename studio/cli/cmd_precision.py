@@ -99,7 +99,7 @@ def run(args) -> int:
     if res.reference_accuracy is not None:
         print(f"accuracy: FP32 {_pct(res.reference_accuracy)}, predicted {_pct(res.predicted_accuracy)}")
     print(f"{req.metric}: FP32 {_pct(res.reference_score)}, predicted {_pct(res.predicted_score)}, "
-          f"drop {res.drop:+.2f} points (budget {req.budget:g})")
+          f"drop {res.drop_points:+.2f} points (budget {req.budget:g})")
     print(f"kept high: {len(res.kept)} of {len(res.sensitivity)} quantizable nodes; "
           f"{100 * res.lowered_gemm_flops_share:.1f}% of GEMM FLOPs in {req.target}")
     print("PREDICTED (CPU execution of the typed candidates; it cannot see kernel accumulation order, tactics "

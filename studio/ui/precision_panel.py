@@ -162,7 +162,7 @@ class PrecisionPanel(QWidget):
             "typed candidates, blind to kernel accumulation order, tactics and fused kernels.").format(
                 target=res.target, kept=len(res.kept), n=len(res.sensitivity),
                 share=100 * res.lowered_gemm_flops_share, metric=res.metric, ref=pct(res.reference_score),
-                pred=pct(res.predicted_score), drop=res.drop, budget=res.budget))
+                pred=pct(res.predicted_score), drop=res.drop_points, budget=res.budget))
         self.apply_btn.setEnabled(True)
         self.save_btn.setEnabled(True)
 

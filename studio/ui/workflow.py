@@ -143,7 +143,7 @@ class Workflow(QObject):
         self.win.graphs.set_sensitivity({s["node"]: s["score"] for s in res.sensitivity})
         self.win.graphs.set_color_mode("sensitivity")
         self.win.log_view.add(self.tr("precision search: {n} node(s) kept high, drop {drop:+.2f} points").format(
-            n=len(res.kept), drop=res.drop))
+            n=len(res.kept), drop=res.drop_points))
 
     def use_precision(self, res: SearchResult) -> None:
         """The build panel takes the search's target and keep-list."""

@@ -68,7 +68,7 @@ class SearchRequest:
 @dataclass
 class NodeSensitivity:
     node: str
-    score: float          # output drift with only this node lowered: 100 x (1 - mean cosine with FP32)
+    score: float          # output drift with only this node lowered, in points: 100 x (1 - mean cosine with FP32)
     flops: float          # multiply-add FLOPs of one validation batch
     sqnr_db: float | None = None  # its weakest quantized input in the all-lowered model (int8/fp8), dB
 
@@ -78,12 +78,12 @@ class SearchResult:
     model: str
     target: str
     metric: str
-    budget: float
+    budget: float                         # points, as the request gave it (the JSON contract names it so)
     reference_accuracy: float | None      # fractions 0-1, with labels
     predicted_accuracy: float | None
     reference_score: float                # the metric's value, fraction 0-1
     predicted_score: float
-    drop: float                           # points
+    drop_points: float                    # how far the metric fell, in points (percent of the 0-1 scale)
     lowered_gemm_flops_share: float       # 0-1
     kept: list[str]                       # node names left in higher precision
     sensitivity: list[dict]               # [{node, score, flops}], most sensitive first
@@ -105,7 +105,7 @@ class SearchResult:
         the search kept high, with the figures that chose them."""
         entries = list(self.keep_entries) + [k for k in self.kept if k not in self.keep_entries]
         about = {"made_by": "engine-studio precision", "target": self.target, "high_precision": self.high_precision,
-                 "metric": self.metric, "budget_points": self.budget, "drop_points": self.drop,
+                 "metric": self.metric, "budget_points": self.budget, "drop_points": self.drop_points,
                  "reference": self.reference_score, "predicted": self.predicted_score,
                  "lowered_gemm_flops_share": self.lowered_gemm_flops_share}
         return KeepFile(entries, model=Path(self.model).name, about=about)
@@ -278,7 +278,7 @@ class PrecisionSearch:
         score = self._score(kept)
         drop = self.scorer.drop(score)
         met = drop <= self.req.budget + 1e-9
-        self.history.append({"kept": len(kept), "drop": round(drop, 4), "met": met,
+        self.history.append({"kept": len(kept), "drop_points": round(drop, 4), "met": met,
                              "lowered_gemm_flops_share": round(self.lowered_share(kept), 4)})
         self.state.log(f"{len(kept)} node(s) kept high: drop {drop:.3f} points ({'meets' if met else 'misses'} "
                        f"the budget of {self.req.budget:g})")
@@ -317,7 +317,7 @@ class PrecisionSearch:
         return SearchResult(
             model=str(req.model), target=req.target, metric=req.metric, budget=req.budget,
             reference_accuracy=ref.accuracy, predicted_accuracy=score.accuracy,
-            reference_score=ref.value(req.metric), predicted_score=score.value(req.metric), drop=round(drop, 4),
+            reference_score=ref.value(req.metric), predicted_score=score.value(req.metric), drop_points=round(drop, 4),
             lowered_gemm_flops_share=round(self.lowered_share(kept), 4), kept=list(kept),
             sensitivity=[asdict(s) for s in self._sensitivity],
             candidates=list(self.history), seconds=round(time.perf_counter() - self.t0, 2),

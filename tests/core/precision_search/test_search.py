@@ -71,12 +71,12 @@ def _built_with(keep: list[str], high: str, tmp_path: Path) -> tuple[Path, Path]
 
 
 def test_a_tighter_budget_keeps_the_most_sensitive_nodes_and_meets_it(scan, tmp_path):
-    drop_all = scan.candidates[0]["drop"]
+    drop_all = scan.candidates[0]["drop_points"]
     budget = drop_all / 2
     with PrecisionSearch(request(budget=budget, high_precision="fp32")) as search:
         res = search.search()
     assert 0 < len(res.kept) < len(res.sensitivity)
-    assert res.drop <= budget + 1e-9
+    assert res.drop_points <= budget + 1e-9
     order = [s["node"] for s in res.sensitivity]
     assert res.kept == order[:len(res.kept)]          # a prefix of the sensitivity order
     assert any(not c["met"] for c in res.candidates)  # it bisected: some assignment missed
@@ -148,7 +148,7 @@ def test_the_accuracy_budget_with_labels(tmp_path):
                                  sensitivity_samples=8)) as search:
         res = search.search()
     assert 0 <= res.reference_accuracy <= 1 and 0 <= res.predicted_accuracy <= 1
-    assert res.drop == pytest.approx(100 * (res.reference_accuracy - res.predicted_accuracy), abs=1e-6)
+    assert res.drop_points == pytest.approx(100 * (res.reference_accuracy - res.predicted_accuracy), abs=1e-6)
 
 
 def test_kept_entries_are_not_searched_and_stay_in_the_keep_file():
