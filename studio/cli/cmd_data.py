@@ -20,8 +20,7 @@ def add_parser(sub) -> None:
                                    "would, checked against MODEL's inputs, and show the first rows, the tensors "
                                    "made from them and the sequence-length distribution.")
     p.add_argument("file", metavar="FILE", help="calibration data: .csv/.jsonl texts or .npz/.npy arrays")
-    p.add_argument("--model", metavar="MODEL.onnx", help="the model whose inputs the data must feed "
-                                                        "(default: the demo model)")
+    p.add_argument("--model", metavar="MODEL.onnx", required=True, help="the model whose inputs the data must feed")
     p.add_argument("--column", metavar="NAME", help="text column of a CSV/JSONL file")
     p.add_argument("--label-column", metavar="NAME", help="optional label column")
     p.add_argument("--tokenizer", metavar="FILE",
@@ -32,13 +31,6 @@ def add_parser(sub) -> None:
     p.add_argument("--rows", type=int, default=5, metavar="N", help="rows to show (default 5)")
     p.add_argument("--json", action="store_true", help="print preview and summary as one JSON object")
     p.set_defaults(func=run)
-
-
-def _model(args) -> str:
-    if args.model:
-        return args.model
-    from studio.core.demo.paths import ensure_demo_model  # built on first use, as the window does
-    return str(ensure_demo_model())
 
 
 def _values(a: np.ndarray) -> str:
@@ -82,7 +74,7 @@ def run(args) -> int:
     from studio.cli.output import print_json
     from studio.core.data.calibration import preview_for_model
 
-    model = _model(args)
+    model = args.model
     spec = CalibrationSpec(path=args.file, column=args.column, label_column=args.label_column,
                            tokenizer=args.tokenizer, max_length=args.max_length, samples=args.samples,
                            seed=args.seed)

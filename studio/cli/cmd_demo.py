@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from studio.cli.cmd_window import require_qt
 from studio.core.errors import StudioError
 
 
@@ -35,12 +36,9 @@ def run(args) -> int:
     out = Path(args.out)
     if not os.environ.get("DISPLAY") and not os.environ.get("WAYLAND_DISPLAY"):
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")   # headless: still the real widgets
-    try:
-        from studio.ui.app import get_app, make_window
-        from studio.ui.demo_driver import DemoRun, summary_text
-    except ImportError as e:
-        raise StudioError(f"the demo needs PySide6 ({e})") from None
-    from studio.ui.demo_driver import Story
+    require_qt("the demo")
+    from studio.ui.app import get_app, make_window
+    from studio.ui.demo_driver import DemoRun, Story, summary_text
 
     if args.model:
         for name in ("model", "tokenizer", "calib", "data", "labels"):

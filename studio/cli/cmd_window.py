@@ -3,6 +3,7 @@ window, on its start page unless a file (or the sample model) is asked for."""
 
 from __future__ import annotations
 
+import importlib.util
 from pathlib import Path
 
 from studio.core.errors import StudioError
@@ -18,13 +19,17 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
+def require_qt(what: str) -> None:
+    """A clear error where PySide6 is missing; any other import error in the window is a bug and
+    shows as one."""
+    if importlib.util.find_spec("PySide6") is None:
+        raise StudioError(f"{what} needs PySide6 (pip install PySide6); the command-line tools work without it")
+
+
 def run(args) -> int:
-    model = getattr(args, "model", None)
-    if model and not Path(model).exists():
-        raise StudioError("no such file", where=model)
-    try:
-        from studio.ui.app import run_window  # Qt only when the window is asked for
-    except ImportError as e:
-        raise StudioError(f"the window needs PySide6 ({e}); the command-line tools work without it") from None
-    return run_window(model, exit_when_ready=getattr(args, "exit_when_ready", False),
-                      sample=getattr(args, "sample", False))
+    if args.model and not Path(args.model).exists():
+        raise StudioError("no such file", where=args.model)
+    require_qt("the window")
+    from studio.ui.app import run_window  # Qt only when the window is asked for
+
+    return run_window(args.model, exit_when_ready=args.exit_when_ready, sample=args.sample)

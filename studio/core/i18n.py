@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import functools
-import os
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -58,14 +57,6 @@ def normalize(lang: str | None) -> str:
         return code
     if code.lower().startswith("zh"):
         return "zh_CN"
-    return SOURCE_LANGUAGE
-
-
-def system_language() -> str:
-    """The language the environment asks for (LC_ALL, LC_MESSAGES, LANG), else English."""
-    for var in ("LC_ALL", "LC_MESSAGES", "LANG"):
-        if os.environ.get(var):
-            return normalize(os.environ[var])
     return SOURCE_LANGUAGE
 
 

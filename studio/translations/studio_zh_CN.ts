@@ -1805,10 +1805,6 @@ Build, inspect, benchmark and report ONNX -&gt; TensorRT / ONNX Runtime engines.
         <translation>Top-1 一致率</translation>
     </message>
     <message>
-        <source>Intent accuracy</source>
-        <translation>意图准确率</translation>
-    </message>
-    <message>
         <source>Change</source>
         <translation>变化</translation>
     </message>
@@ -1817,8 +1813,12 @@ Build, inspect, benchmark and report ONNX -&gt; TensorRT / ONNX Runtime engines.
         <translation>警示</translation>
     </message>
     <message>
-        <source>Flags: top-1 agreement under {top1:.0%} or an intent-accuracy drop over {points:.0f} point, besides the flags the accuracy check raised itself. Errors are over the model outputs (logits), worst output.</source>
-        <translation>警示：top-1 一致率低于 {top1:.0%}，或意图准确率下降超过 {points:.0f} 个百分点，以及精度检查本身给出的警示。误差按模型输出（logits）计算，取最差的输出。</translation>
+        <source>Accuracy</source>
+        <translation>准确率</translation>
+    </message>
+    <message>
+        <source>Flags: top-1 agreement under {top1:.0%} or an accuracy drop over {points:.0f} point, besides the flags the accuracy check raised itself. Errors are over the model outputs (logits), worst output.</source>
+        <translation>警示：top-1 一致率低于 {top1:.0%}，或准确率下降超过 {points:.0f} 个百分点，以及精度检查本身给出的警示。误差按模型输出（logits）计算，取最差的输出。</translation>
     </message>
     <message>
         <source>Predicted:</source>

@@ -248,7 +248,7 @@ class BuildPanel(QWidget):
         self._backends = {}
         for name, backend, reason in backend_choices():
             self._backends[name] = (backend, reason)
-            title = getattr(backend, "display_name", name) if backend is not None else name
+            title = backend.display_name if backend is not None else name
             self.backend.addItem(title, name)
             _set_item_enabled(self.backend, self.backend.count() - 1, backend is not None, reason)
         first_ok = next((i for i in range(self.backend.count())

@@ -130,7 +130,7 @@ class CompareView(QWidget):
                               self.tr("baseline {size}").format(size=_fmt(sb / 1e6 if sb else None, 1, " MB")))
         a = acc.get(best.artifact)
         # A build that cannot run here is scored from its typed model on the CPU: say so.
-        said = self.tr("predicted on the CPU") + " · " if a is not None and a.predicted else ""
+        said = self.tr("predicted on the CPU") + " · " if a is not None and a.prediction else ""
         if a is not None and a.accuracy_change is not None:
             self.cards["acc"].set(self.tr("{pts:+.2f} pts").format(pts=a.accuracy_change * 100),
                                   said + self.tr("{acc:.1f}% vs {ref:.1f}% (FP32 reference)").format(

@@ -13,6 +13,7 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 CSV = ROOT / "resources/demo/intents_calibration.csv"
+MODEL = ROOT / "resources/demo/generated/intent-minilm.onnx"
 
 
 def studio(*args, timeout=120):
@@ -33,7 +34,7 @@ def _one_line_error(res, *needles):
 def test_csv_rows_become_token_ids_and_summary_counts_every_row():
     with open(CSV, newline="", encoding="utf-8") as fh:
         texts = {r["text"]: r for r in csv.DictReader(fh)}
-    res = studio("data", CSV, "--column", "text", "--label-column", "intent", "--rows", "4", "--json")
+    res = studio("data", CSV, "--model", MODEL, "--column", "text", "--label-column", "intent", "--rows", "4", "--json")
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)
     rows, tensors, summary = out["preview"]["rows"], out["preview"]["tensors"], out["summary"]
@@ -54,7 +55,7 @@ def test_csv_rows_become_token_ids_and_summary_counts_every_row():
     assert sum(b["count"] for b in sl["histogram"]) == len(texts)
     assert Path(summary["tokenizer"]).name == "tokenizer.json"
 
-    text = studio("data", CSV, "--column", "text", "--rows", "2")
+    text = studio("data", CSV, "--model", MODEL, "--column", "text", "--rows", "2")
     assert text.returncode == 0, text.stderr
     assert f"{len(texts)} samples" in text.stdout and "input_ids int64" in text.stdout
     assert f"min {sl['min']}" in text.stdout and f"max {sl['max']}" in text.stdout
@@ -62,7 +63,7 @@ def test_csv_rows_become_token_ids_and_summary_counts_every_row():
 
 
 def test_max_length_truncates_and_is_reported():
-    res = studio("data", CSV, "--max-length", "8", "--samples", "50", "--seed", "3", "--json")
+    res = studio("data", CSV, "--model", MODEL, "--max-length", "8", "--samples", "50", "--seed", "3", "--json")
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)
     summary = out["summary"]
@@ -78,7 +79,7 @@ def test_npz_arrays_show_shapes_dtypes_and_values(tmp_path):
         mask[i, : 3 + i] = 1
     data = tmp_path / "calib.npz"
     np.savez(data, input_ids=ids, attention_mask=mask)
-    res = studio("data", data, "--rows", "3", "--json")
+    res = studio("data", data, "--model", MODEL, "--rows", "3", "--json")
     assert res.returncode == 0, res.stderr
     out = json.loads(res.stdout)
     got = np.array(out["preview"]["tensors"]["input_ids"])
@@ -92,7 +93,7 @@ def test_npz_arrays_show_shapes_dtypes_and_values(tmp_path):
     assert summary["inputs"]["input_ids"]["dtype"] == "int64"
     assert summary["sequence_length"]["min"] == 3 and summary["sequence_length"]["max"] == 8
 
-    text = studio("data", data, "--rows", "2")
+    text = studio("data", data, "--model", MODEL, "--rows", "2")
     assert text.returncode == 0, text.stderr
     assert "sample 0:" in text.stdout and "input_ids int64 [10]:" in text.stdout
 
@@ -100,15 +101,20 @@ def test_npz_arrays_show_shapes_dtypes_and_values(tmp_path):
 def test_ragged_csv_row_names_file_and_line(tmp_path):
     bad = tmp_path / "ragged.csv"
     bad.write_text("text,intent\nwhere is my order,track\nrefund, please,refund\n", encoding="utf-8")
-    _one_line_error(studio("data", bad), f"{bad}:3", "3 fields")
+    _one_line_error(studio("data", bad, "--model", MODEL), f"{bad}:3", "3 fields")
 
 
 def test_missing_column_lists_the_columns():
-    _one_line_error(studio("data", CSV, "--column", "utterance"), "'utterance'", "'text', 'intent'")
+    _one_line_error(studio("data", CSV, "--model", MODEL, "--column", "utterance"), "'utterance'", "'text', 'intent'")
 
 
 def test_object_npz_and_missing_file_are_refused(tmp_path):
     obj = tmp_path / "objects.npz"
     np.savez(obj, input_ids=np.array([{"a": 1}, None], dtype=object))
-    _one_line_error(studio("data", obj), str(obj), "Python objects")
-    _one_line_error(studio("data", tmp_path / "nope.csv"), "nope.csv", "not found")
+    _one_line_error(studio("data", obj, "--model", MODEL), str(obj), "Python objects")
+    _one_line_error(studio("data", tmp_path / "nope.csv", "--model", MODEL), "nope.csv", "not found")
+
+
+def test_the_model_is_the_users_to_name():
+    res = studio("data", CSV)
+    assert res.returncode == 2 and "--model" in res.stderr

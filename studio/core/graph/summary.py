@@ -9,7 +9,9 @@ from studio.core.graph.stats import FlopsEstimate, estimate_flops, op_histogram,
 
 
 @dataclass(frozen=True)
-class TensorInfo:
+class IOTensor:
+    """A model input or output as `inspect` shows it."""
+
     name: str
     dtype: str | None
     shape: list | None      # ints, symbolic dim names (str), or None for unknown dims
@@ -18,7 +20,7 @@ class TensorInfo:
         return {"name": self.name, "dtype": self.dtype, "shape": self.shape}
 
     @classmethod
-    def from_dict(cls, d: dict) -> "TensorInfo":
+    def from_dict(cls, d: dict) -> "IOTensor":
         return cls(d["name"], d.get("dtype"), d.get("shape"))
 
 
@@ -31,8 +33,8 @@ class ModelSummary:
     producer_version: str
     opset: int | None                  # the default (ai.onnx) domain's version
     opset_imports: dict[str, int]      # every domain -> version ("" is ai.onnx)
-    inputs: list[TensorInfo]
-    outputs: list[TensorInfo]
+    inputs: list[IOTensor]
+    outputs: list[IOTensor]
     nodes: int
     op_histogram: dict[str, int]
     parameters: int
@@ -63,8 +65,8 @@ class ModelSummary:
             path=d["path"], file_size=int(d["file_size"]), ir_version=d.get("ir_version"),
             producer=d.get("producer", ""), producer_version=d.get("producer_version", ""),
             opset=d.get("opset"), opset_imports=dict(d.get("opset_imports", {})),
-            inputs=[TensorInfo.from_dict(t) for t in d["inputs"]],
-            outputs=[TensorInfo.from_dict(t) for t in d["outputs"]],
+            inputs=[IOTensor.from_dict(t) for t in d["inputs"]],
+            outputs=[IOTensor.from_dict(t) for t in d["outputs"]],
             nodes=int(d["nodes"]), op_histogram=dict(d["op_histogram"]), parameters=int(d["parameters"]),
             initializers=int(d.get("initializers", 0)), weight_bytes=int(d.get("weight_bytes", 0)),
             external_weight_bytes=int(d.get("external_weight_bytes", 0)),
@@ -74,7 +76,7 @@ class ModelSummary:
 
     def to_text(self) -> str:
         """Readable report; symbolic dims appear by name."""
-        def tensors(ts: list[TensorInfo]) -> list[str]:
+        def tensors(ts: list[IOTensor]) -> list[str]:
             width = max((len(t.name) for t in ts), default=0)
             return [f"  {t.name.ljust(width)}  {t.dtype or '?'}  "
                     f"{format_shape(None if t.shape is None else tuple(t.shape))}" for t in ts]
@@ -118,8 +120,8 @@ def _flops(n: int) -> str:
 
 
 def summarize(graph: Graph, *, batch: int = 1, seq_len: int = 128) -> ModelSummary:
-    def info(v) -> TensorInfo:
-        return TensorInfo(v.name, v.dtype, None if v.shape is None else list(v.shape))
+    def info(v) -> IOTensor:
+        return IOTensor(v.name, v.dtype, None if v.shape is None else list(v.shape))
 
     inits = list(graph.initializers.values())
     opset = graph.opset.get("", graph.opset.get("ai.onnx"))

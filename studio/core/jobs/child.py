@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     threading.Thread(target=_watch_stdin, args=(state,), daemon=True, name="cancel-watch").start()
     threading.Thread(target=_enforce_cancel, args=(state, emit), daemon=True, name="cancel-enforce").start()
 
-    from studio.core.errors import StudioError
+    from studio.core.errors import StudioError, TaskError
 
     try:
         emit({"kind": "result", "payload": _task(request.get("task"))(request, state, emit)})
@@ -174,7 +174,7 @@ def main(argv: list[str] | None = None) -> int:
     except StudioError as e:
         emit({"kind": "error", "payload": {
             "type": type(e).__name__, "message": e.message, "where": e.where,
-            "log_tail": getattr(e, "log_tail", None) or []}})
+            "log_tail": e.log_tail if isinstance(e, TaskError) else []}})
         return 2
     except BaseException as e:  # a bug in a backend: say so, with its stack, and exit cleanly
         import traceback

@@ -127,7 +127,7 @@ def accuracy_from_results(res, source: str) -> AccuracyInfo:
 
     flags = [str(a) for a in res.alarm] if isinstance(res.alarm, list) else []
     if res.flagged and as_number(res.accuracy_change) is not None:
-        flags.append(f"intent accuracy changed {100 * as_number(res.accuracy_change):+.2f} points "
+        flags.append(f"accuracy changed {100 * as_number(res.accuracy_change):+.2f} points "
                      f"(threshold {100 * (as_number(res.threshold) or 0):g})")
     if as_int(res.nan_count) or as_int(res.inf_count):
         msg = f"{res.nan_count} NaN and {res.inf_count} Inf values in the outputs"

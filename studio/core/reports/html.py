@@ -398,7 +398,7 @@ def accuracy_flags(a: AccuracyInfo) -> list[str]:
         flags.append(f"top-1 agreement below {TOP1_WARN:.0%}")
     ch = a.accuracy_change
     if ch is not None and ch < -ACC_DROP_WARN:
-        flags.append(f"intent accuracy dropped {abs(ch) * 100:.2f} points")
+        flags.append(f"accuracy dropped {abs(ch) * 100:.2f} points")
     return flags
 
 
@@ -419,9 +419,9 @@ def _accuracy(r: Report) -> str:
                      else '<span class="ok">' + esc(translate("Report", "none")) + "</span>"])
     out.append(_table([(translate("Report", "Build"), False), (translate("Report", "Precision"), False), (translate("Report", "Reference"), False), (translate("Report", "Samples"), True),
                        (translate("Report", "Max |error|"), True), (translate("Report", "Mean |error|"), True), (translate("Report", "Top-1 agreement"), True),
-                       (translate("Report", "Intent accuracy"), True), (translate("Report", "Change"), True), (translate("Report", "Flags"), False)], rows, first_width=22))
+                       (translate("Report", "Accuracy"), True), (translate("Report", "Change"), True), (translate("Report", "Flags"), False)], rows, first_width=22))
     out.append('<p class="note">' + esc(translate(
-        "Report", "Flags: top-1 agreement under {top1:.0%} or an intent-accuracy drop over {points:.0f} point, "
+        "Report", "Flags: top-1 agreement under {top1:.0%} or an accuracy drop over {points:.0f} point, "
         "besides the flags the accuracy check raised itself. Errors are over the model outputs (logits), "
         "worst output.").format(top1=TOP1_WARN, points=ACC_DROP_WARN * 100)) + "</p>")
     predicted = [a for a in r.accuracy if a.prediction]

@@ -63,7 +63,7 @@ class _Record:
 
 
 @dataclass
-class TensorInfo(_Record):
+class ReportTensor(_Record):
     name: str
     dtype: str = ""
     shape: list = field(default_factory=list)    # ints, or str for symbolic dims
@@ -73,8 +73,8 @@ class TensorInfo(_Record):
 class ModelInfo(_Record):
     name: str = ""
     path: str = ""
-    inputs: list[TensorInfo] = field(default_factory=list)
-    outputs: list[TensorInfo] = field(default_factory=list)
+    inputs: list[ReportTensor] = field(default_factory=list)
+    outputs: list[ReportTensor] = field(default_factory=list)
     parameters: int | None = None
     parameter_bytes: int | None = None
     nodes: int | None = None
@@ -85,8 +85,8 @@ class ModelInfo(_Record):
     @classmethod
     def from_dict(cls, d: dict) -> "ModelInfo":
         d = dict(d)
-        d["inputs"] = [TensorInfo.from_dict(t) for t in d.get("inputs", [])]
-        d["outputs"] = [TensorInfo.from_dict(t) for t in d.get("outputs", [])]
+        d["inputs"] = [ReportTensor.from_dict(t) for t in d.get("inputs", [])]
+        d["outputs"] = [ReportTensor.from_dict(t) for t in d.get("outputs", [])]
         return super().from_dict(d)
 
 
@@ -195,8 +195,8 @@ class AccuracyInfo(_Record):
     max_rel_error: float | None = None
     cosine_min: float | None = None
     top1_agreement: float | None = None     # fraction 0..1
-    reference_accuracy: float | None = None  # intent accuracy of the FP32 reference, 0..1
-    accuracy: float | None = None            # intent accuracy of this build, 0..1
+    reference_accuracy: float | None = None  # accuracy of the FP32 reference on the labelled data, 0..1
+    accuracy: float | None = None            # accuracy of this build on the same data, 0..1
     inputs: str = ""                         # the validation data and tokenizer it was scored on
     flags: list[str] = field(default_factory=list)
     source: str = ""

@@ -16,19 +16,19 @@ from studio.core.graph.fusion import fusion_map
 from studio.core.graph.onnx_loader import open_graph
 from studio.core.graph.summary import summarize
 from studio.core.reports.from_results import as_int, as_number, as_text
-from studio.core.reports.report_model import BuildInfo, FusedLayer, FusionPattern, ModelInfo, TensorInfo
+from studio.core.reports.report_model import BuildInfo, FusedLayer, FusionPattern, ModelInfo, ReportTensor
 
 MAX_FUSED_LAYERS = 8
 
 
-def _tensors(items) -> list[TensorInfo]:
+def _tensors(items) -> list[ReportTensor]:
     out = []
     for t in items if isinstance(items, list) else []:
         if not isinstance(t, dict):
             continue
         shape = t.get("shape") if isinstance(t.get("shape"), list) else []
         # bool is an int to Python but not a dimension
-        out.append(TensorInfo(name=as_text(t.get("name")), dtype=as_text(t.get("dtype")),
+        out.append(ReportTensor(name=as_text(t.get("name")), dtype=as_text(t.get("dtype")),
                               shape=[s if isinstance(s, (int, str)) and not isinstance(s, bool) else str(s)
                                      for s in shape]))
     return out
