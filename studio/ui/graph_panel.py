@@ -235,6 +235,11 @@ class GraphPanel(QWidget):
             return self.tr("recipe asks {precision}").format(precision=key[len("asked "):])
         return key
 
+    def show_onnx_node(self, name: str) -> None:
+        """Select an ONNX node and bring it into view, readable."""
+        self.before.select(name)
+        self.before.reveal(name)
+
     def zoom_to_fit(self) -> None:
         self.before.zoom_to_fit()
         self.after.zoom_to_fit()

@@ -15,9 +15,7 @@ from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QScrollArea,
                                QStackedWidget, QWidget)
 
-from studio.core.backends.base import BuildConfig, BuildResult, sidecar_path
 from studio.core.backends.layer_reports import load_plan
-from studio.core.backends.sidecar import load_sidecar
 from studio.core.bench import results
 from studio.core.demo.paths import ensure_demo_model
 from studio.core.errors import StudioError
@@ -186,7 +184,7 @@ class MainWindow(QMainWindow):
         self.build_panel.find_precision_requested.connect(lambda: self.guard(self.workflow.find_precision))
         self.precision.cancel_requested.connect(self.workflow.cancel_precision)
         self.precision.apply_requested.connect(self.workflow.use_precision)
-        self.precision.node_clicked.connect(self._reveal_onnx_node)
+        self.precision.node_clicked.connect(self.graphs.show_onnx_node)
         self.compare.export_engine_requested.connect(lambda: self.guard(self.workflow.export_engine_dialog))
         self.compare.export_report_requested.connect(lambda: self.guard(self.workflow.export_report_dialog))
         self.compare.price_changed.connect(lambda v: self.settings.set("price_per_gpu_hour", v))
@@ -293,15 +291,7 @@ class MainWindow(QMainWindow):
         """An engine, an optimized ONNX Runtime model with its sidecar, or a layer report."""
         def work(cancel, emit):
             plan = load_plan(path)
-            entry = None
-            if sidecar_path(path).exists():
-                sc = load_sidecar(path)
-                cfg = BuildConfig.from_dict(sc["build_config"])
-                res = BuildResult(output=str(Path(path).resolve()), sidecar=str(sidecar_path(path)),
-                                  backend=sc.get("backend", ""), precision=sc.get("precision", ""),
-                                  build_seconds=float(sc.get("build_seconds") or 0.0),
-                                  size_bytes=int((sc.get("artifact") or {}).get("size_bytes") or Path(path).stat().st_size))
-                entry = BuildEntry(res, cfg)
+            entry = BuildEntry.from_sidecar(path)
             return plan, entry, as_built_for(path)[0]
         task = Task(work, name="open-artifact", parent=self)
         task.finished.connect(lambda res: self._artifact_opened(path, *res))
@@ -362,10 +352,6 @@ class MainWindow(QMainWindow):
         self.plan_shown.emit(entry.key)
 
     # ----- selection
-    def _reveal_onnx_node(self, name: str) -> None:
-        self.graphs.before.select(name)
-        self.graphs.before.reveal(name)
-
     def _on_selected(self, kind: str, node_id: str) -> None:
         canvas = self.graphs.before if kind == "onnx" else self.graphs.after
         if not node_id or canvas.graph is None:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Callable
 
 from studio.core.backends.base import BuildConfig, BuildResult, sidecar_path
+from studio.core.backends.sidecar import load_sidecar
 from studio.core.errors import BuildError
 from studio.core.hash_cache import source_sha256
 from studio.core.jobs.child_job import run_child
@@ -47,6 +48,19 @@ class BuildEntry:
     @property
     def key(self) -> str:
         return self.result.output
+
+    @classmethod
+    def from_sidecar(cls, artifact: str | Path) -> "BuildEntry | None":
+        """The build of an artifact opened from disk, as its sidecar describes it (None without one)."""
+        artifact = Path(artifact)
+        if not sidecar_path(artifact).exists():
+            return None
+        sc = load_sidecar(artifact)
+        size = (sc.get("artifact") or {}).get("size_bytes") or artifact.stat().st_size
+        res = BuildResult(output=str(artifact.resolve()), sidecar=str(sidecar_path(artifact)),
+                          backend=sc.get("backend", ""), precision=sc.get("precision", ""),
+                          build_seconds=float(sc.get("build_seconds") or 0.0), size_bytes=int(size))
+        return cls(res, BuildConfig.from_dict(sc["build_config"]))
 
 
 class _SourceHash(threading.Thread):
