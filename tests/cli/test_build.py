@@ -135,5 +135,5 @@ def test_ctrl_c_cancels_cleanly(tmp_path):
     rc = proc.wait(timeout=15)
     assert rc == 130, rest
     assert "cancelled" in rest and "Traceback" not in rest
-    assert time.monotonic() - t0 < 2.0
+    assert time.monotonic() - t0 < 8          # at once, not when the build would have ended
     assert not out.parent.exists() or list(out.parent.iterdir()) == []

@@ -119,7 +119,8 @@ win.bench.duration.setValue(60)
 win.bench.check([e.key for e in win.builds.entries])
 task = win.bench.start()
 assert task is not None
-time.sleep(0.5); app.processEvents()
+# closed once the benchmark is measuring (its first samples drawn), not at a fixed time
+assert wait(lambda: any(s.lat.n for s in win.bench.live.series.values()), 60), "no sample arrived"
 assert task.running, "the benchmark should still be running"
 t0 = time.time()
 win.close()

@@ -47,8 +47,9 @@ def test_onnx_matches_numpy_reference_on_minilm(minilm, feed):
     ref_logits = reference.logits(cfg, weights, (hw, hb), feed["input_ids"], feed["attention_mask"])
     assert logits.shape == (len(SENTENCES), len(labels))
     assert emb.shape == (len(SENTENCES), 384)
-    assert np.abs(emb - ref_emb).max() <= 1e-4
-    assert np.abs(logits - ref_logits).max() <= 1e-4
+    # relative to the values' size: logits reach about 17 and BLAS kernels round differently
+    np.testing.assert_allclose(emb, ref_emb, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(logits, ref_logits, rtol=1e-4, atol=1e-4 * float(np.abs(ref_logits).max()))
     np.testing.assert_allclose(np.linalg.norm(emb, axis=1), 1.0, atol=1e-5)
 
 
@@ -58,7 +59,7 @@ def test_padding_does_not_change_a_sentence(minilm, feed):
     batched = sess.run(["logits"], feed)[0]
     n = int(feed["attention_mask"][2].sum())
     alone = sess.run(["logits"], {k: v[2:3, :n] for k, v in feed.items()})[0]
-    np.testing.assert_allclose(batched[2], alone[0], atol=1e-4)
+    np.testing.assert_allclose(batched[2], alone[0], rtol=1e-4, atol=1e-4 * float(np.abs(alone).max()))
 
 
 def test_trained_head_reads_the_demo_sentences(minilm, feed):
