@@ -80,3 +80,22 @@ def test_calibration_command_json_and_missing_calib(capsys):
     assert len(d["methods"]) == 3 and d["clipping"][0]["clipped_share"] >= d["clipping"][-1]["clipped_share"]
     assert main(base) == 2
     assert "--calib FILE is required" in capsys.readouterr().err
+
+
+def test_ctrl_c_cancels_the_search_and_writes_nothing(tmp_path):
+    import signal
+    import subprocess
+    import sys
+
+    keep = tmp_path / "keep.json"
+    p = subprocess.Popen([sys.executable, "-m", "studio", "precision", str(MODEL), "--data", str(VAL), "--data-column",
+                          "text", "--calib", str(CALIB), "--calib-column", "text", "-o", str(keep)],
+                         stderr=subprocess.PIPE, text=True, cwd=ROOT)
+    for line in p.stderr:            # cancelled while it scores candidates, not before it starts
+        if "Sensitivity" in line:
+            break
+    p.send_signal(signal.SIGINT)
+    rest = p.stderr.read()
+    assert p.wait(timeout=60) == 130, rest      # as every command ends on Ctrl-C
+    assert "precision search cancelled; nothing was written" in rest and "Traceback" not in rest
+    assert not keep.exists()

@@ -12,6 +12,7 @@ from dataclasses import asdict
 from typing import Callable
 
 from studio.core.backends.base import CalibrationSpec
+from studio.core.errors import Cancelled
 from studio.core.progress import ProgressEvent
 from studio.core.precision_search.search import PrecisionSearch, SearchRequest, SearchResult
 
@@ -38,4 +39,7 @@ def run_search(req: SearchRequest, *, on_event: Callable[[ProgressEvent], None] 
 
     outcome = run_child(JobChild(method=start).take(), {"task": "precision", "request": asdict(req)},
                         on_event=on_event, cancel=cancel)
-    return SearchResult.from_dict(outcome.payload_or_raise("precision search", where=req.model))
+    try:
+        return SearchResult.from_dict(outcome.payload_or_raise("precision search", where=req.model))
+    except Cancelled as e:
+        raise Cancelled(f"{e}; nothing was written") from None
