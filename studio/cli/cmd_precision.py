@@ -105,7 +105,10 @@ def run(args) -> int:
     print("PREDICTED (CPU execution of the typed candidates; it cannot see kernel accumulation order, tactics "
           "or fused kernels)")
     print(f"keep-file: {output}")
-    calib = f" --calib {req.calibration.path}" if req.calibration else ""
+    calib = ""
+    if req.calibration:
+        calib = f" --calib {req.calibration.path}" + (f" --calib-column {req.calibration.column}"
+                                                      if req.calibration.column else "")
     print(f"build it:  engine-studio build {req.model} --precision {req.target}{calib} --keep-file {output}"
           + (f" --option high_precision={req.high_precision}" if req.high_precision != "fp16" else ""))
     return 0
