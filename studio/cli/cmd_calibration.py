@@ -24,35 +24,38 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _lengths(facts) -> str:
-    s = facts.lengths
-    return "-" if s is None else f"{s.min}-{s.max} tokens, median {s.p50:g}, 90 % up to {s.p90:g}"
+def _lengths(facts: dict) -> str:
+    s = facts["lengths"]
+    return "-" if s is None else f"{s['min']}-{s['max']} tokens, median {s['p50']:g}, 90 % up to {s['p90']:g}"
 
 
 def run(args) -> int:
+    import threading
+
     from studio.cli.output import print_json, print_table
-    from studio.core.precision_search.calibration_check import check_calibration
-    from studio.core.progress import TaskState
+    from studio.core.precision_search.job import run_calibration_check
 
     req = request_from_args(args)
     if req.calibration is None:
         raise StudioError("--calib FILE is required: the calibration set to check")
-    res = check_calibration(req, TaskState(ProgressPrinter(quiet=args.quiet)))
+    res = run_calibration_check(req, on_event=ProgressPrinter(quiet=args.quiet), cancel=threading.Event())
     if args.json:
-        print_json(res.to_dict())
+        print_json(res)
         return 0
     rows = []
-    for name, f in (("calibration", res.calibration), ("validation", res.validation)):
-        unk = "-" if f.unknown_token_share is None else f"{100 * f.unknown_token_share:.2f} %"
-        rows.append([name, f.samples, f"{100 * f.duplicate_share:.1f} %", unk, _lengths(f)])
+    for name in ("calibration", "validation"):
+        f = res[name]
+        unk = "-" if f["unknown_token_share"] is None else f"{100 * f['unknown_token_share']:.2f} %"
+        rows.append([name, f["samples"], f"{100 * f['duplicate_share']:.1f} %", unk, _lengths(f)])
     print_table(rows, ["set", "samples", "duplicates", "unknown tokens", "lengths"])
     print()
-    print_table([[c.tensor, f"{c.limit:.4g}", f"{c.max_abs:.4g}", f"{100 * c.clipped_share:.2f} %"]
-                 for c in res.clipping[:TOP]], [f"most clipped tensor ({res.method})", "range +/-", "max |x|", "clipped"])
+    print_table([[c["tensor"], f"{c['limit']:.4g}", f"{c['max_abs']:.4g}", f"{100 * c['clipped_share']:.2f} %"]
+                 for c in res["clipping"][:TOP]],
+                [f"most clipped tensor ({res['method']})", "range +/-", "max |x|", "clipped"])
     print()
-    print_table([[m["method"], f"{100 * m['predicted_score']:.2f} %", f"{m['drop_points']:+.2f}"] for m in res.methods],
-                ["method", f"predicted {res.metric}", "drop (points)"])
-    print(f"best: {res.methods[0]['method']} (predicted on the CPU; {res.seconds:.0f} s)")
-    for w in res.warnings:
+    print_table([[m["method"], f"{100 * m['predicted_score']:.2f} %", f"{m['drop_points']:+.2f}"] for m in res["methods"]],
+                ["method", f"predicted {res['metric']}", "drop (points)"])
+    print(f"best: {res['methods'][0]['method']} (predicted on the CPU; {res['seconds']:.0f} s)")
+    for w in res["warnings"]:
         print(f"warning: {w}", file=sys.stderr)
     return 0

@@ -1342,6 +1342,14 @@ Build, inspect, benchmark and report ONNX -&gt; TensorRT / ONNX Runtime engines.
         <translation>供 engine-studio build --keep-file 使用</translation>
     </message>
     <message>
+        <source>Check calibration...</source>
+        <translation>检查校准...</translation>
+    </message>
+    <message>
+        <source>Compare the calibration set with the validation set: lengths, duplicates, unknown tokens, values clipped, and minmax / entropy / percentile by predicted accuracy</source>
+        <translation>将校准集与验证集对比：长度、重复、未知词元、被截断的数值，并按预测准确率比较 minmax / entropy / percentile</translation>
+    </message>
+    <message>
         <source>node</source>
         <translation>节点</translation>
     </message>
@@ -1372,6 +1380,26 @@ Build, inspect, benchmark and report ONNX -&gt; TensorRT / ONNX Runtime engines.
     <message>
         <source>{target}: {kept} of {n} nodes kept high, {share:.1f} % of GEMM FLOPs in {target}; {metric} FP32 {ref}, predicted {pred} (drop {drop:+.2f} points, budget {budget:g}). Predicted: a CPU execution of the typed candidates, blind to kernel accumulation order, tactics and fused kernels.</source>
         <translation>{target}：{n} 个节点中 {kept} 个保持高精度，{share:.1f} % 的 GEMM FLOPs 为 {target}；{metric} FP32 {ref}，预测 {pred}（下降 {drop:+.2f} 个百分点，预算 {budget:g}）。预测：在 CPU 上执行带类型的候选模型，看不到内核累加顺序、策略和融合内核。</translation>
+    </message>
+    <message>
+        <source>calibration</source>
+        <translation>校准集</translation>
+    </message>
+    <message>
+        <source>validation</source>
+        <translation>验证集</translation>
+    </message>
+    <message>
+        <source>{name}: {n} texts, {dup:.0f} % duplicates, {span} tokens</source>
+        <translation>{name}：{n} 条文本，{dup:.0f} % 重复，{span} 个词元</translation>
+    </message>
+    <message>
+        <source>drop by calibration method (points of {metric}): {methods}</source>
+        <translation>各校准方法的下降（{metric}，百分点）：{methods}</translation>
+    </message>
+    <message>
+        <source>most clipped: {tensors}</source>
+        <translation>截断最多：{tensors}</translation>
     </message>
     <message>
         <source>Save keep-file</source>
@@ -1989,6 +2017,18 @@ Build, inspect, benchmark and report ONNX -&gt; TensorRT / ONNX Runtime engines.
     <message>
         <source>precision search cancelled; nothing was written</source>
         <translation>精度搜索已取消；未写入任何文件</translation>
+    </message>
+    <message>
+        <source>Find precision</source>
+        <translation>寻找精度</translation>
+    </message>
+    <message>
+        <source>Check calibration</source>
+        <translation>检查校准</translation>
+    </message>
+    <message>
+        <source>only INT8 and FP8 are calibrated: choose one of them as the target</source>
+        <translation>只有 INT8 和 FP8 需要校准：请选择其中之一作为目标</translation>
     </message>
     <message>
         <source>precision search: {n} node(s) kept high, drop {drop:+.2f} points</source>

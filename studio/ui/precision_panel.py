@@ -7,6 +7,7 @@ keep-list it finds goes into the build panel, or into a keep-file for `build --k
 from __future__ import annotations
 
 import collections
+from html import escape
 from pathlib import Path
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -58,6 +59,7 @@ class PrecisionPanel(QWidget):
     node_clicked = Signal(str)
     apply_requested = Signal(object)     # SearchResult
     cancel_requested = Signal()
+    calibration_requested = Signal()
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -78,6 +80,10 @@ class PrecisionPanel(QWidget):
                                 lambda: self.tr("Put the keep-list and the target into the Build panel"))
         self.save_btn = button(lambda: self.tr("Save keep-file..."),
                                lambda: self.tr("For engine-studio build --keep-file"))
+        self.calib_btn = button(lambda: self.tr("Check calibration..."), lambda: self.tr(
+            "Compare the calibration set with the validation set: lengths, duplicates, unknown tokens, values "
+            "clipped, and minmax / entropy / percentile by predicted accuracy"))
+        self.calib_btn.clicked.connect(self.calibration_requested)
         for b in (self.apply_btn, self.save_btn):
             b.setEnabled(False)
         self.apply_btn.clicked.connect(lambda: self.result and self.apply_requested.emit(self.result))
@@ -96,6 +102,7 @@ class PrecisionPanel(QWidget):
         buttons.addWidget(self.cancel_btn)
         buttons.addWidget(self.apply_btn)
         buttons.addWidget(self.save_btn)
+        buttons.addWidget(self.calib_btn)
         root = QVBoxLayout(self)
         root.addWidget(self.summary)
         root.addLayout(buttons)
@@ -165,6 +172,26 @@ class PrecisionPanel(QWidget):
                 pred=pct(res.predicted_score), drop=res.drop_points, budget=res.budget))
         self.apply_btn.setEnabled(True)
         self.save_btn.setEnabled(True)
+
+    def show_calibration(self, check: dict) -> None:
+        """A calibration check (CalibrationCheck.to_dict()) in the summary: the sets, the methods,
+        the most clipped tensors and what looks wrong."""
+        self.stopped("")
+        sets = []
+        for name, f in ((self.tr("calibration"), check["calibration"]), (self.tr("validation"), check["validation"])):
+            lengths = f["lengths"]
+            span = f"{lengths['min']}-{lengths['max']}" if lengths else "-"
+            sets.append(self.tr("{name}: {n} texts, {dup:.0f} % duplicates, {span} tokens").format(
+                name=name, n=f["samples"], dup=100 * f["duplicate_share"], span=span))
+        methods = ", ".join(f"{m['method']} {m['drop_points']:+.2f}" for m in check["methods"])
+        clipped = ", ".join(f"{c['tensor'].rsplit('/', 2)[-2] if '/' in c['tensor'] else c['tensor']} "
+                            f"{100 * c['clipped_share']:.2f} %" for c in check["clipping"][:3])
+        lines = [escape(" | ".join(sets)),
+                 escape(self.tr("drop by calibration method (points of {metric}): {methods}").format(
+                     metric=check["metric"], methods=methods)),
+                 escape(self.tr("most clipped: {tensors}").format(tensors=clipped or "-"))]
+        lines += [f"<span style='color:#c0392b'>{escape(w)}</span>" for w in check["warnings"]]
+        self.summary.setText("<br>".join(lines))
 
     def _row_selected(self) -> None:
         rows = self.table.selectionModel().selectedRows()

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import QFileDialog, QMainWindow
 from studio.core.bench.isolated import check_build_isolated
 from studio.core.errors import StudioError
 from studio.core.jobs.build_job import BuildEntry
-from studio.core.precision_search.job import run_search
+from studio.core.precision_search.job import run_calibration_check, run_search
 from studio.core.precision_search.search import SearchRequest, SearchResult
 from studio.core.reports.export import report_format, write_report
 from studio.ui.accuracy_dialog import AccuracyDialog
@@ -33,6 +33,11 @@ class Workflow(QObject):
         self.last_report: str | None = None
         self.last_export: list[str] = []
         win.bench.finished.connect(self._on_bench_finished)
+        win.build_panel.find_precision_requested.connect(lambda: win.guard(self.find_precision))
+        win.precision.cancel_requested.connect(self.cancel_precision)
+        win.precision.apply_requested.connect(self.use_precision)
+        win.precision.calibration_requested.connect(lambda: win.guard(self.check_calibration))
+        win.precision.node_clicked.connect(win.graphs.show_onnx_node)
 
     def run_benchmark(self) -> None:
         if not self.win.bench.checked_keys():
@@ -92,9 +97,9 @@ class Workflow(QObject):
         self.accuracy_task = task
         return self.win.tasks.start(task)
 
-    def find_precision(self, request: dict | None = None) -> Task | None:
-        """The precision search on the open model, with the build panel's calibration and
-        keep-list; `request` is what PrecisionDialog.request gives (asked for when None)."""
+    def _precision_request(self, title: str, request: dict | None) -> SearchRequest | None:
+        """The search's (or the calibration check's) request: the dialog's data, target and
+        budget, the build panel's calibration and keep-list; None when the dialog is cancelled."""
         model = self.win.session.model
         if model is None:
             raise StudioError(self.tr("open an ONNX model first"))
@@ -104,6 +109,7 @@ class Workflow(QObject):
         if request is None:
             choices = {"tokenizer": panel.tokenizer.text().strip() or None, **self.win.settings.model_choices(model)}
             dialog = PrecisionDialog(model, choices, panel.precision.currentData() or "int8", self.win)
+            dialog.setWindowTitle(title)
             if dialog.exec() != PrecisionDialog.Accepted:
                 return None
             request = dialog.request()
@@ -116,22 +122,44 @@ class Workflow(QObject):
                 target=target.upper()))
         self.win.settings.remember_choices(model, {k: request.get(k) for k in (
             "val", "val_column", "label_column", "labels", "tokenizer", "precision_budget")})
-        req = SearchRequest(model=model, target=target, data=request["val"], budget=request["budget"],
-                            metric=request["metric"], column=request.get("val_column"),
-                            label_column=request.get("label_column"), labels_file=request.get("labels"),
-                            tokenizer=request.get("tokenizer") or panel.tokenizer.text().strip() or None,
-                            calibration=calibration, keep=panel.keep_entries())
+        return SearchRequest(model=model, target=target, data=request["val"], budget=request["budget"],
+                             metric=request["metric"], column=request.get("val_column"),
+                             label_column=request.get("label_column"), labels_file=request.get("labels"),
+                             tokenizer=request.get("tokenizer") or panel.tokenizer.text().strip() or None,
+                             calibration=calibration, keep=panel.keep_entries())
+
+    def _start_precision(self, work, done) -> Task:
         view = self.win.precision
-        events = view.events
-        task = Task(lambda cancel, emit: run_search(req, on_event=events.append, cancel=cancel),
-                    name="precision", parent=self, nice=5)
-        task.finished.connect(self._precision_done)
+        task = Task(work, name="precision", parent=self, nice=5)
+        task.finished.connect(done)
         task.failed.connect(lambda msg: (view.stopped(msg), self.win.errors.show_text(msg)))
         task.cancelled.connect(lambda: view.stopped(self.tr("precision search cancelled; nothing was written")))
         self.precision_task = task
         view.started()
         self.win.docks["Precision"].raise_()
         return self.win.tasks.start(task)
+
+    def find_precision(self, request: dict | None = None) -> Task | None:
+        """The precision search on the open model, with the build panel's calibration and
+        keep-list; `request` is what PrecisionDialog.request gives (asked for when None)."""
+        req = self._precision_request(self.tr("Find precision"), request)
+        if req is None:
+            return None
+        events = self.win.precision.events
+        return self._start_precision(lambda cancel, emit: run_search(req, on_event=events.append, cancel=cancel),
+                                     self._precision_done)
+
+    def check_calibration(self, request: dict | None = None) -> Task | None:
+        """The build panel's calibration set checked against the validation data (int8/fp8)."""
+        req = self._precision_request(self.tr("Check calibration"), request)
+        if req is None:
+            return None
+        if req.target not in ("int8", "fp8"):
+            raise StudioError(self.tr("only INT8 and FP8 are calibrated: choose one of them as the target"))
+        events = self.win.precision.events
+        return self._start_precision(
+            lambda cancel, emit: run_calibration_check(req, on_event=events.append, cancel=cancel),
+            self.win.precision.show_calibration)
 
     def cancel_precision(self) -> None:
         if self.precision_task is not None and self.precision_task.running:

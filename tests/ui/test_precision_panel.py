@@ -94,3 +94,15 @@ def test_the_after_view_colours_each_layer_as_built_against_its_recipe(qtbot, wi
     assert "as asked" in legend and "recipe asks fp16" in legend
     layer = next(v for v in built.layers if v.verdict == "as asked")
     assert window.graphs.after.graph.node(layer.layer).details["As built"] == "as asked"
+
+
+def test_check_calibration_shows_the_sets_the_methods_and_the_warnings(qtbot, window, open_model, tmp_path):
+    open_model(window, str(MODEL))
+    _with_calibration(window)
+    window.build_panel.calib_samples.setValue(16)      # too few: the check says so
+    task = window.workflow.check_calibration(REQUEST)
+    qtbot.waitUntil(lambda: "minmax" in window.precision.summary.text() or task.error is not None, timeout=120000)
+    assert task.error is None, task.error
+    text = window.precision.summary.text()
+    assert "calibration: 16 texts" in text and "entropy" in text and "percentile" in text
+    assert "only 16 calibration samples" in text

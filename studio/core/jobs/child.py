@@ -101,7 +101,8 @@ def _watch_stdin(state) -> None:
 # Tasks other than builds, by request "task": imported only when asked for.
 TASKS = {"bench": "studio.core.bench.isolated:bench_task",
          "accuracy": "studio.core.bench.isolated:accuracy_task",
-         "precision": "studio.core.precision_search.job:search_task"}
+         "precision": "studio.core.precision_search.job:search_task",
+         "calibration": "studio.core.precision_search.job:calibration_task"}
 
 
 def _build_task(request: dict, state, emit) -> dict:

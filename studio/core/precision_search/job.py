@@ -13,8 +13,11 @@ from typing import Callable
 
 from studio.core.backends.base import CalibrationSpec
 from studio.core.errors import Cancelled
-from studio.core.progress import ProgressEvent
+from studio.core.jobs.child_job import run_child
+from studio.core.jobs.launch import JobChild
+from studio.core.precision_search.calibration_check import check_calibration
 from studio.core.precision_search.search import PrecisionSearch, SearchRequest, SearchResult
+from studio.core.progress import ProgressEvent
 
 
 def request_from_dict(d: dict) -> SearchRequest:
@@ -34,12 +37,22 @@ def run_search(req: SearchRequest, *, on_event: Callable[[ProgressEvent], None] 
                cancel: threading.Event | None = None, start: str | None = None) -> SearchResult:
     """Parent side: the search of `req` in a child process, seen through to its result (a
     StudioError with the child's own message when it fails; Cancelled when `cancel` is set)."""
-    from studio.core.jobs.child_job import run_child
-    from studio.core.jobs.launch import JobChild
-
     outcome = run_child(JobChild(method=start).take(), {"task": "precision", "request": asdict(req)},
                         on_event=on_event, cancel=cancel)
     try:
         return SearchResult.from_dict(outcome.payload_or_raise("precision search", where=req.model))
     except Cancelled as e:
         raise Cancelled(f"{e}; nothing was written") from None
+
+
+def calibration_task(request: dict, state, emit) -> dict:
+    """Child side: one calibration check, its CalibrationCheck as a dict."""
+    return check_calibration(request_from_dict(request["request"]), state).to_dict()
+
+
+def run_calibration_check(req: SearchRequest, *, on_event: Callable[[ProgressEvent], None] | None = None,
+                          cancel: threading.Event | None = None) -> dict:
+    """Parent side: the calibration check of `req` in a child process; CalibrationCheck.to_dict()."""
+    outcome = run_child(JobChild().take(), {"task": "calibration", "request": asdict(req)},
+                        on_event=on_event, cancel=cancel)
+    return outcome.payload_or_raise("calibration check", where=req.model)
