@@ -113,13 +113,13 @@ class Session:
 
     # ----- benchmarks
     def bench(self, artifact: str, config: BenchConfig, *, data: str | None = None, seq_len: int | None = None,
-              tokenizer: str | None = None, on_sample: Callable[[Sample], None] | None = None,
+              tokenizer: str | None = None, column: str | None = None, on_sample: Callable[[Sample], None] | None = None,
               threads: int | None = None) -> BenchResult:
         """Benchmark one build in a child process (a native crash costs the run, not the caller)
         with inputs made for its source model (the user's data, or synthetic ids it says it
         used), and add the result."""
         entry = self.entry(artifact)
-        args, declared = declare_inputs(data, seq_len, tokenizer)
+        args, declared = declare_inputs(data, seq_len, tokenizer, column)
         run = IsolatedBench(entry.result.output, entry.result.backend, feed_spec(entry.config.model, **args),
                             config, on_sample=on_sample,
                             runner_options={"threads": threads} if threads else None).run()

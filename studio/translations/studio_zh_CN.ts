@@ -154,6 +154,14 @@
         <translation>输入</translation>
     </message>
     <message>
+        <source>The column that holds the texts (from the file&apos;s header)</source>
+        <translation>存放文本的列（取自文件表头）</translation>
+    </message>
+    <message>
+        <source>Text column</source>
+        <translation>文本列</translation>
+    </message>
+    <message>
         <source>Run benchmark</source>
         <translation>运行基准测试</translation>
     </message>
@@ -164,6 +172,10 @@
     <message>
         <source>Stop</source>
         <translation>停止</translation>
+    </message>
+    <message>
+        <source>remembered for this model</source>
+        <translation>已为此模型记住</translation>
     </message>
     <message>
         <source>inputs: {what}</source>

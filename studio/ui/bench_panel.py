@@ -15,6 +15,7 @@ from studio.core.bench.harness import BenchConfig
 from studio.core.bench.inputs import declare_inputs, describe_feed
 from studio.core.bench.isolated import IsolatedBench, feed_spec
 from studio.core.bench.plan import describe, parse_counts, parse_rates, plan
+from studio.core.data.tables import table_header
 from studio.core.errors import StudioError
 from studio.core.jobs.build_job import BuildEntry
 from studio.ui.bench_plots import LivePlots, Series
@@ -83,9 +84,15 @@ class BenchPanel(QWidget):
         bind(self.seq_len.setToolTip, lambda: self.tr("Tokens per text: 0 keeps each text's own length "
                                                       "(synthetic ids use 64)"))
         form.addRow(label(lambda: self.tr("Inputs")), self._pair(self.inputs, self.seq_len))
+        self.column = QComboBox()
+        bind(self.column.setToolTip, lambda: self.tr("The column that holds the texts (from the file's header)"))
+        self.inputs_source = QLabel("")
+        form.addRow(label(lambda: self.tr("Text column")), self._pair(self.column, self.inputs_source))
         self.inputs_note = QLabel("")
         self.inputs_note.setWordWrap(True)
         self.inputs.textChanged.connect(lambda _: self._describe_inputs())
+        self.inputs.editingFinished.connect(lambda: self._read_header(None))
+        self.column.currentIndexChanged.connect(lambda _: self._describe_inputs())
         self.seq_len.valueChanged.connect(lambda _: self._describe_inputs())
         self.tokenizer_provider = lambda: None   # the build panel's tokenizer field
         form.addRow("", self.inputs_note)
@@ -131,11 +138,44 @@ class BenchPanel(QWidget):
         return w
 
     def input_spec(self) -> tuple[dict, dict]:
-        """The panel's data file with the tokenizer, or synthetic ids (declare_inputs)."""
+        """The panel's data file with the tokenizer and text column, or synthetic ids (declare_inputs)."""
         data = self.inputs.text().strip() or None
         is_arrays = data is not None and data.lower().endswith((".npz", ".npy"))
         tok = self.tokenizer_provider() if data is not None and not is_arrays else None
-        return declare_inputs(data, self.seq_len.value() or None, tok)
+        return declare_inputs(data, self.seq_len.value() or None, tok, self.column.currentText() or None)
+
+    def _read_header(self, wanted: str | None) -> None:
+        """Fill the column picker from the data file's header (a text table), choosing `wanted`
+        if it is there, else the column the header looks like text."""
+        self.column.blockSignals(True)
+        self.column.clear()
+        path = self.inputs.text().strip()
+        is_table = bool(path) and not path.lower().endswith((".npz", ".npy")) and Path(path).is_file()
+        self.column.setEnabled(is_table)
+        if is_table:
+            try:
+                header = table_header(path)
+            except StudioError as e:
+                self.failed.emit(str(e))
+            else:
+                self.column.addItems(list(header.columns))
+                pick = wanted if wanted in header.columns else header.text_column
+                if pick:
+                    self.column.setCurrentText(pick)
+        self.column.blockSignals(False)
+        self._describe_inputs()
+
+    def choices(self) -> dict:
+        """What to remember for the model: the benchmark's data, its column and length."""
+        return {"bench_data": self.inputs.text().strip() or None, "bench_column": self.column.currentText() or None,
+                "bench_seq_len": self.seq_len.value() or None}
+
+    def apply_choices(self, choices: dict) -> None:
+        """A model's remembered benchmark inputs (none: synthetic ids), saying where they came from."""
+        self.inputs.setText(choices.get("bench_data") or "")
+        self.seq_len.setValue(int(choices.get("bench_seq_len") or 0))
+        self._read_header(choices.get("bench_column"))
+        bind(self.inputs_source.setText, lambda: self.tr("remembered for this model") if choices.get("bench_data") else "")
 
     def _describe_inputs(self) -> None:
         _, d = self.input_spec()

@@ -274,6 +274,7 @@ class MainWindow(QMainWindow):
         self.graphs.set_before(view)
         self.graphs.set_after(None)
         self.build_panel.set_model(path, profiles, self.settings.model_choices(path))
+        self.bench.apply_choices(self.settings.model_choices(path))
         self.setWindowTitle(self.tr("Engine Studio - {name}").format(name=Path(path).name))
         self.settings.add_recent(path)
         window_settings.refresh_recent(self)

@@ -44,7 +44,8 @@ class Workflow(QObject):
             runnable = [e.key for e in self.win.builds.entries if self.win.bench.can_run(e)[0]]
             self.win.bench.check(runnable)
         self.win.docks["Benchmark"].raise_()
-        self.win.bench.start()
+        if self.win.bench.start() is not None and self.win.session.model:
+            self.win.settings.remember_choices(self.win.session.model, self.win.bench.choices())
 
     def _on_bench_finished(self, out) -> None:
         grouped: dict[str, list] = {}

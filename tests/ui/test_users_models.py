@@ -58,12 +58,25 @@ def test_data_choices_are_the_models_own_and_remembered(qtbot, window, open_mode
     spec = panel.calibration_spec()
     assert spec.column == "customer_message" and spec.tokenizer == panel.tokenizer.text()
     window.settings.remember_choices(str(bert), panel.choices())
+    # the benchmark's inputs: the same file, its own column picker, declared as what it is
+    bench = window.bench
+    bench.inputs.setText(str(data))
+    bench.inputs.editingFinished.emit()
+    assert [bench.column.itemText(i) for i in range(bench.column.count())] == ["customer_message", "label"]
+    bench.column.setCurrentText("customer_message")
+    args, declared = bench.input_spec()
+    assert args["column"] == "customer_message" and declared["tokenizer"] == panel.tokenizer.text()
+    assert "chats.csv [customer_message]" in bench.inputs_note.text()
+    window.settings.remember_choices(str(bert), bench.choices())
     open_model(window, str(cnn))   # another model: nothing carries over
     assert panel.calib.text() == "" and panel.tokenizer.text() == "" and panel.calib_source.text() == ""
+    assert bench.inputs.text() == "" and "synthetic" in bench.inputs_note.text()
     assert panel.tokenizer_source.text() == "none found beside the model"
     open_model(window, str(bert))  # back: what was chosen for it
     assert panel.calib.text() == str(data) and panel.calib_column.currentText() == "customer_message"
     assert panel.tokenizer_source.text() == "remembered" and panel.calib_source.text() == "remembered"
+    assert bench.inputs.text() == str(data) and bench.column.currentText() == "customer_message"
+    assert bench.inputs_source.text() == "remembered for this model"
 
 
 @pytest.mark.slow

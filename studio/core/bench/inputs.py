@@ -89,9 +89,10 @@ class SyntheticFeed(Feed):
 
 
 def declare_inputs(data: str | None, seq_len: int | None = None,
-                   tokenizer: str | None = None) -> tuple[dict, dict]:
+                   tokenizer: str | None = None, column: str | None = None) -> tuple[dict, dict]:
     """(what open_feed takes besides the model, the declaration every result and report
-    carries): a data file (texts with their tokenizer, or arrays), or synthetic ids at 64 tokens."""
+    carries): a data file (texts from `column` with their tokenizer, or arrays), or synthetic
+    ids at 64 tokens."""
     if data is None:
         seq = seq_len or 64
         return {"data": None, "seq_len": seq}, {"kind": "synthetic", "seq_len": seq}
@@ -101,7 +102,10 @@ def declare_inputs(data: str | None, seq_len: int | None = None,
                 "seq_len": seq_len or ("as stored" if is_arrays else "each text's own length")}
     if tok:
         declared["tokenizer"] = tok
-    return {"data": data, "seq_len": seq_len, "tokenizer": tok}, declared
+    col = None if is_arrays else column
+    if col:
+        declared["column"] = col
+    return {"data": data, "seq_len": seq_len, "tokenizer": tok, "column": col}, declared
 
 
 def describe_feed(d: dict | None) -> str:
@@ -113,6 +117,8 @@ def describe_feed(d: dict | None) -> str:
     if kind == "synthetic":
         return translate("Feed", "synthetic token ids, {n} tokens (not real texts)").format(n=d.get("seq_len"))
     source = Path(str(d.get("source") or "?")).name
+    if d.get("column"):
+        source += f" [{d['column']}]"
     if kind == "arrays":
         return translate("Feed", "arrays from {file}").format(file=source)
     seq = d.get("seq_len")

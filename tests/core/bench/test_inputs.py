@@ -74,3 +74,17 @@ def test_array_feed_checks(tmp_path):
     assert open_feed(metas, str(p)).n == 3
     with pytest.raises(StudioError, match="--seq-len"):
         open_feed(metas, None, seq_len=0)
+
+
+@pytest.mark.skipif(TOKENIZER is None, reason="no tokenizer.json available")
+def test_a_benchmark_feeds_the_column_it_was_given(tmp_path):
+    from studio.core.bench.inputs import declare_inputs, describe_feed
+
+    data = tmp_path / "chats.csv"
+    data.write_text("id,customer_message\n1,where is my parcel\n2,refund please\n", encoding="utf-8")
+    args, declared = declare_inputs(str(data), None, str(TOKENIZER), "customer_message")
+    assert declared["column"] == "customer_message" and "chats.csv [customer_message]" in describe_feed(declared)
+    feed = open_feed(BERT, **args)
+    tok = TextTokenizer(TOKENIZER)
+    assert list(feed.make_batch([0])["attention_mask"].sum(1)) == list(tok.lengths(["where is my parcel"]))
+    assert declare_inputs(None)[1] == {"kind": "synthetic", "seq_len": 64}
