@@ -12,6 +12,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from studio.core.errors import StudioError
 
 
 def add_parser(sub) -> None:
@@ -39,13 +40,16 @@ def add_parser(sub) -> None:
 
 def run(args) -> int:
     from studio.cli.output import print_json, print_table
-    from studio.core.bench.accuracy import check_build
+    from studio.core.session import Session
 
     build = Path(args.build)
-    res = check_build(build, args.data, label_column=args.label_column, labels_file=args.labels,
-                      column=args.data_column, threshold=args.threshold / 100.0, reference=args.reference,
-                      tokenizer=args.tokenizer, seq_len=args.seq_len, batch=args.batch, limit=args.limit,
-                      threads=args.threads)
+    if not build.exists():
+        raise StudioError("build not found", where=str(build))
+    # The window's check, in a child process: a runtime that crashes costs the check, not the caller.
+    res = Session().check_accuracy(str(build), args.data, save=False, label_column=args.label_column,
+                                   labels_file=args.labels, column=args.data_column, threshold=args.threshold / 100.0,
+                                   reference=args.reference, tokenizer=args.tokenizer, seq_len=args.seq_len,
+                                   batch=args.batch, limit=args.limit, threads=args.threads)
     backend_name, precision, reference = res.backend, res.precision, Path(res.reference)
     if args.output:
         res.save(args.output)

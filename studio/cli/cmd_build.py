@@ -170,6 +170,8 @@ def run(args) -> int:
     with JobChild(backend=args.backend) as child:
         config = config_from_args(args)
         from studio.cli.output import print_json
+        # Session.build's own step, without the session: importing it pulls in onnx and the
+        # reports (1.4 s here), which a build's start-up does not need.
         from studio.core.jobs.build_job import run_build
 
         cancel = threading.Event()

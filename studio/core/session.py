@@ -135,12 +135,12 @@ class Session:
 
     # ----- accuracy
     def check_accuracy(self, artifact: str, data: str, *, cancel: threading.Event | None = None,
-                       **options) -> AccuracyResult:
+                       save: bool = True, **options) -> AccuracyResult:
         """The build against its FP32 source on the user's data (studio.core.bench.accuracy,
-        in a child process), added and saved beside the artifact."""
-        self.entry(artifact)
+        in a child process), added, and saved beside the artifact when `save`. The artifact
+        may be one the session did not build (a file given on the command line)."""
         res = check_build_isolated(artifact, data, cancel=cancel, **options)
-        return self.add_result(res)
+        return self.add_result(res, save=save)
 
     # ----- precision
     def find_precision(self, req: SearchRequest, *, on_event: Callable[[ProgressEvent], None] | None = None,
