@@ -4,14 +4,17 @@ ONNX files torch and Hugging Face users really export, not the studio's own demo
 For each model, through the command line as a user runs it: inspect; TensorRT-RTX builds in
 FP32, FP16 and INT8 (calibrated on the demo's texts with the model's own tokenizer, or on arrays
 for the CNN) and `layers` on each; ONNX Runtime builds in FP32 and INT8 with every attention
-block fused, checked against the source (top-1 agreement) and benchmarked for a moment."""
+block fused (and LayerNorm and GELU), checked against the source (top-1 agreement) and
+benchmarked for a moment."""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
+import onnx
 import pytest
 
 from studio.cli.main import main
@@ -23,6 +26,17 @@ TEXTS = ROOT / "resources" / "demo" / "intents_validation.csv"
 CALIB = ROOT / "resources" / "demo" / "intents_calibration.csv"
 
 pytestmark = pytest.mark.slow
+
+
+def _op_counts(graph, counts=None) -> Counter:
+    """Op types of a graph and its subgraphs (the FFN chunks run in a Scan)."""
+    counts = Counter() if counts is None else counts
+    for node in graph.node:
+        counts[node.op_type] += 1
+        for a in node.attribute:
+            for g in ([a.g] if a.type == onnx.AttributeProto.GRAPH else list(a.graphs)):
+                _op_counts(g, counts)
+    return counts
 
 
 def _json(capsys, argv: list[str]) -> dict:
@@ -87,6 +101,12 @@ def test_onnxruntime_build_fuses_every_block_agrees_with_its_source_and_runs(ent
         assert blocks["found"] == blocks["fused"] == entry["num_layers"] and not blocks["unfused"], blocks
     else:
         assert blocks["found"] == 0
+    if entry["kind"] == "transformer" and precision == "fp32":
+        ops = _op_counts(onnx.load(str(build), load_external_data=False).graph)
+        n = entry["num_layers"]
+        assert ops["Attention"] == n, ops
+        assert ops["LayerNormalization"] + ops["SkipLayerNormalization"] >= 2 * n + 1, ops   # each layer's two, the embeddings'
+        assert ops["Gelu"] + ops["FastGelu"] + ops["BiasGelu"] >= n and not ops["Erf"], ops     # no GELU left decomposed
     assert details["speed_probe"]["speedup"] > 0
     if entry["kind"] == "transformer":       # a long batch and one of short texts
         assert [p["shape"].split(" x ")[-1] for p in details["speed_probes"]] == ["64", "16"]
