@@ -49,6 +49,9 @@ def add_parser(sub) -> None:
                         "JSON when it parses (numbers, true/false, lists), else as text; a key the backend "
                         "does not read is refused with the list of those it does")
     p.add_argument("-o", "--output", metavar="OUT", help="artifact path (default: beside the model)")
+    p.add_argument("--cluster", metavar="ADDRESS",
+                   help="build on a cluster node instead of here: ray://HOST:PORT (see `engine-studio targets`)")
+    p.add_argument("--target", metavar="NAME", help="the target machine to build on (with --cluster)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run)
@@ -161,26 +164,55 @@ class ProgressPrinter:
             print(f"  {ev.level}: {ev.message}", file=self.stream, flush=True)
 
 
+def _build_on_cluster(args):
+    """The build as a job of the cluster's executor, on the target asked for; the artifact and
+    its sidecar come back to the output path."""
+    from studio.core.backends.base import BuildResult
+    from studio.core.jobs.executor import Job, executor_for
+
+    config = config_from_args(args)
+    executor = executor_for(args.cluster)
+    try:
+        ran = executor.run(Job.build(config), target=args.target, on_event=ProgressPrinter(quiet=args.quiet),
+                           cancel=threading.Event())
+    finally:
+        executor.close()
+    for note in ran.notes:
+        print(f"note: {note}", file=sys.stderr)
+    return BuildResult(**ran.payload), ran.target
+
+
 def run(args) -> int:
     from studio.core.jobs.launch import JobChild
+
+    if args.target and not args.cluster:
+        raise StudioError("--target names a machine of a cluster: give --cluster too")
+    if args.cluster:
+        return _report(args, *_build_on_cluster(args))
 
     # The child starts first and loads the backend and its native library while this process
     # checks the arguments and imports the rest: the studio's fixed cost on a build is mostly
     # start-up (benchmarks/bench_build.py measures studio / raw builder time). Bad arguments stop it unused.
     with JobChild(backend=args.backend) as child:
         config = config_from_args(args)
-        from studio.cli.output import print_json
         # Session.build's own step, without the session: importing it pulls in onnx and the
         # reports (1.4 s here), which a build's start-up does not need.
         from studio.core.jobs.build_job import run_build
 
         cancel = threading.Event()
         result = run_build(config, on_event=ProgressPrinter(quiet=args.quiet or False), cancel=cancel, child=child)
+    return _report(args, result, None)
+
+
+def _report(args, result, where: str | None) -> int:
+    from studio.cli.output import print_json
+
     if args.json:
         print_json(result.to_dict())
     else:
         print(f"{result.output}  ({result.size_bytes / 1e6:.1f} MB, {result.precision}, "
-              f"{result.library or result.backend}, {result.build_seconds:.1f} s)")
+              f"{result.library or result.backend}, {result.build_seconds:.1f} s"
+              + (f", built on {where})" if where else ")"))
         print(f"sidecar: {result.sidecar}")
         if result.layer_report:
             print(f"layer report: {result.layer_report}")

@@ -1,0 +1,229 @@
+"""Jobs on a Ray cluster, through the same interface as this machine's child processes
+(studio.core.jobs.executor). Each node is a target: named by a custom resource `target:NAME`
+given to `ray start --resources '{"target:t4": 1}'`, else by its address. On the node a job still
+runs in a child process, so a native crash costs the job and not the node's Ray worker.
+
+- Files a job reads go to the object store once per sha256, and each node keeps them in a cache,
+  so a model is shipped once however many jobs read it.
+- Events (progress, log lines, live samples) come back through a Ray queue as they happen.
+- What a job writes comes back to the path the caller asked for, atomically; a result larger than
+  MAX_RETURN_BYTES stays on the node, and the result says where.
+- Cancel: ray.cancel raises KeyboardInterrupt in the task, which cancels its child process."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import shutil
+import sys
+import tempfile
+import threading
+import uuid
+from pathlib import Path
+
+import ray
+from ray.util.queue import Empty, Queue
+from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+from studio.core.errors import Cancelled, StudioError
+from studio.core.io import atomic_path
+from studio.core.jobs.executor import Job, Ran, execute, unknown_target
+from studio.core.jobs.targets import Target, this_machine
+from studio.core.progress import ProgressEvent
+
+TARGET_PREFIX = "target:"
+MAX_RETURN_BYTES = 2 << 30
+POLL_S = 0.02
+CACHE = Path(tempfile.gettempdir()) / "engine-studio-ray"
+
+
+def target_name(node: dict) -> str:
+    labels = [k[len(TARGET_PREFIX):] for k in node.get("Resources", {}) if k.startswith(TARGET_PREFIX)]
+    return labels[0] if labels else node.get("NodeManagerAddress", node["NodeID"][:12])
+
+
+def _sha256(path: str) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _rewrite(value, paths: dict[str, str]):
+    """`value` with every string that is a key of `paths` replaced (requests and payloads)."""
+    if isinstance(value, str):
+        return paths.get(value, value)
+    if isinstance(value, dict):
+        return {k: _rewrite(v, paths) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rewrite(v, paths) for v in value]
+    return value
+
+
+@ray.remote(num_cpus=0)
+def _facts(name: str, node: str) -> dict:
+    return this_machine(name, node).to_dict()
+
+
+@ray.remote(num_cpus=0, max_retries=0)
+def _run_on_node(job: Job, files: dict, events: Queue) -> dict:
+    """On the node: the job's files from the cache (fetched once), its outputs in a folder of
+    its own, the job in a child process, what it wrote read back."""
+    local = {}
+    for path, (sha, ref) in files.items():
+        dest = CACHE / "files" / sha / Path(path).name
+        if not dest.is_file():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            with atomic_path(dest) as tmp:
+                tmp.write_bytes(ray.get(ref[0]))
+        local[path] = str(dest)
+    work = CACHE / "jobs" / uuid.uuid4().hex
+    work.mkdir(parents=True)
+    outputs = list(job.outputs)
+    out_map = {p: str(work / Path(p).name) for p in outputs}
+    here = Job(_rewrite(job.request, {**local, **out_map}), job.what, job.where)
+    payload = execute(here, on_event=lambda ev: events.put(("event", ev.to_dict())),
+                      on_samples=lambda s: events.put(("samples", s)))
+    # Everything it says in the caller's paths: the payload, and the sidecars it wrote.
+    back = {cached: orig for orig, cached in local.items()} | {w: orig for orig, w in out_map.items()}
+    home = str(Path(outputs[0]).parent) if outputs else str(work)
+    for p in work.iterdir():
+        if p.suffix == ".json":
+            text = p.read_text(encoding="utf-8")
+            for a, b in [*back.items(), (str(work), home)]:
+                text = text.replace(json.dumps(a)[1:-1], json.dumps(b)[1:-1])
+            p.write_text(text, encoding="utf-8")
+    size = sum(p.stat().st_size for p in work.iterdir())
+    kept = size > MAX_RETURN_BYTES
+    written = {} if kept else {p.name: p.read_bytes() for p in work.iterdir()}
+    if not kept:
+        shutil.rmtree(work, ignore_errors=True)
+        payload = _rewrite_prefix(_rewrite(payload, back), str(work), home)
+    return {"payload": payload, "work": str(work), "written": written, "kept": kept,
+            "node": ray.get_runtime_context().get_node_id()}
+
+
+class RayExecutor:
+    name = "ray"
+
+    def __init__(self, address: str):
+        self.address = address
+        target = address if address.startswith("ray://") else address.split(":", 1)[1] if address.startswith("ray:") \
+            else address
+        try:
+            if not ray.is_initialized():
+                host = target.split("://", 1)[-1].rsplit(":", 1)[0]
+                # a cluster on this machine's loopback: this process joins it there too
+                local = {"_node_ip_address": host} if host in ("127.0.0.1", "localhost") else {}
+                ray.init(address=target, namespace="engine-studio", log_to_driver=False,
+                         logging_level=logging.ERROR, configure_logging=False, **local)
+        except Exception as e:   # noqa: BLE001 - Ray raises several kinds; the user needs one line
+            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+            here = ".".join(map(str, sys.version_info[:3]))
+            raise StudioError(f"cannot use the Ray cluster at {address}: {first} (this machine: Ray {ray.__version__}, "
+                              f"Python {here})") from None
+        self._shipped: dict[str, tuple[str, list]] = {}   # sha256 -> (sha, [ObjectRef]) of files sent
+        self.uploads = 0
+
+    # ----- targets
+    def _nodes(self) -> list[dict]:
+        return [n for n in ray.nodes() if n.get("Alive")]
+
+    def targets(self) -> list[Target]:
+        refs = [_facts.options(scheduling_strategy=NodeAffinitySchedulingStrategy(n["NodeID"], soft=False))
+                .remote(target_name(n), n["NodeID"]) for n in self._nodes()]
+        return [Target.from_dict(d) for d in ray.get(refs, timeout=120)]
+
+    def _node_for(self, target: str | None) -> dict:
+        nodes = self._nodes()
+        chosen = [n for n in nodes if target is None or target_name(n) == target]
+        if not chosen:
+            names = sorted({target_name(n) for n in nodes})
+            raise unknown_target(target, [Target(name=n, gpu=None) for n in names])
+        return chosen[0]
+
+    # ----- jobs
+    def _ship(self, path: str) -> tuple[str, list]:
+        sha = _sha256(path)
+        if sha not in self._shipped:
+            # wrapped in a list: a reference passed inside a container stays a reference, and the
+            # node fetches it only when its cache lacks the file
+            self._shipped[sha] = (sha, [ray.put(Path(path).read_bytes())])
+            self.uploads += 1
+        return self._shipped[sha]
+
+    def run(self, job: Job, *, target: str | None = None, on_event=None, on_samples=None,
+            cancel: threading.Event | None = None) -> Ran:
+        node = self._node_for(target)
+        files = {p: self._ship(p) for p in job.files if p and Path(p).is_file()}
+        events = Queue(actor_options={"num_cpus": 0})
+        ref = _run_on_node.options(scheduling_strategy=NodeAffinitySchedulingStrategy(node["NodeID"], soft=False)) \
+            .remote(job, files, events)
+        cancel = cancel or threading.Event()
+        cancelled = False
+        try:
+            while True:
+                try:
+                    done, _ = ray.wait([ref], timeout=POLL_S)
+                except KeyboardInterrupt:      # Ctrl-C here cancels the job there
+                    cancel.set()
+                    done = []
+                self._drain(events, on_event, on_samples)
+                if done:
+                    break
+                if cancel.is_set() and not cancelled:
+                    ray.cancel(ref)
+                    cancelled = True
+            try:
+                out = ray.get(ref)
+            except ray.exceptions.TaskCancelledError:
+                raise Cancelled(f"{job.what} cancelled on {target_name(node)}") from None
+            except ray.exceptions.RayTaskError as e:
+                cause = e.cause if isinstance(getattr(e, "cause", None), StudioError) else None
+                if cause is not None:
+                    raise cause from None
+                raise StudioError(f"the {job.what} failed on {target_name(node)}: {str(e).strip().splitlines()[-1]}",
+                                  where=job.where) from None
+            self._drain(events, on_event, on_samples)
+        finally:
+            ray.kill(events.actor)
+        notes = []
+        if out["kept"]:
+            notes.append(f"the outputs are larger than {MAX_RETURN_BYTES >> 20} MiB and stay on the node "
+                         f"{target_name(node)} in {out['work']}")
+        elif out["written"]:
+            home = Path(job.outputs[0]).parent
+            home.mkdir(parents=True, exist_ok=True)
+            for name, data in out["written"].items():
+                with atomic_path(home / name) as tmp:
+                    tmp.write_bytes(data)
+        return Ran(out["payload"], target_name(node), out["node"], notes)
+
+    @staticmethod
+    def _drain(events: Queue, on_event, on_samples) -> None:
+        while True:
+            try:
+                kind, item = events.get_nowait()
+            except Empty:
+                return
+            if kind == "event" and on_event is not None:
+                on_event(ProgressEvent.from_dict(item))
+            elif kind == "samples" and on_samples is not None:
+                on_samples(item)
+
+    def close(self) -> None:
+        self._shipped.clear()
+
+
+def _rewrite_prefix(value, old: str, new: str):
+    """Paths under the node's job folder, as the caller's (sidecars, layer reports beside an engine)."""
+    if isinstance(value, str):
+        return new + value[len(old):] if old and value.startswith(old) else value
+    if isinstance(value, dict):
+        return {k: _rewrite_prefix(v, old, new) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_rewrite_prefix(v, old, new) for v in value]
+    return value
+
