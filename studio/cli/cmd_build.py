@@ -50,7 +50,7 @@ def add_parser(sub) -> None:
                         "does not read is refused with the list of those it does")
     p.add_argument("-o", "--output", metavar="OUT", help="artifact path (default: beside the model)")
     p.add_argument("--cluster", metavar="ADDRESS",
-                   help="build on a cluster node instead of here: ray://HOST:PORT (see `engine-studio targets`)")
+                   help="build on a cluster node instead of here: ray:HOST:PORT (see `engine-studio targets`)")
     p.add_argument("--target", metavar="NAME", help="the target machine to build on (with --cluster)")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")

@@ -1,4 +1,4 @@
-"""`engine-studio targets [--cluster ray://HOST:PORT] [--json]`: the machines jobs can run on
+"""`engine-studio targets [--cluster ray:HOST:PORT] [--json]`: the machines jobs can run on
 (this one, or each node of a cluster), with their GPU, libraries, CPU and the backends that can
 build and run there. --json prints {"targets": [...]}."""
 
@@ -8,7 +8,7 @@ from __future__ import annotations
 def add_parser(sub) -> None:
     p = sub.add_parser("targets", help="the machines builds and benchmarks can run on",
                        description=__doc__.split("\n\n")[0])
-    p.add_argument("--cluster", metavar="ADDRESS", help="a cluster: ray://HOST:PORT (default: this machine)")
+    p.add_argument("--cluster", metavar="ADDRESS", help="a cluster: ray:HOST:PORT (default: this machine)")
     p.add_argument("--json", action="store_true", help='print {"targets": [...]}')
     p.set_defaults(func=run)
 

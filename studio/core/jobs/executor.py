@@ -5,7 +5,7 @@ way (progress and log lines, live samples). The local executor runs the job in a
 here; others come from plugins under the entry-point group `engine_studio.executors` (the Ray
 executor: `pip install "engine-studio[cluster]"`), so the core never imports a cluster library.
 
-    executor = executor_for("ray://10.0.0.5:10001")      # or None: this machine
+    executor = executor_for("ray:10.0.0.5:6379")         # or None: this machine
     ran = executor.run(Job.build(config), target="t4", on_event=print)
     result = BuildResult.from_dict(ran.payload)"""
 
@@ -104,7 +104,7 @@ class LocalExecutor:
 
 
 def executor_for(cluster: str | None) -> Executor:
-    """The local executor, or the plugin whose name is the address's scheme (`ray://HOST:PORT`)."""
+    """The local executor, or the plugin whose name is the address's scheme (`ray:HOST:PORT`)."""
     if not cluster:
         return LocalExecutor()
     scheme = cluster.split("://", 1)[0] if "://" in cluster else cluster.split(":", 1)[0]
