@@ -1,2 +1,2 @@
-"""The Ray executor: builds, benchmarks and accuracy checks on the target machines of a Ray
+"""The Ray executor: jobs (builds, from the CLI today) on the target machines of a Ray
 cluster (`pip install "engine-studio[cluster]"` on each, `ray start`, then `--cluster ray:HOST:PORT`)."""
