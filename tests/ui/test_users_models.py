@@ -119,6 +119,8 @@ def test_export_engine_exports_the_build_selected_in_the_list(qtbot, window, ope
     task = window.workflow.export_engine_dialog(str(tmp_path / "export"))
     qtbot.waitUntil(lambda: not task.running and bool(window.workflow.last_export), timeout=60000)
     assert task.error is None
+    name = Path(engine.result.output).name
+    # the engine, its sidecar, the layer report, and the typed model its accuracy is predicted from
     assert sorted(Path(p).name for p in window.workflow.last_export) == sorted(
-        [Path(engine.result.output).name, Path(engine.result.output).name + ".json"]
-        + ([Path(engine.result.output).name + ".layers.txt"] if Path(engine.result.output + ".layers.txt").exists() else []))
+        [name, name + ".json", name + ".typed.onnx"]
+        + ([name + ".layers.txt"] if Path(engine.result.output + ".layers.txt").exists() else []))

@@ -86,7 +86,7 @@ class SearchResult:
     drop_points: float                    # how far the metric fell, in points (percent of the 0-1 scale)
     lowered_gemm_flops_share: float       # 0-1
     kept: list[str]                       # node names left in higher precision
-    sensitivity: list[dict]               # [{node, score, flops}], most sensitive first
+    sensitivity: list[dict]               # [{node, score, flops, sqnr_db}], most sensitive first
     candidates: list[dict]                # every assignment scored: kept count, drop, met
     seconds: float
     high_precision: str = "fp16"

@@ -101,25 +101,33 @@ def test_demo_model_qdq_builds_with_tensorrt_rtx(tmp_path, demo, ort_run, trt_pa
     assert trt_parse_and_build(out, shapes)
 
 
-def test_only_the_quantized_gemm_reads_the_dequantized_tensor(tmp_path, tiny_calib):
-    """A tensor read by a GEMM and by a residual Add: ORT hands its one Q/DQ pair to both; the
-    Add must get the float tensor back, or int8 noise runs down the residual stream."""
+def _quantized(tmp_path, tiny_calib, nodes, out_name: str, out_width: int, w):
+    """A one- or two-node model reading x [batch, 16] with weights W, saved and Q/DQ-quantized:
+    (source path, quantized model, recipe)."""
     from onnx import TensorProto, helper
 
-    w = np.random.default_rng(2).normal(size=(16, 16)).astype(np.float32)
-    g = helper.make_graph([helper.make_node("MatMul", ["x", "W"], ["h"], name="mm"),
-                           helper.make_node("Add", ["x", "h"], ["y"], name="residual")], "res",
-                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 16])],
-                          [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 16])],
+    g = helper.make_graph(nodes, "g", [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 16])],
+                          [helper.make_tensor_value_info(out_name, TensorProto.FLOAT, ["batch", out_width])],
                           [numpy_helper.from_array(w, "W")])
     m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
     m.ir_version = 8
-    src = tmp_path / "res.onnx"
+    src = tmp_path / "src.onnx"
     onnx.save(m, str(src))
     calib = calibration_set_for_model(CalibrationSpec(str(tiny_calib), samples=16), src)
     out = tmp_path / "q.onnx"
     recipe = quantize_qdq(src, out, calib, TaskState())
-    q = onnx.load(str(out))
+    return src, onnx.load(str(out)), recipe
+
+
+def test_only_the_quantized_gemm_reads_the_dequantized_tensor(tmp_path, tiny_calib):
+    """A tensor read by a GEMM and by a residual Add: ORT hands its one Q/DQ pair to both; the
+    Add must get the float tensor back, or int8 noise runs down the residual stream."""
+    from onnx import helper
+
+    w = np.random.default_rng(2).normal(size=(16, 16)).astype(np.float32)
+    _, q, recipe = _quantized(tmp_path, tiny_calib, [helper.make_node("MatMul", ["x", "W"], ["h"], name="mm"),
+                                                     helper.make_node("Add", ["x", "h"], ["y"], name="residual")],
+                              "y", 16, w)
     producer = {o: n for n in q.graph.node for o in n.output}
     mm = next(n for n in q.graph.node if n.name == "mm")
     add = next(n for n in q.graph.node if n.name == "residual")
@@ -131,27 +139,17 @@ def test_only_the_quantized_gemm_reads_the_dequantized_tensor(tmp_path, tiny_cal
 
 def test_a_graph_output_is_not_quantized(tmp_path, tiny_calib, ort_run):
     """The logits of a classifier GEMM: ORT puts Q/DQ on them, which only rounds what the user reads."""
-    from onnx import TensorProto, helper
+    from onnx import helper
 
     w = np.random.default_rng(2).normal(size=(16, 4)).astype(np.float32)
-    g = helper.make_graph([helper.make_node("Gemm", ["x", "W"], ["logits"], name="classifier")], "head",
-                          [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 16])],
-                          [helper.make_tensor_value_info("logits", TensorProto.FLOAT, ["batch", 4])],
-                          [numpy_helper.from_array(w, "W")])
-    m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 17)])
-    m.ir_version = 8
-    src = tmp_path / "head.onnx"
-    onnx.save(m, str(src))
-    calib = calibration_set_for_model(CalibrationSpec(str(tiny_calib), samples=16), src)
-    out = tmp_path / "q.onnx"
-    quantize_qdq(src, out, calib, TaskState())
-    q = onnx.load(str(out))
+    src, q, _ = _quantized(tmp_path, tiny_calib, [helper.make_node("Gemm", ["x", "W"], ["logits"], name="classifier")],
+                           "logits", 4, w)
     onnx.checker.check_model(q)
     producer = {o: n for n in q.graph.node for o in n.output}
     assert producer["logits"].name == "classifier"
     assert sum(n.op_type == "QuantizeLinear" for n in q.graph.node) == 1   # the GEMM's input only
     x = np.random.default_rng(5).normal(size=(4, 16)).astype(np.float32)
-    assert np.abs(ort_run(src, {"x": x})[0] - ort_run(out, {"x": x})[0]).max() < 0.2
+    assert np.abs(ort_run(src, {"x": x})[0] - ort_run(tmp_path / "q.onnx", {"x": x})[0]).max() < 0.2
 
 
 @pytest.mark.parametrize("method, precision", [("entropy", "int8"), ("percentile", "int8"), ("minmax", "fp8")])
