@@ -84,8 +84,12 @@ def _run_on_node(job: Job, files: dict, events: Queue) -> dict:
     outputs = list(job.outputs)
     out_map = {p: str(work / Path(p).name) for p in outputs}
     here = Job(_rewrite(job.request, {**local, **out_map}), job.what, job.where)
-    payload = execute(here, on_event=lambda ev: events.put(("event", ev.to_dict())),
-                      on_samples=lambda s: events.put(("samples", s)))
+    try:
+        payload = execute(here, on_event=lambda ev: events.put(("event", ev.to_dict())),
+                          on_samples=lambda s: events.put(("samples", s)))
+    except BaseException:      # failed or cancelled: the node keeps nothing of it either
+        shutil.rmtree(work, ignore_errors=True)
+        raise
     # Everything it says in the caller's paths: the payload, and the sidecars it wrote.
     back = {cached: orig for orig, cached in local.items()} | {w: orig for orig, w in out_map.items()}
     home = str(Path(outputs[0]).parent) if outputs else str(work)
