@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from studio.ui.errors import install_excepthook
 from studio.ui.main_window import MainWindow
+from studio.ui.workers import freeze_startup_objects
 
 
 def get_app() -> QApplication:
@@ -28,6 +29,7 @@ def make_window(path: str | None = None, demo: bool = False, modal_errors: bool 
     logging.getLogger("studio").setLevel(logging.INFO)
     win = MainWindow(modal_errors=modal_errors)
     install_excepthook(win.errors)
+    freeze_startup_objects()
     if path:
         win.guard(lambda: win.open_path(path))
     elif demo:
