@@ -21,7 +21,7 @@ from studio.core.demo.paths import ensure_demo_model
 from studio.core.errors import StudioError
 from studio.core.graph.isolated import open_graph_isolated
 from studio.core.jobs.build_job import BuildEntry
-from studio.core.precision.as_built import as_built_for
+from studio.core.precision_search.job import as_built_isolated
 from studio.core.session import Session
 from studio.ui.bench_panel import BenchPanel
 from studio.ui.build_panel import BuildPanel, default_profiles
@@ -289,7 +289,7 @@ class MainWindow(QMainWindow):
         def work(cancel, emit):
             plan = load_plan(path)
             entry = BuildEntry.from_sidecar(path)
-            return plan, entry, as_built_for(path)[0]
+            return plan, entry, as_built_isolated(path)[0]
         task = Task(work, name="open-artifact", parent=self)
         task.finished.connect(lambda res: self._artifact_opened(path, *res))
         task.failed.connect(self.errors.show_text)
@@ -334,7 +334,7 @@ class MainWindow(QMainWindow):
 
         def work(cancel, emit):
             plan = load_plan(entry.result.output, onnx_model=graph if graph is not None else None)
-            return plan, as_built_for(entry.result.output)[0]
+            return plan, as_built_isolated(entry.result.output)[0]
         task = Task(work, name="load-plan", parent=self, nice=2)
         task.finished.connect(lambda out: self._show_plan(entry, *out))
         task.failed.connect(lambda msg: self.errors.show_text(

@@ -119,10 +119,18 @@ class AsBuilt:
         parts.append(f"{self.reformat_layers} reformat and {self.cast_layers} cast layer(s) inserted")
         return "; ".join(parts)
 
-    def to_dict(self) -> dict:
-        return {"counts": dict(self.counts), "reformat_layers": self.reformat_layers,
-                "cast_layers": self.cast_layers, "higher_than_asked": self.higher_than_asked,
-                "summary": self.summary(), "layers": [asdict(v) for v in self.layers]}
+    def to_dict(self, with_asked: bool = False) -> dict:
+        d = {"counts": dict(self.counts), "reformat_layers": self.reformat_layers,
+             "cast_layers": self.cast_layers, "higher_than_asked": self.higher_than_asked,
+             "summary": self.summary(), "layers": [asdict(v) for v in self.layers]}
+        if with_asked:
+            d["asked"] = dict(self.asked)
+        return d
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "AsBuilt":
+        layers = [LayerAsBuilt(**{**v, "asked": tuple(v["asked"])}) for v in d["layers"]]
+        return cls(layers, dict(d["counts"]), d["reformat_layers"], d["cast_layers"], dict(d.get("asked") or {}))
 
 
 def _inserted_kind(layer_type: str, name: str) -> str | None:
@@ -174,17 +182,33 @@ def as_built(plan: Plan, nodes_for_layer, typed: onnx.ModelProto) -> AsBuilt:
     return AsBuilt(out, {k: v for k, v in counts.items() if v}, reformats, casts, asked_by_node)
 
 
+def why_no_comparison(artifact) -> str | None:
+    """Why a build has no as-built comparison (no sidecar, nothing lowered), or None: the cheap
+    checks, before the model and the report are read."""
+    artifact = Path(artifact)
+    if not sidecar_path(artifact).is_file():
+        return "no sidecar beside the build, so the recipe it asked for is unknown"
+    if not load_sidecar(artifact).get("typed_model"):
+        return "the build rewrote no precision (fp32, or built before typed models were kept)"
+    return None
+
+
+def as_built_task(request: dict, state, emit) -> dict:
+    """The comparison in a child process (studio.core.jobs.child): parsing the models holds
+    Python's lock for a tenth of a second, which a window's thread must not."""
+    res, why = as_built_for(request["artifact"])
+    return {"as_built": res.to_dict(with_asked=True) if res is not None else None, "why": why}
+
+
 def as_built_for(artifact) -> tuple[AsBuilt | None, str | None]:
     """The comparison for a build the studio made: its layer report mapped to the typed model
     it was built from (the report names that model's nodes, casts and Q/DQ included). (result,
     None), or (None, why there is none: no sidecar, an fp32 build, no layer report...)."""
     artifact = Path(artifact)
-    if not sidecar_path(artifact).is_file():
-        return None, "no sidecar beside the build, so the recipe it asked for is unknown"
-    doc = load_sidecar(artifact)
-    if not doc.get("typed_model"):
-        return None, "the build rewrote no precision (fp32, or built before typed models were kept)"
-    typed, problem = typed_model(artifact, doc)
+    why = why_no_comparison(artifact)
+    if why:
+        return None, why
+    typed, problem = typed_model(artifact, load_sidecar(artifact))
     if problem:
         return None, problem
     try:

@@ -15,6 +15,7 @@ from studio.core.backends.base import CalibrationSpec
 from studio.core.errors import Cancelled
 from studio.core.jobs.child_job import run_child
 from studio.core.jobs.launch import JobChild
+from studio.core.precision.as_built import AsBuilt, why_no_comparison
 from studio.core.precision_search.calibration_check import check_calibration
 from studio.core.precision_search.search import PrecisionSearch, SearchRequest, SearchResult
 from studio.core.progress import ProgressEvent
@@ -56,3 +57,14 @@ def run_calibration_check(req: SearchRequest, *, on_event: Callable[[ProgressEve
     outcome = run_child(JobChild().take(), {"task": "calibration", "request": asdict(req)},
                         on_event=on_event, cancel=cancel)
     return outcome.payload_or_raise("calibration check", where=req.model)
+
+
+def as_built_isolated(artifact) -> tuple[AsBuilt | None, str | None]:
+    """studio.core.precision.as_built.as_built_for, in a child process when there is anything to
+    compare (the window's threads must not parse models: that holds Python's lock)."""
+    why = why_no_comparison(artifact)
+    if why:
+        return None, why
+    outcome = run_child(JobChild().take(), {"task": "as_built", "artifact": str(artifact)})
+    d = outcome.payload_or_raise("as-built comparison", where=str(artifact))
+    return (AsBuilt.from_dict(d["as_built"]) if d["as_built"] else None), d["why"]

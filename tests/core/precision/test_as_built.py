@@ -74,3 +74,15 @@ def test_layers_json_carries_the_comparison(engines, capsys):
     assert doc["as_built"]["counts"]["as asked"] > 0 and "summary" in doc["as_built"]
     assert main(["layers", str(engines["int8"])]) == 0
     assert "as built:" in capsys.readouterr().out
+
+
+def test_the_window_gets_the_comparison_from_a_child_process(engines):
+    """Parsing the models holds Python's lock: the window's threads get the same result from a
+    child process, and nothing to spawn one for when the build lowered nothing."""
+    from studio.core.precision_search.job import as_built_isolated
+
+    here, _ = as_built_for(engines["int8"])
+    there, why = as_built_isolated(engines["int8"])
+    assert why is None and there.to_dict() == here.to_dict() and there.asked == here.asked
+    assert as_built_isolated(engines["fp32"]) == (None, "the build rewrote no precision (fp32, or built before "
+                                                        "typed models were kept)")
