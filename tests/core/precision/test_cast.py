@@ -42,7 +42,7 @@ def test_keep_fp32_typo_is_an_error(make_tiny):
         cast_fp16(make_tiny(), keep_fp32=["Matmul"])
 
 
-def test_bf16_model_checks_and_builds_with_tensorrt_rtx(tmp_path, make_tiny):
+def test_bf16_model_checks_and_builds_with_tensorrt_rtx(tmp_path, make_tiny, trt_parse_and_build):
     m, _ = cast_bf16(make_tiny())
     onnx.checker.check_model(m, full_check=True)
     assert io_types(m) == [TensorProto.FLOAT, TensorProto.FLOAT]
@@ -57,31 +57,13 @@ def test_bf16_model_checks_and_builds_with_tensorrt_rtx(tmp_path, make_tiny):
     np.testing.assert_array_equal(got, orig.astype(ml_dtypes.bfloat16).astype(np.float32))
     p = tmp_path / "bf16.onnx"
     onnx.save(m, str(p))
-    assert trt_build(p, {"x": ((1, 16), (4, 16), (8, 16))})
+    assert trt_parse_and_build(p, {"x": ((1, 16), (4, 16), (8, 16))})
 
 
-def trt_build(path, shapes):
-    import tensorrt_rtx as trt
-
-    logger = trt.Logger(trt.Logger.ERROR)
-    builder = trt.Builder(logger)
-    net = builder.create_network(0)
-    parser = trt.OnnxParser(net, logger)
-    ok = parser.parse_from_file(str(path))
-    errors = [parser.get_error(i).desc() for i in range(parser.num_errors)]
-    assert ok, errors
-    cfg = builder.create_builder_config()
-    prof = builder.create_optimization_profile()
-    for name, (a, b, c) in shapes.items():
-        prof.set_shape(name, a, b, c)
-    cfg.add_optimization_profile(prof)
-    return builder.build_serialized_network(net, cfg) is not None
-
-
-def test_fp16_tiny_builds_with_tensorrt_rtx(tmp_path, make_tiny):
+def test_fp16_tiny_builds_with_tensorrt_rtx(tmp_path, make_tiny, trt_parse_and_build):
     p = tmp_path / "f16.onnx"
     onnx.save(cast_fp16(make_tiny())[0], str(p))
-    assert trt_build(p, {"x": ((1, 16), (4, 16), (8, 16))})
+    assert trt_parse_and_build(p, {"x": ((1, 16), (4, 16), (8, 16))})
 
 
 @pytest.mark.slow
