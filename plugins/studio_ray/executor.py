@@ -51,14 +51,18 @@ def _sha256(path: str) -> str:
     return h.hexdigest()
 
 
-def _rewrite(value, paths: dict[str, str]):
-    """`value` with every string that is a key of `paths` replaced (requests and payloads)."""
+def _rewrite(value, paths: dict[str, str], prefix: tuple[str, str] | None = None):
+    """`value` (a request or a payload) with every string that is a key of `paths` replaced, and
+    with `prefix` = (old, new) every string under `old` moved under `new`."""
     if isinstance(value, str):
-        return paths.get(value, value)
+        value = paths.get(value, value)
+        if prefix and prefix[0] and value.startswith(prefix[0]):
+            value = prefix[1] + value[len(prefix[0]):]
+        return value
     if isinstance(value, dict):
-        return {k: _rewrite(v, paths) for k, v in value.items()}
+        return {k: _rewrite(v, paths, prefix) for k, v in value.items()}
     if isinstance(value, list):
-        return [_rewrite(v, paths) for v in value]
+        return [_rewrite(v, paths, prefix) for v in value]
     return value
 
 
@@ -104,7 +108,7 @@ def _run_on_node(job: Job, files: dict, events: Queue) -> dict:
     written = {} if kept else {p.name: p.read_bytes() for p in work.iterdir()}
     if not kept:
         shutil.rmtree(work, ignore_errors=True)
-        payload = _rewrite_prefix(_rewrite(payload, back), str(work), home)
+        payload = _rewrite(payload, back, (str(work), home))
     return {"payload": payload, "work": str(work), "written": written, "kept": kept,
             "node": ray.get_runtime_context().get_node_id()}
 
@@ -219,15 +223,3 @@ class RayExecutor:
 
     def close(self) -> None:
         self._shipped.clear()
-
-
-def _rewrite_prefix(value, old: str, new: str):
-    """Paths under the node's job folder, as the caller's (sidecars, layer reports beside an engine)."""
-    if isinstance(value, str):
-        return new + value[len(old):] if old and value.startswith(old) else value
-    if isinstance(value, dict):
-        return {k: _rewrite_prefix(v, old, new) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_rewrite_prefix(v, old, new) for v in value]
-    return value
-

@@ -19,16 +19,16 @@ from pathlib import Path
 
 import numpy as np
 import onnx
-import onnxruntime as ort
 from onnx import numpy_helper
 
 from studio.core.data.calibration import LengthStats, calibration_set_for_model
 from studio.core.data.tables import read_rows
-from studio.core.data.tokenizer import load_tokenizer, tokenizer_beside
+from studio.core.data.tokenizer import tokenizer_beside
 from studio.core.errors import DataError
 from studio.core.precision.model_io import load_model
 from studio.core.precision.qdq import CALIBRATION_METHODS
-from studio.core.precision_search.search import PrecisionSearch, SearchRequest, Candidates
+from studio.core.precision_search.search import Candidates, PrecisionSearch, SearchRequest
+from studio.core.precision_search.sqnr import tensors_session
 from studio.core.progress import TaskState
 
 # Below these a calibration set is suspect (ModelOpt's default is 512 samples).
@@ -133,17 +133,9 @@ def _activation_limits(qdq: onnx.ModelProto) -> dict[str, float]:
 def _clipping(source: Path, limits: dict[str, float], batches, threads: int | None) -> list[TensorClipping]:
     """Run the FP32 model with the quantized tensors as extra outputs over the validation batches."""
     model = load_model(source)
-    have = {o.name for o in model.graph.output}
     produced = {o for n in model.graph.node for o in n.output}
     wanted = [t for t in limits if t in produced]
-    for t in wanted:
-        if t not in have:
-            model.graph.output.append(onnx.ValueInfoProto(name=t))
-    opts = ort.SessionOptions()
-    if threads:
-        opts.intra_op_num_threads = threads
-    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL   # the tensors as named
-    sess = ort.InferenceSession(model.SerializeToString(), opts, providers=["CPUExecutionProvider"])
+    sess = tensors_session(model, wanted, threads)
     inputs = {i.name for i in sess.get_inputs()}
     over = dict.fromkeys(wanted, 0)
     total = dict.fromkeys(wanted, 0)
@@ -186,9 +178,7 @@ def check_calibration(req: SearchRequest, state: TaskState | None = None,
         full = search.candidates.make([], high="fp32")
         limits = _activation_limits(load_model(full))
         full.unlink()
-        feed, batch = search.scorer.feed, req.batch
-        batches = (feed.make_batch(list(range(s, min(feed.n, s + batch)))) for s in range(0, feed.n, batch))
-        clipping = _clipping(source, limits, batches, req.threads)
+        clipping = _clipping(source, limits, search.scorer.batches(), req.threads)
         scored = []
         for i, method in enumerate(methods):
             state.progress(f"Calibrating with {method}", 0.3 + 0.7 * i / len(methods), force=True)

@@ -91,6 +91,12 @@ class Scorer:
         self._replay = _Replayed(self._ref)
         self.reference = self._score(self._ref)
 
+    def batches(self, samples: int | None = None):
+        """The validation feed batch by batch (its first `samples` rows only when given)."""
+        n = self.feed.n if samples is None else min(samples, self.feed.n)
+        for start in range(0, n, self.batch):
+            yield self.feed.make_batch(list(range(start, min(n, start + self.batch))))
+
     def sample_batch(self) -> dict[str, np.ndarray]:
         return self.feed.make_batch(list(range(min(self.batch, self.feed.n))))
 

@@ -257,9 +257,8 @@ class PrecisionSearch:
         out.sort(key=lambda s: (-s.score, s.flops))
         if self.req.target in ("int8", "fp8"):
             self.state.progress("Per-tensor SQNR", hi, force=True)
-            feed, n = self.scorer.feed, min(self.scorer.feed.n, self.req.sensitivity_samples)
-            batches = (feed.make_batch(list(range(s, min(n, s + self.req.batch)))) for s in range(0, n, self.req.batch))
             qdq = self.candidates.all_quantized()
+            batches = self.scorer.batches(self.req.sensitivity_samples)
             per_node = node_sqnr(qdq, activation_sqnr(self.candidates.source, qdq, batches, self.req.threads))
             for s in out:
                 db = per_node.get(s.node)

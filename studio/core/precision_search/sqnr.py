@@ -28,7 +28,8 @@ def quantized_activations(qdq: onnx.ModelProto) -> dict[str, str]:
     return pairs
 
 
-def _session(model: onnx.ModelProto, outputs: list[str], threads: int | None) -> ort.InferenceSession:
+def tensors_session(model: onnx.ModelProto, outputs: list[str], threads: int | None) -> ort.InferenceSession:
+    """An ORT session of `model` that also returns the intermediate tensors `outputs`."""
     m = onnx.ModelProto()
     m.CopyFrom(model)
     have = {o.name for o in m.graph.output}
@@ -48,7 +49,7 @@ def activation_sqnr(source: Path, qdq: onnx.ModelProto, batches, threads: int | 
     if not pairs:
         return {}
     floats, lowered = list(pairs), [pairs[t] for t in pairs]
-    ref, low = _session(load_model(source), floats, threads), _session(qdq, lowered, threads)
+    ref, low = tensors_session(load_model(source), floats, threads), tensors_session(qdq, lowered, threads)
     ref_in, low_in = {i.name for i in ref.get_inputs()}, {i.name for i in low.get_inputs()}
     signal = dict.fromkeys(floats, 0.0)
     noise = dict.fromkeys(floats, 0.0)
