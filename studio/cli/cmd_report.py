@@ -19,17 +19,17 @@ def _price(text: str) -> float:
 
 
 def add_parser(sub) -> None:
-    from studio.core.reports.report_model import DEFAULT_PRICE_PER_GPU_HOUR
+    from studio.core.reports.report_model import DEFAULT_PRICE_PER_DEVICE_HOUR
 
     p = sub.add_parser("report", help="write an HTML, PDF or JSON report of builds, benchmarks and accuracy",
                        description=__doc__)
     p.add_argument("results", nargs="+", metavar="RESULTS",
                    help="build sidecars or artifacts, bench/accuracy result JSON, inspect --json output, ONNX model")
     p.add_argument("-o", "--output", required=True, help="report.html, report.pdf or report.json")
-    p.add_argument("--price-per-device-hour", "--price-per-gpu-hour", dest="price_per_gpu_hour", type=_price,
-                   default=DEFAULT_PRICE_PER_GPU_HOUR, metavar="USD",
+    p.add_argument("--price-per-device-hour", "--price-per-gpu-hour", dest="price_per_device_hour", type=_price,
+                   default=DEFAULT_PRICE_PER_DEVICE_HOUR, metavar="USD",
                    help=f"hourly price of the device measured, for the cost per million samples "
-                        f"(default {DEFAULT_PRICE_PER_GPU_HOUR:.2f})")
+                        f"(default {DEFAULT_PRICE_PER_DEVICE_HOUR:.2f})")
     p.add_argument("--title", default=None, help="report title")
     p.set_defaults(func=run)
 
@@ -45,7 +45,7 @@ def run(args) -> int:
     from studio.core.reports.inputs import assemble_report
 
     report_format(args.output)   # refuse an unknown extension before reading anything
-    report = assemble_report(args.results, title=args.title, price_per_gpu_hour=args.price_per_gpu_hour)
+    report = assemble_report(args.results, title=args.title, price_per_device_hour=args.price_per_device_hour)
     fmt = write_report(report, args.output, pdf_writer=_pdf_writer)
     parts = [f"{len(report.builds)} build(s)", f"{len(report.benchmarks)} benchmark(s)",
              f"{len(report.accuracy)} accuracy result(s)"]

@@ -43,7 +43,7 @@ from studio.core.precision_search.search import SearchRequest, SearchResult
 from studio.core.progress import ProgressEvent
 from studio.core.reports.export import report_format, write_report
 from studio.core.reports.from_results import accuracy_from_results, bench_from_results, report_from_results
-from studio.core.reports.report_model import (DEFAULT_PRICE_PER_GPU_HOUR, AccuracyInfo, BenchInfo, Report,
+from studio.core.reports.report_model import (DEFAULT_PRICE_PER_DEVICE_HOUR, AccuracyInfo, BenchInfo, Report,
                                               Speedup, compute_speedup)
 from studio.core.reports.sections import build_from_sidecar, model_from_onnx
 
@@ -178,7 +178,7 @@ class Session:
         return self.saved.get(key + suffix) if key is not None else None
 
     # ----- compare, export, report
-    def compare(self, price_per_hour: float = DEFAULT_PRICE_PER_GPU_HOUR) -> Comparison:
+    def compare(self, price_per_hour: float = DEFAULT_PRICE_PER_DEVICE_HOUR) -> Comparison:
         benchmarks = [bench_from_results(res, self.result_file(res) or key) for key, res in self.runs.items()]
         accuracy = {}
         for key, res in self.accuracy.items():
@@ -188,7 +188,7 @@ class Session:
         sizes = {e.result.output: e.result.size_bytes for e in self.builds.values()}
         return Comparison(benchmarks, accuracy, sizes, speedup, notes)
 
-    def best_build(self, price_per_hour: float = DEFAULT_PRICE_PER_GPU_HOUR) -> BuildEntry | None:
+    def best_build(self, price_per_hour: float = DEFAULT_PRICE_PER_DEVICE_HOUR) -> BuildEntry | None:
         """The build of highest throughput among those benchmarked, if any."""
         speedup = self.compare(price_per_hour).speedup
         if speedup is not None:
@@ -228,7 +228,7 @@ class Session:
         return written
 
     def report(self, *, title: str | None = None,
-               price_per_gpu_hour: float = DEFAULT_PRICE_PER_GPU_HOUR) -> Report:
+               price_per_device_hour: float = DEFAULT_PRICE_PER_DEVICE_HOUR) -> Report:
         """The report of what this session holds, from the typed results."""
         builds = []
         for entry in self.builds.values():
@@ -239,13 +239,13 @@ class Session:
             model=model_from_onnx(Path(self.model)) if self.model else None, builds=builds,
             runs=[(res, self.result_file(res) or key) for key, res in self.runs.items()],
             accuracy=[(res, self.result_file(res) or key) for key, res in self.accuracy.items()],
-            title=title, price_per_gpu_hour=price_per_gpu_hour, model_from_onnx=model_from_onnx)
+            title=title, price_per_device_hour=price_per_device_hour, model_from_onnx=model_from_onnx)
 
     def write_report(self, path: str | Path, *, title: str | None = None,
-                     price_per_gpu_hour: float = DEFAULT_PRICE_PER_GPU_HOUR, pdf_writer=None) -> str:
+                     price_per_device_hour: float = DEFAULT_PRICE_PER_DEVICE_HOUR, pdf_writer=None) -> str:
         """Write the report in the format the file name asks for; returns the format."""
         report_format(path)   # an unknown extension is refused before any work
-        return write_report(self.report(title=title, price_per_gpu_hour=price_per_gpu_hour), path,
+        return write_report(self.report(title=title, price_per_device_hour=price_per_device_hour), path,
                             pdf_writer=pdf_writer)
 
     def backend_of(self, artifact: str):

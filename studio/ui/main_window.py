@@ -183,7 +183,7 @@ class MainWindow(QMainWindow):
         self.bench.failed.connect(self.errors.show_text)
         self.compare.export_engine_requested.connect(lambda: self.guard(self.workflow.export_engine_dialog))
         self.compare.export_report_requested.connect(lambda: self.guard(self.workflow.export_report_dialog))
-        self.compare.price_changed.connect(lambda v: self.settings.set("price_per_gpu_hour", v))
+        self.compare.price_changed.connect(lambda v: self.settings.set("price_per_device_hour", v))
         self.graphs.mode.currentIndexChanged.connect(
             lambda _: self.settings.set("graph_mode", self.graphs.mode.currentData()))
         self.graphs.color.currentIndexChanged.connect(

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 MAX_RECENT = 10
 
 DEFAULTS = {
@@ -17,7 +17,7 @@ DEFAULTS = {
     "language": "",            # empty: the system locale
     "color_mode": "type",
     "graph_mode": "side",          # before | after | side
-    "price_per_gpu_hour": 2.50,
+    "price_per_device_hour": 2.50,
     "build/backend": "tensorrt",
     "build/precision": "fp16",
     "build/workspace_mib": 0,             # 0: the backend's default, as the command line leaves it
@@ -34,13 +34,21 @@ def _migrate_1_to_2(s: QSettings) -> None:
     cents = s.value("price_cents")
     if cents is not None:
         try:
-            s.setValue("price_per_gpu_hour", float(cents) / 100.0)
+            s.setValue("price_per_device_hour", float(cents) / 100.0)
         except (TypeError, ValueError):
             pass
         s.remove("price_cents")
 
 
-MIGRATIONS = {1: _migrate_1_to_2}
+def _migrate_2_to_3(s: QSettings) -> None:
+    # v2 named the price per GPU-hour, although a CPU run is priced the same way
+    price = s.value("price_per_gpu_hour")
+    if price is not None:
+        s.setValue("price_per_device_hour", price)
+        s.remove("price_per_gpu_hour")
+
+
+MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
 
 
 def _model_key(model: str) -> str:

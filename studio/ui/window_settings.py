@@ -28,7 +28,7 @@ def restore(win: QMainWindow) -> None:
     win.set_language(preferred_language(s.get("language")), remember=False)
     win.graphs.set_mode(s.get("graph_mode"))
     win.graphs.set_color_mode(s.get("color_mode"))
-    win.compare.price.setValue(float(s.get("price_per_gpu_hour")))
+    win.compare.price.setValue(float(s.get("price_per_device_hour")))
     try:
         win.build_panel.select_backend(s.get("build/backend"))
         win.build_panel.select_precision(s.get("build/precision"))

@@ -228,7 +228,7 @@ class Workflow(QObject):
         fmt = report_format(path)   # an unknown extension is refused before any work, as the CLI does
 
         def work(cancel, emit):
-            report = self.win.session.report(price_per_gpu_hour=price)
+            report = self.win.session.report(price_per_device_hour=price)
             if fmt != "pdf":
                 write_report(report, path)
             return report

@@ -33,9 +33,9 @@ def test_html_and_json_by_extension(inputs, capsys):
     assert main(["report", str(summary), str(side), "-o", str(d / "r.html"), "--title", "My <title>"]) == 0
     html = (d / "r.html").read_text(encoding="utf-8")
     assert html.startswith("<!DOCTYPE html>") and "My &lt;title&gt;" in html
-    assert main(["report", str(summary), str(side), "-o", str(d / "r.json"), "--price-per-gpu-hour", "4.5"]) == 0
+    assert main(["report", str(summary), str(side), "-o", str(d / "r.json"), "--price-per-device-hour", "4.5"]) == 0
     rep = load_report(d / "r.json")
-    assert rep.price_per_gpu_hour == 4.5 and rep.model.nodes == 4 and len(rep.builds) == 1
+    assert rep.price_per_device_hour == 4.5 and rep.model.nodes == 4 and len(rep.builds) == 1
     out = capsys.readouterr().out
     assert "wrote HTML report" in out and "wrote JSON report" in out
     assert not list(d.glob(".*.part"))           # no temp files left behind

@@ -90,7 +90,7 @@ def test_the_whole_story_through_the_session(users_model, labelled, tmp_path):
     exported = session.export(int8.key, tmp_path / "deploy")
     assert sorted(Path(p).name for p in exported) == ["model.int8.ort.onnx", "model.int8.ort.onnx.json"]
 
-    assert session.write_report(tmp_path / "report.json", price_per_gpu_hour=1.0) == "json"
+    assert session.write_report(tmp_path / "report.json", price_per_device_hour=1.0) == "json"
     report = load_report(tmp_path / "report.json")
     assert report.model is not None and report.model.path == str(users_model)
     assert sorted(b.artifact for b in report.builds) == sorted([fp32.key, int8.key])

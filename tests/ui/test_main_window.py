@@ -113,7 +113,12 @@ def test_settings_from_a_newer_studio_are_reset_not_fatal(tmp_path):
     old = tmp_path / "old.ini"
     old.write_text("[General]\nschema_version=1\nprice_cents=350\n")
     s = Settings(old)
-    assert s.get("price_per_gpu_hour") == pytest.approx(3.5)
+    assert s.get("price_per_device_hour") == pytest.approx(3.5)
+    v2 = tmp_path / "v2.ini"
+    v2.write_text("[General]\nschema_version=2\nprice_per_gpu_hour=0.35\n")
+    s = Settings(v2)
+    assert s.get("price_per_device_hour") == pytest.approx(0.35)
+    assert s.q.value("price_per_gpu_hour") is None
 
 
 @pytest.mark.qt_no_exception_capture

@@ -18,7 +18,7 @@ from studio.core.bench.results import AccuracyResult, BenchResult
 from studio.core.errors import StudioError
 from studio.core.reports.environment import collect_environment
 from studio.core.reports.report_model import (
-    DEFAULT_PRICE_PER_GPU_HOUR, AccuracyInfo, BenchInfo, CurvePoint, Environment, ModelInfo, Report,
+    DEFAULT_PRICE_PER_DEVICE_HOUR, AccuracyInfo, BenchInfo, CurvePoint, Environment, ModelInfo, Report,
     compute_speedup,
 )
 
@@ -148,11 +148,11 @@ def accuracy_from_results(res, source: str) -> AccuracyInfo:
 
 def report_from_results(*, model: ModelInfo | None = None, builds=(), runs: list[tuple[BenchResult, str]] = (),
                         accuracy: list[tuple[AccuracyResult, str]] = (), title: str | None = None,
-                        price_per_gpu_hour: float = DEFAULT_PRICE_PER_GPU_HOUR,
+                        price_per_device_hour: float = DEFAULT_PRICE_PER_DEVICE_HOUR,
                         environment: Environment | None = None, model_from_onnx=None) -> Report:
     """A Report from what is in memory: `builds` as BuildInfo, `runs` and `accuracy` as
     (result, where it is saved or came from)."""
-    report = new_report(title, price_per_gpu_hour)
+    report = new_report(title, price_per_device_hour)
     report.model = model
     report.builds.extend(builds)
     report.benchmarks.extend(bench_from_results(res, source) for res, source in runs)
@@ -161,11 +161,11 @@ def report_from_results(*, model: ModelInfo | None = None, builds=(), runs: list
     return finish_report(report, model_from_onnx=model_from_onnx, environment=environment, hosts=hosts)
 
 
-def new_report(title: str | None = None, price_per_gpu_hour: float = DEFAULT_PRICE_PER_GPU_HOUR) -> Report:
-    if price_per_gpu_hour is None or not math.isfinite(price_per_gpu_hour) or price_per_gpu_hour < 0:
-        raise StudioError(f"price per GPU-hour must be a non-negative number, not {price_per_gpu_hour!r}")
+def new_report(title: str | None = None, price_per_device_hour: float = DEFAULT_PRICE_PER_DEVICE_HOUR) -> Report:
+    if price_per_device_hour is None or not math.isfinite(price_per_device_hour) or price_per_device_hour < 0:
+        raise StudioError(f"price per device-hour must be a non-negative number, not {price_per_device_hour!r}")
     return Report(title=title or "Engine Studio report", studio_version=__version__,
-                  price_per_gpu_hour=float(price_per_gpu_hour))
+                  price_per_device_hour=float(price_per_device_hour))
 
 
 def finish_report(report: Report, *, model_from_onnx=None, environment: Environment | None = None,
@@ -198,7 +198,7 @@ def finish_report(report: Report, *, model_from_onnx=None, environment: Environm
     if other:
         report.notes.append(f"Some results were measured on another machine ({len(other)} host(s)); the "
                             f"environment section describes the machine that made this report.")
-    report.speedup, notes = compute_speedup(report.benchmarks, report.price_per_gpu_hour)
+    report.speedup, notes = compute_speedup(report.benchmarks, report.price_per_device_hour)
     report.notes.extend(notes)
     if report.is_empty:
         raise StudioError("nothing to report: no model, build, benchmark or accuracy result given")

@@ -11,7 +11,7 @@ from pathlib import Path
 from studio.core.bench import results
 from studio.core.errors import StudioError
 from studio.core.reports.from_results import accuracy_from_results, bench_from_results, finish_report, new_report
-from studio.core.reports.report_model import DEFAULT_PRICE_PER_GPU_HOUR, Environment, Report, SourceFile
+from studio.core.reports.report_model import DEFAULT_PRICE_PER_DEVICE_HOUR, Environment, Report, SourceFile
 from studio.core.reports.sections import build_from_sidecar, model_from_onnx, model_from_summary
 
 # Result JSON files over this size are refused: a report input is a summary, not raw data.
@@ -54,11 +54,11 @@ def classify(data) -> str | None:
 
 
 def assemble_report(paths: list[str], *, title: str | None = None,
-                    price_per_gpu_hour: float = DEFAULT_PRICE_PER_GPU_HOUR,
+                    price_per_device_hour: float = DEFAULT_PRICE_PER_DEVICE_HOUR,
                     environment: Environment | None = None) -> Report:
     """Read every path into one Report. Raises StudioError naming the first file that is missing
     or is not something a report can read."""
-    report = new_report(title, price_per_gpu_hour)
+    report = new_report(title, price_per_device_hour)
     hosts: list[dict] = []
     for raw in paths:
         path = Path(raw)

@@ -55,8 +55,26 @@ def report_from_dict(data, where: str | None = None) -> Report:
     if not isinstance(version, int) or version > REPORT_SCHEMA_VERSION:
         raise StudioError(f"report schema version {version!r} is newer than this studio reads "
                           f"({REPORT_SCHEMA_VERSION})", where=where)
+    if version == 1:
+        data = _from_version_1(data)
     validate(data, where)
     return Report.from_dict(data)
+
+
+def _from_version_1(data: dict) -> dict:
+    """Version 1 priced a "GPU-hour" whatever the device was; version 2 prices a device-hour and
+    names the device."""
+    data = dict(data, schema_version=2)
+    if "price_per_gpu_hour" in data:
+        data["price_per_device_hour"] = data.pop("price_per_gpu_hour")
+    speedup = data.get("speedup")
+    if isinstance(speedup, dict):
+        speedup = dict(speedup)
+        if "price_per_gpu_hour" in speedup:
+            speedup["price_per_device_hour"] = speedup.pop("price_per_gpu_hour")
+        speedup.setdefault("priced_device", "")
+        data["speedup"] = speedup
+    return data
 
 
 def save_report(report: Report, path) -> None:

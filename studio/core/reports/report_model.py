@@ -14,8 +14,8 @@ from dataclasses import asdict, dataclass, field, fields
 from studio.core.i18n import QT_TRANSLATE_NOOP, translate
 
 REPORT_SCHEMA = "engine-studio/report"
-REPORT_SCHEMA_VERSION = 1
-DEFAULT_PRICE_PER_GPU_HOUR = 2.50
+REPORT_SCHEMA_VERSION = 2
+DEFAULT_PRICE_PER_DEVICE_HOUR = 2.50
 
 # How each benchmark figure is defined, in trtexec's terms, so a reader can compare them with
 # numbers from trtexec itself.
@@ -221,7 +221,8 @@ class Speedup(_Record):
     baseline_p99_ms: float | None = None
     best_p99_ms: float | None = None
     p99_saved_ms: float | None = None
-    price_per_gpu_hour: float = DEFAULT_PRICE_PER_GPU_HOUR
+    price_per_device_hour: float = DEFAULT_PRICE_PER_DEVICE_HOUR
+    priced_device: str = ""          # the device whose hour the price is for (a CPU is not a GPU)
     baseline_cost_per_million: float | None = None
     best_cost_per_million: float | None = None
     assumption: str = ""
@@ -239,7 +240,7 @@ class Report:
     title: str = "Engine Studio report"
     created: str = field(default_factory=_now)
     studio_version: str = ""
-    price_per_gpu_hour: float = DEFAULT_PRICE_PER_GPU_HOUR
+    price_per_device_hour: float = DEFAULT_PRICE_PER_DEVICE_HOUR
     model: ModelInfo | None = None
     environment: Environment | None = None
     builds: list[BuildInfo] = field(default_factory=list)
@@ -327,7 +328,8 @@ def compute_speedup(benchmarks: list[BenchInfo], price_per_hour: float) -> tuple
         throughput_ratio=best.throughput / baseline.throughput,
         baseline_p99_ms=p99_b, best_p99_ms=p99_n,
         p99_saved_ms=(p99_b - p99_n) if p99_b is not None and p99_n is not None else None,
-        price_per_gpu_hour=price_per_hour,
+        price_per_device_hour=price_per_hour,
+        priced_device=best.device or "",
         baseline_cost_per_million=cost_per_million(baseline.throughput, price_per_hour),
         best_cost_per_million=cost_per_million(best.throughput, price_per_hour),
         assumption=translate("Report", "Cost assumes one device fully busy at the measured throughput, billed at "

@@ -31,7 +31,7 @@ def test_round_trip_and_schema(report, tmp_path):
     out = tmp_path / "r.json"
     save_report(report, out)
     data = json.loads(out.read_text(encoding="utf-8"))
-    assert data["schema"] == "engine-studio/report" and data["schema_version"] == 1
+    assert data["schema"] == "engine-studio/report" and data["schema_version"] == 2
     assert schema_check.errors(data, report_schema()) == []
     again = load_report(out)
     assert again == report
@@ -60,7 +60,7 @@ def test_schema_covers_every_field(report):
 
 @pytest.mark.parametrize("mutate,needle", [
     (lambda d: d.update(schema="other"), "not a report"),
-    (lambda d: d.update(schema_version=2), "newer"),
+    (lambda d: d.update(schema_version=3), "newer"),
     (lambda d: d["benchmarks"][0].update(throughput="fast"), "expected number/null"),
     (lambda d: d.pop("builds"), "missing required 'builds'"),
     (lambda d: d["sources"][0].update(kind="virus"), "not one of"),
@@ -72,6 +72,21 @@ def test_invalid_reports_are_refused(report, mutate, needle):
         loads(json.dumps(data), where="r.json")
 
 
+def test_a_version_1_report_is_read_with_the_price_per_device_hour(report):
+    """Version 1 called the price "per GPU-hour" even for a CPU run; its files still open."""
+    data = json.loads(dumps(report))
+    data["schema_version"] = 1
+    data["price_per_gpu_hour"] = data.pop("price_per_device_hour")
+    data["speedup"]["price_per_gpu_hour"] = data["speedup"].pop("price_per_device_hour")
+    del data["speedup"]["priced_device"]
+    old = loads(json.dumps(data), where="old.json")
+    assert old.price_per_device_hour == report.price_per_device_hour
+    assert old.speedup.price_per_device_hour == report.speedup.price_per_device_hour
+    assert old.speedup.priced_device == ""
+    # the device the price is for is named in the new files
+    assert report.speedup.priced_device and report.speedup.priced_device in report.speedup.assumption
+
+
 def test_not_json_and_missing_file(tmp_path):
     with pytest.raises(StudioError, match="invalid JSON"):
         loads("{", where="x")
@@ -81,7 +96,7 @@ def test_not_json_and_missing_file(tmp_path):
 
 def test_nan_never_reaches_the_file(tmp_path):
     r = Report()
-    r.price_per_gpu_hour = float("nan")
+    r.price_per_device_hour = float("nan")
     with pytest.raises(StudioError):
         save_report(r, tmp_path / "r.json")
     assert not (tmp_path / "r.json").exists()

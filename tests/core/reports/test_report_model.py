@@ -31,7 +31,7 @@ def real(tmp_path_factory):
 
 def test_report_from_real_runs_has_every_section(real):
     rep = assemble_report([str(real[k]) for k in ("summary", "sidecar", "bench32", "bench16", "accuracy")],
-                          title="T", price_per_gpu_hour=3.0)
+                          title="T", price_per_device_hour=3.0)
     # model summary: the real inspect --json of the helper model
     assert rep.model is not None
     assert [t.name for t in rep.model.inputs] == ["x"] and rep.model.inputs[0].shape == ["batch", 16]
@@ -73,7 +73,7 @@ def test_report_from_real_runs_has_every_section(real):
         assert sp.baseline == b32.label and sp.throughput_ratio >= 1.0
     else:
         assert sp.baseline == b16.label and any("No FP32" in n for n in rep.notes)
-    assert sp.price_per_gpu_hour == 3.0 and "$3.00 per device-hour of" in sp.assumption
+    assert sp.price_per_device_hour == 3.0 and "$3.00 per device-hour of" in sp.assumption
     assert sp.best_cost_per_million == pytest.approx(3.0 / (best.throughput * 3600) * 1e6)
     # environment of this machine
     env = rep.environment
@@ -140,7 +140,7 @@ def test_negative_or_nan_price_is_refused(tmp_path):
     model = ri.tiny_model(tmp_path / "m.onnx")
     for bad in (-1.0, math.nan, math.inf):
         with pytest.raises(StudioError, match="price"):
-            assemble_report([str(model)], price_per_gpu_hour=bad)
+            assemble_report([str(model)], price_per_device_hour=bad)
 
 
 def _bench(label, precision, thr, p99, backend="tensorrt", device="H100"):
