@@ -1,5 +1,5 @@
-"""The builds made in this session (or opened from disk): precision, size, build time; each
-opens its after-fusion graph."""
+"""The builds made in this session (or opened from disk): precision, size, build time; selecting
+one shows its after-fusion graph."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ class BuildsList(QWidget):
         self.table.verticalHeader().hide()
         self.table.horizontalHeader().setSectionResizeMode(COLUMNS - 1, QHeaderView.Stretch)
         self.table.setAlternatingRowColors(True)
-        self.table.cellDoubleClicked.connect(lambda r, _c: self._open(r))
+        # One click shows the build's fused graph: the graph always shows the build selected here.
+        self.table.itemSelectionChanged.connect(lambda: self._open(self.table.currentRow()))
         show = button(lambda: self.tr("Show graph after fusion"))
         show.clicked.connect(lambda: self._open(self.table.currentRow()))
         row = QHBoxLayout()
@@ -45,7 +46,10 @@ class BuildsList(QWidget):
     def add(self, entry: BuildEntry) -> None:
         self.entries = [e for e in self.entries if e.key != entry.key] + [entry]
         self._refresh()
+        # Whoever added the build shows its graph (a new build's, or an opened artifact's) already.
+        self.table.blockSignals(True)
         self.table.selectRow(len(self.entries) - 1)
+        self.table.blockSignals(False)
         self.changed.emit()
 
     def _refresh(self) -> None:

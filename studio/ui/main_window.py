@@ -68,6 +68,8 @@ class MainWindow(QMainWindow):
         self.onnx_graph = None
         self.plans: dict[str, object] = {}       # artifact -> Plan
         self.as_built: dict[str, object] = {}    # artifact -> AsBuilt (its layers against the recipe), or None
+        self.shown_build: str | None = None      # the build whose fused graph the user asked for last
+        self._loading_plans: dict[str, Task] = {}
         self._closing = False
 
         self.graphs = GraphPanel(self.tasks)
@@ -297,6 +299,7 @@ class MainWindow(QMainWindow):
 
     def _artifact_opened(self, path: str, plan, entry, built=None) -> None:
         self.plans[path] = plan
+        self.shown_build = entry.key if entry is not None else path
         if entry is not None:
             self.session.add_build(entry)
             self.plans[entry.key] = plan
@@ -326,26 +329,37 @@ class MainWindow(QMainWindow):
         self.show_build_graph(entry)
 
     def show_build_graph(self, entry: BuildEntry) -> Task | None:
+        """Show a build's fused graph; its plan is read once, in a worker. A plan that arrives
+        after the user has selected another build is kept, not shown."""
+        self.shown_build = entry.key
         plan = self.plans.get(entry.key)
         if plan is not None:
             self._show_plan(entry, plan, self.as_built.get(entry.key))
             return None
+        if entry.key in self._loading_plans:
+            return self._loading_plans[entry.key]
         graph = self.onnx_graph if entry.config.model == self.model_path else None
 
         def work(cancel, emit):
             plan = load_plan(entry.result.output, onnx_model=graph if graph is not None else None)
             return plan, as_built_isolated(entry.result.output)[0]
         task = Task(work, name="load-plan", parent=self, nice=2)
-        task.finished.connect(lambda out: self._show_plan(entry, *out))
+        task.finished.connect(lambda out: self._plan_loaded(entry, *out))
         task.failed.connect(lambda msg: self.errors.show_text(
             self.tr("after-fusion graph of {name}: {error}").format(name=Path(entry.result.output).name, error=msg)))
+        task.done.connect(lambda: self._loading_plans.pop(entry.key, None))
+        self._loading_plans[entry.key] = task
         return self.tasks.start(task)
 
-    def _show_plan(self, entry: BuildEntry, plan, built=None) -> None:
+    def _plan_loaded(self, entry: BuildEntry, plan, built=None) -> None:
         self.plans[entry.key] = plan
         self.as_built[entry.key] = built
+        if self.shown_build == entry.key:
+            self._show_plan(entry, plan, built)
+
+    def _show_plan(self, entry: BuildEntry, plan, built=None) -> None:
         self.graphs.set_after(from_plan(plan, entry.result.output, built=built), plan, self.onnx_graph,
-                              title=entry.label, built=built)
+                              title=f"{entry.label}, {Path(entry.result.output).name}", built=built)
         self.plan_shown.emit(entry.key)
 
     # ----- selection

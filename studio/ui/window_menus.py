@@ -126,7 +126,10 @@ def show_in_netron(win: QMainWindow, kind: str) -> None:
         win.statusBar().showMessage(translate("MainWindow", "Netron serving at {url}").format(url=url), 8000)
 
 
+def about_text() -> str:
+    return translate("MainWindow", "Engine Studio {version}\nBuild, inspect, benchmark and report "
+                                   "ONNX -> TensorRT / ONNX Runtime engines.").format(version=__version__)
+
+
 def about(win: QMainWindow) -> None:
-    QMessageBox.about(win, translate("MainWindow", "Engine Studio"),
-                      translate("MainWindow", "Engine Studio {version}\nBuild, inspect, benchmark and report "
-                                              "ONNX -> TensorRT / ONNX Runtime engines.").format(version=__version__))
+    QMessageBox.about(win, translate("MainWindow", "Engine Studio"), about_text())

@@ -29,7 +29,7 @@ KEPT = {
     "torch", "qps", "cpu", "gpu", "fp32", "fp16", "bf16", "int8", "fp8", "csv", "jsonl", "json", "npz", "npy",
     "txt", "log", "plan", "html", "pdf", "tokenizer", "ctrl", "shift", "esc", "mib", "token", "ids", "input_ids",
     "key", "value", "option", "build", "ort_ffn_chunk_bytes", "english", "top", "poisson", "sidecar", "ffn",
-    "logits", "trtexec", "dejavu", "tensorrt_rtx",
+    "logits", "trtexec", "dejavu", "tensorrt_rtx", "top-1",
     "gflop", "db",                              # units, as MiB
     "minmax", "entropy", "percentile",          # calibration methods: the values `--calib-method` takes
 }
@@ -135,6 +135,58 @@ def test_the_window_in_chinese_shows_no_english_word(window, qtbot, open_model, 
         assert not left, "\n".join(f"{w}: {t!r} {e}" for w, t, e in left[:20])
         assert window.menuBar().actions()[0].text() == "文件(&F)"
     finally:
+        window.set_language("en")
+
+
+def _english_left(widget_or_texts, kept=()) -> list:
+    texts = visible_texts(widget_or_texts) if isinstance(widget_or_texts, QWidget) else widget_or_texts
+    left = []
+    for where, text in texts:
+        for m in kept:
+            text = text.replace(m, " ")
+        if english_words(text):
+            left.append((where, text, english_words(text)))
+    return left
+
+
+def test_the_dialogs_in_chinese_show_no_english_word(window, qtbot, open_model, tiny_model, tmp_path):
+    """What opens over the window: the accuracy check, the precision search, an error box, the
+    folded details of a log line, the About text."""
+    from studio.ui.accuracy_dialog import AccuracyDialog
+    from studio.ui.precision_panel import PrecisionDialog
+    from studio.ui.window_menus import about_text
+
+    open_model(window, tiny_model)
+    data = tmp_path / "chats.csv"
+    data.write_text("customer_message,label\nwhere is my parcel,track\n", encoding="utf-8")
+    window.set_language("zh_CN")
+    reporter_modal = window.errors.modal
+    try:
+        choices = {"val": str(data)}
+        accuracy = AccuracyDialog(tiny_model, choices, window)
+        precision = PrecisionDialog(tiny_model, choices, "int8", window)
+        # the file's own column names are the user's words, not the studio's
+        columns = ["customer_message", "label"]
+        for dialog in (accuracy, precision):
+            left = _english_left(dialog, kept=columns)
+            assert not left, "\n".join(f"{w}: {t!r} {e}" for w, t, e in left[:20])
+            assert dialog.windowTitle() and not english_words(dialog.windowTitle())
+        window.errors.modal = True
+        window.errors.show_text("cannot read chats.csv")
+        box = window.errors._box
+        qtbot.waitUntil(box.isVisible)
+        assert not _english_left([("title", box.windowTitle())]) and not _english_left(
+            [(type(b).__name__, b.text()) for b in box.buttons()])
+        box.close()
+        window.log_view.add("error: first line\nTraceback (most recent call last): ...")
+        details = window.log_view.show_details()
+        assert details is not None
+        assert not _english_left([("title", details.windowTitle())] + [
+            (type(b).__name__, b.text()) for b in details.buttons()])
+        details.close()
+        assert not english_words(about_text().replace("ONNX -> TensorRT / ONNX Runtime", " "))
+    finally:
+        window.errors.modal = reporter_modal
         window.set_language("en")
 
 

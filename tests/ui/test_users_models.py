@@ -2,7 +2,7 @@
 opens with its graph, and its TensorRT build's fused graph shows with its layers linked to the
 model's nodes; the data choices are the model's own (the tokenizer beside it, nothing carried
 over from another model, remembered per model); build names follow the command line's rule and
-a rebuild never replaces the last build."""
+a rebuild never replaces the last build, and the fused graph shown is the selected build's."""
 
 from __future__ import annotations
 
@@ -92,6 +92,18 @@ def test_build_names_follow_the_cli_and_a_rebuild_keeps_the_last_build(qtbot, wi
     assert Path(second.result.output).name == "model-2.fp32.ort.onnx"
     assert Path(first.result.output).is_file() and Path(second.result.output).is_file()
     assert [e.key for e in window.builds.entries] == [first.key, second.key]
+    # one click shows a build's fused graph; a plan that arrives after another build was selected
+    # is kept but not shown
+    qtbot.waitUntil(lambda: second.key in window.plans, timeout=60000)
+    window.plans.pop(first.key, None)
+    window.builds.table.selectRow(0)
+    assert window.shown_build == first.key and first.key in window._loading_plans
+    window.builds.table.selectRow(1)
+    assert window.shown_build == second.key
+    qtbot.waitUntil(lambda: first.key in window.plans and not window._loading_plans, timeout=60000)
+    assert "model-2.fp32.ort.onnx" in window.graphs.after_title.text()
+    window.builds.table.selectRow(0)
+    assert "model.fp32.ort.onnx" in window.graphs.after_title.text()   # loaded already: shown at once
 
 
 def test_accuracy_scores_the_users_data_it_was_given(qtbot, window, open_model, tmp_path):
