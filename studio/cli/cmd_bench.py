@@ -189,7 +189,7 @@ def _import(args) -> int:
 def run(args) -> int:
     from studio.cli.output import print_json, print_table
     from studio.core.bench import load as loadmod
-    from studio.core.bench import sweep
+    from studio.core.bench import rate_search
     from studio.core.bench.harness import Bench, BenchConfig
     from studio.core.bench.inputs import open_feed
     from studio.core.bench.plan import parse_counts, parse_rates, plan
@@ -264,7 +264,7 @@ def run(args) -> int:
         progress(r)
     if args.p99_budget is not None:
         start = args.qps or (rates[0] if rates else 10.0)
-        search = sweep.max_rate_under_p99(sweep.open_loop_runner(factory, feed, replace(base, concurrency=concs[0])),
+        search = rate_search.max_rate_under_p99(rate_search.open_loop_runner(factory, feed, replace(base, concurrency=concs[0])),
                                           args.p99_budget, start)
         result.runs += [t[3] for t in search.tried]
         result.notes.append({"p99_budget_search": search.to_dict()})

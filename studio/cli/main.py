@@ -13,7 +13,7 @@ from studio.core.errors import StudioError
 # One module per command, in the order `--help` lists them.
 COMMANDS = [
     "inspect", "demo_model", "data", "build", "layers", "check", "bench", "accuracy", "precision", "calibration",
-    "targets",
+    "targets", "sweep",
     "report", "demo", "window",
 ]
 

@@ -87,6 +87,28 @@ def accuracy_task(request: dict, state, emit) -> dict:
 
 # ---- parent side ----------------------------------------------------------------------------
 
+def bench_request(artifact: str, backend: str, feed: dict, config: BenchConfig,
+                  runner_options: dict | None = None) -> dict:
+    """What the child's bench_task reads: one benchmark configuration of one artifact."""
+    from dataclasses import asdict
+
+    from studio.core.backends.registry import backend_entry
+
+    config.validate()
+    return {"task": "bench", "artifact": str(artifact), "backend": backend, "backend_entry": backend_entry(backend),
+            "runner_options": runner_options or {}, "feed": feed, "config": asdict(config)}
+
+
+def bench_job(artifact: str, backend: str, feed: dict, config: BenchConfig, runner_options: dict | None = None):
+    """The benchmark as an executor's Job: the files it reads (the artifact, the model its
+    inputs are made for, the data and tokenizer) travel with it to a remote node."""
+    from studio.core.jobs.executor import Job
+
+    files = [str(artifact), feed.get("model"), feed.get("data"), feed.get("tokenizer")]
+    return Job(bench_request(artifact, backend, feed, config, runner_options), "benchmark", where=str(artifact),
+               files=tuple(f for f in files if f))
+
+
 def _start(request: dict, on_samples=None, cancel: threading.Event | None = None, start: str | None = None):
     from studio.core.jobs.child_job import run_child
     from studio.core.jobs.launch import JobChild
@@ -103,15 +125,8 @@ class IsolatedBench:
     def __init__(self, artifact: str, backend: str, feed: dict, config: BenchConfig,
                  on_sample: Callable[[Sample], None] | None = None, runner_options: dict | None = None,
                  start: str | None = None):
-        from dataclasses import asdict
-
-        from studio.core.backends.registry import backend_entry
-
-        config.validate()
         self.artifact, self.on_sample = str(artifact), on_sample
-        self.request = {"task": "bench", "artifact": self.artifact, "backend": backend,
-                        "backend_entry": backend_entry(backend), "runner_options": runner_options or {},
-                        "feed": feed, "config": asdict(config)}
+        self.request = bench_request(self.artifact, backend, feed, config, runner_options)
         self._start_method = start
         self._cancel = threading.Event()
         self._done = threading.Event()

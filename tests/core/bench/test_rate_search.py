@@ -4,7 +4,7 @@ from studio.core.bench import stats
 from studio.core.bench.harness import BenchConfig
 from studio.core.bench.inputs import SyntheticFeed
 from studio.core.bench.results import RunResult
-from studio.core.bench.sweep import max_rate_under_p99
+from studio.core.bench.rate_search import max_rate_under_p99
 
 
 def _queue_model(capacity: float, service_ms: float):

@@ -107,3 +107,25 @@ def test_build_command_on_a_cluster_target(cluster, executor, tmp_path, capsys):
     assert json.loads(capsys.readouterr().out)["top1_agreement"] == 1.0
     assert main(["build", str(MODEL), "--target", "cpu-b", "-o", str(tmp_path / "x.onnx")]) == 2
     assert "give --cluster too" in capsys.readouterr().err
+
+
+def test_a_sweep_runs_on_every_target_in_parallel_and_plans_the_peak(cluster, executor, tmp_path, capsys):
+    """Builds and benchmarks of `engine-studio sweep` are jobs on the nodes: each target's rows
+    were measured on its own node, and the plan prices each target by its own device-hour."""
+    ids = {t.name: t.node for t in executor.targets()}
+    assert main(["sweep", str(MODEL), "--cluster", f"ray:{cluster.address}", "--targets", "all",
+                 "--backend", "onnxruntime", "--precisions", "fp32", "--batch", "1,4", "--duration", "0.3",
+                 "--warmup", "0.1", "--out-dir", str(tmp_path), "--peak-qps", "100", "--p99-ms", "100",
+                 "--price", "cpu-a=0.1,cpu-b=0.3", "--json", "-q"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert sorted((r["target"], r["batch"]) for r in doc["runs"]) == [("cpu-a", 1), ("cpu-a", 4), ("cpu-b", 1),
+                                                                     ("cpu-b", 4)]
+    for r in doc["runs"]:
+        assert r["node"] == ids[r["target"]] and r["throughput"] > 0
+        assert Path(r["build"]) == tmp_path / r["target"] / "model.fp32.ort.onnx" and Path(r["build"]).is_file()
+    assert {p["target"] for p in doc["plans"]} == {"cpu-a", "cpu-b"}
+    # the same machine twice, each with room to spare at this peak: one device each, so the
+    # cheaper device-hour wins
+    assert {p["target"]: p["devices"] for p in doc["plans"]} == {"cpu-a": 1, "cpu-b": 1}
+    cost = {p["target"]: p["cost_per_million"] for p in doc["plans"]}
+    assert doc["plan"]["target"] == "cpu-a" and cost["cpu-a"] < cost["cpu-b"]
