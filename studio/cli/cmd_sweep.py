@@ -93,11 +93,12 @@ def run(args) -> int:
     from studio.core.backends.base import Precision
     from studio.core.bench.plan import parse_counts
     from studio.core.bench.serving import parse_prices
-    from studio.core.bench.sweep import SweepRequest, check_prices, choose_targets, run_sweep, with_plan
+    from studio.core.bench.sweep import SweepRequest, check_prices, choose_targets
     from studio.core.data.calibration import default_tokenizer
     from studio.core.io import write_text_atomic
     from studio.core.jobs.executor import executor_for
     from studio.core.reports.report_model import DEFAULT_PRICE_PER_DEVICE_HOUR
+    from studio.core.session import Session
 
     model = Path(args.model)
     if not model.is_file():
@@ -112,6 +113,8 @@ def run(args) -> int:
     if (args.peak_qps is None) != (args.p99_ms is None):
         raise StudioError("a serving plan needs both --peak-qps and --p99-ms")
     prices = parse_prices(args.price)
+    if prices and args.peak_qps is None:
+        raise StudioError("--price is for a serving plan: give --peak-qps and --p99-ms too")
     tokenizer = args.tokenizer
     if args.data and not tokenizer and not args.data.lower().endswith((".npz", ".npy")):
         tokenizer = default_tokenizer(model)
@@ -132,19 +135,18 @@ def run(args) -> int:
             duration_s=args.duration, warmup_s=args.warmup, threads=args.threads)
         cancel = threading.Event()
         try:
-            result = run_sweep(req, executor, cancel=cancel, on_run=lambda r: say(
-                f"{r.target} {r.precision} batch {r.batch} x {r.concurrency}: {r.throughput:.1f} samples/s, "
-                f"p50 {r.latency_ms['p50']:.2f} ms, p99 {r.latency_ms['p99']:.2f} ms"),
+            result = Session().sweep(
+                req, executor, peak=(args.peak_qps, args.p99_ms) if args.peak_qps is not None else None,
+                prices=prices, default_price=DEFAULT_PRICE_PER_DEVICE_HOUR, cancel=cancel,
+                on_run=lambda r: say(
+                    f"{r.target} {r.precision} batch {r.batch} x {r.concurrency}: {r.throughput:.1f} samples/s, "
+                    f"p50 {r.latency_ms['p50']:.2f} ms, p99 {r.latency_ms['p99']:.2f} ms"),
                 on_failure=lambda f: say(f"{f.target} {f.precision} {f.what} failed: {f.error}"))
         except KeyboardInterrupt:
             cancel.set()
             raise
     finally:
         executor.close()
-    if args.peak_qps is not None:
-        with_plan(result, args.peak_qps, args.p99_ms, prices, DEFAULT_PRICE_PER_DEVICE_HOUR)
-    elif prices:
-        raise StudioError("--price is for a serving plan: give --peak-qps and --p99-ms too")
     data = result.to_dict()
     if args.output:
         import json
@@ -153,12 +155,13 @@ def run(args) -> int:
         print_json(data)
         return 0 if result.runs else 2
     rows = []
+    front = {id(r) for r in result.pareto()}
     for r in result.runs:
         acc = r.accuracy
-        rows.append([r.target, r.precision, r.batch, r.concurrency, f"{r.throughput:.1f}",
+        rows.append(["*" if id(r) in front else "", r.target, r.precision, r.batch, r.concurrency, f"{r.throughput:.1f}",
                      f"{r.latency_ms['p50']:.2f}", f"{r.latency_ms['p99']:.2f}",
                      "-" if acc is None else ("" if acc["metric"] == "accuracy" else "agreement ") + f"{acc['value']:.2%}" + (" (predicted)" if acc["predicted"] else "")])
-    print_table(rows, ["target", "precision", "batch", "conc", "samples/s", "p50 ms", "p99 ms", "accuracy"])
+    print_table(rows, ["pareto", "target", "precision", "batch", "conc", "samples/s", "p50 ms", "p99 ms", "accuracy"])
     for f in result.failed:
         print(f"failed: {f.target} {f.precision} {f.what}: {f.error}", file=sys.stderr)
     plan = result.plan

@@ -34,9 +34,11 @@ from studio.core.bench.harness import BenchConfig, Sample
 from studio.core.bench.inputs import declare_inputs
 from studio.core.bench.isolated import IsolatedBench, check_build_isolated, feed_spec
 from studio.core.bench.results import AccuracyResult, BenchResult, RunResult
+from studio.core.bench.sweep import SweepFailure, SweepRequest, SweepResult, SweepRun, run_sweep, with_plan
 from studio.core.errors import StudioError
 from studio.core.events import Events
 from studio.core.io import atomic_path
+from studio.core.jobs.executor import Executor
 from studio.core.jobs.build_job import BuildEntry, run_build
 from studio.core.precision_search.job import run_search
 from studio.core.precision_search.search import SearchRequest, SearchResult
@@ -62,7 +64,8 @@ class Comparison:
 
 class Session:
     """The model, its builds and their results. Events: `model` (the path), `build`
-    (BuildEntry), `run` (BenchResult), `accuracy` (AccuracyResult), `precision` (SearchResult)."""
+    (BuildEntry), `run` (BenchResult), `accuracy` (AccuracyResult), `precision` (SearchResult),
+    `sweep` (SweepResult)."""
 
     def __init__(self):
         self.model: str | None = None
@@ -71,7 +74,8 @@ class Session:
         self.accuracy: dict[str, AccuracyResult] = {}  # artifact -> its latest accuracy check
         self.saved: dict[str, str] = {}               # result key -> the file it was saved to
         self.precision: SearchResult | None = None     # the model's latest precision search
-        self.events = Events("model", "build", "run", "accuracy", "precision")
+        self.sweep_result: SweepResult | None = None   # the model's latest sweep, with its plan if asked
+        self.events = Events("model", "build", "run", "accuracy", "precision", "sweep")
 
     # ----- model and builds
     def open(self, path: str | Path) -> str:
@@ -154,6 +158,21 @@ class Session:
         self.precision = res
         self.events.precision(res)
         return res
+
+    # ----- sweeps
+    def sweep(self, req: SweepRequest, executor: Executor, *, peak: tuple[float, float] | None = None,
+              prices: dict[str, float] | None = None, default_price: float = DEFAULT_PRICE_PER_DEVICE_HOUR,
+              on_run: Callable[[SweepRun], None] | None = None,
+              on_failure: Callable[[SweepFailure], None] | None = None,
+              cancel: threading.Event | None = None) -> SweepResult:
+        """Precisions x batch sizes x concurrencies on each target (studio.core.bench.sweep), and
+        with `peak` = (requests/s, P99 budget ms) the serving plan; rows stream to `on_run`."""
+        result = run_sweep(req, executor, on_run=on_run, on_failure=on_failure, cancel=cancel)
+        if peak is not None:
+            with_plan(result, peak[0], peak[1], prices or {}, default_price)
+        self.sweep_result = result
+        self.events.sweep(result)
+        return result
 
     def add_result(self, res: BenchResult | AccuracyResult, save: bool = True, source: str | None = None):
         """Record a result: one measured here (saved beside its artifact when `save`), or one the

@@ -1223,6 +1223,10 @@
         <translation>精度</translation>
     </message>
     <message>
+        <source>Targets and sweep</source>
+        <translation>目标机器与扫描</translation>
+    </message>
+    <message>
         <source>opened the sample intent model ({name}); open your own model with File &gt; Open</source>
         <translation>已打开示例意图模型（{name}）；用 文件 &gt; 打开 来打开你自己的模型</translation>
     </message>
@@ -1990,6 +1994,189 @@ Build, inspect, benchmark and report ONNX -&gt; TensorRT / ONNX Runtime engines.
     <message>
         <source>Recent models</source>
         <translation>最近的模型</translation>
+    </message>
+</context>
+<context>
+    <name>SweepPanel</name>
+    <message>
+        <source>this machine, or a cluster: ray:HOST:PORT</source>
+        <translation>本机，或集群：ray:主机:端口</translation>
+    </message>
+    <message>
+        <source>Find targets</source>
+        <translation>查找目标机器</translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation>目标机器</translation>
+    </message>
+    <message>
+        <source>GPU</source>
+        <translation>GPU</translation>
+    </message>
+    <message>
+        <source>CPU</source>
+        <translation>CPU</translation>
+    </message>
+    <message>
+        <source>Builds</source>
+        <translation>可构建</translation>
+    </message>
+    <message>
+        <source>Runs</source>
+        <translation>可运行</translation>
+    </message>
+    <message>
+        <source> s</source>
+        <translation> 秒</translation>
+    </message>
+    <message>
+        <source> requests/s</source>
+        <translation> 请求/秒</translation>
+    </message>
+    <message>
+        <source>no serving plan</source>
+        <translation>不做部署规划</translation>
+    </message>
+    <message>
+        <source> ms</source>
+        <translation> 毫秒</translation>
+    </message>
+    <message>
+        <source>per device-hour by target, e.g. t4=0.35,l4=0.8</source>
+        <translation>各目标机器每设备小时价格，例如 t4=0.35,l4=0.8</translation>
+    </message>
+    <message>
+        <source>Precisions</source>
+        <translation>精度</translation>
+    </message>
+    <message>
+        <source>Batch sizes</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <source>Concurrency</source>
+        <translation>并发数</translation>
+    </message>
+    <message>
+        <source>Duration</source>
+        <translation>时长</translation>
+    </message>
+    <message>
+        <source>Peak rate</source>
+        <translation>峰值速率</translation>
+    </message>
+    <message>
+        <source>P99 budget</source>
+        <translation>P99 预算</translation>
+    </message>
+    <message>
+        <source>Prices ($)</source>
+        <translation>价格（美元）</translation>
+    </message>
+    <message>
+        <source>Run sweep</source>
+        <translation>运行扫描</translation>
+    </message>
+    <message>
+        <source>Cancel</source>
+        <translation>取消</translation>
+    </message>
+    <message>
+        <source>Precision</source>
+        <translation>精度</translation>
+    </message>
+    <message>
+        <source>Batch</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <source>Clients</source>
+        <translation>客户端</translation>
+    </message>
+    <message>
+        <source>Samples/s</source>
+        <translation>样本/秒</translation>
+    </message>
+    <message>
+        <source>P50 ms</source>
+        <translation>P50 毫秒</translation>
+    </message>
+    <message>
+        <source>P99 ms</source>
+        <translation>P99 毫秒</translation>
+    </message>
+    <message>
+        <source>Accuracy</source>
+        <translation>准确率</translation>
+    </message>
+    <message>
+        <source>Throughput vs P99 per target (line: Pareto front)</source>
+        <translation>各目标机器的吞吐量与 P99（连线：帕累托前沿）</translation>
+    </message>
+    <message>
+        <source>samples/s</source>
+        <translation>样本/秒</translation>
+    </message>
+    <message>
+        <source>asking {where} for its targets...</source>
+        <translation>正在向{where}查询目标机器……</translation>
+    </message>
+    <message>
+        <source>this machine</source>
+        <translation>本机</translation>
+    </message>
+    <message>
+        <source>no GPU</source>
+        <translation>无 GPU</translation>
+    </message>
+    <message>
+        <source>{n} target(s)</source>
+        <translation>{n} 台目标机器</translation>
+    </message>
+    <message>
+        <source>select at least one target</source>
+        <translation>请至少选择一台目标机器</translation>
+    </message>
+    <message>
+        <source>name at least one precision, e.g. fp32,int8</source>
+        <translation>请至少填写一种精度，例如 fp32,int8</translation>
+    </message>
+    <message>
+        <source>sweep failed: {error}</source>
+        <translation>扫描失败：{error}</translation>
+    </message>
+    <message>
+        <source>sweep cancelled: nothing was counted</source>
+        <translation>扫描已取消：结果均未计入</translation>
+    </message>
+    <message>
+        <source>sweeping...</source>
+        <translation>正在扫描……</translation>
+    </message>
+    <message>
+        <source> (predicted)</source>
+        <translation>（预测）</translation>
+    </message>
+    <message>
+        <source>{n} configuration(s) measured</source>
+        <translation>已测量 {n} 种配置</translation>
+    </message>
+    <message>
+        <source>; failed: {what}</source>
+        <translation>；失败：{what}</translation>
+    </message>
+    <message>
+        <source>Serving plan for {qps:,.0f} requests/s with P99 under {ms:g} ms:</source>
+        <translation>峰值 {qps:,.0f} 请求/秒、P99 低于 {ms:g} 毫秒的部署规划：</translation>
+    </message>
+    <message>
+        <source>{mark}{target}: {devices} x {device}, {precision}, max batch {batch}, window {delay:g} ms, P99 {p99:.1f} ms, ${hour:.2f}/hour, ${million:.3f} per million requests</source>
+        <translation>{mark}{target}：{devices} 台 {device}，{precision}，最大批 {batch}，等待窗口 {delay:g} 毫秒，P99 {p99:.1f} 毫秒，每小时 ${hour:.2f}，每百万请求 ${million:.3f}</translation>
+    </message>
+    <message>
+        <source>  {target}: no plan ({why})</source>
+        <translation>  {target}：无可行规划（{why}）</translation>
     </message>
 </context>
 <context>

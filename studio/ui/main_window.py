@@ -26,6 +26,7 @@ from studio.core.session import Session
 from studio.ui.bench_panel import BenchPanel
 from studio.ui.build_panel import BuildPanel, default_profiles
 from studio.ui.builds_list import BuildsList
+from studio.ui.sweep_panel import SweepPanel
 from studio.ui.compare_view import CompareView
 from studio.ui.details_panel import DetailsPanel
 from studio.ui.errors import ErrorReporter
@@ -85,6 +86,7 @@ class MainWindow(QMainWindow):
         self.compare = CompareView(self.session)
         self.log_view = LogView()
         self.precision = PrecisionPanel()
+        self.sweep = SweepPanel(self.tasks)
         self.build_panel.selection_provider = lambda: [self.graphs.before.selected_id()]
 
         self.docks: dict[str, QDockWidget] = {}
@@ -94,10 +96,12 @@ class MainWindow(QMainWindow):
         self._dock("Benchmark", lambda: self.tr("Benchmark"), self.bench, Qt.BottomDockWidgetArea)
         self._dock("Compare", lambda: self.tr("Compare"), self.compare, Qt.BottomDockWidgetArea)
         self._dock("Precision", lambda: self.tr("Precision"), self.precision, Qt.BottomDockWidgetArea)
+        self._dock("Sweep", lambda: self.tr("Targets and sweep"), self.sweep, Qt.BottomDockWidgetArea)
         self._dock("Log", lambda: self.tr("Log"), self.log_view, Qt.BottomDockWidgetArea)
         self.tabifyDockWidget(self.docks["Benchmark"], self.docks["Compare"])
         self.tabifyDockWidget(self.docks["Compare"], self.docks["Precision"])
-        self.tabifyDockWidget(self.docks["Precision"], self.docks["Log"])
+        self.tabifyDockWidget(self.docks["Precision"], self.docks["Sweep"])
+        self.tabifyDockWidget(self.docks["Sweep"], self.docks["Log"])
         self.docks["Benchmark"].raise_()
 
         self.workflow = Workflow(self)
@@ -201,6 +205,7 @@ class MainWindow(QMainWindow):
         self.theme_actions[name].setChecked(True)
         self.settings.set("theme", name)
         self.bench.live.set_theme(*plot_colors(name))
+        self.sweep.set_theme(*plot_colors(name))
         for canvas in (self.graphs.before, self.graphs.after):
             canvas.setPalette(app.palette())
             canvas.refresh_theme()

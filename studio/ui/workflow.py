@@ -5,14 +5,19 @@ and the builds list follow."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QFileDialog, QMainWindow
 
+from studio.core.backends.base import Precision
+from studio.core.backends.naming import default_output
 from studio.core.bench.isolated import check_build_isolated
+from studio.core.bench.sweep import SweepRequest
 from studio.core.errors import StudioError
 from studio.core.jobs.build_job import BuildEntry
+from studio.core.jobs.executor import executor_for
 from studio.core.precision_search.job import run_calibration_check, run_search
 from studio.core.precision_search.search import SearchRequest, SearchResult
 from studio.core.reports.export import report_format, write_report
@@ -38,6 +43,7 @@ class Workflow(QObject):
         win.precision.apply_requested.connect(self.use_precision)
         win.precision.calibration_requested.connect(lambda: win.guard(self.check_calibration))
         win.precision.node_clicked.connect(win.graphs.show_onnx_node)
+        win.sweep.run_btn.clicked.connect(lambda: win.guard(self.run_sweep))
 
     def run_benchmark(self) -> None:
         if not self.win.bench.checked_keys():
@@ -56,6 +62,42 @@ class Workflow(QObject):
         for key, runs in grouped.items():
             res = self.win.session.add_runs(entries[key], runs, inputs=self.win.bench.declared_inputs)
             self.win.log_view.add(self.tr("benchmark saved: {path}").format(path=self.win.session.result_file(res)))
+
+    def run_sweep(self) -> Task:
+        """The sweep the Sweep panel asks for, of the open model, built as the Build panel says
+        (backend, calibration, options) at each precision, fed as the Benchmark panel says."""
+        model = self.win.session.model
+        if model is None:
+            raise StudioError(self.tr("open an ONNX model first"))
+        panel, build = self.win.sweep, self.win.build_panel
+        asked = panel.settings()
+        template = build.make_config()
+        builds = {}
+        for name in asked["precisions"]:
+            precision = Precision.parse(name).value
+            calibration = build.calibration_spec() if precision in ("int8", "fp8") else None
+            if precision in ("int8", "fp8") and calibration is None:
+                raise StudioError(self.tr("{target} needs calibration data: choose it in the Build panel first").format(
+                    target=precision.upper()))
+            builds[precision] = replace(template, precision=precision, calibration=calibration,
+                                        output=str(default_output(model, template.backend, precision)))
+        args, _ = self.win.bench.input_spec()
+        req = SweepRequest(model, builds, asked["batches"], asked["concurrencies"],
+                           out_dir=str(Path(model).with_name(f"{Path(model).stem}-sweep")), targets=asked["targets"],
+                           data=args["data"], column=args.get("column"), tokenizer=args.get("tokenizer"),
+                           seq_len=args.get("seq_len"), duration_s=asked["duration_s"],
+                           warmup_s=min(1.0, asked["duration_s"] / 2))
+        address, price = panel.address(), float(self.win.compare.price.value())
+
+        def work(cancel, on_run):
+            executor = executor_for(address)
+            try:
+                return self.win.session.sweep(req, executor, peak=asked["peak"], prices=asked["prices"],
+                                              default_price=price, on_run=on_run, cancel=cancel)
+            finally:
+                executor.close()
+        self.win.docks["Sweep"].raise_()
+        return panel.start(work)
 
     def run_accuracy(self, request: dict | None = None) -> Task | None:
         """Each build that runs here against the FP32 source on the user's validation data.

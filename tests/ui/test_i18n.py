@@ -31,6 +31,7 @@ KEPT = {
     "key", "value", "option", "build", "ort_ffn_chunk_bytes", "english", "top", "poisson", "sidecar", "ffn",
     "logits", "trtexec", "dejavu", "tensorrt_rtx", "top-1",
     "gflop", "db",                              # units, as MiB
+    "ray",                                      # the cluster software, a name
     "minmax", "entropy", "percentile",          # calibration methods: the values `--calib-method` takes
 }
 

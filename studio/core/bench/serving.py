@@ -121,6 +121,7 @@ class ServingPlan:
     max_delay_ms: float
     devices: int
     rate_per_device: float           # requests/s each device serves at the peak
+    max_rate_per_device: float       # the most a device holds under budget with this configuration
     p99_ms: float                    # simulated, at that rate
     price_per_device_hour: float
     device: str                      # what is billed: the target's GPU, or its CPU
@@ -152,9 +153,12 @@ class PlanResult:
 
 def plan_target(curves: list[ServiceCurve], peak_qps: float, p99_ms: float, price: float,
                 device: str) -> ServingPlan | None:
-    """The fewest devices of one target (then the lowest P99) over its builds, max batch sizes
-    (the measured ones) and batching windows."""
+    """The fewest devices of one target over its builds, max batch sizes (the measured ones) and
+    batching windows; among those, the one with the most headroom (the highest rate a device
+    holds under budget): at a peak every configuration meets easily, P99s differ by noise,
+    headroom by design."""
     best: ServingPlan | None = None
+    best_key = None
     for curve in curves:
         for max_batch in curve.batches:
             for share in (DELAY_SHARES if max_batch > 1 else (0.0,)):   # a batch of one never waits for company
@@ -171,9 +175,10 @@ def plan_target(curves: list[ServiceCurve], peak_qps: float, p99_ms: float, pric
                     p99 = simulate_p99(curve, per_device, max_batch, delay)
                 cost = devices * price
                 plan = ServingPlan(curve.target, curve.build, curve.precision, max_batch, delay, devices, per_device,
-                                   p99, price, device, cost, cost / (peak_qps * 3600.0) * 1e6)
-                if best is None or (plan.devices, plan.p99_ms) < (best.devices, best.p99_ms):
-                    best = plan
+                                   found[0], p99, price, device, cost, cost / (peak_qps * 3600.0) * 1e6)
+                key = (plan.devices, -found[0])
+                if best_key is None or key < best_key:
+                    best, best_key = plan, key
     return best
 
 

@@ -21,7 +21,7 @@ from studio.core.bench.inputs import declare_inputs
 from studio.core.bench.isolated import bench_job, check_build_isolated, feed_spec
 from studio.core.bench.results import RunResult
 from studio.core.bench.serving import PlanResult, ServiceCurve, plan_serving
-from studio.core.errors import StudioError
+from studio.core.errors import Cancelled, StudioError
 from studio.core.jobs.executor import Executor, Job, unknown_target
 from studio.core.jobs.targets import Target
 
@@ -96,12 +96,27 @@ class SweepResult:
                     r.latency_ms["p50"], r.latency_ms["p99"])
         return [ServiceCurve(t, p, b, pts) for (t, p, b), pts in groups.items()]
 
+    def pareto(self) -> list[SweepRun]:
+        """Each target's Pareto front (studio.core.bench.sweep.pareto), target by target."""
+        return [r for t in dict.fromkeys(r.target for r in self.runs)
+                for r in pareto([x for x in self.runs if x.target == t])]
+
     def to_dict(self) -> dict:
-        d = {"runs": [r.to_dict() for r in self.runs], "failed": [f.to_dict() for f in self.failed],
+        front = {id(r) for r in self.pareto()}
+        d = {"runs": [{**r.to_dict(), "pareto": id(r) in front} for r in self.runs], "failed": [f.to_dict() for f in self.failed],
              "targets": [t.to_dict() for t in self.targets], "inputs": self.inputs}
         if self.plan is not None:
             d.update(self.plan.to_dict())
         return d
+
+
+def pareto(runs: list[SweepRun]) -> list[SweepRun]:
+    """The runs no other run beats on both throughput (higher) and P99 (lower), by throughput:
+    the configurations worth choosing between."""
+    front = [r for r in runs if not any(
+        o.throughput >= r.throughput and o.latency_ms["p99"] <= r.latency_ms["p99"]
+        and (o.throughput > r.throughput or o.latency_ms["p99"] < r.latency_ms["p99"]) for o in runs)]
+    return sorted(front, key=lambda r: r.throughput)
 
 
 def billed_device(target: Target) -> str:
@@ -203,7 +218,7 @@ def run_sweep(req: SweepRequest, executor: Executor, *, on_run: Callable[[SweepR
     if errors:
         raise errors[0]
     if cancel.is_set():
-        raise StudioError("sweep cancelled: nothing was counted")
+        raise Cancelled("sweep cancelled: nothing was counted")
     order = {t.name: i for i, t in enumerate(targets)}
     prec = {p: i for i, p in enumerate(req.builds)}
     result.runs.sort(key=lambda r: (order[r.target], prec[r.precision], r.concurrency, r.batch))

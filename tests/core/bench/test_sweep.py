@@ -64,3 +64,17 @@ def test_an_unknown_target_is_refused_before_anything_runs(tmp_path):
     with pytest.raises(StudioError, match="no target 't4' here; the targets are: local"):
         run_sweep(req, LocalExecutor())
     assert not (tmp_path / "out").exists()
+
+
+def test_the_pareto_front_keeps_what_no_other_run_beats_on_both_axes():
+    from studio.core.bench.sweep import SweepResult, SweepRun, pareto
+
+    def run(target, throughput, p99):
+        return SweepRun(target, "", "onnxruntime", "fp32", "b", 1, 1, throughput, throughput,
+                        {"p50": p99 / 2, "p99": p99})
+
+    a = [run("a", 100, 5), run("a", 300, 9), run("a", 200, 12), run("a", 300, 10), run("a", 50, 5)]
+    assert [(r.throughput, r.latency_ms["p99"]) for r in pareto(a)] == [(100, 5), (300, 9)]
+    both = SweepResult(runs=a + [run("b", 10, 50)])
+    assert [r.target for r in both.pareto()] == ["a", "a", "b"]          # each target has its own front
+    assert [r["pareto"] for r in both.to_dict()["runs"]] == [True, True, False, False, False, True]
