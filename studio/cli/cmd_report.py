@@ -49,6 +49,9 @@ def run(args) -> int:
     fmt = write_report(report, args.output, pdf_writer=_pdf_writer)
     parts = [f"{len(report.builds)} build(s)", f"{len(report.benchmarks)} benchmark(s)",
              f"{len(report.accuracy)} accuracy result(s)"]
+    if report.sweep is not None:
+        parts.append(f"a sweep of {len(report.sweep.runs)} configuration(s)"
+                     + (" with its serving plan" if report.sweep.plan is not None else ""))
     if report.speedup and report.speedup.throughput_ratio:
         parts.append(f"best {report.speedup.throughput_ratio:.2f}x throughput")
     print(f"wrote {fmt.upper()} report {args.output}: " + ", ".join(parts))

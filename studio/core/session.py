@@ -258,7 +258,8 @@ class Session:
             model=model_from_onnx(Path(self.model)) if self.model else None, builds=builds,
             runs=[(res, self.result_file(res) or key) for key, res in self.runs.items()],
             accuracy=[(res, self.result_file(res) or key) for key, res in self.accuracy.items()],
-            title=title, price_per_device_hour=price_per_device_hour, model_from_onnx=model_from_onnx)
+            title=title, price_per_device_hour=price_per_device_hour, model_from_onnx=model_from_onnx,
+            sweep=self.sweep_result)
 
     def write_report(self, path: str | Path, *, title: str | None = None,
                      price_per_device_hour: float = DEFAULT_PRICE_PER_DEVICE_HOUR, pdf_writer=None) -> str:

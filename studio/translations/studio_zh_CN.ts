@@ -1489,6 +1489,74 @@ Build, inspect, benchmark and report ONNX -&gt; TensorRT / ONNX Runtime engines.
         <translation>样本/秒</translation>
     </message>
     <message>
+        <source>Sweep and serving plan</source>
+        <translation>扫描与部署规划</translation>
+    </message>
+    <message>
+        <source>At a peak of {qps:,.0f} requests/s with P99 under {ms:g} ms:</source>
+        <translation>峰值 {qps:,.0f} 请求/秒、P99 低于 {ms:g} 毫秒时：</translation>
+    </message>
+    <message>
+        <source>{target}, {precision}, max batch {batch}, window {delay:g} ms: {hour} per hour, {million} per million requests</source>
+        <translation>{target}，{precision}，最大批 {batch}，等待窗口 {delay:g} 毫秒：每小时 {hour}，每百万请求 {million}</translation>
+    </message>
+    <message>
+        <source>Target</source>
+        <translation>目标机器</translation>
+    </message>
+    <message>
+        <source>Billed device</source>
+        <translation>计费设备</translation>
+    </message>
+    <message>
+        <source>Max batch</source>
+        <translation>最大批</translation>
+    </message>
+    <message>
+        <source>Window (ms)</source>
+        <translation>等待窗口（毫秒）</translation>
+    </message>
+    <message>
+        <source>Devices</source>
+        <translation>设备数</translation>
+    </message>
+    <message>
+        <source>$ per device-hour</source>
+        <translation>每设备小时（美元）</translation>
+    </message>
+    <message>
+        <source>$ per million requests</source>
+        <translation>每百万请求（美元）</translation>
+    </message>
+    <message>
+        <source>No plan for {target}: {why}</source>
+        <translation>{target} 无可行规划：{why}</translation>
+    </message>
+    <message>
+        <source>Assumed: {what}.</source>
+        <translation>假设：{what}。</translation>
+    </message>
+    <message>
+        <source>Batch</source>
+        <translation>批大小</translation>
+    </message>
+    <message>
+        <source>Clients</source>
+        <translation>客户端</translation>
+    </message>
+    <message>
+        <source>Pareto</source>
+        <translation>帕累托</translation>
+    </message>
+    <message>
+        <source>Failed on {target} ({precision}, {what}): {error}</source>
+        <translation>在 {target} 上失败（{precision}，{what}）：{error}</translation>
+    </message>
+    <message>
+        <source>Pareto front per target: throughput against P99</source>
+        <translation>各目标机器的帕累托前沿：吞吐量与 P99</translation>
+    </message>
+    <message>
         <source>Model</source>
         <translation>模型</translation>
     </message>
@@ -1967,6 +2035,10 @@ Build, inspect, benchmark and report ONNX -&gt; TensorRT / ONNX Runtime engines.
     <message>
         <source>the device measured</source>
         <translation>所测设备</translation>
+    </message>
+    <message>
+        <source>one-row requests spread evenly over the devices; one engine instance per device, one batch at a time; service times drawn from the measured P50/P99 of each batch size (closed loop, concurrency 1); devices billed whole per hour</source>
+        <translation>每个请求一行，均匀分配到各设备；每台设备一个引擎实例，一次处理一批；服务时间按各批大小实测的 P50/P99 抽样（闭环，并发 1）；设备按整小时计费</translation>
     </message>
 </context>
 <context>

@@ -35,6 +35,14 @@ def test_sweep_json_contract_with_a_serving_plan(tmp_path, capsys):
     assert {"target", "build", "max_batch", "max_delay_ms", "devices", "cost_per_million"} <= plan.keys()
     assert plan["target"] == "local" and plan["price_per_device_hour"] == 0.2 and plan["p99_ms"] <= 100
     assert Path(plan["build"]).is_file() and len(doc["plans"]) == 1
+    # the saved sweep goes into a report: its plan and rows in HTML, and back whole from JSON
+    assert main(["report", str(out), "-o", str(tmp_path / "r.html")]) == 0
+    page = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "Sweep and serving plan" in page and "At a peak of 300 requests/s with P99 under 100 ms" in page
+    assert page.count("&#10003;") == sum(r["pareto"] for r in doc["runs"]) >= 1
+    assert main(["report", str(out), "-o", str(tmp_path / "r.json")]) == 0
+    again = json.loads((tmp_path / "r.json").read_text())
+    assert again["sweep"] == doc and again["sources"] == [{"path": str(out), "kind": "sweep"}]
 
 
 def test_sweep_table(tmp_path, capsys):

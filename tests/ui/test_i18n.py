@@ -228,3 +228,24 @@ def test_the_html_report_follows_the_language(tmp_path):
     body = re.sub(r"<style>.*?</style>|<head>.*?</head>", " ", zh, flags=re.S)
     left = english_words(re.sub(r"<[^>]+>", " ", body))
     assert not left, left
+
+
+def test_the_sweep_and_serving_plan_in_a_chinese_report():
+    """The section a capacity decision is read from, assumptions included, in Chinese (the
+    figures and the machines' own names stay as they are)."""
+    from studio.core.bench.serving import ServiceCurve, plan_serving
+    from studio.core.bench.sweep import SweepResult, SweepRun
+    from studio.core.reports.html import render_html
+    from studio.core.reports.report_model import Report
+
+    runs = [SweepRun("t4", "", "tensorrt", "int8", "m.engine", b, 1, 100.0 * b, 100.0 * b,
+                     {"p50": 1.0 * b, "p90": 1.2 * b, "p99": 1.5 * b, "mean": 1.0 * b}) for b in (1, 8)]
+    sweep = SweepResult(runs=runs)
+    sweep.plan = plan_serving([ServiceCurve("t4", "int8", "m.engine", {1: (1.0, 1.5), 8: (8.0, 12.0)})], 500.0, 100.0,
+                              {"t4": 0.35}, {"t4": "T4"}, 2.5)
+    with i18n.language("zh_CN"):
+        zh = render_html(Report(title="报告", sweep=sweep))
+    assert "扫描与部署规划" in zh and "每个请求一行" in zh
+    body = re.sub(r"<style>.*?</style>|<head>.*?</head>|<svg.*?</svg>", " ", zh, flags=re.S)
+    left = english_words(re.sub(r"<[^>]+>", " ", body))
+    assert not left, left

@@ -38,6 +38,7 @@ def test_a_sweep_from_the_window_streams_rows_and_shows_the_plan(qtbot, window, 
     assert len(panel.plot.getPlotItem().listDataItems()) == 2    # the points and the Pareto line
     assert "local: 1 x CPU (" in panel.plan.text()
     assert Path(result.runs[0].build).parent == model.with_name("model-sweep") / "local"
+    assert window.session.report().sweep is result          # the report the window exports holds it
     assert not window.errors.history
 
 

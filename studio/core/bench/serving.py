@@ -22,6 +22,7 @@ from dataclasses import asdict, dataclass, field
 
 from studio.core.bench.batcher import form_batches
 from studio.core.errors import StudioError
+from studio.core.i18n import QT_TRANSLATE_NOOP
 
 Z99 = 2.3263478740408408          # the standard normal's 99th percentile
 SIMULATED_REQUESTS = 3000         # per simulation: ~30 requests above the 99th percentile
@@ -29,9 +30,11 @@ WARMUP_SHARE = 0.05               # the first requests, before the queue reaches
 DELAY_SHARES = (0.0, 0.02, 0.05, 0.1, 0.2)   # batching windows tried, as shares of the P99 budget
 RATE_STEPS = 10                   # bisection steps for a device's highest rate under budget
 
-ASSUMPTIONS = ("one-row requests spread evenly over the devices; one engine instance per device, one batch "
-               "at a time; service times drawn from the measured P50/P99 of each batch size (closed loop, "
-               "concurrency 1); devices billed whole per hour")
+# Stored in English with each plan; a report shows it in its own language (the source text is the key).
+ASSUMPTIONS = QT_TRANSLATE_NOOP("Report", "one-row requests spread evenly over the devices; one engine instance per "
+                                          "device, one batch at a time; service times drawn from the measured P50/P99 "
+                                          "of each batch size (closed loop, concurrency 1); devices billed whole per "
+                                          "hour")
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ target; with a peak rate and a P99 budget, a serving plan from the measured curv
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Callable
 
@@ -20,10 +20,14 @@ from studio.core.bench.harness import BenchConfig
 from studio.core.bench.inputs import declare_inputs
 from studio.core.bench.isolated import bench_job, check_build_isolated, feed_spec
 from studio.core.bench.results import RunResult
-from studio.core.bench.serving import PlanResult, ServiceCurve, plan_serving
+from studio.core.bench.serving import PlanResult, ServiceCurve, ServingPlan, plan_serving
 from studio.core.errors import Cancelled, StudioError
 from studio.core.jobs.executor import Executor, Job, unknown_target
 from studio.core.jobs.targets import Target
+
+
+SWEEP_SCHEMA = "engine-studio/sweep"
+SWEEP_SCHEMA_VERSION = 1
 
 
 @dataclass(frozen=True)
@@ -65,6 +69,11 @@ class SweepRun:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    @classmethod
+    def from_dict(cls, d: dict) -> "SweepRun":
+        names = {f.name for f in fields(cls)}
+        return cls(**{k: v for k, v in d.items() if k in names})
+
 
 @dataclass
 class SweepFailure:
@@ -75,6 +84,10 @@ class SweepFailure:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "SweepFailure":
+        return cls(**d)
 
 
 @dataclass
@@ -102,12 +115,30 @@ class SweepResult:
                 for r in pareto([x for x in self.runs if x.target == t])]
 
     def to_dict(self) -> dict:
+        """What `sweep --json` prints and `sweep -o` saves (and a report reads back)."""
         front = {id(r) for r in self.pareto()}
-        d = {"runs": [{**r.to_dict(), "pareto": id(r) in front} for r in self.runs], "failed": [f.to_dict() for f in self.failed],
-             "targets": [t.to_dict() for t in self.targets], "inputs": self.inputs}
+        d = {"schema": SWEEP_SCHEMA, "schema_version": SWEEP_SCHEMA_VERSION, "kind": "sweep",
+             "runs": [{**r.to_dict(), "pareto": id(r) in front} for r in self.runs],
+             "failed": [f.to_dict() for f in self.failed], "targets": [t.to_dict() for t in self.targets],
+             "inputs": self.inputs}
         if self.plan is not None:
             d.update(self.plan.to_dict())
         return d
+
+    @classmethod
+    def from_dict(cls, d: dict, where: str | None = None) -> "SweepResult":
+        if d.get("schema_version") != SWEEP_SCHEMA_VERSION or d.get("kind") != "sweep":
+            raise StudioError(f"not a sweep result this studio reads (schema version {d.get('schema_version')!r})",
+                              where=where)
+        try:
+            plan = None
+            if "peak_qps" in d:
+                plan = PlanResult(d["peak_qps"], d["p99_budget_ms"], [ServingPlan(**p) for p in d.get("plans") or []],
+                                  dict(d.get("unplanned") or {}))
+            return cls([SweepRun.from_dict(r) for r in d["runs"]], [SweepFailure.from_dict(f) for f in d["failed"]],
+                       [Target.from_dict(t) for t in d["targets"]], dict(d.get("inputs") or {}), plan)
+        except (KeyError, TypeError) as e:
+            raise StudioError(f"malformed sweep result ({type(e).__name__}: {e})", where=where) from None
 
 
 def pareto(runs: list[SweepRun]) -> list[SweepRun]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from studio import __version__
 from studio.core.bench.inputs import describe_feed
 from studio.core.bench.results import AccuracyResult, BenchResult
+from studio.core.bench.sweep import SweepResult
 from studio.core.errors import StudioError
 from studio.core.reports.environment import collect_environment
 from studio.core.reports.report_model import (
@@ -149,10 +150,12 @@ def accuracy_from_results(res, source: str) -> AccuracyInfo:
 def report_from_results(*, model: ModelInfo | None = None, builds=(), runs: list[tuple[BenchResult, str]] = (),
                         accuracy: list[tuple[AccuracyResult, str]] = (), title: str | None = None,
                         price_per_device_hour: float = DEFAULT_PRICE_PER_DEVICE_HOUR,
-                        environment: Environment | None = None, model_from_onnx=None) -> Report:
+                        environment: Environment | None = None, model_from_onnx=None,
+                        sweep: SweepResult | None = None) -> Report:
     """A Report from what is in memory: `builds` as BuildInfo, `runs` and `accuracy` as
-    (result, where it is saved or came from)."""
+    (result, where it is saved or came from), the latest sweep with its serving plan."""
     report = new_report(title, price_per_device_hour)
+    report.sweep = sweep
     report.model = model
     report.builds.extend(builds)
     report.benchmarks.extend(bench_from_results(res, source) for res, source in runs)

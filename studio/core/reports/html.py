@@ -195,6 +195,63 @@ def _speedup(r: Report, plot: _Plots) -> str:
     return "".join(out)
 
 
+def _sweep(r: Report, plot: _Plots) -> str:
+    """The sweep over targets and the serving plan for the peak: the table a capacity decision
+    is made from, and each target's Pareto front (throughput against P99)."""
+    sw = r.sweep
+    if sw is None:
+        return ""
+    out = ['<section id="sweep"><h2>' + translate("Report", "Sweep and serving plan") + '</h2>']
+    plan = sw.plan
+    if plan is not None:
+        best = plan.cheapest
+        out.append('<p>' + esc(translate("Report", "At a peak of {qps:,.0f} requests/s with P99 under {ms:g} ms:").format(
+            qps=plan.peak_qps, ms=plan.p99_budget_ms)) + "</p>")
+        if best is not None:
+            out.append('<div class="cards"><div class="card"><div class="big">'
+                       + esc(f"{best.devices} x {best.device}") + '</div><div class="label">'
+                       + esc(translate("Report", "{target}, {precision}, max batch {batch}, window {delay:g} ms: "
+                                                 "{hour} per hour, {million} per million requests").format(
+                           target=best.target, precision=best.precision, batch=best.max_batch, delay=best.max_delay_ms,
+                           hour=f"${best.cost_per_hour:,.2f}", million=f"${best.cost_per_million:,.4f}"))
+                       + "</div></div></div>")
+        out.append(_table([(translate("Report", "Target"), False), (translate("Report", "Billed device"), False),
+                           (translate("Report", "Precision"), False), (translate("Report", "Max batch"), True),
+                           (translate("Report", "Window (ms)"), True), (translate("Report", "Devices"), True),
+                           (translate("Report", "P99 (ms)"), True), (translate("Report", "$ per device-hour"), True),
+                           (translate("Report", "$ per million requests"), True)], [
+            [("&#9733; " if p is best else "") + name(p.target), name(p.device), esc(p.precision), fnum(p.max_batch, 0),
+             fnum(p.max_delay_ms, 3), fnum(p.devices, 0), fnum(p.p99_ms, 4), fmoney(p.price_per_device_hour),
+             fmoney(p.cost_per_million)] for p in plan.plans]))
+        for target, why in plan.unplanned.items():
+            out.append('<p class="note">' + esc(translate("Report", "No plan for {target}: {why}").format(
+                target=target, why=why)) + "</p>")
+        if plan.plans:
+            out.append('<p class="note">' + esc(translate("Report", "Assumed: {what}.").format(
+                what=translate("Report", plan.plans[0].assumptions)), None) + "</p>")
+    front = {id(x) for x in sw.pareto()}
+    out.append(_table([(translate("Report", "Target"), False), (translate("Report", "Precision"), False),
+                       (translate("Report", "Batch"), True), (translate("Report", "Clients"), True),
+                       (translate("Report", "Throughput (samples/s)"), True), (translate("Report", "P50 (ms)"), True),
+                       (translate("Report", "P99 (ms)"), True), (translate("Report", "Accuracy"), True),
+                       (translate("Report", "Pareto"), False)], [
+        [name(x.target), esc(x.precision), fnum(x.batch, 0), fnum(x.concurrency, 0), fnum(x.throughput, 4),
+         fnum(x.latency_ms.get("p50"), 4), fnum(x.latency_ms.get("p99"), 4),
+         fpct(x.accuracy["value"]) if x.accuracy else "&ndash;", "&#10003;" if id(x) in front else ""]
+        for x in sw.runs]))
+    for f in sw.failed:
+        out.append('<p class="note">' + esc(translate("Report", "Failed on {target} ({precision}, {what}): {error}").format(
+            target=f.target, precision=f.precision, what=f.what, error=f.error)) + "</p>")
+    series = [(t, [(x.throughput, x.latency_ms.get("p99")) for x in sw.pareto() if x.target == t])
+              for t in dict.fromkeys(x.target for x in sw.runs)]
+    if series:
+        title = translate("Report", "Pareto front per target: throughput against P99")
+        out.append(plot(svg_plots.line_svg(series, title=title, x_label=translate("Report", "samples/s"),
+                                           y_label=translate("Report", "P99 (ms)")), title))
+    out.append("</section>")
+    return "".join(out)
+
+
 def _model(r: Report, plot: _Plots) -> str:
     m = r.model
     out = ['<section id="model"><h2>' + translate("Report", "Model") + '</h2>']
@@ -466,7 +523,7 @@ def render_html(report: Report, *, plot_ref: Callable[[str, int], str] | None = 
             created=r.created, version=r.studio_version))
         + " &middot; " + esc(translate("Report", "report schema {schema} v{version}").format(
             schema=r.schema, version=r.schema_version)) + "</p></header>",
-        _speedup(r, plot), _model(r, plot), _builds(r), _benchmarks(r, plot), _accuracy(r),
+        _speedup(r, plot), _sweep(r, plot), _model(r, plot), _builds(r), _benchmarks(r, plot), _accuracy(r),
         _environment(r), _definitions(r), _footer(r),
     ])
     return (

@@ -1,6 +1,6 @@
 """The user's files into a Report, for `engine-studio report`: a build sidecar (`<artifact>.json`),
 an artifact with its sidecar beside it, a benchmark or accuracy result (studio.core.bench.results,
-which reads every version it wrote), a model summary (`engine-studio inspect --json`), or an ONNX
+which reads every version it wrote), a sweep (`engine-studio sweep -o`), a model summary (`engine-studio inspect --json`), or an ONNX
 model. Anything else is refused with one line naming the file."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ import json
 from pathlib import Path
 
 from studio.core.bench import results
+from studio.core.bench.sweep import SweepResult
 from studio.core.errors import StudioError
 from studio.core.reports.from_results import accuracy_from_results, bench_from_results, finish_report, new_report
 from studio.core.reports.report_model import DEFAULT_PRICE_PER_DEVICE_HOUR, Environment, Report, SourceFile
@@ -38,12 +39,14 @@ def _read_json(path: Path):
 
 
 def classify(data) -> str | None:
-    """model | build | benchmark | accuracy | report | None (not something the studio wrote)."""
+    """model | build | benchmark | accuracy | sweep | report | None (not something the studio wrote)."""
     if not isinstance(data, dict):
         return None
     kind = data.get("kind")
     if kind == "engine-studio-artifact":
         return "build"
+    if kind == "sweep" and "schema_version" in data:
+        return "sweep"
     if kind in ("bench", "accuracy") and "schema_version" in data:
         return "benchmark" if kind == "bench" else "accuracy"
     if kind == "report" or "report" in str(data.get("schema") or ""):
@@ -94,10 +97,15 @@ def _read_one(report: Report, path: Path, hosts: list) -> str:
     kind = classify(d)
     if kind is None or kind == "report":
         raise StudioError(("a finished report" if kind == "report" else "not a result")
-                          + ": expected a build sidecar, a benchmark or accuracy result, a model summary "
-                          "or an ONNX model", where=str(path))
+                          + ": expected a build sidecar, a benchmark, accuracy or sweep result, a model "
+                          "summary or an ONNX model", where=str(path))
     if kind == "model":
         _set_model(report, path, lambda: model_from_summary(d, source=str(path)))
+    elif kind == "sweep":
+        if report.sweep is not None:
+            report.notes.append(f"More than one sweep given; {path} was not used.")
+        else:
+            report.sweep = SweepResult.from_dict(d, where=str(path))
     elif kind == "build":
         # A sidecar sits beside its artifact: <artifact>.json.
         report.builds.append(build_from_sidecar(d, str(path), str(path.with_name(path.name[:-5]))))

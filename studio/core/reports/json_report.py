@@ -63,7 +63,7 @@ def report_from_dict(data, where: str | None = None) -> Report:
 
 def _from_version_1(data: dict) -> dict:
     """Version 1 priced a "GPU-hour" whatever the device was; version 2 prices a device-hour and
-    names the device."""
+    names the device, and may hold a sweep with its serving plan."""
     data = dict(data, schema_version=2)
     if "price_per_gpu_hour" in data:
         data["price_per_device_hour"] = data.pop("price_per_gpu_hour")
@@ -74,6 +74,7 @@ def _from_version_1(data: dict) -> dict:
             speedup["price_per_device_hour"] = speedup.pop("price_per_gpu_hour")
         speedup.setdefault("priced_device", "")
         data["speedup"] = speedup
+    data.setdefault("sweep", None)
     return data
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import asdict, dataclass, field, fields
 
+from studio.core.bench.sweep import SweepResult
 from studio.core.i18n import QT_TRANSLATE_NOOP, translate
 
 REPORT_SCHEMA = "engine-studio/report"
@@ -232,7 +233,7 @@ class Speedup(_Record):
 @dataclass
 class SourceFile(_Record):
     path: str
-    kind: str                        # model | build | benchmark | accuracy | summary
+    kind: str                        # model | build | benchmark | accuracy | sweep
 
 
 @dataclass
@@ -247,6 +248,7 @@ class Report:
     benchmarks: list[BenchInfo] = field(default_factory=list)
     accuracy: list[AccuracyInfo] = field(default_factory=list)
     speedup: Speedup | None = None
+    sweep: SweepResult | None = None          # a sweep over targets, with its serving plan if one was asked
     metric_definitions: dict[str, str] = field(default_factory=lambda: dict(METRIC_DEFINITIONS))
     sources: list[SourceFile] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -255,6 +257,7 @@ class Report:
 
     def to_dict(self) -> dict:
         d = asdict(self)
+        d["sweep"] = self.sweep.to_dict() if self.sweep is not None else None
         # Put the schema tag first so a reader (or a person) sees what the file is.
         # `kind` lets a results reader tell a report from bench or accuracy results.
         return {"schema": d.pop("schema"), "schema_version": d.pop("schema_version"), "kind": "report", **d}
@@ -268,6 +271,8 @@ class Report:
             d["environment"] = Environment.from_dict(d["environment"])
         if d.get("speedup") is not None:
             d["speedup"] = Speedup.from_dict(d["speedup"])
+        if d.get("sweep") is not None:
+            d["sweep"] = SweepResult.from_dict(d["sweep"])
         d["builds"] = [BuildInfo.from_dict(b) for b in d.get("builds", [])]
         d["benchmarks"] = [BenchInfo.from_dict(b) for b in d.get("benchmarks", [])]
         d["accuracy"] = [AccuracyInfo.from_dict(a) for a in d.get("accuracy", [])]
@@ -277,7 +282,7 @@ class Report:
 
     @property
     def is_empty(self) -> bool:
-        return not (self.model or self.builds or self.benchmarks or self.accuracy)
+        return not (self.model or self.builds or self.benchmarks or self.accuracy or self.sweep)
 
 
 # ----------------------------------------------------------------------------- the speedup story
