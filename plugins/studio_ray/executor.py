@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import re
 import shutil
 import sys
 import tempfile
@@ -41,6 +42,36 @@ CACHE = Path(tempfile.gettempdir()) / "engine-studio-ray"
 def target_name(node: dict) -> str:
     labels = [k[len(TARGET_PREFIX):] for k in node.get("Resources", {}) if k.startswith(TARGET_PREFIX)]
     return labels[0] if labels else node.get("NodeManagerAddress", node["NodeID"][:12])
+
+
+class _NodeLost(Exception):
+    """The node running a job died (or became unreachable) under it."""
+
+
+# What Ray raises when the node (or the worker) a task ran on is gone, rather than the task failing.
+NODE_LOST = (ray.exceptions.NodeDiedError, ray.exceptions.WorkerCrashedError, ray.exceptions.TaskUnschedulableError,
+             ray.exceptions.LocalRayletDiedError, ray.exceptions.ActorDiedError, ray.exceptions.ObjectLostError)
+
+
+def _first_line(e: BaseException) -> str:
+    text = str(e).strip()
+    return text.splitlines()[0] if text else type(e).__name__
+
+
+def connect_error(e: BaseException) -> str:
+    """Ray's reason for refusing a connection, in one line: a version mismatch names both sides'
+    Ray and Python (Ray's own message spreads them over several lines)."""
+    text = str(e).strip()
+    here = f"Ray {ray.__version__}, Python {'.'.join(map(str, sys.version_info[:3]))}"
+    if text.startswith("Version mismatch"):
+        versions = re.findall(r"Ray: (\S+)\s+Python: (\S+)", text)
+        if len(versions) == 2:
+            (ray_c, py_c), (ray_h, py_h) = versions
+            return (f"version mismatch: the cluster runs Ray {ray_c} on Python {py_c}, this machine Ray {ray_h} on "
+                    f"Python {py_h}; install the cluster's versions here (pip install \"ray[client]=={ray_c}\" on "
+                    f"Python {py_c})")
+    first = text.splitlines()[0] if text else type(e).__name__
+    return f"{first} (this machine: {here})"
 
 
 def _sha256(path: str) -> str:
@@ -128,10 +159,7 @@ class RayExecutor:
                 ray.init(address=target, namespace="engine-studio", log_to_driver=False,
                          logging_level=logging.ERROR, configure_logging=False, **local)
         except Exception as e:   # noqa: BLE001 - Ray raises several kinds; the user needs one line
-            first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-            here = ".".join(map(str, sys.version_info[:3]))
-            raise StudioError(f"cannot use the Ray cluster at {address}: {first} (this machine: Ray {ray.__version__}, "
-                              f"Python {here})") from None
+            raise StudioError(f"cannot use the Ray cluster at {address}: {connect_error(e)}") from None
         self._shipped: dict[str, tuple[str, list]] = {}   # sha256 -> (sha, [ObjectRef]) of files sent
         self.uploads = 0
 
@@ -144,9 +172,9 @@ class RayExecutor:
                 .remote(target_name(n), n["NodeID"]) for n in self._nodes()]
         return [Target.from_dict(d) for d in ray.get(refs, timeout=120)]
 
-    def _node_for(self, target: str | None) -> dict:
+    def _node_for(self, target: str | None, avoid: list[str] = ()) -> dict:
         nodes = self._nodes()
-        chosen = [n for n in nodes if target is None or target_name(n) == target]
+        chosen = [n for n in nodes if (target is None or target_name(n) == target) and n["NodeID"] not in avoid]
         if not chosen:
             names = sorted({target_name(n) for n in nodes})
             raise unknown_target(target, [Target(name=n, gpu=None) for n in names])
@@ -164,12 +192,46 @@ class RayExecutor:
 
     def run(self, job: Job, *, target: str | None = None, on_event=None, on_samples=None,
             cancel: threading.Event | None = None) -> Ran:
-        node = self._node_for(target)
+        """Run `job` on a node of `target`. When that node dies under it, the job runs again on
+        another node of the same target if there is one (its result counted once: what a lost
+        run wrote never left the node), else fails saying which node died."""
         files = {p: self._ship(p) for p in job.files if p and Path(p).is_file()}
-        events = Queue(actor_options={"num_cpus": 0})
+        cancel = cancel or threading.Event()
+        lost: list[str] = []
+        notes: list[str] = []
+        while True:
+            node = self._node_for(target, avoid=lost)
+            try:
+                out = self._run_on(node, job, files, on_event, on_samples, cancel)
+                break
+            except _NodeLost as e:
+                lost.append(node["NodeID"])
+                name = target_name(node)
+                others = [n for n in self._nodes() if target_name(n) == name and n["NodeID"] not in lost]
+                if not others:
+                    raise StudioError(f"the {job.what} was lost: node {node['NodeID'][:12]} of target {name} died "
+                                      f"({e}); no other node of {name} is left to run it", where=job.where) from None
+                notes.append(f"node {node['NodeID'][:12]} of target {name} died ({e}); the {job.what} ran again on "
+                             f"node {others[0]['NodeID'][:12]}")
+        if out["kept"]:
+            notes.append(f"the outputs are larger than {MAX_RETURN_BYTES >> 20} MiB and stay on the node "
+                         f"{target_name(node)} in {out['work']}")
+        elif out["written"]:
+            home = Path(job.outputs[0]).parent
+            home.mkdir(parents=True, exist_ok=True)
+            for name, data in out["written"].items():
+                with atomic_path(home / name) as tmp:
+                    tmp.write_bytes(data)
+        return Ran(out["payload"], target_name(node), out["node"], notes)
+
+    def _run_on(self, node: dict, job: Job, files: dict, on_event, on_samples, cancel: threading.Event) -> dict:
+        # The event queue lives beside the caller, not on the node: a node that dies must not
+        # take the queue of the job that will run again elsewhere with it.
+        here = NodeAffinitySchedulingStrategy(ray.get_runtime_context().get_node_id(), soft=False)
+
+        events = Queue(actor_options={"num_cpus": 0, "scheduling_strategy": here})
         ref = _run_on_node.options(scheduling_strategy=NodeAffinitySchedulingStrategy(node["NodeID"], soft=False)) \
             .remote(job, files, events)
-        cancel = cancel or threading.Event()
         cancelled = False
         try:
             while True:
@@ -188,6 +250,10 @@ class RayExecutor:
                 out = ray.get(ref)
             except ray.exceptions.TaskCancelledError:
                 raise Cancelled(f"{job.what} cancelled on {target_name(node)}") from None
+            except NODE_LOST as e:
+                if cancelled:
+                    raise Cancelled(f"{job.what} cancelled on {target_name(node)}") from None
+                raise _NodeLost(_first_line(e)) from None
             except ray.exceptions.RayTaskError as e:
                 cause = e.cause if isinstance(getattr(e, "cause", None), StudioError) else None
                 if cause is not None:
@@ -195,19 +261,9 @@ class RayExecutor:
                 raise StudioError(f"the {job.what} failed on {target_name(node)}: {str(e).strip().splitlines()[-1]}",
                                   where=job.where) from None
             self._drain(events, on_event, on_samples)
+            return out
         finally:
             ray.kill(events.actor)
-        notes = []
-        if out["kept"]:
-            notes.append(f"the outputs are larger than {MAX_RETURN_BYTES >> 20} MiB and stay on the node "
-                         f"{target_name(node)} in {out['work']}")
-        elif out["written"]:
-            home = Path(job.outputs[0]).parent
-            home.mkdir(parents=True, exist_ok=True)
-            for name, data in out["written"].items():
-                with atomic_path(home / name) as tmp:
-                    tmp.write_bytes(data)
-        return Ran(out["payload"], target_name(node), out["node"], notes)
 
     @staticmethod
     def _drain(events: Queue, on_event, on_samples) -> None:

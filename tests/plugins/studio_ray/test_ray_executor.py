@@ -113,7 +113,7 @@ def test_a_sweep_runs_on_every_target_in_parallel_and_plans_the_peak(cluster, ex
     """Builds and benchmarks of `engine-studio sweep` are jobs on the nodes: each target's rows
     were measured on its own node, and the plan prices each target by its own device-hour."""
     ids = {t.name: t.node for t in executor.targets()}
-    assert main(["sweep", str(MODEL), "--cluster", f"ray:{cluster.address}", "--targets", "all",
+    assert main(["sweep", str(MODEL), "--cluster", f"ray:{cluster.address}", "--targets", "cpu-a,cpu-b",
                  "--backend", "onnxruntime", "--precisions", "fp32", "--batch", "1,4", "--duration", "0.3",
                  "--warmup", "0.1", "--out-dir", str(tmp_path), "--peak-qps", "100", "--p99-ms", "100",
                  "--price", "cpu-a=0.1,cpu-b=0.3", "--json", "-q"]) == 0
@@ -129,3 +129,80 @@ def test_a_sweep_runs_on_every_target_in_parallel_and_plans_the_peak(cluster, ex
     assert {p["target"]: p["devices"] for p in doc["plans"]} == {"cpu-a": 1, "cpu-b": 1}
     cost = {p["target"]: p["cost_per_million"] for p in doc["plans"]}
     assert doc["plan"]["target"] == "cpu-a" and cost["cpu-a"] < cost["cpu-b"]
+
+
+def test_a_node_that_dies_mid_job_costs_a_rerun_on_another_node_of_its_target(cluster, executor, tmp_path):
+    """Two nodes give target cpu-c; the one running a build is removed mid-build: the build runs
+    again on the other and comes back once. With no node of the target left, the job fails
+    saying which node died, and nothing partial is left."""
+    added = [cluster.add_node(num_cpus=1, resources={"target:cpu-c": 1}, object_store_memory=STORE,
+                              node_ip_address="127.0.0.1") for _ in range(2)]
+    cluster.wait_for_nodes()
+    removers: list[threading.Thread] = []
+    try:
+        _survive_node_deaths(cluster, executor, added, removers, tmp_path)
+    finally:                      # the other tests see the two targets they expect
+        for r in removers:
+            r.join(60)
+        for n in added:
+            if n in cluster.worker_nodes:
+                cluster.remove_node(n)
+
+
+def _remove_soon(cluster, node, removers):
+    """Remove `node` from another thread: the job's event callback must return for the executor
+    to notice."""
+    removers.append(threading.Thread(target=cluster.remove_node, args=(node,), daemon=True))
+    removers[-1].start()
+
+
+def _survive_node_deaths(cluster, executor, added, removers, tmp_path):
+    by_id = {n.node_id: n for n in added}
+    out = tmp_path / "m.engine"
+    killed = []
+
+    def kill_its_node(ev):
+        if ev.kind == "progress" and ev.phase.startswith("Building") and not killed:
+            running = executor._node_for("cpu-c", avoid=[])["NodeID"]
+            killed.append(running)
+            _remove_soon(cluster, by_id[running], removers)
+
+    t0 = time.monotonic()
+    ran = executor.run(Job.build(BuildConfig(str(MODEL), "tensorrt", str(out), precision="fp16")), target="cpu-c",
+                       on_event=kill_its_node)
+    assert killed and ran.node != killed[0] and ran.target == "cpu-c"
+    assert any("died" in n and "ran again" in n for n in ran.notes), ran.notes
+    assert out.is_file() and load_sidecar(out)["precision"] == "fp16"
+    assert time.monotonic() - t0 < 240
+    # the last node of the target dies too: a clear failure, nothing written
+    last = next(n for n in added if n.node_id != killed[0])
+    lost = tmp_path / "lost.engine"
+    killed.clear()
+
+    def kill_last(ev):
+        if ev.kind == "progress" and ev.phase.startswith("Building") and not killed:
+            killed.append(last.node_id)
+            _remove_soon(cluster, last, removers)
+
+    with pytest.raises(StudioError, match=r"the build was lost: node \w+ of target cpu-c died .*no other node of "
+                                          r"cpu-c is left"):
+        executor.run(Job.build(BuildConfig(str(MODEL), "tensorrt", str(lost), precision="fp16")), target="cpu-c",
+                     on_event=kill_last)
+    assert not lost.exists() and not lost.with_name(lost.name + ".json").exists()
+
+
+def test_a_client_of_another_ray_version_is_refused_naming_both(cluster, tmp_path):
+    """What a desktop with another Ray than the cluster's sees: one line with both versions, and
+    the command fails (exit 2) instead of half-working."""
+    import os
+    import subprocess
+    import sys
+
+    script = ("import sys, ray; ray.__version__ = '2.0.0'; from studio.cli.main import main; "
+              f"sys.exit(main(['targets', '--cluster', 'ray:{cluster.address}']))")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
+                         env={**os.environ, "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}, cwd=str(ROOT))
+    assert out.returncode == 2, out.stderr
+    line = out.stderr.strip().splitlines()[-1]
+    assert f"the cluster runs Ray {ray.__version__} on Python" in line and "this machine Ray 2.0.0" in line, line
+    assert "Traceback" not in out.stderr
