@@ -11,6 +11,11 @@ import pytest
 
 # Every test is headless.
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Ray's test clusters stay on the loopback interface: Ray's own switch, read when Ray is first
+# imported (by whichever test imports it first), keeps 127.0.0.1 from being resolved to this
+# machine's network address.
+os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
+os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
 
 SMALL_MODELS = Path(__file__).resolve().parent / "core" / "bench" / "small_models.py"
 

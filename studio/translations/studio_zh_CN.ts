@@ -106,6 +106,18 @@
         <translation>每秒请求数；填写多个（100,200,400）会逐个扫描并绘制延迟-吞吐量曲线</translation>
     </message>
     <message>
+        <source>this machine</source>
+        <translation>本机</translation>
+    </message>
+    <message>
+        <source>Where the runs go: this machine, or a target of the cluster listed in the Targets and sweep tab</source>
+        <translation>测试在哪里运行：本机，或“目标机器与扫描”标签页中列出的集群目标机器</translation>
+    </message>
+    <message>
+        <source>Run on</source>
+        <translation>运行于</translation>
+    </message>
+    <message>
         <source>Builds</source>
         <translation>构建</translation>
     </message>
@@ -180,6 +192,10 @@
     <message>
         <source>inputs: {what}</source>
         <translation>输入：{what}</translation>
+    </message>
+    <message>
+        <source>cannot run on {target}</source>
+        <translation>无法在 {target} 上运行</translation>
     </message>
     <message>
         <source>cannot run here: {reason}</source>

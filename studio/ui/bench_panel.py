@@ -1,5 +1,6 @@
 """The benchmark panel: pick builds, a load pattern, batch sizes and a duration, run them (each
-in a child process), Stop; the runs' samples stream into the live plots (bench_plots.py)."""
+in a child process, here or on a target machine of a cluster), Stop; the runs' samples stream
+into the live plots (bench_plots.py)."""
 
 from __future__ import annotations
 
@@ -13,11 +14,15 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFo
 from studio.core.backends.registry import get_backend
 from studio.core.bench.harness import BenchConfig
 from studio.core.bench.inputs import declare_inputs, describe_feed
-from studio.core.bench.isolated import IsolatedBench, feed_spec
+from studio.core.bench.harness import Sample
+from studio.core.bench.isolated import IsolatedBench, bench_job, feed_spec
 from studio.core.bench.plan import describe, parse_counts, parse_rates, plan
+from studio.core.bench.results import RunResult
 from studio.core.data.tables import table_header
-from studio.core.errors import StudioError
+from studio.core.errors import Cancelled, StudioError
 from studio.core.jobs.build_job import BuildEntry
+from studio.core.jobs.executor import executor_for
+from studio.core.jobs.targets import Target
 from studio.ui.bench_plots import LivePlots, Series
 from studio.ui.i18n import bind, bind_items, button, label, translate
 from studio.ui.theme import SERIES
@@ -64,7 +69,14 @@ class BenchPanel(QWidget):
         self.duration.setRange(0.2, 3600)
         self.duration.setValue(5.0)
         self.duration.setSuffix(" s")
+        self.where = QComboBox()
+        self.where.addItem("", None)
+        bind_items(self.where, {None: lambda: self.tr("this machine")})
+        bind(self.where.setToolTip, lambda: self.tr("Where the runs go: this machine, or a target of the cluster "
+                                                    "listed in the Targets and sweep tab"))
+        self.where.currentIndexChanged.connect(lambda _: self.set_builds(self.entries))
         form = QFormLayout()
+        form.addRow(label(lambda: self.tr("Run on")), self.where)
         form.addRow(label(lambda: self.tr("Builds")), self.build_list)
         form.addRow(label(lambda: self.tr("Load")), self.pattern)
         form.addRow(label(lambda: self.tr("Clients")), self.concurrency)
@@ -203,15 +215,24 @@ class BenchPanel(QWidget):
             item.setToolTip(why or e.result.output)
             self.build_list.addItem(item)
 
-    @staticmethod
-    def can_run(entry: BuildEntry) -> tuple[bool, str | None]:
-        try:
-            caps = get_backend(entry.result.backend).capabilities()
-        except StudioError as e:
-            return False, str(e)
-        if caps.can_run_here:
-            return False, translate("BenchPanel", "cannot run here: {reason}").format(reason=caps.can_run_here)
-        return True, None
+    def set_targets(self, address: str | None, targets: list[Target]) -> None:
+        """The cluster's targets, offered beside this machine (none when `address` is None)."""
+        while self.where.count() > 1:
+            self.where.removeItem(1)
+        for t in targets if address else []:
+            self.where.addItem(t.name, (address, t))
+
+    def target(self) -> tuple[str, Target] | None:
+        """(cluster address, target) the runs go to, or None for this machine."""
+        return self.where.currentData()
+
+    def can_run(self, entry: BuildEntry) -> tuple[bool, str | None]:
+        remote = self.target()
+        if remote is not None:
+            if remote[1].can(entry.result.backend, "run"):
+                return True, None
+            return False, translate("BenchPanel", "cannot run on {target}").format(target=remote[1].name)
+        return runs_here(entry)
 
     def checked_keys(self) -> list[str]:
         return [self.build_list.item(i).data(Qt.UserRole) for i in range(self.build_list.count())
@@ -263,9 +284,13 @@ class BenchPanel(QWidget):
         inputs, self.declared_inputs = self.input_spec()
         stop = self._stop = threading.Event()   # Stop keeps what was measured; cancel (closing) does not
 
+        remote = self.target()
+
         def work(cancel, emit):
             # Each run in a child process (studio.core.bench.isolated): a runtime that crashes
             # costs one failed run, and session creation does not hold this process's GIL.
+            if remote is not None:
+                return remote_runs(remote, runs, inputs, buf, cancel, stop, emit)
             out = []
             for i, (e, cfg, run_label) in enumerate(runs):
                 if cancel.is_set() or stop.is_set():
@@ -340,3 +365,52 @@ class BenchPanel(QWidget):
         self.stop_btn.setEnabled(False)
         self.running_changed.emit(False)
 
+
+
+def runs_here(entry: BuildEntry) -> tuple[bool, str | None]:
+    """Whether this machine runs the build, and why not."""
+    try:
+        caps = get_backend(entry.result.backend).capabilities()
+    except StudioError as e:
+        return False, str(e)
+    if caps.can_run_here:
+        return False, translate("BenchPanel", "cannot run here: {reason}").format(reason=caps.can_run_here)
+    return True, None
+
+
+def remote_runs(remote: tuple[str, Target], runs, inputs: dict, buf, cancel: threading.Event, stop: threading.Event,
+                emit) -> list:
+    """The runs as benchmark jobs on a cluster's target, their live samples streamed into `buf`
+    as the local runs' are. Stop or cancel ends the run in progress there without a result (a
+    remote run keeps nothing it has not finished); the runs before it stay."""
+    address, target = remote
+    executor = executor_for(address)
+    out = []
+    try:
+        for i, (e, cfg, run_label) in enumerate(runs):
+            if cancel.is_set() or stop.is_set():
+                break
+            key = f"{e.key}|{i}"
+            emit(("run", key, run_label))
+            ended, finished = threading.Event(), threading.Event()
+
+            def relay(ended=ended, finished=finished):   # either of the caller's events ends the remote run
+                while not finished.wait(0.05):
+                    if cancel.is_set() or stop.is_set():
+                        ended.set()
+                        return
+            threading.Thread(target=relay, name="bench-remote-cancel", daemon=True).start()
+            job = bench_job(e.result.output, e.result.backend, feed_spec(e.config.model, **inputs), cfg)
+            try:
+                ran = executor.run(job, target=target.name, cancel=ended,
+                                   on_samples=lambda batch, key=key: buf.extend((key, Sample(**d)) for d in batch))
+            except Cancelled:
+                break
+            finally:
+                finished.set()
+            res = RunResult.from_dict(ran.payload)
+            emit(("result", key, res))
+            out.append((e, res))
+    finally:
+        executor.close()
+    return out

@@ -22,6 +22,7 @@ from studio.core.precision_search.job import run_calibration_check, run_search
 from studio.core.precision_search.search import SearchRequest, SearchResult
 from studio.core.reports.export import report_format, write_report
 from studio.ui.accuracy_dialog import AccuracyDialog
+from studio.ui.bench_panel import runs_here
 from studio.ui.precision_panel import PrecisionDialog
 from studio.ui.report_pdf import write_pdf
 from studio.ui.workers import Task
@@ -102,7 +103,7 @@ class Workflow(QObject):
     def run_accuracy(self, request: dict | None = None) -> Task | None:
         """Each build that runs here against the FP32 source on the user's validation data.
         `request` is what AccuracyDialog.request gives; without one the dialog asks for it."""
-        entries = [e for e in self.win.builds.entries if self.win.bench.can_run(e)[0]]
+        entries = [e for e in self.win.builds.entries if runs_here(e)[0]]
         if not entries:
             raise StudioError(self.tr("no build that runs here to check"))
         model = entries[0].config.model
