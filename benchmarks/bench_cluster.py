@@ -51,6 +51,7 @@ def main() -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--bench-s", type=float, default=10.0, help="seconds of each remote/local benchmark")
     ap.add_argument("--model", default=str(MODEL))
+    ap.add_argument("--skip-sweep", action="store_true", help="leave out the sweep comparison (the slowest part)")
     args = ap.parse_args()
     cluster = Cluster(initialize_head=True, connect=False,
                       head_node_args={"num_cpus": 2, "resources": {"target:cpu-a": 1}, "object_store_memory": 80 << 20,
@@ -85,7 +86,8 @@ def main() -> int:
                "cancel_s": [round(x, 3) for x in cancel_s],
                "cancel_max_s": round(max(cancel_s), 3) if cancel_s else None}
         res.update(remote_benchmark(ex, args.model, out / "r0.ort.onnx", args.bench_s))
-        res.update(sweeps(ex, args.model, out))
+        if not args.skip_sweep:
+            res.update(sweeps(ex, args.model, out))
     finally:
         ex.close()
         ray.shutdown()
@@ -95,9 +97,10 @@ def main() -> int:
     print(f"remote benchmark ({args.bench_s:g} s, batch 1): throughput remote / local {res['throughput_ratio']} "
           f"({res['throughput_remote']} vs {res['throughput_local']} samples/s); live samples streamed "
           f"{res['samples_streamed']} of {res['samples_measured']} ({res['samples_per_s']} samples/s)")
-    print(f"sweep of {res['sweep_configs_cluster']} configurations over 2 nodes: {res['sweep_wall_cluster_s']} s; "
-          f"the same {res['sweep_configs_local']} here: {res['sweep_wall_local_s']} s; same plan per target: "
-          f"{res['same_plan_per_target']} {res['plans']}")
+    if not args.skip_sweep:
+        print(f"sweep of {res['sweep_configs_cluster']} configurations over 2 nodes: {res['sweep_wall_cluster_s']} s; "
+              f"the same {res['sweep_configs_local']} here: {res['sweep_wall_local_s']} s; same plan per target: "
+              f"{res['same_plan_per_target']} {res['plans']}")
     (ROOT / ".cache" / "benchmarks").mkdir(parents=True, exist_ok=True)
     write_json_atomic(ROOT / ".cache" / "benchmarks" / "cluster.json", res)
     return 0

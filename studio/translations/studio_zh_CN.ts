@@ -2171,6 +2171,14 @@ Build, inspect, benchmark and report ONNX -&gt; TensorRT / ONNX Runtime engines.
         <translation>取消</translation>
     </message>
     <message>
+        <source>Check builds on targets</source>
+        <translation>在目标机器上检查构建</translation>
+    </message>
+    <message>
+        <source>Whether each build can run on each selected target, and why not</source>
+        <translation>每个构建能否在所选的每台目标机器上运行，不能时说明原因</translation>
+    </message>
+    <message>
         <source>Precision</source>
         <translation>精度</translation>
     </message>
@@ -2225,6 +2233,26 @@ Build, inspect, benchmark and report ONNX -&gt; TensorRT / ONNX Runtime engines.
     <message>
         <source>select at least one target</source>
         <translation>请至少选择一台目标机器</translation>
+    </message>
+    <message>
+        <source>checking the builds on each target...</source>
+        <translation>正在各目标机器上检查构建……</translation>
+    </message>
+    <message>
+        <source>runs</source>
+        <translation>可运行</translation>
+    </message>
+    <message>
+        <source>no: {why}</source>
+        <translation>不可运行：{why}</translation>
+    </message>
+    <message>
+        <source>runs here</source>
+        <translation>可在此运行</translation>
+    </message>
+    <message>
+        <source>{ok} of {n} build-target pairs can run</source>
+        <translation>{n} 个构建与目标机器组合中有 {ok} 个可运行</translation>
     </message>
     <message>
         <source>name at least one precision, e.g. fp32,int8</source>

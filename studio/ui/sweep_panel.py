@@ -1,5 +1,6 @@
 """Targets and sweeps: the machines jobs can run on (this one, or a Ray cluster's nodes) with what
-each is and which backends build and run there; a sweep of precisions x batch sizes x
+each is and which backends build and run there; which builds can run on which target (the
+compatibility matrix, each check made on the target itself); a sweep of precisions x batch sizes x
 concurrencies over the chosen targets, its rows streaming in as they are measured, throughput
 against P99 per target with each target's Pareto front; and the serving plan for a peak.
 
@@ -7,6 +8,8 @@ The work is the session's (studio.core.session.Session.sweep); this panel gather
 runs it in a worker and shows what comes back."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
@@ -93,6 +96,10 @@ class SweepPanel(QWidget):
         buttons.addWidget(self.cancel_btn)
         self.status = QLabel("")
         self.status.setWordWrap(True)
+        self.check_btn = button(lambda: self.tr("Check builds on targets"),
+                                lambda: self.tr("Whether each build can run on each selected target, and why not"))
+        self.matrix = QTableWidget(0, 0)
+        self._table_style(self.matrix)
 
         left = QWidget()
         lay = QVBoxLayout(left)
@@ -102,6 +109,8 @@ class SweepPanel(QWidget):
         lay.addLayout(form)
         lay.addLayout(buttons)
         lay.addWidget(self.status)
+        lay.addWidget(self.check_btn)
+        lay.addWidget(self.matrix, 1)
 
         self.table = QTableWidget(0, 8)
         bind(self.table.setHorizontalHeaderLabels, lambda: [
@@ -193,6 +202,36 @@ class SweepPanel(QWidget):
         if not rows:
             raise StudioError(self.tr("select at least one target"))
         return [self.targets[r].name for r in rows]
+
+    # ----- the compatibility matrix
+    def check_builds(self, work) -> Task:
+        """Run `work(cancel)` (the window's call of studio.core.jobs.compatibility) in a worker."""
+        task = Task(lambda cancel, emit: work(cancel), name="compatibility", parent=self)
+        task.finished.connect(self.show_matrix)
+        task.failed.connect(lambda msg: self.status.setText(msg))
+        task.done.connect(lambda: self.check_btn.setEnabled(True))
+        self.check_btn.setEnabled(False)
+        self.status.setText(self.tr("checking the builds on each target..."))
+        return self.tasks.start(task)
+
+    def show_matrix(self, fits: list) -> None:
+        """Builds down, targets across: yes, or no with the target's reasons (also as a tooltip)."""
+        builds = list(dict.fromkeys(f.artifact for f in fits))
+        targets = list(dict.fromkeys(f.target for f in fits))
+        m = self.matrix
+        m.clear()
+        m.setRowCount(len(builds))
+        m.setColumnCount(len(targets))
+        m.setHorizontalHeaderLabels(targets)
+        m.setVerticalHeaderLabels([Path(b).name for b in builds])
+        m.verticalHeader().show()
+        for f in fits:
+            item = QTableWidgetItem(self.tr("runs") if f.runs else self.tr("no: {why}").format(why="; ".join(f.reasons)))
+            item.setToolTip("\n".join(f.reasons) or self.tr("runs here"))
+            item.setForeground(QColor("#15803d" if f.runs else "#b91c1c"))
+            m.setItem(builds.index(f.artifact), targets.index(f.target), item)
+        self.status.setText(self.tr("{ok} of {n} build-target pairs can run").format(
+            ok=sum(f.runs for f in fits), n=len(fits)))
 
     # ----- the sweep
     def settings(self) -> dict:

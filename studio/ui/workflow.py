@@ -17,6 +17,7 @@ from studio.core.bench.isolated import check_build_isolated
 from studio.core.bench.sweep import SweepRequest
 from studio.core.errors import StudioError
 from studio.core.jobs.build_job import BuildEntry
+from studio.core.jobs.compatibility import compatibility
 from studio.core.jobs.executor import executor_for
 from studio.core.precision_search.job import run_calibration_check, run_search
 from studio.core.precision_search.search import SearchRequest, SearchResult
@@ -45,6 +46,7 @@ class Workflow(QObject):
         win.precision.calibration_requested.connect(lambda: win.guard(self.check_calibration))
         win.precision.node_clicked.connect(win.graphs.show_onnx_node)
         win.sweep.run_btn.clicked.connect(lambda: win.guard(self.run_sweep))
+        win.sweep.check_btn.clicked.connect(lambda: win.guard(self.check_compatibility))
 
     def run_benchmark(self) -> None:
         if not self.win.bench.checked_keys():
@@ -99,6 +101,23 @@ class Workflow(QObject):
                 executor.close()
         self.win.docks["Sweep"].raise_()
         return panel.start(work)
+
+    def check_compatibility(self) -> Task:
+        """Each build of the session checked on each target selected in the Targets tab."""
+        artifacts = [e.result.output for e in self.win.builds.entries]
+        if not artifacts:
+            raise StudioError(self.tr("build an engine first"))
+        panel = self.win.sweep
+        address, targets = panel.address(), panel.chosen_targets()
+
+        def work(cancel):
+            executor = executor_for(address)
+            try:
+                return compatibility(executor, artifacts, targets)
+            finally:
+                executor.close()
+        self.win.docks["Sweep"].raise_()
+        return panel.check_builds(work)
 
     def run_accuracy(self, request: dict | None = None) -> Task | None:
         """Each build that runs here against the FP32 source on the user's validation data.

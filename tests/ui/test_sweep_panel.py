@@ -49,3 +49,28 @@ def test_a_wrong_entry_is_refused_before_anything_runs(qtbot, window, open_model
     window.guard(window.workflow.run_sweep)
     assert window.errors.history and "zero" in window.errors.history[-1]
     assert window.sweep.task is None and window.sweep.run_btn.isEnabled()
+
+
+@pytest.mark.slow
+def test_the_compatibility_matrix_shows_which_build_runs_where(qtbot, window, open_model, tiny_model):
+    open_model(window, tiny_model)
+    built = {}
+    for backend in ("tensorrt", "onnxruntime"):
+        window.build_panel.select_backend(backend)
+        window.build_panel.select_precision("fp32")
+        with qtbot.waitSignal(window.build_panel.built, timeout=120000) as sig:
+            window.build_panel.start_build()
+        built[backend] = sig.args[0]
+    panel = window.sweep
+    with qtbot.waitSignal(panel.targets_loaded, timeout=60000):
+        panel.load_targets()
+    task = window.workflow.check_compatibility()
+    qtbot.waitUntil(lambda: not task.running and panel.check_btn.isEnabled(), timeout=60000)
+    assert task.error is None, task.error
+    m = panel.matrix
+    assert (m.rowCount(), m.columnCount()) == (2, 1) and m.horizontalHeaderItem(0).text() == "local"
+    rows = {m.verticalHeaderItem(r).text(): m.item(r, 0).text() for r in range(2)}
+    engine = Path(built["tensorrt"].result.output).name
+    assert rows[Path(built["onnxruntime"].result.output).name] == "runs"
+    assert rows[engine].startswith("no: ") and len(rows[engine]) > 8      # this machine's reason, e.g. no GPU
+    assert "1 of 2" in panel.status.text()

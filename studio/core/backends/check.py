@@ -33,15 +33,17 @@ class CheckReport:
         return asdict(self)
 
 
-def check_artifact(path: str | Path, trust: bool = False) -> CheckReport:
+def check_artifact(path: str | Path, trust: bool = False, sidecar: dict | None = None) -> CheckReport:
+    """`sidecar`: the artifact's sidecar when it is not beside it (a copy of the artifact checked
+    on another machine); read from beside the artifact otherwise."""
     path = Path(path)
     if not path.is_file():
         raise StudioError("no such file", where=str(path))
     reasons: list[str] = []
-    sidecar = None
     try:
-        sidecar = load_sidecar(path)
+        sidecar = sidecar if sidecar is not None else load_sidecar(path)
     except StudioError as e:
+        sidecar = None
         trust_reason = f"not built by Engine Studio ({e.message})"
     else:
         want = (sidecar.get("artifact") or {}).get("sha256")
@@ -76,3 +78,9 @@ def check_artifact(path: str | Path, trust: bool = False) -> CheckReport:
     report.reasons = list(dict.fromkeys(r for r in reasons if r))
     report.runs_here = not report.reasons
     return report
+
+
+def check_task(request: dict, state, emit) -> dict:
+    """The check in a child process (studio.core.jobs.child), as a target machine runs it."""
+    return check_artifact(request["artifact"], trust=bool(request.get("trust")),
+                          sidecar=request.get("sidecar")).to_dict()

@@ -22,7 +22,7 @@ from studio.core.bench.isolated import bench_job, check_build_isolated, feed_spe
 from studio.core.bench.results import RunResult
 from studio.core.bench.serving import PlanResult, ServiceCurve, ServingPlan, plan_serving
 from studio.core.errors import Cancelled, StudioError
-from studio.core.jobs.executor import Executor, Job, unknown_target
+from studio.core.jobs.executor import Executor, Job, pick_targets
 from studio.core.jobs.targets import Target
 
 
@@ -160,13 +160,7 @@ def billed_device(target: Target) -> str:
 def choose_targets(executor: Executor, names: list[str] | None, backend: str) -> list[Target]:
     """The targets asked for (None: all), each able to build and run `backend`; refuses an
     unknown name or one that cannot, saying why, before anything runs."""
-    known = executor.targets()
-    chosen = known if names is None else []
-    for name in names or []:
-        match = next((t for t in known if t.name == name), None)
-        if match is None:
-            raise unknown_target(name, known)
-        chosen.append(match)
+    chosen = pick_targets(executor, names)
     usable = [t for t in chosen if t.can(backend, "build") and t.can(backend, "run")]
     if not usable:
         why = "; ".join(f"{t.name}: " + next((b.get("why_not") or "cannot" for b in t.backends if b["name"] == backend),

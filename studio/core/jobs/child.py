@@ -103,7 +103,8 @@ TASKS = {"bench": "studio.core.bench.isolated:bench_task",
          "accuracy": "studio.core.bench.isolated:accuracy_task",
          "precision": "studio.core.precision_search.job:search_task",
          "calibration": "studio.core.precision_search.job:calibration_task",
-         "as_built": "studio.core.precision.as_built:as_built_task"}
+         "as_built": "studio.core.precision.as_built:as_built_task",
+         "check": "studio.core.backends.check:check_task"}
 
 
 def _build_task(request: dict, state, emit) -> dict:

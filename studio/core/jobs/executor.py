@@ -16,8 +16,9 @@ from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from typing import Callable, Protocol
 
-from studio.core.backends.base import BuildConfig
+from studio.core.backends.base import BuildConfig, sidecar_path
 from studio.core.backends.registry import backend_entry
+from studio.core.backends.sidecar import load_sidecar
 from studio.core.errors import StudioError
 from studio.core.jobs.build_job import run_build
 from studio.core.jobs.child_job import run_child
@@ -44,6 +45,16 @@ class Job:
             files.append(config.calibration.tokenizer)
         return cls({"task": "build", "config": config.to_dict(), "backend_entry": backend_entry(config.backend)},
                    "build", where=config.model, files=tuple(files), outputs=(config.output,))
+
+
+    @classmethod
+    def check(cls, artifact: str, trust: bool = False) -> "Job":
+        """Can the artifact run where the job runs (studio.core.backends.check)? Its sidecar
+        travels in the request: on a node the artifact sits in a cache, not beside it."""
+        side = sidecar_path(artifact)
+        sidecar = load_sidecar(artifact) if side.is_file() else None
+        return cls({"task": "check", "artifact": str(artifact), "trust": trust, "sidecar": sidecar}, "check",
+                   where=str(artifact), files=(str(artifact),))
 
 
 @dataclass
@@ -73,6 +84,21 @@ class Executor(Protocol):
 
 def unknown_target(target: str, targets: list[Target]) -> StudioError:
     return StudioError(f"no target {target!r} here; the targets are: {', '.join(t.name for t in targets) or 'none'}")
+
+
+def pick_targets(executor: "Executor", names: list[str] | None) -> list[Target]:
+    """The executor's targets named (None: all of them), in the order given; an unknown name is
+    refused with the list of those there are."""
+    known = executor.targets()
+    if names is None:
+        return known
+    chosen = []
+    for name in names:
+        match = next((t for t in known if t.name == name), None)
+        if match is None:
+            raise unknown_target(name, known)
+        chosen.append(match)
+    return chosen
 
 
 def execute(job: Job, *, on_event=None, on_samples=None, cancel: threading.Event | None = None) -> dict:

@@ -206,3 +206,25 @@ def test_a_client_of_another_ray_version_is_refused_naming_both(cluster, tmp_pat
     line = out.stderr.strip().splitlines()[-1]
     assert f"the cluster runs Ray {ray.__version__} on Python" in line and "this machine Ray 2.0.0" in line, line
     assert "Traceback" not in out.stderr
+
+
+def test_the_compatibility_matrix_checks_each_engine_on_each_target(cluster, executor, mlp_path, tmp_path, capsys):
+    """A TensorRT engine and an ONNX Runtime build, checked on each node: the optimized model runs
+    on both CPU nodes, the engine on neither, with the node's own reason."""
+    engine, ort = tmp_path / "mlp.engine", tmp_path / "mlp.fp32.ort.onnx"
+    assert main(["build", str(mlp_path), "--backend", "tensorrt", "-o", str(engine), "-q"]) == 0
+    assert main(["build", str(mlp_path), "--backend", "onnxruntime", "-o", str(ort), "-q"]) == 0
+    capsys.readouterr()
+    assert main(["check", str(engine), str(ort), "--cluster", f"ray:{cluster.address}", "--targets", "cpu-a,cpu-b",
+                 "--json"]) == 1
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["targets"] == ["cpu-a", "cpu-b"]
+    cells = {(Path(c["artifact"]).name, c["target"]): c for c in doc["matrix"]}
+    assert len(cells) == 4
+    for target in ("cpu-a", "cpu-b"):
+        assert cells[("mlp.fp32.ort.onnx", target)]["runs"] and not cells[("mlp.fp32.ort.onnx", target)]["reasons"]
+        why = cells[("mlp.engine", target)]
+        assert not why["runs"] and why["reasons"] and "not checked" not in why["reasons"][0]
+    assert all(c["artifact"] in (str(engine), str(ort)) for c in doc["matrix"])   # the caller's paths
+    assert main(["check", str(engine), "--targets", "cpu-a"]) == 2
+    assert "give --cluster too" in capsys.readouterr().err
