@@ -30,6 +30,9 @@ def add_parser(sub) -> None:
                    help="validation rows each sensitivity probe runs (default 64; candidates run them all)")
     p.add_argument("-o", "--output", metavar="FILE",
                    help="keep-file to write (default: MODEL's stem + .TARGET.keep.json beside it)")
+    p.add_argument("--cluster", metavar="ADDRESS",
+                   help="spread the sensitivity probes over a cluster's targets: ray:HOST:PORT")
+    p.add_argument("--targets", default="all", metavar="LIST", help="with --cluster: target names, or all")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
     p.set_defaults(func=run)
@@ -78,13 +81,24 @@ def _pct(x: float | None) -> str:
 
 def run(args) -> int:
     from studio.cli.output import print_json, print_table
+    from studio.core.jobs.executor import executor_for
     from studio.core.session import Session
 
     req = request_from_args(args)
     output = Path(args.output) if args.output else Path(req.model).with_name(f"{Path(req.model).stem}.{req.target}.keep.json")
+    if args.targets != "all" and not args.cluster:
+        raise StudioError("--targets names machines of a cluster: give --cluster too")
     session = Session()
     session.open(req.model)
-    res = session.find_precision(req, on_event=ProgressPrinter(quiet=args.quiet), cancel=threading.Event())
+    executor = executor_for(args.cluster) if args.cluster else None
+    try:
+        res = session.find_precision(req, on_event=ProgressPrinter(quiet=args.quiet), cancel=threading.Event(),
+                                     executor=executor,
+                                     targets=None if args.targets == "all" else
+                                     [n.strip() for n in args.targets.split(",") if n.strip()])
+    finally:
+        if executor is not None:
+            executor.close()
     res.keep_file().save(output)
     if args.json:
         print_json({**res.to_dict(), "keep_file": str(output)})

@@ -148,10 +148,13 @@ class Session:
 
     # ----- precision
     def find_precision(self, req: SearchRequest, *, on_event: Callable[[ProgressEvent], None] | None = None,
-                       cancel: threading.Event | None = None) -> SearchResult:
-        """Per-node sensitivity and the mixed-precision search of `req` (in a child process); the
-        keep-list it finds is the result's `keep_file()`, for a build to take."""
-        return self.add_precision(run_search(req, on_event=on_event, cancel=cancel))
+                       cancel: threading.Event | None = None, executor: Executor | None = None,
+                       targets: list[str] | None = None) -> SearchResult:
+        """Per-node sensitivity and the mixed-precision search of `req` (in a child process; the
+        sensitivity probes spread over `executor`'s targets when one is given); the keep-list it
+        finds is the result's `keep_file()`, for a build to take."""
+        return self.add_precision(run_search(req, on_event=on_event, cancel=cancel, executor=executor,
+                                             targets=targets))
 
     def add_precision(self, res: SearchResult) -> SearchResult:
         """Record a search the window ran in its own worker."""

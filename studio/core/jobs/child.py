@@ -102,6 +102,7 @@ def _watch_stdin(state) -> None:
 TASKS = {"bench": "studio.core.bench.isolated:bench_task",
          "accuracy": "studio.core.bench.isolated:accuracy_task",
          "precision": "studio.core.precision_search.job:search_task",
+         "precision_probe": "studio.core.precision_search.job:probe_task",
          "calibration": "studio.core.precision_search.job:calibration_task",
          "as_built": "studio.core.precision.as_built:as_built_task",
          "check": "studio.core.backends.check:check_task"}

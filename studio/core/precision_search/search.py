@@ -184,6 +184,13 @@ class Candidates:
         return save_model(probe, self.workdir / f"probe-{self._n}.onnx")
 
 
+def searched_nodes(model: onnx.ModelProto, keep: list[str]) -> list[str]:
+    """The nodes a search may lower: the quantizable ones the user does not keep high."""
+    kept_ops, kept_nodes = resolve_keep(model, keep) if keep else ([], [])
+    return [n.name for n in model.graph.node
+            if n.op_type in QUANTIZABLE and n.op_type not in kept_ops and n.name not in kept_nodes]
+
+
 def _check_request(req: SearchRequest) -> None:
     if req.target not in TARGETS:
         raise StudioError(f"unknown target precision {req.target!r}; choose one of {', '.join(TARGETS)}")
@@ -214,12 +221,11 @@ class PrecisionSearch:
                              beside=(Path(req.model),))
         # What the user keeps is not the search's to lower; an entry naming nothing is refused here,
         # before any work.
-        kept_ops, kept_nodes = resolve_keep(model, req.keep) if req.keep else ([], [])
-        self.nodes = [n.name for n in model.graph.node
-                      if n.op_type in QUANTIZABLE and n.op_type not in kept_ops and n.name not in kept_nodes]
+        self.nodes = searched_nodes(model, req.keep)
         self.flops = node_flops(model, self.scorer.sample_batch())
         self.history: list[dict] = []
         self._sensitivity: list[NodeSensitivity] | None = None
+        self._probes: dict[str, NodeSensitivity] = {}       # probes made elsewhere (a cluster's nodes)
 
     def close(self) -> None:
         self.scorer.close()
@@ -248,12 +254,8 @@ class PrecisionSearch:
         """Each quantizable node's output drift with only it lowered, most sensitive first."""
         if self._sensitivity is not None:
             return self._sensitivity
-        out = []
-        for i, node in enumerate(self.nodes):
-            self.state.progress(f"Sensitivity {i + 1}/{len(self.nodes)}", lo + (hi - lo) * i / max(len(self.nodes), 1))
-            score = self._score(probe=node)
-            drift = float("inf") if score.nonfinite else 100.0 * (1.0 - score.cosine)
-            out.append(NodeSensitivity(node, round(drift, 6), self.flops.get(node, 0.0)))
+        out = self.probe([n for n in self.nodes if n not in self._probes], lo, hi)
+        out += [self._probes[n] for n in self.nodes if n in self._probes]
         out.sort(key=lambda s: (-s.score, s.flops))
         if self.req.target in ("int8", "fp8"):
             self.state.progress("Per-tensor SQNR", hi, force=True)
@@ -265,6 +267,23 @@ class PrecisionSearch:
                 s.sqnr_db = None if db is None else (round(db, 3) if math.isfinite(db) else None)
         self._sensitivity = out
         return out
+
+    def probe(self, nodes: list[str], lo: float = 0.0, hi: float = 1.0) -> list[NodeSensitivity]:
+        """The output drift (100 x (1 - cos)) of the model with only each of `nodes` lowered."""
+        out = []
+        for i, node in enumerate(nodes):
+            self.state.progress(f"Sensitivity {i + 1}/{len(nodes)}", lo + (hi - lo) * i / max(len(nodes), 1))
+            score = self._score(probe=node)
+            drift = float("inf") if score.nonfinite else 100.0 * (1.0 - score.cosine)
+            out.append(NodeSensitivity(node, round(drift, 6), self.flops.get(node, 0.0)))
+        return out
+
+    def use_probes(self, probes: list[NodeSensitivity]) -> None:
+        """Probes made by other machines on the same request: the sensitivity scan skips them."""
+        unknown = [p.node for p in probes if p.node not in self.nodes]
+        if unknown:
+            raise StudioError(f"probes of nodes this search does not lower: {', '.join(unknown[:5])}")
+        self._probes.update({p.node: p for p in probes})
 
     def lowered_share(self, kept: list[str]) -> float:
         total = sum(self.flops.values())

@@ -228,3 +228,23 @@ def test_the_compatibility_matrix_checks_each_engine_on_each_target(cluster, exe
     assert all(c["artifact"] in (str(engine), str(ort)) for c in doc["matrix"])   # the caller's paths
     assert main(["check", str(engine), "--targets", "cpu-a"]) == 2
     assert "give --cluster too" in capsys.readouterr().err
+
+
+def test_a_precision_search_spreads_its_probes_over_the_targets(cluster, tmp_path, capsys):
+    """The sensitivity scan (one probe model per quantizable node) split between the two nodes:
+    every node probed once, and the same sensitivities as the scan made here."""
+    val = ROOT / "resources" / "demo" / "intents_validation.csv"
+    calib = ROOT / "resources" / "demo" / "intents_calibration.csv"
+    quick = [str(MODEL), "--target", "int8", "--data", str(val), "--data-column", "text", "--calib", str(calib),
+             "--calib-column", "text", "--calib-samples", "16", "--limit", "16", "--threads", "1",
+             "--sensitivity-samples", "8", "--budget", "100", "--budget-metric", "cosine", "--json", "-q"]
+    assert main(["precision", *quick, "-o", str(tmp_path / "here.json")]) == 0
+    here = json.loads(capsys.readouterr().out)
+    assert main(["precision", *quick, "-o", str(tmp_path / "there.json"), "--cluster", f"ray:{cluster.address}",
+                 "--targets", "cpu-a,cpu-b"]) == 0
+    there = json.loads(capsys.readouterr().out)
+    drift = {s["node"]: s["score"] for s in here["sensitivity"]}
+    assert sorted(s["node"] for s in there["sensitivity"]) == sorted(drift)           # each node once
+    for s in there["sensitivity"]:
+        assert s["score"] == pytest.approx(drift[s["node"]], rel=1e-3, abs=1e-4)
+    assert there["kept"] == here["kept"]
