@@ -17,6 +17,7 @@ import json
 import logging
 import re
 import shutil
+import socket
 import sys
 import tempfile
 import threading
@@ -42,6 +43,20 @@ CACHE = Path(tempfile.gettempdir()) / "engine-studio-ray"
 def target_name(node: dict) -> str:
     labels = [k[len(TARGET_PREFIX):] for k in node.get("Resources", {}) if k.startswith(TARGET_PREFIX)]
     return labels[0] if labels else node.get("NodeManagerAddress", node["NodeID"][:12])
+
+
+def _reachable(address: str, host_port: str, timeout_s: float = 5.0) -> None:
+    """Fail in seconds, with the reason, when nothing listens at the address: Ray itself retries
+    an unreachable cluster for minutes before it gives up."""
+    host, _, port = host_port.rpartition(":")
+    try:
+        socket.create_connection((host, int(port)), timeout=timeout_s).close()
+    except ValueError:
+        raise StudioError(f"{address} is not an address: write ray:HOST:PORT (the head's port, 6379 by default)") \
+            from None
+    except OSError as e:
+        raise StudioError(f"cannot reach the Ray cluster at {address}: {e.strerror or e} (is `ray start --head` "
+                          f"running there, and the port open from here?)") from None
 
 
 class _NodeLost(Exception):
@@ -153,11 +168,14 @@ class RayExecutor:
             else address
         try:
             if not ray.is_initialized():
+                _reachable(address, target.split("://", 1)[-1])
                 host = target.split("://", 1)[-1].rsplit(":", 1)[0]
                 # a cluster on this machine's loopback: this process joins it there too
                 local = {"_node_ip_address": host} if host in ("127.0.0.1", "localhost") else {}
                 ray.init(address=target, namespace="engine-studio", log_to_driver=False,
                          logging_level=logging.ERROR, configure_logging=False, **local)
+        except StudioError:
+            raise
         except Exception as e:   # noqa: BLE001 - Ray raises several kinds; the user needs one line
             raise StudioError(f"cannot use the Ray cluster at {address}: {connect_error(e)}") from None
         self._shipped: dict[str, tuple[str, list]] = {}   # sha256 -> (sha, [ObjectRef]) of files sent

@@ -248,3 +248,20 @@ def test_a_precision_search_spreads_its_probes_over_the_targets(cluster, tmp_pat
     for s in there["sensitivity"]:
         assert s["score"] == pytest.approx(drift[s["node"]], rel=1e-3, abs=1e-4)
     assert there["kept"] == here["kept"]
+
+
+def test_an_unreachable_cluster_is_one_line_in_seconds(tmp_path):
+    """Nothing listens at the address: the command says so at once (Ray alone retries for
+    minutes), and a malformed address says how to write one."""
+    import os
+    import subprocess
+    import sys
+
+    for address, needle in (("ray:127.0.0.1:9", "cannot reach the Ray cluster at ray:127.0.0.1:9"),
+                            ("ray:nohost", "write ray:HOST:PORT")):
+        t0 = time.monotonic()
+        out = subprocess.run([sys.executable, "-m", "studio.cli.main", "targets", "--cluster", address],
+                             capture_output=True, text=True, timeout=120, cwd=str(ROOT),
+                             env={**os.environ, "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"})
+        assert out.returncode == 2 and needle in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
+        assert time.monotonic() - t0 < 60
