@@ -47,6 +47,8 @@ def add_parser(sub) -> None:
     p.add_argument("--tokenizer", metavar="FILE", help="tokenizer.json or a Hugging Face tokenizer folder (default: the one beside the model)")
     p.add_argument("--threads", type=int, metavar="N", help="ONNX Runtime intra-op threads per session")
     p.add_argument("--provider", default="cpu", help="ONNX Runtime provider: cpu | cuda")
+    p.add_argument("--cluster", metavar="ADDRESS", help="run on a cluster's target instead of here: ray:HOST:PORT")
+    p.add_argument("--target", metavar="NAME", help="with --cluster: the target machine (see `engine-studio targets`)")
     p.add_argument("--json", action="store_true", help="print the results as one JSON object")
     p.add_argument("-o", "--output", metavar="FILE", help="save the results JSON here")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress on stderr")
@@ -157,6 +159,26 @@ def runner_factory(target: dict, args):
     return lambda: backend.open_runner(artifact, **opts)
 
 
+def _remote(args, target: dict, tokenizer: str | None):
+    """(a function measuring one configuration as a benchmark job on the cluster's target, what
+    the inputs are, how to let the cluster go): the runs go to the node, their results come back."""
+    from studio.core.bench.inputs import declare_inputs
+    from studio.core.bench.isolated import bench_job, feed_spec
+    from studio.core.bench.results import RunResult
+    from studio.core.jobs.executor import executor_for
+
+    inputs, declared = declare_inputs(args.data, args.seq_len, tokenizer, args.data_column)
+    model = target["source"] if Path(target["source"]).is_file() else str(target["artifact"])
+    feed = feed_spec(model, **inputs)
+    options = {"threads": args.threads} if args.threads else None
+    executor = executor_for(args.cluster)
+
+    def measure(config):
+        job = bench_job(str(target["artifact"]), target["backend"], feed, config, options)
+        return RunResult.from_dict(executor.run(job, target=args.target).payload)
+    return measure, declared, executor.close
+
+
 def _import(args) -> int:
     from studio.cli.output import print_json
     from studio.core.backends.registry import get_backend
@@ -218,19 +240,31 @@ def run(args) -> int:
         if max_rows is not None and b > max_rows:
             raise StudioError(f"batch {b} is larger than the engine's optimization profile allows "
                               f"(max batch {max_rows}); rebuild with --shapes covering it", where=str(target["artifact"]))
-    factory = runner_factory(target, args)
-
-    probe = factory()
-    probe.activate()          # a TensorRT engine without a GPU stops here, with the reason
-    metas = probe.input_metadata()
-    probe.deactivate()
+    if args.target and not args.cluster:
+        raise StudioError("--target names a machine of a cluster: give --cluster too")
     tokenizer = args.tokenizer
     if args.data and not tokenizer and Path(args.data).suffix.lower() not in (".npz", ".npy"):
         from studio.core.data.calibration import default_tokenizer
 
         tokenizer = default_tokenizer(Path(args.model)) or default_tokenizer(Path(target["source"]))
-    feed = open_feed(metas, args.data, column=args.data_column, tokenizer=tokenizer, seq_len=args.seq_len,
-                     model_path=str(target["artifact"]))
+    if args.cluster:
+        if trace is not None or args.p99_budget is not None:
+            raise StudioError("--trace and --p99-budget run here only: with --cluster give --batch/--concurrency, "
+                              "--qps or --qps-sweep")
+        measure, describe_feed_d, close = _remote(args, target, tokenizer)
+    else:
+        close = None
+        factory = runner_factory(target, args)
+        probe = factory()
+        probe.activate()          # a TensorRT engine without a GPU stops here, with the reason
+        metas = probe.input_metadata()
+        probe.deactivate()
+        feed = open_feed(metas, args.data, column=args.data_column, tokenizer=tokenizer, seq_len=args.seq_len,
+                         model_path=str(target["artifact"]))
+        describe_feed_d = feed.describe()
+
+        def measure(config):
+            return Bench(factory, feed, config).run()
 
     base = BenchConfig(duration_s=args.duration, iterations=args.iterations, warmup_s=args.warmup,
                        warmup_iters=args.warmup_iters, shared_runner=args.shared_session,
@@ -239,8 +273,9 @@ def run(args) -> int:
     result = BenchResult(model=target["source"], backend=target["backend"], precision=target["precision"],
                          artifact=str(target["artifact"]),
                          runner={"name": target["backend"], "threads": args.threads, "provider": args.provider,
-                                 "sessions": "shared" if args.shared_session else "one per client"},
-                         inputs=feed.describe())
+                                 "sessions": "shared" if args.shared_session else "one per client",
+                                 **({"cluster": args.cluster, "target": args.target} if args.cluster else {})},
+                         inputs=describe_feed_d)
 
     def progress(r):
         lm = r.latency_ms
@@ -258,10 +293,14 @@ def run(args) -> int:
         configs += plan(base, batches=batches, concurrencies=concs, rates=rates)
     if not (open_loop or rates or args.p99_budget is not None):
         configs = plan(base, batches=batches, concurrencies=concs)
-    for config in configs:
-        r = Bench(factory, feed, config).run()
-        result.runs.append(r)
-        progress(r)
+    try:
+        for config in configs:
+            r = measure(config)
+            result.runs.append(r)
+            progress(r)
+    finally:
+        if close is not None:
+            close()
     if args.p99_budget is not None:
         start = args.qps or (rates[0] if rates else 10.0)
         search = rate_search.max_rate_under_p99(rate_search.open_loop_runner(factory, feed, replace(base, concurrency=concs[0])),

@@ -265,3 +265,16 @@ def test_an_unreachable_cluster_is_one_line_in_seconds(tmp_path):
                              env={**os.environ, "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"})
         assert out.returncode == 2 and needle in out.stderr and len(out.stderr.strip().splitlines()) == 1, out.stderr
         assert time.monotonic() - t0 < 60
+
+
+def test_bench_command_on_a_cluster_target(cluster, mlp_path, tmp_path, capsys):
+    ort = tmp_path / "mlp.fp32.ort.onnx"
+    assert main(["build", str(mlp_path), "--backend", "onnxruntime", "-o", str(ort), "-q"]) == 0
+    capsys.readouterr()
+    assert main(["bench", str(ort), "--cluster", f"ray:{cluster.address}", "--target", "cpu-b", "--batch", "1,2",
+                 "--duration", "0.3", "--warmup", "0.1", "--json", "-q"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [r["batch"] for r in doc["runs"]] == [1, 2] and all(r["throughput"] > 0 for r in doc["runs"])
+    assert doc["runner"]["target"] == "cpu-b" and doc["inputs"]["kind"] == "synthetic"
+    assert main(["bench", str(ort), "--cluster", f"ray:{cluster.address}", "--p99-budget", "5"]) == 2
+    assert "run here only" in capsys.readouterr().err
