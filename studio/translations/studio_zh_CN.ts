@@ -106,10 +106,6 @@
         <translation>每秒请求数；填写多个（100,200,400）会逐个扫描并绘制延迟-吞吐量曲线</translation>
     </message>
     <message>
-        <source>this machine</source>
-        <translation>本机</translation>
-    </message>
-    <message>
         <source>Where the runs go: this machine, or a target of the cluster listed in the Targets and sweep tab</source>
         <translation>测试在哪里运行：本机，或“目标机器与扫描”标签页中列出的集群目标机器</translation>
     </message>
@@ -295,6 +291,14 @@
     <message>
         <source>Optimization profiles: NAME:MIN,OPT,MAX, prefilled from the model&apos;s inputs; left as they are, the backend chooses them as engine-studio build does</source>
         <translation>优化配置：NAME:MIN,OPT,MAX，按模型的输入预填；保持不变时由后端选择，与 engine-studio build 相同</translation>
+    </message>
+    <message>
+        <source>Where the build runs: this machine, or a target of the cluster listed in the Targets and sweep tab (an engine is best built on the GPU it will serve on)</source>
+        <translation>构建在哪里运行：本机，或“目标机器与扫描”标签页中列出的集群目标机器（引擎最好在将来部署的 GPU 上构建）</translation>
+    </message>
+    <message>
+        <source>Build on</source>
+        <translation>构建于</translation>
     </message>
     <message>
         <source>Backend</source>
@@ -2293,6 +2297,13 @@ Build, inspect, benchmark and report ONNX -&gt; TensorRT / ONNX Runtime engines.
     <message>
         <source>  {target}: no plan ({why})</source>
         <translation>  {target}：无可行规划（{why}）</translation>
+    </message>
+</context>
+<context>
+    <name>TargetPicker</name>
+    <message>
+        <source>this machine</source>
+        <translation>本机</translation>
     </message>
 </context>
 <context>

@@ -25,6 +25,7 @@ from studio.core.jobs.executor import executor_for
 from studio.core.jobs.targets import Target
 from studio.ui.bench_plots import LivePlots, Series
 from studio.ui.i18n import bind, bind_items, button, label, translate
+from studio.ui.target_picker import TargetPicker
 from studio.ui.theme import SERIES
 from studio.ui.workers import Task, TaskRegistry
 
@@ -69,9 +70,7 @@ class BenchPanel(QWidget):
         self.duration.setRange(0.2, 3600)
         self.duration.setValue(5.0)
         self.duration.setSuffix(" s")
-        self.where = QComboBox()
-        self.where.addItem("", None)
-        bind_items(self.where, {None: lambda: self.tr("this machine")})
+        self.where = TargetPicker()
         bind(self.where.setToolTip, lambda: self.tr("Where the runs go: this machine, or a target of the cluster "
                                                     "listed in the Targets and sweep tab"))
         self.where.currentIndexChanged.connect(lambda _: self.set_builds(self.entries))
@@ -215,19 +214,8 @@ class BenchPanel(QWidget):
             item.setToolTip(why or e.result.output)
             self.build_list.addItem(item)
 
-    def set_targets(self, address: str | None, targets: list[Target]) -> None:
-        """The cluster's targets, offered beside this machine (none when `address` is None)."""
-        while self.where.count() > 1:
-            self.where.removeItem(1)
-        for t in targets if address else []:
-            self.where.addItem(t.name, (address, t))
-
-    def target(self) -> tuple[str, Target] | None:
-        """(cluster address, target) the runs go to, or None for this machine."""
-        return self.where.currentData()
-
     def can_run(self, entry: BuildEntry) -> tuple[bool, str | None]:
-        remote = self.target()
+        remote = self.where.target()
         if remote is not None:
             if remote[1].can(entry.result.backend, "run"):
                 return True, None
@@ -284,7 +272,7 @@ class BenchPanel(QWidget):
         inputs, self.declared_inputs = self.input_spec()
         stop = self._stop = threading.Event()   # Stop keeps what was measured; cancel (closing) does not
 
-        remote = self.target()
+        remote = self.where.target()
 
         def work(cancel, emit):
             # Each run in a child process (studio.core.bench.isolated): a runtime that crashes

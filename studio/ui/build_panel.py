@@ -28,7 +28,9 @@ from studio.core.data.tables import table_header
 from studio.core.data.tokenizer import tokenizer_beside
 from studio.core.errors import StudioError
 from studio.core.jobs.build_job import BuildEntry, run_build
+from studio.core.jobs.executor import Job, executor_for
 from studio.ui.i18n import bind, button, label
+from studio.ui.target_picker import TargetPicker
 from studio.ui.workers import Task, TaskRegistry
 
 
@@ -107,6 +109,11 @@ class BuildPanel(QWidget):
         bind(self.profiles.setToolTip,
              lambda: self.tr("Optimization profiles: NAME:MIN,OPT,MAX, prefilled from the model's inputs; "
                              "left as they are, the backend chooses them as engine-studio build does"))
+        self.where = TargetPicker()
+        bind(self.where.setToolTip, lambda: self.tr("Where the build runs: this machine, or a target of the cluster "
+                                                    "listed in the Targets and sweep tab (an engine is best built on "
+                                                    "the GPU it will serve on)"))
+        form.addRow(label(lambda: self.tr("Build on")), self.where)
         form.addRow(label(lambda: self.tr("Backend")), self.backend)
         form.addRow("", self.runs_here)
         form.addRow(label(lambda: self.tr("Precision")), self.precision)
@@ -511,8 +518,17 @@ class BuildPanel(QWidget):
 
         events = self._events
 
+        remote = self.where.target()
+
         def work(cancel, emit):
-            return run_build(config, on_event=events.append, cancel=cancel)
+            if remote is None:
+                return run_build(config, on_event=events.append, cancel=cancel)
+            executor = executor_for(remote[0])
+            try:   # on the target's node; the engine and its sidecar come back to the output path
+                ran = executor.run(Job.build(config), target=remote[1].name, on_event=events.append, cancel=cancel)
+            finally:
+                executor.close()
+            return BuildResult(**ran.payload)
 
         self.task = task = Task(work, name=f"build-{config.backend}-{config.precision}", parent=self, nice=5)
         task.finished.connect(lambda res, cfg=config: self._finished(res, cfg))

@@ -186,7 +186,8 @@ class MainWindow(QMainWindow):
         self.build_panel.backend.currentIndexChanged.connect(lambda _: self.update_status())
         self.builds.open_graph.connect(lambda e: self.show_build_graph(e))
         self.builds.changed.connect(lambda: self.bench.set_builds(self.builds.entries))
-        self.sweep.targets_loaded.connect(lambda targets: self.bench.set_targets(self.sweep.address(), targets))
+        for picker in (self.bench.where, self.build_panel.where):
+            self.sweep.targets_loaded.connect(lambda targets, p=picker: p.set_targets(self.sweep.address(), targets))
         self.bench.failed.connect(self.errors.show_text)
         self.compare.export_engine_requested.connect(lambda: self.guard(self.workflow.export_engine_dialog))
         self.compare.export_report_requested.connect(lambda: self.guard(self.workflow.export_report_dialog))

@@ -1,7 +1,8 @@
-"""A benchmark run from the window on a target of a real Ray cluster on 127.0.0.1: the target is
-offered once the Targets tab has found it, the run goes to that node, and its live samples reach
-the window's plots as a local run's do."""
+"""A build and a benchmark run from the window on a target of a real Ray cluster on 127.0.0.1:
+the target is offered once the Targets tab has found it, the jobs go to that node, the engine
+comes back, and the benchmark's live samples reach the window's plots as a local run's do."""
 
+import hashlib
 import shutil
 from pathlib import Path
 
@@ -9,6 +10,8 @@ import pytest
 
 ray = pytest.importorskip("ray")
 from ray.cluster_utils import Cluster  # noqa: E402
+
+from studio_ray.executor import CACHE  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ROOT / "tests" / "data" / "corpus" / "bert_ts17_eager" / "model.onnx"
@@ -27,21 +30,27 @@ def cluster():
     c.shutdown()
 
 
-def test_a_benchmark_on_a_cluster_target_streams_into_the_window(qtbot, window, open_model, cluster, tmp_path):
+def test_a_build_and_a_benchmark_on_a_cluster_target_from_the_window(qtbot, window, open_model, cluster, tmp_path):
     model = Path(shutil.copytree(MODEL.parent, tmp_path / "user")) / MODEL.name
     open_model(window, str(model))
-    window.build_panel.select_backend("onnxruntime")
-    window.build_panel.select_precision("fp32")
-    with qtbot.waitSignal(window.build_panel.built, timeout=120000) as built:
-        window.build_panel.start_build()
-    entry = built.args[0]
     window.sweep.cluster.setText(f"ray:{cluster.address}")
     with qtbot.waitSignal(window.sweep.targets_loaded, timeout=120000):
         window.sweep.load_targets()
-    # the node's cache of shipped files, without this artifact: the run must ship it
-    import hashlib
-
-    from studio_ray.executor import CACHE
+    panel = window.build_panel
+    names = [panel.where.itemText(i) for i in range(panel.where.count())]
+    assert "cpu-r" in names
+    panel.where.setCurrentIndex(names.index("cpu-r"))
+    panel.select_backend("onnxruntime")
+    panel.select_precision("fp32")
+    # the node's cache of shipped files, without this model: the build must ship it there
+    shipped_model = CACHE / "files" / hashlib.sha256(model.read_bytes()).hexdigest()
+    shutil.rmtree(shipped_model, ignore_errors=True)
+    with qtbot.waitSignal(panel.built, timeout=120000) as built:
+        panel.start_build()
+    entry = built.args[0]
+    assert (shipped_model / model.name).is_file()                   # built on the node
+    assert Path(entry.result.output).is_file() and Path(entry.result.output + ".json").is_file()   # came back
+    # and without the build: the benchmark must ship it
     cached = CACHE / "files" / hashlib.sha256(Path(entry.result.output).read_bytes()).hexdigest()
     shutil.rmtree(cached, ignore_errors=True)
     bench = window.bench
