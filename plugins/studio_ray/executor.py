@@ -85,8 +85,7 @@ def connect_error(e: BaseException) -> str:
             return (f"version mismatch: the cluster runs Ray {ray_c} on Python {py_c}, this machine Ray {ray_h} on "
                     f"Python {py_h}; install the cluster's versions here (pip install \"ray[client]=={ray_c}\" on "
                     f"Python {py_c})")
-    first = text.splitlines()[0] if text else type(e).__name__
-    return f"{first} (this machine: {here})"
+    return f"{_first_line(e)} (this machine: {here})"
 
 
 def _sha256(path: str) -> str:
@@ -190,7 +189,7 @@ class RayExecutor:
                 .remote(target_name(n), n["NodeID"]) for n in self._nodes()]
         return [Target.from_dict(d) for d in ray.get(refs, timeout=120)]
 
-    def _node_for(self, target: str | None, avoid: list[str] = ()) -> dict:
+    def _node_for(self, target: str | None, avoid: tuple[str, ...] | list[str] = ()) -> dict:
         nodes = self._nodes()
         chosen = [n for n in nodes if (target is None or target_name(n) == target) and n["NodeID"] not in avoid]
         if not chosen:

@@ -4,8 +4,9 @@ puts them: a child process here, or a node of a cluster). One row per configurat
 target; with a peak rate and a P99 budget, a serving plan from the measured curves
 (studio.core.bench.serving).
 
-    result = run_sweep(SweepRequest(model, ["fp32", "int8"], [1, 8], [1], builds=configs),
-                       executor_for(cluster), on_run=print)
+    req = SweepRequest(model, builds={"fp32": fp32_config, "int8": int8_config}, batches=[1, 8],
+                       concurrencies=[1], out_dir="model-sweep")
+    result = run_sweep(req, executor_for(cluster), on_run=print)
     print(result.to_dict())        # {"runs": [...], "failed": [...], "targets": [...]}"""
 
 from __future__ import annotations
