@@ -6,6 +6,7 @@ import threading
 import time
 from pathlib import Path
 
+import onnx
 import pytest
 
 from studio.cli.main import main
@@ -56,19 +57,25 @@ def test_every_node_says_what_it_is(executor, cluster, capsys):
 
 
 def test_a_build_lands_on_its_target_and_comes_back_whole(executor, tmp_path):
+    # A model no other test ships (its own doc string): the upload count below is this test's alone,
+    # whatever order the module's tests run in.
+    model = onnx.load(str(MODEL))
+    model.doc_string = f"shipped once by {tmp_path.name}"
+    mine = tmp_path / "model.onnx"
+    onnx.save(model, str(mine))
     out = tmp_path / "engines" / "m.fp32.ort.onnx"
     events = []
     ids = {t.name: t.node for t in executor.targets()}
     before = executor.uploads
-    ran = executor.run(Job.build(BuildConfig(str(MODEL), "onnxruntime", str(out))), target="cpu-b",
+    ran = executor.run(Job.build(BuildConfig(str(mine), "onnxruntime", str(out))), target="cpu-b",
                        on_event=events.append)
     assert ran.target == "cpu-b" and ran.node == ids["cpu-b"]
     assert out.is_file() and ran.payload["output"] == str(out)
     sidecar = load_sidecar(out)
-    assert sidecar["source"]["path"] == str(MODEL)          # the caller's model, not the node's copy
+    assert sidecar["source"]["path"] == str(mine)           # the caller's model, not the node's copy
     assert any(e.kind == "progress" for e in events)
     # the model went to the cluster once: a second job that reads it ships nothing
-    again = executor.run(Job.build(BuildConfig(str(MODEL), "onnxruntime", str(tmp_path / "again.ort.onnx"))),
+    again = executor.run(Job.build(BuildConfig(str(mine), "onnxruntime", str(tmp_path / "again.ort.onnx"))),
                          target="cpu-a")
     assert again.node == ids["cpu-a"] and executor.uploads == before + 1
 
