@@ -32,10 +32,28 @@ def add_parser(sub) -> None:
     p.add_argument("--batch", type=int, default=32, metavar="N", help="batch size for the comparison (default 32)")
     p.add_argument("--limit", type=int, metavar="N", help="first N rows only")
     p.add_argument("--threads", type=int, metavar="N", help="ONNX Runtime intra-op threads")
+    p.add_argument("--cluster", metavar="ADDRESS", help="check on a cluster's target instead of here: ray:HOST:PORT "
+                                                      "(an engine's real accuracy on the GPU it serves on)")
+    p.add_argument("--target", metavar="NAME", help="with --cluster: the target machine")
     p.add_argument("--fail-on-flag", action="store_true", help="exit 1 when the build is flagged")
     p.add_argument("--json", action="store_true", help="print the result as one JSON object")
     p.add_argument("-o", "--output", metavar="FILE", help="save the result JSON here")
     p.set_defaults(func=run)
+
+
+def _on_cluster(args, build: Path, options: dict):
+    from studio.core.bench.isolated import accuracy_job
+    from studio.core.bench.results import AccuracyResult
+    from studio.core.jobs.executor import executor_for
+
+    if not Path(args.data).is_file():
+        raise StudioError("data file not found", where=args.data)
+    job = accuracy_job(build, args.data, **options)
+    executor = executor_for(args.cluster)
+    try:
+        return AccuracyResult.from_dict(executor.run(job, target=args.target).payload)
+    finally:
+        executor.close()
 
 
 def run(args) -> int:
@@ -45,11 +63,16 @@ def run(args) -> int:
     build = Path(args.build)
     if not build.exists():
         raise StudioError("build not found", where=str(build))
-    # The window's check, in a child process: a runtime that crashes costs the check, not the caller.
-    res = Session().check_accuracy(str(build), args.data, save=False, label_column=args.label_column,
-                                   labels_file=args.labels, column=args.data_column, threshold=args.threshold / 100.0,
-                                   reference=args.reference, tokenizer=args.tokenizer, seq_len=args.seq_len,
-                                   batch=args.batch, limit=args.limit, threads=args.threads)
+    if args.target and not args.cluster:
+        raise StudioError("--target names a machine of a cluster: give --cluster too")
+    options = dict(label_column=args.label_column, labels_file=args.labels, column=args.data_column,
+                   threshold=args.threshold / 100.0, reference=args.reference, tokenizer=args.tokenizer,
+                   seq_len=args.seq_len, batch=args.batch, limit=args.limit, threads=args.threads)
+    if args.cluster:
+        res = _on_cluster(args, build, options)
+    else:
+        # The window's check, in a child process: a runtime that crashes costs the check, not the caller.
+        res = Session().check_accuracy(str(build), args.data, save=False, **options)
     backend_name, precision, reference = res.backend, res.precision, Path(res.reference)
     if args.output:
         res.save(args.output)

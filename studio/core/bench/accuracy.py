@@ -181,13 +181,14 @@ def _first_file(*paths) -> str | None:
     return None
 
 
-def resolve_reference(build: Path, reference: str | None = None) -> tuple[Path, dict | None]:
+def resolve_reference(build: Path, reference: str | None = None,
+                      sidecar: dict | None = None) -> tuple[Path, dict | None]:
     """The FP32 reference of a build: `reference` if given, else the sidecar's source model,
-    refused when it is gone or changed since the build (sha256)."""
-    sidecar = None
-    if sidecar_path(build).exists():
+    refused when it is gone or changed since the build (sha256). `sidecar`: the build's, when it
+    is not beside it (a copy of the build checked on another machine)."""
+    if sidecar is None and sidecar_path(build).exists():
         sidecar = load_sidecar(build)
-    elif not reference:
+    elif sidecar is None and not reference:
         raise StudioError("no sidecar beside this build, so its source model is unknown; "
                           "pass --reference MODEL.onnx", where=str(build))
     if reference:
@@ -216,7 +217,8 @@ def reference_runner(model: Path, threads: int | None = None):
 def check_build(build, data: str, *, label_column: str | None = None, labels_file: str | None = None,
                 column: str | None = None, threshold: float = 0.01, reference: str | None = None,
                 tokenizer: str | None = None, seq_len: int | None = None, batch: int = 32,
-                limit: int | None = None, threads: int | None = None, progress=None, cancelled=None) -> AccuracyResult:
+                limit: int | None = None, threads: int | None = None, progress=None, cancelled=None,
+                sidecar: dict | None = None) -> AccuracyResult:
     """The whole accuracy check of one build, as `engine-studio accuracy` and the window run it:
     reference from the sidecar, tokenizer and labels.txt found beside the build or its source
     (text data without a tokenizer is refused, asking for one), both runners through the backend
@@ -230,7 +232,7 @@ def check_build(build, data: str, *, label_column: str | None = None, labels_fil
         raise StudioError("the accuracy threshold must not be negative")
     if not Path(data).is_file():
         raise StudioError("data file not found", where=str(data))
-    ref_path, sidecar = resolve_reference(build, reference)
+    ref_path, sidecar = resolve_reference(build, reference, sidecar)
     backend = get_backend(sidecar["backend"]) if sidecar else backend_for_artifact(build)
     if backend is None:
         raise StudioError("no sidecar beside this build and no installed backend recognizes it", where=str(build))

@@ -285,3 +285,20 @@ def test_bench_command_on_a_cluster_target(cluster, mlp_path, tmp_path, capsys):
     assert doc["runner"]["target"] == "cpu-b" and doc["inputs"]["kind"] == "synthetic"
     assert main(["bench", str(ort), "--cluster", f"ray:{cluster.address}", "--p99-budget", "5"]) == 2
     assert "run here only" in capsys.readouterr().err
+
+
+def test_accuracy_command_on_a_cluster_target(cluster, tmp_path, capsys):
+    """The check runs on the node with what this machine finds beside the build (its sidecar, the
+    FP32 source, the tokenizer): the same figures as the check made here."""
+    ort = tmp_path / "m.fp32.ort.onnx"
+    assert main(["build", str(MODEL), "--backend", "onnxruntime", "-o", str(ort), "-q"]) == 0
+    val = ["--data", str(ROOT / "resources/demo/intents_validation.csv"), "--data-column", "text", "--limit", "16",
+           "--json"]
+    capsys.readouterr()
+    assert main(["accuracy", str(ort), *val]) == 0
+    here = json.loads(capsys.readouterr().out)
+    assert main(["accuracy", str(ort), *val, "--cluster", f"ray:{cluster.address}", "--target", "cpu-a"]) == 0
+    there = json.loads(capsys.readouterr().out)
+    assert there["build"] == str(ort) and there["reference"] == here["reference"]    # the caller's paths
+    assert there["precision"] == "fp32" and there["samples"] == here["samples"] == 16
+    assert there["top1_agreement"] == here["top1_agreement"] == 1.0
