@@ -96,7 +96,9 @@ def main() -> int:
           f"cancel reached the remote build in {res['cancel_s']} s")
     print(f"remote benchmark ({args.bench_s:g} s, batch 1): throughput remote / local {res['throughput_ratio']} "
           f"({res['throughput_remote']} vs {res['throughput_local']} samples/s); live samples streamed "
-          f"{res['samples_streamed']} of {res['samples_measured']} ({res['samples_per_s']} samples/s)")
+          f"{res['samples_streamed']} of {res['samples_measured']} ({res['samples_per_s']} samples/s); Ray's own "
+          f"processes used {res['ray_cores_during_local']} cores during the local run, "
+          f"{res['ray_cores_during_remote']} during the remote one (of {os.cpu_count()})")
     if not args.skip_sweep:
         print(f"sweep of {res['sweep_configs_cluster']} configurations over 2 nodes: {res['sweep_wall_cluster_s']} s; "
               f"the same {res['sweep_configs_local']} here: {res['sweep_wall_local_s']} s; same plan per target: "
@@ -106,17 +108,43 @@ def main() -> int:
     return 0
 
 
+def _ray_cpu_s() -> dict[str, float]:
+    """CPU seconds used so far by each of this machine's Ray processes (GCS, raylets, workers,
+    the queue actor): what a remote run adds on the cores the benchmark measures on."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = {}
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            cmd = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ")
+            if not any(k in cmd for k in (b"raylet", b"gcs_server", b"ray::", b"default_worker", b"ray/_private")):
+                continue
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total[pid] = (int(fields[11]) + int(fields[12])) / tick
+        except (OSError, IndexError, ValueError):
+            continue
+    return total
+
+
+def _used(before: dict[str, float]) -> float:
+    """CPU seconds Ray's processes used since `before` (those that ended meanwhile not counted)."""
+    return sum(s - before.get(pid, 0.0) for pid, s in _ray_cpu_s().items())
+
+
 def remote_benchmark(ex, model: str, artifact: Path, seconds: float) -> dict:
-    """The same benchmark job through the local executor and on the Ray worker, alternated."""
+    """The same benchmark job through the local executor and on the Ray worker, alternated, with
+    the CPU the Ray processes used during each (the two share this machine's cores)."""
     feed = feed_spec(model, seq_len=64)
     config = BenchConfig(batch=1, duration_s=seconds, warmup_s=1.0)
-    local, remote, streamed = [], [], []
+    local, remote, streamed, ray_local, ray_remote = [], [], [], [], []
     for _ in range(2):
+        c, t = _ray_cpu_s(), time.perf_counter()
         local.append(RunResult.from_dict(LocalExecutor().run(bench_job(artifact, "onnxruntime", feed, config)).payload))
+        ray_local.append(_used(c) / (time.perf_counter() - t))
         got = []
-        t = time.perf_counter()
+        c, t = _ray_cpu_s(), time.perf_counter()
         ran = ex.run(bench_job(artifact, "onnxruntime", feed, config), target="cpu-a", on_samples=got.extend)
         wall = time.perf_counter() - t
+        ray_remote.append(_used(c) / wall)
         remote.append(RunResult.from_dict(ran.payload))
         streamed.append((len(got), wall))
     tl = statistics.median(r.throughput for r in local)
@@ -124,7 +152,9 @@ def remote_benchmark(ex, model: str, artifact: Path, seconds: float) -> dict:
     measured = remote[-1].requests
     n, wall = streamed[-1]
     return {"throughput_local": round(tl, 1), "throughput_remote": round(tr, 1), "throughput_ratio": round(tr / tl, 3),
-            "samples_streamed": n, "samples_measured": measured, "samples_per_s": round(n / wall, 1)}
+            "samples_streamed": n, "samples_measured": measured, "samples_per_s": round(n / wall, 1),
+            "ray_cores_during_local": round(statistics.median(ray_local), 3),
+            "ray_cores_during_remote": round(statistics.median(ray_remote), 3)}
 
 
 def sweeps(ex, model: str, out: Path) -> dict:
