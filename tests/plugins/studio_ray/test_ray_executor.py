@@ -24,11 +24,22 @@ STORE = 80 * 1024 * 1024
 pytestmark = pytest.mark.slow
 
 
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 @pytest.fixture(scope="module")
 def cluster():
+    client_port = _free_port()       # Ray Client's server on the head, as `ray start --head` runs one
     c = Cluster(initialize_head=True, connect=False,
                 head_node_args={"num_cpus": 1, "resources": {"target:cpu-a": 1}, "object_store_memory": STORE,
-                                "node_ip_address": "127.0.0.1", "include_dashboard": False})
+                                "node_ip_address": "127.0.0.1", "include_dashboard": False,
+                                "ray_client_server_port": client_port})
+    c.client_port = client_port
     c.add_node(num_cpus=1, resources={"target:cpu-b": 1}, object_store_memory=STORE, node_ip_address="127.0.0.1")
     c.wait_for_nodes()
     yield c
@@ -302,3 +313,24 @@ def test_accuracy_command_on_a_cluster_target(cluster, tmp_path, capsys):
     assert there["build"] == str(ort) and there["reference"] == here["reference"]    # the caller's paths
     assert there["precision"] == "fp32" and there["samples"] == here["samples"] == 16
     assert there["top1_agreement"] == here["top1_agreement"] == 1.0
+
+
+def test_a_desktop_reaches_the_cluster_through_ray_client(cluster, tmp_path):
+    """`ray://HEAD:PORT`: the desktop is not a node of the cluster (a separate process here, as
+    this one is already the cluster's driver); targets are listed and a build lands on its target."""
+    import os
+    import subprocess
+    import sys
+
+    address = f"ray://127.0.0.1:{cluster.client_port}"
+    env = {**os.environ, "RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
+    out = subprocess.run([sys.executable, "-m", "studio.cli.main", "targets", "--cluster", address, "--json"],
+                         capture_output=True, text=True, timeout=240, cwd=str(ROOT), env=env)
+    assert out.returncode == 0, out.stderr
+    assert sorted(t["name"] for t in json.loads(out.stdout)["targets"]) == ["cpu-a", "cpu-b"]
+    built = tmp_path / "m.fp32.ort.onnx"
+    out = subprocess.run([sys.executable, "-m", "studio.cli.main", "build", str(MODEL), "--backend", "onnxruntime",
+                          "--cluster", address, "--target", "cpu-b", "-o", str(built), "-q"],
+                         capture_output=True, text=True, timeout=240, cwd=str(ROOT), env=env)
+    assert out.returncode == 0, out.stderr
+    assert "built on cpu-b" in out.stdout and built.is_file() and load_sidecar(built)["source"]["path"] == str(MODEL)
