@@ -258,11 +258,11 @@ class RayExecutor:
                     cancel.set()
                     done = []
                 self._drain(events, on_event, on_samples)
-                if done:
-                    break
                 if cancel.is_set() and not cancelled:
                     ray.cancel(ref)
                     cancelled = True
+                if done:
+                    break
             try:
                 out = ray.get(ref)
             except ray.exceptions.TaskCancelledError:
@@ -278,6 +278,10 @@ class RayExecutor:
                 raise StudioError(f"the {job.what} failed on {target_name(node)}: {str(e).strip().splitlines()[-1]}",
                                   where=job.where) from None
             self._drain(events, on_event, on_samples)
+            if cancelled:
+                # Cancel came as the job finished: the caller asked for nothing, so nothing is kept
+                # (its outputs are still in memory here, not yet written to the caller's paths).
+                raise Cancelled(f"{job.what} cancelled on {target_name(node)}")
             return out
         finally:
             ray.kill(events.actor)
