@@ -25,8 +25,42 @@ from studio.core.errors import StudioError
 from studio.core.io import write_json_atomic
 
 
+def _thread_schedstat() -> tuple[int, int] | None:
+    """This thread's time on a CPU and waiting for one, in ns (Linux /proc; None elsewhere)."""
+    try:
+        with open("/proc/thread-self/schedstat") as fh:
+            on_cpu, waiting, _ = fh.read().split()
+        return int(on_cpu), int(waiting)
+    except (OSError, ValueError):
+        return None
+
+
+@dataclass
+class Stall:
+    """Where the time of one late tick went: the UI thread's own work, waiting for a CPU (other
+    processes, a benchmark filling the cores, the host), or blocked (a lock, Python's GIL)."""
+    late_ms: float
+    ui_work_ms: float | None = None
+    cpu_wait_ms: float | None = None
+
+    @property
+    def blocked_ms(self) -> float | None:
+        if self.ui_work_ms is None:
+            return None
+        return max(0.0, self.late_ms - self.ui_work_ms - self.cpu_wait_ms)
+
+    def to_dict(self) -> dict:
+        return {"late_ms": round(self.late_ms, 1), "ui_work_ms": _round(self.ui_work_ms),
+                "cpu_wait_ms": _round(self.cpu_wait_ms), "blocked_ms": _round(self.blocked_ms)}
+
+
+def _round(v: float | None) -> float | None:
+    return None if v is None else round(v, 1)
+
+
 class Heartbeat(QObject):
-    """A 5 ms timer; lateness beyond its period is time the event loop could not run."""
+    """A 5 ms timer; lateness beyond its period is time the event loop could not run. The worst
+    late tick is attributed (Stall) from the thread's scheduler statistics."""
 
     def __init__(self, period_ms: int = 5, parent=None):
         super().__init__(parent)
@@ -36,13 +70,16 @@ class Heartbeat(QObject):
         self.timer.timeout.connect(self._tick)
         self.clock = QElapsedTimer()
         self.max_stall_ms = 0.0
+        self.worst: Stall | None = None
         self.stalls: list[float] = []   # how late each late tick came, ms
         self.ticks = 0
         self._last = None
+        self._sched = None
 
     def start(self) -> None:
         self.clock.start()
         self._last = self.clock.nsecsElapsed()
+        self._sched = _thread_schedstat()
         self.timer.start()
 
     def stop(self) -> None:
@@ -50,19 +87,25 @@ class Heartbeat(QObject):
 
     def reset(self) -> None:
         self.max_stall_ms = 0.0
+        self.worst = None
         self.stalls.clear()
         self.ticks = 0
         self._last = self.clock.nsecsElapsed()
+        self._sched = _thread_schedstat()
 
     def _tick(self) -> None:
-        now = self.clock.nsecsElapsed()
+        now, sched = self.clock.nsecsElapsed(), _thread_schedstat()
         late = (now - self._last) / 1e6 - self.period
-        self._last = now
+        before, self._last, self._sched = self._sched, now, sched
         self.ticks += 1
         if late > 0:
             self.stalls.append(late)
-            self.max_stall_ms = max(self.max_stall_ms, late)
-
+            if late > self.max_stall_ms:
+                self.max_stall_ms = late
+                if sched and before:
+                    self.worst = Stall(late, (sched[0] - before[0]) / 1e6, (sched[1] - before[1]) / 1e6)
+                else:
+                    self.worst = Stall(late)
 
     def p99_ms(self) -> float:
         """The 99th percentile of how late the ticks came (on-time ticks count as 0)."""
@@ -159,6 +202,8 @@ class DemoRun:
         # how busy the UI thread itself was: a stall with an idle UI thread is the machine (other
         # processes, or a native call in a worker holding the GIL), not window code
         details["ui_thread_busy"] = round((time.thread_time() - cpu0) / max(dur, 1e-9), 3)
+        if self.heart.worst is not None:
+            details["worst_stall"] = self.heart.worst.to_dict()
         # read before the screenshot: grabbing the window is ours, not the step's
         stall, p99 = round(self.heart.max_stall_ms, 2), round(self.heart.p99_ms(), 2)
         step = Step(name, round(dur, 3), self._shot(name), stall, p99, details)
@@ -304,10 +349,18 @@ class DemoRun:
 
 
 def summary_text(summary: dict) -> str:
-    lines = [f"{s['name']:<26} {s['duration_s']:7.2f} s  stall max {s['max_stall_ms']:6.1f} ms, "
+    lines = [f"{s['name']:<26} {s['duration_s']:7.2f} s  stall max {s['max_stall_ms']:6.1f} ms{_stall_parts(s)}, "
              f"P99 {s['p99_stall_ms']:5.1f} ms  {s['screenshot']}" for s in summary["steps"]]
     lines.append(f"max main-thread stall: {summary['max_stall_ms']} ms; total {summary['total_s']} s")
     return "\n".join(lines + summary.get("notes", []))
+
+
+def _stall_parts(step: dict) -> str:
+    worst = step["details"].get("worst_stall") or {}
+    if worst.get("ui_work_ms") is None:
+        return ""
+    return (f" (window's work {worst['ui_work_ms']:.0f}, waiting for a CPU {worst['cpu_wait_ms']:.0f}, "
+            f"blocked {worst['blocked_ms']:.0f})")
 
 
 def dumps(summary: dict) -> str:
