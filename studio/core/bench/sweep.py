@@ -23,7 +23,7 @@ from studio.core.bench.isolated import bench_job, check_build_isolated, feed_spe
 from studio.core.bench.results import RunResult
 from studio.core.bench.serving import PlanResult, ServiceCurve, ServingPlan, plan_serving
 from studio.core.errors import Cancelled, StudioError
-from studio.core.jobs.executor import Executor, Job, pick_targets
+from studio.core.jobs.executor import Executor, Job, on_each, pick_targets
 from studio.core.jobs.targets import Target
 
 
@@ -186,7 +186,6 @@ def run_sweep(req: SweepRequest, executor: Executor, *, on_run: Callable[[SweepR
     feed = feed_spec(req.model, **args)
     result = SweepResult(targets=targets, inputs=declared)
     lock = threading.Lock()
-    errors: list[BaseException] = []
 
     def record(item) -> None:
         with lock:
@@ -196,53 +195,42 @@ def run_sweep(req: SweepRequest, executor: Executor, *, on_run: Callable[[SweepR
             callback(item)
 
     def one_target(target: Target) -> None:
-        try:
-            for precision, template in req.builds.items():
+        for precision, template in req.builds.items():
+            if cancel.is_set():
+                return
+            output = Path(req.out_dir) / target.name / Path(template.output).name
+            config = replace(template, output=str(output))
+            try:
+                ran = executor.run(Job.build(config), target=target.name, cancel=cancel)
+            except StudioError as e:
                 if cancel.is_set():
                     return
-                output = Path(req.out_dir) / target.name / Path(template.output).name
-                config = replace(template, output=str(output))
-                try:
-                    ran = executor.run(Job.build(config), target=target.name, cancel=cancel)
-                except StudioError as e:
+                record(SweepFailure(target.name, precision, "build", str(e)))
+                continue
+            build = BuildResult(**ran.payload)
+            accuracy = _accuracy(req, build, target, precision, record, cancel)
+            for conc in req.concurrencies:
+                for batch in req.batches:
                     if cancel.is_set():
                         return
-                    record(SweepFailure(target.name, precision, "build", str(e)))
-                    continue
-                build = BuildResult(**ran.payload)
-                accuracy = _accuracy(req, build, target, precision, record, cancel)
-                for conc in req.concurrencies:
-                    for batch in req.batches:
+                    config = BenchConfig(batch=batch, concurrency=conc, duration_s=req.duration_s,
+                                         warmup_s=req.warmup_s)
+                    job = bench_job(build.output, build.backend, feed, config,
+                                    {"threads": req.threads} if req.threads else None)
+                    try:
+                        measured = executor.run(job, target=target.name, cancel=cancel)
+                    except StudioError as e:
                         if cancel.is_set():
                             return
-                        config = BenchConfig(batch=batch, concurrency=conc, duration_s=req.duration_s,
-                                             warmup_s=req.warmup_s)
-                        job = bench_job(build.output, build.backend, feed, config,
-                                        {"threads": req.threads} if req.threads else None)
-                        try:
-                            measured = executor.run(job, target=target.name, cancel=cancel)
-                        except StudioError as e:
-                            if cancel.is_set():
-                                return
-                            record(SweepFailure(target.name, precision, f"batch {batch} x {conc}", str(e)))
-                            continue
-                        run = RunResult.from_dict(measured.payload)
-                        lm = run.latency_ms
-                        record(SweepRun(target.name, measured.node, build.backend, precision, build.output, batch, conc,
-                                        run.throughput, run.requests_per_s,
-                                        {"p50": lm.p50, "p90": lm.p90, "p99": lm.p99, "mean": lm.mean}, accuracy))
-        except BaseException as e:        # an internal error: the caller raises it
-            with lock:
-                errors.append(e)
-            cancel.set()
+                        record(SweepFailure(target.name, precision, f"batch {batch} x {conc}", str(e)))
+                        continue
+                    run = RunResult.from_dict(measured.payload)
+                    lm = run.latency_ms
+                    record(SweepRun(target.name, measured.node, build.backend, precision, build.output, batch, conc,
+                                    run.throughput, run.requests_per_s,
+                                    {"p50": lm.p50, "p90": lm.p90, "p99": lm.p99, "mean": lm.mean}, accuracy))
 
-    threads = [threading.Thread(target=one_target, args=(t,), name=f"sweep-{t.name}", daemon=True) for t in targets]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    if errors:
-        raise errors[0]
+    on_each(targets, one_target, name="sweep", cancel=cancel)
     if cancel.is_set():
         raise Cancelled("sweep cancelled: nothing was counted")
     order = {t.name: i for i, t in enumerate(targets)}

@@ -11,7 +11,7 @@ import threading
 from dataclasses import asdict, dataclass, field
 
 from studio.core.errors import StudioError
-from studio.core.jobs.executor import Executor, Job, pick_targets
+from studio.core.jobs.executor import Executor, Job, on_each, pick_targets
 
 
 @dataclass
@@ -43,9 +43,5 @@ def compatibility(executor: Executor, artifacts: list[str], targets: list[str] |
             with lock:
                 found[(artifact, target)] = fit
 
-    threads = [threading.Thread(target=on, args=(t.name,), name=f"check-{t.name}", daemon=True) for t in chosen]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
+    on_each([t.name for t in chosen], on, name="check")
     return [found[(a, t.name)] for a in artifacts for t in chosen]

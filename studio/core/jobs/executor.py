@@ -101,6 +101,32 @@ def pick_targets(executor: "Executor", names: list[str] | None) -> list[Target]:
     return chosen
 
 
+def on_each(items, fn: Callable, *, name: str = "job", cancel: threading.Event | None = None) -> None:
+    """fn(item) for every item at once, a thread each (each item's jobs run on their own
+    target, so the targets work in parallel), and wait for all. The first exception any of them
+    raised is raised here once all have ended; it also sets `cancel`, so the others stop early."""
+    errors: list[BaseException] = []
+    lock = threading.Lock()
+
+    def one(item) -> None:
+        try:
+            fn(item)
+        except BaseException as e:
+            with lock:
+                errors.append(e)
+            if cancel is not None:
+                cancel.set()
+
+    threads = [threading.Thread(target=one, args=(item,), name=f"{name}-{i}", daemon=True)
+               for i, item in enumerate(items)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    if errors:
+        raise errors[0]
+
+
 def execute(job: Job, *, on_event=None, on_samples=None, cancel: threading.Event | None = None) -> dict:
     """Run `job` on this machine, in a child process, and return its payload: what every
     executor does in the end, here or on a node. A build goes through run_build, which writes

@@ -19,7 +19,7 @@ from studio.core.jobs.child_job import run_child
 from studio.core.jobs.launch import JobChild
 from studio.core.precision.as_built import AsBuilt, why_no_comparison
 from studio.core.precision_search.calibration_check import check_calibration
-from studio.core.jobs.executor import Executor, Job, pick_targets
+from studio.core.jobs.executor import Executor, Job, on_each, pick_targets
 from studio.core.precision.model_io import load_model, name_nodes
 from studio.core.precision_search.search import (NodeSensitivity, PrecisionSearch, SearchRequest, SearchResult,
                                                  searched_nodes)
@@ -76,28 +76,15 @@ def probes_on(executor: Executor, req: SearchRequest, targets: list[str] | None 
     chosen = pick_targets(executor, targets)
     shares = {t.name: nodes[i::len(chosen)] for i, t in enumerate(chosen)}
     found: list[NodeSensitivity] = []
-    errors: list[BaseException] = []
     lock = threading.Lock()
 
-    def on(target: str, share: list[str]) -> None:
-        try:
-            payload = executor.run(probe_job(req, share), target=target, on_event=on_event, cancel=cancel).payload
-            with lock:
-                found.extend(NodeSensitivity(**p) for p in payload["probes"])
-        except BaseException as e:       # the first failure is the search's: raised below
-            with lock:
-                errors.append(e)
-            if cancel is not None:
-                cancel.set()
+    def on(share: tuple[str, list[str]]) -> None:
+        target, share_nodes = share
+        payload = executor.run(probe_job(req, share_nodes), target=target, on_event=on_event, cancel=cancel).payload
+        with lock:
+            found.extend(NodeSensitivity(**p) for p in payload["probes"])
 
-    threads = [threading.Thread(target=on, args=item, name=f"probes-{item[0]}", daemon=True)
-               for item in shares.items() if item[1]]
-    for th in threads:
-        th.start()
-    for th in threads:
-        th.join()
-    if errors:
-        raise errors[0]
+    on_each([item for item in shares.items() if item[1]], on, name="probes", cancel=cancel)
     return found
 
 

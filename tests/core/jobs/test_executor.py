@@ -3,6 +3,7 @@ found by their entry points."""
 
 import json
 import os
+import threading
 from pathlib import Path
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from studio.cli.main import main
 from studio.core.backends.base import BuildConfig
 from studio.core.errors import StudioError
-from studio.core.jobs.executor import Job, LocalExecutor, executor_for
+from studio.core.jobs.executor import Job, LocalExecutor, executor_for, on_each
 
 ROOT = Path(__file__).resolve().parents[3]
 MODEL = ROOT / "tests" / "data" / "corpus" / "bert_ts17_eager" / "model.onnx"
@@ -44,3 +45,24 @@ def test_targets_command_lists_this_machine(capsys):
     assert main(["targets", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert [t["name"] for t in doc["targets"]] == ["local"] and doc["targets"][0]["backends"]
+
+
+def test_on_each_runs_every_item_and_raises_the_first_failure_after_all_ended():
+    cancel = threading.Event()
+    both_started = threading.Barrier(2, timeout=30)   # the items run at the same time, not one by one
+    ended = []
+
+    def fn(item):
+        both_started.wait()
+        if item == "bad":
+            raise ValueError("bad target")
+        assert cancel.wait(30)                         # the failure tells the others to stop
+        ended.append(item)
+
+    with pytest.raises(ValueError, match="bad target"):
+        on_each(["good", "bad"], fn, cancel=cancel)
+    assert ended == ["good"]                           # raised only once the other had ended
+
+
+def test_on_each_with_nothing_to_do_returns():
+    on_each([], lambda item: None)
