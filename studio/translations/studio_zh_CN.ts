@@ -65,6 +65,25 @@
     </message>
 </context>
 <context>
+    <name>BackendStatus</name>
+    <message>
+        <source>Backend: {name}</source>
+        <translation>后端：{name}</translation>
+    </message>
+    <message>
+        <source>no backend</source>
+        <translation>无后端</translation>
+    </message>
+    <message>
+        <source>CPU only: engines are built here and run on a GPU</source>
+        <translation>仅 CPU：引擎在本机构建，在 GPU 上运行</translation>
+    </message>
+    <message>
+        <source>Engines run on this machine</source>
+        <translation>引擎在本机运行</translation>
+    </message>
+</context>
+<context>
     <name>Bench</name>
     <message>
         <source>{what} {text!r}: expected whole numbers separated by commas, like 1,8,32</source>
@@ -1209,22 +1228,6 @@
     <message>
         <source>Main toolbar</source>
         <translation>主工具栏</translation>
-    </message>
-    <message>
-        <source>no backend</source>
-        <translation>无后端</translation>
-    </message>
-    <message>
-        <source>Backend: {name}</source>
-        <translation>后端：{name}</translation>
-    </message>
-    <message>
-        <source>CPU only: engines are built here and run on a GPU</source>
-        <translation>仅 CPU：引擎在本机构建，在 GPU 上运行</translation>
-    </message>
-    <message>
-        <source>Engines run on this machine</source>
-        <translation>引擎在本机运行</translation>
     </message>
     <message>
         <source>graph laid out and drawn in {s:.2f} s</source>

@@ -14,15 +14,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFo
 from studio.core.backends.registry import get_backend
 from studio.core.bench.harness import BenchConfig
 from studio.core.bench.inputs import declare_inputs, describe_feed
-from studio.core.bench.harness import Sample
-from studio.core.bench.isolated import IsolatedBench, bench_job, feed_spec
+from studio.core.bench.isolated import IsolatedBench, feed_spec
 from studio.core.bench.plan import describe, parse_counts, parse_rates, plan
-from studio.core.bench.results import RunResult
+from studio.core.bench.remote import remote_runs
 from studio.core.data.tables import table_header
-from studio.core.errors import Cancelled, StudioError
+from studio.core.errors import StudioError
 from studio.core.jobs.build_job import BuildEntry
-from studio.core.jobs.executor import executor_for
-from studio.core.jobs.targets import Target
 from studio.ui.bench_plots import LivePlots, Series
 from studio.ui.i18n import bind, bind_items, button, label, translate
 from studio.ui.target_picker import TargetPicker
@@ -364,41 +361,3 @@ def runs_here(entry: BuildEntry) -> tuple[bool, str | None]:
     if caps.can_run_here:
         return False, translate("BenchPanel", "cannot run here: {reason}").format(reason=caps.can_run_here)
     return True, None
-
-
-def remote_runs(remote: tuple[str, Target], runs, inputs: dict, buf, cancel: threading.Event, stop: threading.Event,
-                emit) -> list:
-    """The runs as benchmark jobs on a cluster's target, their live samples streamed into `buf`
-    as the local runs' are. Stop or cancel ends the run in progress there without a result (a
-    remote run keeps nothing it has not finished); the runs before it stay."""
-    address, target = remote
-    executor = executor_for(address)
-    out = []
-    try:
-        for i, (e, cfg, run_label) in enumerate(runs):
-            if cancel.is_set() or stop.is_set():
-                break
-            key = f"{e.key}|{i}"
-            emit(("run", key, run_label))
-            ended, finished = threading.Event(), threading.Event()
-
-            def relay(ended=ended, finished=finished):   # either of the caller's events ends the remote run
-                while not finished.wait(0.05):
-                    if cancel.is_set() or stop.is_set():
-                        ended.set()
-                        return
-            threading.Thread(target=relay, name="bench-remote-cancel", daemon=True).start()
-            job = bench_job(e.result.output, e.result.backend, feed_spec(e.config.model, **inputs), cfg)
-            try:
-                ran = executor.run(job, target=target.name, cancel=ended,
-                                   on_samples=lambda batch, key=key: buf.extend((key, Sample(**d)) for d in batch))
-            except Cancelled:
-                break
-            finally:
-                finished.set()
-            res = RunResult.from_dict(ran.payload)
-            emit(("result", key, res))
-            out.append((e, res))
-    finally:
-        executor.close()
-    return out

@@ -12,7 +12,7 @@ import time
 from pathlib import Path
 
 from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
-from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QScrollArea,
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QMainWindow, QScrollArea,
                                QStackedWidget, QWidget)
 
 from studio.core.backends.layer_reports import load_plan
@@ -37,6 +37,7 @@ from studio.ui.netron_server import stop_all
 from studio.ui.precision_panel import PrecisionPanel
 from studio.ui.settings import Settings
 from studio.ui.start_page import StartPage
+from studio.ui.status_bar import BackendStatus
 from studio.ui.theme import apply_theme, plot_colors
 from studio.ui.view_model import from_onnx_graph, from_plan
 from studio.ui import window_settings
@@ -106,22 +107,14 @@ class MainWindow(QMainWindow):
 
         self.workflow = Workflow(self)
         make_menus(self)
-        self._make_status_bar()
+        self.status = BackendStatus(self.statusBar())
+        self.update_status()
         self._wire()
         self.fit_screen()
         window_settings.restore(self)
 
     def fit_screen(self, width: int | None = None, height: int | None = None) -> None:
-        """A size that fits the screen (1500 x 950 where there is room), the graph given most of
-        it: the side docks about a fifth of the width each, the bottom one about a quarter of the
-        height."""
-        screen = QApplication.primaryScreen()
-        room = screen.availableGeometry().size() if screen is not None else None
-        w = width or (min(1500, room.width()) if room is not None and room.width() > 0 else 1500)
-        h = height or (min(950, room.height()) if room is not None and room.height() > 0 else 950)
-        self.resize(w, h)
-        self.resizeDocks([self.docks["Benchmark"]], [int(h * 0.27)], Qt.Vertical)
-        self.resizeDocks([self.docks["Build"], self.docks["Builds"]], [int(w * 0.2), int(w * 0.14)], Qt.Horizontal)
+        window_settings.fit_screen(self, width, height)
 
     # ----- construction
     def _dock(self, key: str, title, widget: QWidget, area) -> QDockWidget:
@@ -147,26 +140,8 @@ class MainWindow(QMainWindow):
         except StudioError as e:
             self.errors.show_text(str(e))
 
-    def _make_status_bar(self) -> None:
-        self.backend_label = QLabel("")
-        self.device_label = QLabel("")
-        self.statusBar().addPermanentWidget(self.backend_label)
-        self.statusBar().addPermanentWidget(self.device_label)
-        self.update_status()
-
     def update_status(self) -> None:
-        caps = self.build_panel.capabilities()
-        name = self.build_panel.backend.currentText() or self.tr("no backend")
-        self.backend_label.setText(self.tr("Backend: {name}").format(name=name)
-                                   + (f" ({caps.library})" if caps and caps.library else ""))
-        if caps is None:
-            self.device_label.setText("")
-        elif caps.can_run_here:
-            self.device_label.setText(self.tr("CPU only: engines are built here and run on a GPU"))
-            self.device_label.setToolTip(caps.can_run_here)
-        else:
-            self.device_label.setText(self.tr("Engines run on this machine"))
-            self.device_label.setToolTip("")
+        self.status.show(self.build_panel.backend.currentText(), self.build_panel.capabilities())
 
     def _wire(self) -> None:
         # The session is changed on this thread only (workers hand results back through signals).

@@ -4,14 +4,26 @@ language, the build and benchmark fields, and the recent files."""
 from __future__ import annotations
 
 import logging
-from PySide6.QtCore import QByteArray
+from PySide6.QtCore import QByteArray, Qt
 from PySide6.QtGui import QAction
-from PySide6.QtWidgets import QMainWindow
+from PySide6.QtWidgets import QApplication, QMainWindow
 
 from studio.core.errors import StudioError
 from studio.ui.i18n import preferred_language, translate
 
 log = logging.getLogger("studio.ui")
+
+
+def fit_screen(win: QMainWindow, width: int | None = None, height: int | None = None) -> None:
+    """A size that fits the screen (1500 x 950 where there is room), the graph given most of it:
+    the side docks about a fifth of the width each, the bottom one about a quarter of the height."""
+    screen = QApplication.primaryScreen()
+    room = screen.availableGeometry().size() if screen is not None else None
+    w = width or (min(1500, room.width()) if room is not None and room.width() > 0 else 1500)
+    h = height or (min(950, room.height()) if room is not None and room.height() > 0 else 950)
+    win.resize(w, h)
+    win.resizeDocks([win.docks["Benchmark"]], [int(h * 0.27)], Qt.Vertical)
+    win.resizeDocks([win.docks["Build"], win.docks["Builds"]], [int(w * 0.2), int(w * 0.14)], Qt.Horizontal)
 
 
 def restore(win: QMainWindow) -> None:

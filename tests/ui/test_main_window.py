@@ -24,7 +24,7 @@ def test_window_opens_a_model_and_renders_its_graph(qtbot, window, tiny_model, o
     assert window.settings.recent()[0].endswith("tiny.onnx")
     # the build panel was prefilled from the model's dynamic inputs
     assert "input_ids:" in window.build_panel.profiles.toPlainText()
-    assert "CPU only: engines are built here and run on a GPU" in window.device_label.text()
+    assert "CPU only: engines are built here and run on a GPU" in window.status.device_label.text()
 
 
 def test_search_selects_and_details_show_attributes_and_shapes(qtbot, window, tiny_model, open_model):
