@@ -7,12 +7,13 @@ from __future__ import annotations
 import contextlib
 import io
 import logging
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import onnx
 
 from studio.core.errors import BuildError, StudioError
+from studio.core.serde import Record
 
 LEVELS = ("disabled", "basic", "extended", "all")
 
@@ -33,7 +34,7 @@ DEFAULT_FUSION_FLAGS = {"enable_skip_layer_norm": False, "enable_bias_skip_layer
 
 
 @dataclass
-class FusionReport:
+class FusionReport(Record):
     applied: bool
     reason: str = ""
     model_type: str = ""
@@ -42,9 +43,6 @@ class FusionReport:
     fused: dict = field(default_factory=dict)   # fused op type -> count (non-zero only)
     nodes_before: int = 0
     nodes_after: int = 0
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def bert_like(model: onnx.ModelProto, attention: bool = True) -> tuple[bool, str]:

@@ -31,7 +31,7 @@ each text's own length nothing is cut and the 14 nodes cost nothing measurable (
 from __future__ import annotations
 
 import functools
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -41,6 +41,7 @@ from onnx import TensorProto, helper, numpy_helper
 from studio.core.precision.model_io import fresh_name as _fresh
 from studio.core.precision.model_io import load_model, save_model, tensor_links
 from studio_onnxruntime.ort_optimized import STUDIO_PREFIX
+from studio.core.serde import Record
 
 ATTENTION_OPSET = 24  # the first with `nonpad_kv_seqlen`
 MS = "com.microsoft"
@@ -84,13 +85,10 @@ def unbias_gelu(gelu) -> str | None:
 
 
 @dataclass
-class RewriteReport:
+class RewriteReport(Record):
     name: str
     applied: int = 0
     reason: str = ""   # why nodes were left as they were ("" when all were rewritten)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def _attrs(node) -> dict:

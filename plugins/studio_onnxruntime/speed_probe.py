@@ -19,11 +19,12 @@ from __future__ import annotations
 import os
 import statistics
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
 
 from studio_onnxruntime.denormals import SESSION_CONFIG_KEY, flushed
+from studio.core.serde import Record
 
 PROBE_SHAPES = ((8, 64), (32, 16))   # (rows, tokens) of each probe batch
 PROBE_THREADS = 4                     # more would make a short probe noisy on a big machine
@@ -34,7 +35,7 @@ _NP = {"tensor(float)": np.float32, "tensor(float16)": np.float16, "tensor(doubl
 
 
 @dataclass
-class SpeedProbe:
+class SpeedProbe(Record):
     shape: str              # what was fed, e.g. "8 x 64"
     source_ms: float
     build_ms: float
@@ -44,7 +45,7 @@ class SpeedProbe:
         return self.source_ms / self.build_ms if self.build_ms > 0 else 0.0
 
     def to_dict(self) -> dict:
-        return {**asdict(self), "speedup": round(self.speedup, 3)}
+        return {**super().to_dict(), "speedup": round(self.speedup, 3)}
 
     def warning(self) -> str:
         """'' when the build is faster, else the warning the build gives."""

@@ -15,6 +15,7 @@ from pathlib import Path
 from types import ModuleType
 
 from studio.core.errors import CapabilityError
+from studio.core.serde import Record
 
 MODULES = ("tensorrt", "tensorrt_rtx")
 
@@ -122,7 +123,7 @@ def library_or_reason(prefer: str | None = None) -> tuple[TrtLibrary | None, str
 
 
 @dataclass(frozen=True)
-class GpuInfo:
+class GpuInfo(Record):
     present: bool
     name: str = ""
     compute_capability: tuple[int, int] | None = None
@@ -134,8 +135,7 @@ class GpuInfo:
         return None if self.compute_capability is None else "%d.%d" % self.compute_capability
 
     def to_dict(self) -> dict:
-        return {"present": self.present, "name": self.name, "compute_capability": self.cc_text,
-                "driver_version": self.driver_version, "reason": self.reason}
+        return {**super().to_dict(), "compute_capability": self.cc_text}   # "8.9", as nvidia-smi says it
 
 
 def _gpu_via_cuda_python() -> GpuInfo | None:

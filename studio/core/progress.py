@@ -9,9 +9,11 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable
 
+from studio.core.serde import Record
+
 
 @dataclass(frozen=True)
-class ProgressEvent:
+class ProgressEvent(Record):
     kind: str  # "progress" | "log" | "result" | "error"
     phase: str = ""
     fraction: float | None = None  # 0..1 overall, None when unknown
@@ -21,11 +23,8 @@ class ProgressEvent:
     t: float = field(default_factory=time.monotonic)
 
     def to_dict(self) -> dict:
-        return {k: v for k, v in self.__dict__.items() if v not in (None, "")}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "ProgressEvent":
-        return cls(**d)
+        """Without empty fields: events cross a pipe many times a second."""
+        return {k: v for k, v in super().to_dict().items() if v not in (None, "")}
 
 
 class TaskState:

@@ -8,12 +8,13 @@ the built-in ones in plugins/ register the same way a third party would."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol, Sequence, runtime_checkable
 
 from studio.core.errors import CapabilityError, StudioError
+from studio.core.serde import Record
 
 if TYPE_CHECKING:
     from studio.core.backends.runner import Runner
@@ -37,7 +38,7 @@ class Precision(str, Enum):
 
 
 @dataclass(frozen=True)
-class Capabilities:
+class Capabilities(Record):
     """What a backend can do *here*, as data. A value of None in `precisions` means supported;
     a string is the reason it is not (shown in the window's tooltip and the CLI's error)."""
 
@@ -57,9 +58,6 @@ class Capabilities:
         if reason:
             raise CapabilityError(f"precision {precision} is not available: {reason}")
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
 
 @dataclass(frozen=True)
 class PrecisionTarget:
@@ -75,7 +73,7 @@ class PrecisionTarget:
 
 
 @dataclass(frozen=True)
-class ShapeProfile:
+class ShapeProfile(Record):
     """min/opt/max for one dynamic input, e.g. input_ids: 1x8, 32x64, 64x128."""
 
     name: str
@@ -100,9 +98,6 @@ class ShapeProfile:
             raise StudioError(f"--shapes {spec!r}: need 1 <= min <= opt <= max in every dimension")
         return cls(name, mn, op, mx)
 
-    def to_dict(self) -> dict:
-        return {"name": self.name, "min": list(self.min), "opt": list(self.opt), "max": list(self.max)}
-
 
 @dataclass
 class CalibrationSpec:
@@ -119,7 +114,7 @@ class CalibrationSpec:
 
 
 @dataclass
-class BuildConfig:
+class BuildConfig(Record):
     """Everything a build takes. Serialized whole into the artifact's sidecar."""
 
     model: str
@@ -134,11 +129,6 @@ class BuildConfig:
     timing_cache: str | None = None
     options: dict = field(default_factory=dict)          # backend-specific extras
 
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["profiles"] = [p.to_dict() for p in self.profiles]
-        return d
-
     def check_options(self, known: dict[str, str]) -> None:
         """Refuse options the backend does not read (a typo would otherwise be ignored silently);
         `known` maps each option it reads to a one-line description."""
@@ -147,15 +137,6 @@ class BuildConfig:
             raise CapabilityError(f"unknown build option{'s' if len(unknown) > 1 else ''} "
                                   f"{', '.join(map(repr, unknown))} for backend {self.backend}; "
                                   f"it reads: {', '.join(sorted(known))}")
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "BuildConfig":
-        d = dict(d)
-        d["profiles"] = [ShapeProfile(p["name"], tuple(p["min"]), tuple(p["opt"]), tuple(p["max"]))
-                         for p in d.get("profiles", [])]
-        if d.get("calibration"):
-            d["calibration"] = CalibrationSpec(**d["calibration"])
-        return cls(**d)
 
 
 def parse_build_options(items) -> dict:
@@ -174,7 +155,7 @@ def parse_build_options(items) -> dict:
 
 
 @dataclass
-class BuildResult:
+class BuildResult(Record):
     """What a finished build reports (also what `build --json` prints)."""
 
     output: str            # the artifact: .engine, or an optimized .onnx for ONNX Runtime
@@ -190,9 +171,6 @@ class BuildResult:
     # Backend facts for the sidecar: library/CUDA versions, target compute capabilities,
     # precision recipe, calibration summary... The build job merges them into the sidecar.
     metadata: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 @runtime_checkable

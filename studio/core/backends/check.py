@@ -6,17 +6,18 @@ will not deserialize it; `trust=True` lifts that, as the user's explicit choice.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from studio.core.backends.registry import backend_for_artifact, get_backend
 from studio.core.backends.sidecar import load_sidecar
 from studio.core.errors import StudioError
 from studio.core.io import sha256_file
+from studio.core.serde import Record
 
 
 @dataclass
-class CheckReport:
+class CheckReport(Record):
     artifact: str
     runs_here: bool
     reasons: list[str]
@@ -28,9 +29,6 @@ class CheckReport:
     precision: str | None = None
     target_compute_capabilities: list[str] = field(default_factory=list)
     facts: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def check_artifact(path: str | Path, trust: bool = False, sidecar: dict | None = None) -> CheckReport:

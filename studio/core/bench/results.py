@@ -35,12 +35,13 @@ import json
 import math
 import platform
 import time
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from studio.core.bench.stats import LatencyStats
 from studio.core.errors import StudioError
 from studio.core.io import write_json_atomic
+from studio.core.serde import Record
 
 SCHEMA_VERSION = 2
 
@@ -71,13 +72,8 @@ def _host() -> dict:
             "processor": platform.processor() or "", "node": platform.node()}
 
 
-def _known(cls, d: dict) -> dict:
-    names = {f.name for f in fields(cls)}
-    return {k: v for k, v in d.items() if k in names}
-
-
 @dataclass
-class RunResult:
+class RunResult(Record):
     """One configuration (batch x concurrency x load pattern)."""
 
     batch: int
@@ -95,32 +91,14 @@ class RunResult:
     inference_ms: LatencyStats | None = None
     cold_start: dict | None = None
     histogram: dict = field(default_factory=dict)
-    batch_sizes: dict = field(default_factory=dict)    # formed batch size -> count (dynamic batcher)
+    batch_sizes: dict[int, int] = field(default_factory=dict)    # formed batch size -> count (dynamic batcher)
     unfinished: int = 0                                # open loop: arrivals not served by the end
     stopped_early: bool = False
     warnings: list = field(default_factory=list)
 
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        for k in ("latency_ms", "queue_ms", "inference_ms"):
-            v = getattr(self, k)
-            d[k] = v.to_dict() if v is not None else None
-        d["batch_sizes"] = {str(k): v for k, v in self.batch_sizes.items()}
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "RunResult":
-        d = _known(cls, d)
-        d["latency_ms"] = LatencyStats.from_dict(d["latency_ms"])
-        for k in ("queue_ms", "inference_ms"):
-            if d.get(k):
-                d[k] = LatencyStats.from_dict(d[k])
-        d["batch_sizes"] = {int(k): v for k, v in (d.get("batch_sizes") or {}).items()}
-        return cls(**d)
-
 
 @dataclass
-class BenchResult:
+class BenchResult(Record):
     model: str
     backend: str
     precision: str
@@ -137,23 +115,12 @@ class BenchResult:
     schema_version: int = SCHEMA_VERSION
     kind: str = "bench"
 
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["runs"] = [r.to_dict() for r in self.runs]
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "BenchResult":
-        d = _known(cls, d)
-        d["runs"] = [RunResult.from_dict(r) for r in d.get("runs", [])]
-        return cls(**d)
-
     def save(self, path) -> None:
         save(self, path)
 
 
 @dataclass
-class OutputComparison:
+class OutputComparison(Record):
     """One output tensor, build vs FP32 reference, over all samples."""
 
     name: str
@@ -168,16 +135,9 @@ class OutputComparison:
     inf_count: int
     top1_agreement: float | None = None       # outputs of rank >= 2 only
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "OutputComparison":
-        return cls(**_known(cls, d))
-
 
 @dataclass
-class AccuracyResult:
+class AccuracyResult(Record):
     build: str
     reference: str
     backend: str
@@ -206,17 +166,6 @@ class AccuracyResult:
     definitions: dict = field(default_factory=lambda: dict(DEFINITIONS))
     schema_version: int = SCHEMA_VERSION
     kind: str = "accuracy"
-
-    def to_dict(self) -> dict:
-        d = asdict(self)
-        d["outputs"] = [o.to_dict() for o in self.outputs]
-        return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "AccuracyResult":
-        d = _known(cls, d)
-        d["outputs"] = [OutputComparison.from_dict(o) for o in d.get("outputs", [])]
-        return cls(**d)
 
     def save(self, path) -> None:
         save(self, path)
@@ -293,10 +242,7 @@ def from_dict(d: dict, where: str = "results"):
     cls = _KINDS.get(d["kind"])
     if cls is None:
         raise StudioError(f"unknown results kind {d['kind']!r}", where=where)
-    try:
-        return cls.from_dict(d)
-    except (KeyError, TypeError, ValueError) as e:
-        raise StudioError(f"malformed {d['kind']} results ({type(e).__name__}: {e})", where=where) from None
+    return cls.from_dict(d, where=where)
 
 
 def load(path):

@@ -18,11 +18,12 @@ from __future__ import annotations
 import bisect
 import math
 import random
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from studio.core.bench.batcher import form_batches
 from studio.core.errors import StudioError
 from studio.core.i18n import QT_TRANSLATE_NOOP
+from studio.core.serde import Record
 
 Z99 = 2.3263478740408408          # the standard normal's 99th percentile
 SIMULATED_REQUESTS = 3000         # per simulation: ~30 requests above the 99th percentile
@@ -116,7 +117,7 @@ def max_rate(curve: ServiceCurve, max_batch: int, max_delay_ms: float, p99_ms: f
 
 
 @dataclass
-class ServingPlan:
+class ServingPlan(Record):
     target: str
     build: str
     precision: str
@@ -132,12 +133,9 @@ class ServingPlan:
     cost_per_million: float          # dollars per million requests at the peak
     assumptions: str = ASSUMPTIONS
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
 
 @dataclass
-class PlanResult:
+class PlanResult(Record):
     peak_qps: float
     p99_budget_ms: float
     plans: list[ServingPlan] = field(default_factory=list)
@@ -148,10 +146,11 @@ class PlanResult:
         return min(self.plans, key=lambda p: (p.cost_per_hour, p.p99_ms), default=None)
 
     def to_dict(self) -> dict:
+        """With the cheapest plan under "plan", for a reader who wants only the answer."""
         cheapest = self.cheapest
-        return {"peak_qps": self.peak_qps, "p99_budget_ms": self.p99_budget_ms,
-                "plan": cheapest.to_dict() if cheapest else None, "plans": [p.to_dict() for p in self.plans],
-                "unplanned": dict(self.unplanned)}
+        d = super().to_dict()
+        return {"peak_qps": d.pop("peak_qps"), "p99_budget_ms": d.pop("p99_budget_ms"),
+                "plan": cheapest.to_dict() if cheapest else None, **d}
 
 
 def plan_target(curves: list[ServiceCurve], peak_qps: float, p99_ms: float, price: float,

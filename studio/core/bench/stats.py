@@ -7,16 +7,18 @@ fraction like every ratio the studio stores; above CV_WARN the run is noisy and 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 
 import numpy as np
+
+from studio.core.serde import Record
 
 PERCENTILES = {"p50": 50.0, "p90": 90.0, "p95": 95.0, "p99": 99.0, "p99_9": 99.9}
 CV_WARN = 0.025
 
 
 @dataclass
-class LatencyStats:
+class LatencyStats(Record):
     """Milliseconds over `count` measurements."""
 
     count: int
@@ -30,13 +32,6 @@ class LatencyStats:
     max: float
     std: float
     cv: float        # fraction
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "LatencyStats":
-        return cls(**{k: d[k] for k in cls.__dataclass_fields__})
 
     @property
     def noisy(self) -> bool:

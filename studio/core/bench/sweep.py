@@ -12,7 +12,7 @@ target; with a peak rate and a P99 budget, a serving plan from the measured curv
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Callable
 
@@ -21,10 +21,11 @@ from studio.core.bench.harness import BenchConfig
 from studio.core.bench.inputs import declare_inputs
 from studio.core.bench.isolated import bench_job, check_build_isolated, feed_spec
 from studio.core.bench.results import RunResult
-from studio.core.bench.serving import PlanResult, ServiceCurve, ServingPlan, plan_serving
+from studio.core.bench.serving import PlanResult, ServiceCurve, plan_serving
 from studio.core.errors import Cancelled, StudioError
 from studio.core.jobs.executor import Executor, Job, on_each, pick_targets
 from studio.core.jobs.targets import Target
+from studio.core.serde import Record
 
 
 SWEEP_SCHEMA = "engine-studio/sweep"
@@ -54,7 +55,7 @@ class SweepRequest:
 
 
 @dataclass
-class SweepRun:
+class SweepRun(Record):
     target: str
     node: str
     backend: str
@@ -67,32 +68,17 @@ class SweepRun:
     latency_ms: dict                     # p50, p90, p99, mean
     accuracy: dict | None = None         # {"metric", "value", "predicted"} of the build, when data was given
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "SweepRun":
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
-
 
 @dataclass
-class SweepFailure:
+class SweepFailure(Record):
     target: str
     precision: str
     what: str                            # "build" | "batch 8 x 1" | "accuracy"
     error: str
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "SweepFailure":
-        return cls(**d)
-
 
 @dataclass
-class SweepResult:
+class SweepResult(Record):
     runs: list[SweepRun] = field(default_factory=list)
     failed: list[SweepFailure] = field(default_factory=list)
     targets: list[Target] = field(default_factory=list)
@@ -116,30 +102,24 @@ class SweepResult:
                 for r in pareto([x for x in self.runs if x.target == t])]
 
     def to_dict(self) -> dict:
-        """What `sweep --json` prints and `sweep -o` saves (and a report reads back)."""
+        """What `sweep --json` prints and `sweep -o` saves (and a report reads back): each run
+        marked when it is on its target's Pareto front, the plan's fields at the top level."""
         front = {id(r) for r in self.pareto()}
-        d = {"schema": SWEEP_SCHEMA, "schema_version": SWEEP_SCHEMA_VERSION, "kind": "sweep",
-             "runs": [{**r.to_dict(), "pareto": id(r) in front} for r in self.runs],
-             "failed": [f.to_dict() for f in self.failed], "targets": [t.to_dict() for t in self.targets],
-             "inputs": self.inputs}
-        if self.plan is not None:
-            d.update(self.plan.to_dict())
-        return d
+        d = super().to_dict()
+        d["runs"] = [{**r.to_dict(), "pareto": id(r) in front} for r in self.runs]
+        plan = d.pop("plan")
+        return {"schema": SWEEP_SCHEMA, "schema_version": SWEEP_SCHEMA_VERSION, "kind": "sweep", **d, **(plan or {})}
 
     @classmethod
     def from_dict(cls, d: dict, where: str | None = None) -> "SweepResult":
-        if d.get("schema_version") != SWEEP_SCHEMA_VERSION or d.get("kind") != "sweep":
-            raise StudioError(f"not a sweep result this studio reads (schema version {d.get('schema_version')!r})",
-                              where=where)
-        try:
-            plan = None
-            if "peak_qps" in d:
-                plan = PlanResult(d["peak_qps"], d["p99_budget_ms"], [ServingPlan(**p) for p in d.get("plans") or []],
-                                  dict(d.get("unplanned") or {}))
-            return cls([SweepRun.from_dict(r) for r in d["runs"]], [SweepFailure.from_dict(f) for f in d["failed"]],
-                       [Target.from_dict(t) for t in d["targets"]], dict(d.get("inputs") or {}), plan)
-        except (KeyError, TypeError) as e:
-            raise StudioError(f"malformed sweep result ({type(e).__name__}: {e})", where=where) from None
+        if not isinstance(d, dict) or d.get("schema_version") != SWEEP_SCHEMA_VERSION or d.get("kind") != "sweep":
+            version = d.get("schema_version") if isinstance(d, dict) else None
+            raise StudioError(f"not a sweep result this studio reads (schema version {version!r})", where=where)
+        result = super().from_dict({k: d[k] for k in ("runs", "failed", "targets", "inputs") if k in d}, where)
+        if "peak_qps" in d:
+            result.plan = PlanResult.from_dict(
+                {k: d[k] for k in ("peak_qps", "p99_budget_ms", "plans", "unplanned") if k in d}, where)
+        return result
 
 
 def pareto(runs: list[SweepRun]) -> list[SweepRun]:

@@ -16,6 +16,7 @@ from studio.core.data.arrays import load_arrays
 from studio.core.data.tables import TextRow, TextTable, read_rows
 from studio.core.data.tokenizer import NEEDS_TOKENIZER, load_tokenizer
 from studio.core.errors import DataError, StudioError
+from studio.core.serde import Record
 
 ARRAY_SUFFIXES = (".npz", ".npy")
 TOKENIZER_OUTPUTS = ("input_ids", "attention_mask", "token_type_ids")
@@ -52,7 +53,7 @@ class LengthStats:
 
 
 @dataclass
-class CalibrationSummary:
+class CalibrationSummary(Record):
     samples: int
     source: str
     kind: str                         # "text" | "arrays"
@@ -66,16 +67,6 @@ class CalibrationSummary:
     truncated: int = 0                # texts longer than max_length
     sequence_length: LengthStats | None = None
     inputs: dict = field(default_factory=dict)   # name -> {"dtype", "shape"} of one padded batch
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "CalibrationSummary":
-        d = dict(d)
-        if d.get("sequence_length"):
-            d["sequence_length"] = LengthStats(**d["sequence_length"])
-        return cls(**d)
 
 
 @dataclass

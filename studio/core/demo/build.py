@@ -9,18 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from studio.core.errors import StudioError
 from studio.core.io import write_bytes_atomic, write_text_atomic
 from studio.core.resources import resource
+from studio.core.serde import Record
 
 DEFAULT_RANDOM_INTENTS = 15
 
 
 @dataclass
-class DemoModelInfo:
+class DemoModelInfo(Record):
     path: str
     arch: str
     pretrained: bool
@@ -28,13 +29,6 @@ class DemoModelInfo:
     bytes: int
     sha256: str
     files: list[str] = field(default_factory=list)   # written beside the model
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "DemoModelInfo":
-        return cls(**d)
 
 
 def _write_model(dest: Path, model) -> tuple[int, str]:

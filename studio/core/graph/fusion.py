@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from studio.core.graph.model import Graph
 from studio.core.graph.plan import Plan
+from studio.core.serde import Record
 
 # Op-type runs that make one well-known function, as exporters write them (longest first).
 READABLE_PATTERNS: list[tuple[tuple[str, ...], str]] = [
@@ -56,16 +57,13 @@ def readable_pattern(op_types: list[str]) -> str:
 
 
 @dataclass(frozen=True)
-class FusionGroup:
+class FusionGroup(Record):
     layer: str
     type: str
     precision: str
     nodes: int
     pattern: str        # op types in graph order: MatMul+Add+Div+Erf+Add+Mul+Mul
     readable: str       # MatMul+Add+GELU
-
-    def to_dict(self) -> dict:
-        return dict(self.__dict__)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from types import MappingProxyType
 from typing import Any, Callable, Mapping, NamedTuple
 
 from studio.core.errors import ModelError
+from studio.core.serde import Record
 
 Dim = int | str | None
 Shape = tuple[Dim, ...]
@@ -40,17 +41,13 @@ def format_shape(shape: Shape | None) -> str:
 
 
 @dataclass(frozen=True)
-class TensorSummary:
+class TensorSummary(Record):
     """A tensor-valued attribute (e.g. Constant's `value`), described rather than carried:
     `values` holds the elements only for small tensors (at most 16)."""
     dtype: str
     shape: tuple[int, ...]
     nbytes: int
     values: tuple | None = None
-
-    def to_dict(self) -> dict:
-        return {"dtype": self.dtype, "shape": list(self.shape), "nbytes": self.nbytes,
-                "values": None if self.values is None else list(self.values)}
 
     def __str__(self) -> str:
         if self.values is not None and len(self.values) <= 8:

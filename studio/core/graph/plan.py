@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from studio.core.serde import Record
+
 # Precision names, lowest first: a layer's precision is the lowest float/quantized type it makes.
 _PRECISION_OF_DTYPE = {
     "int4": "int4", "fp4": "fp4", "fp8": "fp8", "int8": "int8", "uint8": "int8",
@@ -53,23 +55,13 @@ def precision_of(dtype: str) -> str:
 
 
 @dataclass(frozen=True)
-class TensorInfo:
+class TensorInfo(Record):
     """One tensor a layer reads or writes. Dimensions of -1 are dynamic (decided at run time)."""
 
     name: str
     dtype: str = ""                       # normalized: float32, float16, int8, int64, ...
     shape: tuple[int | str, ...] | None = None
     format: str = ""                      # memory layout as the report says it
-
-    def to_dict(self) -> dict:
-        return {"name": self.name, "dtype": self.dtype,
-                "shape": None if self.shape is None else list(self.shape), "format": self.format}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "TensorInfo":
-        shape = d.get("shape")
-        return cls(d["name"], d.get("dtype", ""), None if shape is None else tuple(shape),
-                   d.get("format", ""))
 
 
 def derive_precision(inputs, constants, outputs) -> str:
@@ -93,7 +85,7 @@ def derive_precision(inputs, constants, outputs) -> str:
 
 
 @dataclass(frozen=True)
-class Layer:
+class Layer(Record):
     """One engine layer. `onnx_nodes` are the ONNX node names the builder says it absorbed."""
 
     name: str
@@ -107,31 +99,14 @@ class Layer:
     raw: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def to_dict(self, with_raw: bool = False) -> dict:
-        d = {
-            "name": self.name, "type": self.type, "precision": self.precision, "tactic": self.tactic,
-            "inputs": [t.to_dict() for t in self.inputs],
-            "outputs": [t.to_dict() for t in self.outputs],
-            "constants": [t.to_dict() for t in self.constants],
-            "onnx_nodes": list(self.onnx_nodes),
-        }
-        if with_raw:
-            d["raw"] = self.raw
+        d = super().to_dict()
+        if not with_raw:            # the reader's raw fields: large, and only for debugging a reader
+            del d["raw"]
         return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "Layer":
-        return cls(
-            name=d["name"], type=d.get("type", ""), precision=d.get("precision", ""),
-            tactic=d.get("tactic", ""),
-            inputs=tuple(TensorInfo.from_dict(t) for t in d.get("inputs", [])),
-            outputs=tuple(TensorInfo.from_dict(t) for t in d.get("outputs", [])),
-            constants=tuple(TensorInfo.from_dict(t) for t in d.get("constants", [])),
-            onnx_nodes=tuple(d.get("onnx_nodes", [])), raw=dict(d.get("raw", {})),
-        )
 
 
 @dataclass(frozen=True)
-class Plan:
+class Plan(Record):
     """An engine's layers after fusion, and where they came from."""
 
     source_format: str                        # the reader's FORMAT, e.g. tensorrt_log
@@ -180,27 +155,13 @@ class Plan:
         return edges
 
     def to_dict(self, with_raw: bool = False) -> dict:
-        return {
-            "source_format": self.source_format,
-            "source_path": self.source_path,
-            "onnx_model": self.onnx_model,
-            "detailed": self.detailed,
-            "inputs": [t.to_dict() for t in self.inputs],
-            "outputs": [t.to_dict() for t in self.outputs],
-            "layers": [layer.to_dict(with_raw) for layer in self.layers],
-            "unmapped": list(self.unmapped),
-            "notes": list(self.notes),
-            "marked": {layer: why for layer, why in self.marked},
-        }
+        d = super().to_dict()
+        d["layers"] = [layer.to_dict(with_raw) for layer in self.layers]
+        d["marked"] = {layer: why for layer, why in self.marked}
+        return d
 
     @classmethod
-    def from_dict(cls, d: dict) -> "Plan":
-        return cls(
-            source_format=d["source_format"],
-            layers=tuple(Layer.from_dict(x) for x in d.get("layers", [])),
-            inputs=tuple(TensorInfo.from_dict(t) for t in d.get("inputs", [])),
-            outputs=tuple(TensorInfo.from_dict(t) for t in d.get("outputs", [])),
-            onnx_model=d.get("onnx_model"), source_path=d.get("source_path"),
-            detailed=d.get("detailed", True), unmapped=tuple(d.get("unmapped", [])),
-            notes=tuple(d.get("notes", [])), marked=tuple((d.get("marked") or {}).items()),
-        )
+    def from_dict(cls, d: dict, where: str | None = None) -> "Plan":
+        if isinstance(d, dict) and isinstance(d.get("marked"), dict):
+            d = {**d, "marked": list(d["marked"].items())}
+        return super().from_dict(d, where)

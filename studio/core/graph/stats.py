@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from studio.core.graph.dtypes import FLOAT_TYPES, WEIGHT_INT_TYPES
 from studio.core.graph.model import Graph, Node
+from studio.core.serde import Record
 
 MATMUL_OPS = {"MatMul", "MatMulInteger", "QLinearMatMul", "FusedMatMul"}
 CONV_OPS = {"Conv", "ConvInteger", "QLinearConv"}
@@ -276,7 +277,7 @@ def node_flops(node: Node, shapes: dict[str, tuple]) -> int | None:
 
 
 @dataclass(frozen=True)
-class FlopsEstimate:
+class FlopsEstimate(Record):
     total: int
     by_op: dict[str, int]
     attention: int                   # MatMuls whose operands are both activations (QK^T, AV)
@@ -285,18 +286,6 @@ class FlopsEstimate:
     dims: dict[str, int]             # symbolic dim -> value used
     unresolved: tuple[str, ...] = field(default=())   # counted-op nodes whose shapes stayed unknown
     convention: str = "1 MAC = 2 FLOPs; MatMul/Gemm/Conv only"
-
-    def to_dict(self) -> dict:
-        return {"total": self.total, "by_op": dict(self.by_op), "attention": self.attention,
-                "batch": self.batch, "seq_len": self.seq_len, "dims": dict(self.dims),
-                "unresolved": list(self.unresolved), "convention": self.convention}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "FlopsEstimate":
-        return cls(total=int(d["total"]), by_op=dict(d["by_op"]), attention=int(d["attention"]),
-                   batch=int(d["batch"]), seq_len=int(d["seq_len"]), dims=dict(d.get("dims", {})),
-                   unresolved=tuple(d.get("unresolved", ())),
-                   convention=d.get("convention", cls.convention))
 
 
 def estimate_flops(graph: Graph, batch: int = 1, seq_len: int = 128,

@@ -6,26 +6,20 @@ from dataclasses import dataclass, field
 
 from studio.core.graph.model import Graph, format_shape
 from studio.core.graph.stats import FlopsEstimate, estimate_flops, op_histogram, parameter_count
+from studio.core.serde import Record
 
 
 @dataclass(frozen=True)
-class IOTensor:
+class IOTensor(Record):
     """A model input or output as `inspect` shows it."""
 
     name: str
     dtype: str | None
     shape: list | None      # ints, symbolic dim names (str), or None for unknown dims
 
-    def to_dict(self) -> dict:
-        return {"name": self.name, "dtype": self.dtype, "shape": self.shape}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "IOTensor":
-        return cls(d["name"], d.get("dtype"), d.get("shape"))
-
 
 @dataclass(frozen=True)
-class ModelSummary:
+class ModelSummary(Record):
     path: str
     file_size: int
     ir_version: int | None
@@ -44,35 +38,6 @@ class ModelSummary:
     subgraphs: int
     flops: FlopsEstimate
     warnings: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return {
-            "path": self.path, "file_size": self.file_size, "ir_version": self.ir_version,
-            "producer": self.producer, "producer_version": self.producer_version,
-            "opset": self.opset, "opset_imports": dict(self.opset_imports),
-            "inputs": [t.to_dict() for t in self.inputs],
-            "outputs": [t.to_dict() for t in self.outputs],
-            "nodes": self.nodes, "op_histogram": dict(self.op_histogram),
-            "parameters": self.parameters, "initializers": self.initializers,
-            "weight_bytes": self.weight_bytes, "external_weight_bytes": self.external_weight_bytes,
-            "subgraphs": self.subgraphs, "flops": self.flops.to_dict(),
-            "warnings": list(self.warnings),
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "ModelSummary":
-        return cls(
-            path=d["path"], file_size=int(d["file_size"]), ir_version=d.get("ir_version"),
-            producer=d.get("producer", ""), producer_version=d.get("producer_version", ""),
-            opset=d.get("opset"), opset_imports=dict(d.get("opset_imports", {})),
-            inputs=[IOTensor.from_dict(t) for t in d["inputs"]],
-            outputs=[IOTensor.from_dict(t) for t in d["outputs"]],
-            nodes=int(d["nodes"]), op_histogram=dict(d["op_histogram"]), parameters=int(d["parameters"]),
-            initializers=int(d.get("initializers", 0)), weight_bytes=int(d.get("weight_bytes", 0)),
-            external_weight_bytes=int(d.get("external_weight_bytes", 0)),
-            subgraphs=int(d.get("subgraphs", 0)), flops=FlopsEstimate.from_dict(d["flops"]),
-            warnings=list(d.get("warnings", [])),
-        )
 
     def to_text(self) -> str:
         """Readable report; symbolic dims appear by name."""

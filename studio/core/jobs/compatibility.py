@@ -8,21 +8,19 @@ there, and if not why (version, compute capability, a GPU missing), from the che
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 from studio.core.errors import StudioError
 from studio.core.jobs.executor import Executor, Job, on_each, pick_targets
+from studio.core.serde import Record
 
 
 @dataclass
-class Fit:
+class Fit(Record):
     artifact: str
     target: str
     runs: bool
     reasons: list[str] = field(default_factory=list)   # why not; empty when it runs
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def compatibility(executor: Executor, artifacts: list[str], targets: list[str] | None = None,

@@ -12,7 +12,7 @@ executor: `pip install "engine-studio[cluster]"`), so the core never imports a c
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from importlib import metadata
 from typing import Callable, Protocol
 
@@ -25,6 +25,7 @@ from studio.core.jobs.child_job import run_child
 from studio.core.jobs.launch import JobChild
 from studio.core.jobs.targets import Target, this_machine
 from studio.core.progress import ProgressEvent
+from studio.core.serde import Record
 
 GROUP = "engine_studio.executors"
 LOCAL = "local"
@@ -58,16 +59,13 @@ class Job:
 
 
 @dataclass
-class Ran:
+class Ran(Record):
     """A job's result payload and where it ran."""
 
     payload: dict
     target: str
     node: str = ""
     notes: list[str] = field(default_factory=list)   # e.g. an artifact left on the node, and why
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 class Executor(Protocol):

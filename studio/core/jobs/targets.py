@@ -8,26 +8,20 @@ import os
 import platform
 import shutil
 import subprocess
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from importlib import metadata
 
 from studio.core.backends.registry import installed_backends
+from studio.core.serde import Record
 
 @dataclass
-class Target:
+class Target(Record):
     name: str
     gpu: dict | None                                  # {"name", "compute_capability", "driver"}; None: no GPU
     libraries: dict[str, str] = field(default_factory=dict)   # distribution -> version
     cpu: dict = field(default_factory=dict)           # {"model", "cores"}
     backends: list[dict] = field(default_factory=list)  # [{"name", "build", "run", "why_not"}]
     node: str = ""                                    # the cluster's id for the machine, if any
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "Target":
-        return cls(**d)
 
     def can(self, backend: str, what: str) -> bool:
         return any(b["name"] == backend and b[what] for b in self.backends)

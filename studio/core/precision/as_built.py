@@ -18,7 +18,7 @@ Verdicts, per layer:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import onnx
@@ -31,6 +31,7 @@ from studio.core.errors import StudioError
 from studio.core.graph.fusion import fusion_map
 from studio.core.graph.plan import Plan
 from studio.core.precision.model_io import load_model
+from studio.core.serde import Record, to_dict
 
 VERDICTS = ("as asked", "higher than asked", "lower than asked", "reformat", "no origin")
 # From the lowest precision to the highest: "lower than asked" compares along this order.
@@ -98,7 +99,7 @@ class LayerAsBuilt:
 
 
 @dataclass
-class AsBuilt:
+class AsBuilt(Record):
     layers: list[LayerAsBuilt]
     counts: dict[str, int] = field(default_factory=dict)   # verdict -> layers
     reformat_layers: int = 0
@@ -122,15 +123,10 @@ class AsBuilt:
     def to_dict(self, with_asked: bool = False) -> dict:
         d = {"counts": dict(self.counts), "reformat_layers": self.reformat_layers,
              "cast_layers": self.cast_layers, "higher_than_asked": self.higher_than_asked,
-             "summary": self.summary(), "layers": [asdict(v) for v in self.layers]}
+             "summary": self.summary(), "layers": [to_dict(v) for v in self.layers]}
         if with_asked:
             d["asked"] = dict(self.asked)
         return d
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "AsBuilt":
-        layers = [LayerAsBuilt(**{**v, "asked": tuple(v["asked"])}) for v in d["layers"]]
-        return cls(layers, dict(d["counts"]), d["reformat_layers"], d["cast_layers"], dict(d.get("asked") or {}))
 
 
 def _inserted_kind(layer_type: str, name: str) -> str | None:

@@ -5,12 +5,13 @@ fp8. Which precisions a backend offers at all is its Capabilities' business, che
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from studio.core.backends.base import BuildConfig, Precision, PrecisionTarget
 from studio.core.errors import CapabilityError, Cancelled, DataError
 from studio.core.progress import TaskState
+from studio.core.serde import Record
 
 # Build options the precision step reads (BuildConfig.options), for every backend that uses it.
 PRECISION_OPTIONS = {
@@ -30,15 +31,12 @@ PRECISION_OPTIONS = {
 
 
 @dataclass
-class PreparedModel:
+class PreparedModel(Record):
     path: str                       # the ONNX file to build from (the source itself for fp32)
     precision: str
     recipe: dict                    # what was done, as data for the sidecar
     calibration: dict | None = None  # CalibrationSummary.to_dict() when calibration data was used
     notes: list[str] = field(default_factory=list)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def _calibration_set(config: BuildConfig, state: TaskState):

@@ -14,7 +14,7 @@ cliff only once deployed. Checked here, before any engine is built:
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -30,6 +30,7 @@ from studio.core.precision.qdq import CALIBRATION_METHODS
 from studio.core.precision_search.search import Candidates, PrecisionSearch, SearchRequest
 from studio.core.precision_search.sqnr import tensors_session
 from studio.core.progress import TaskState
+from studio.core.serde import Record
 
 # Below these a calibration set is suspect (ModelOpt's default is 512 samples).
 MIN_SAMPLES = 64
@@ -59,7 +60,7 @@ class TensorClipping:
 
 
 @dataclass
-class CalibrationCheck:
+class CalibrationCheck(Record):
     model: str
     target: str
     method: str                               # the one the clipping was measured for
@@ -70,9 +71,6 @@ class CalibrationCheck:
     metric: str
     warnings: list[str] = field(default_factory=list)
     seconds: float = 0.0
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def _texts_facts(path: str, column: str | None, tokenizer, limit: int | None, texts=None) -> SetFacts:

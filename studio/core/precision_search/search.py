@@ -34,6 +34,7 @@ from studio.core.precision_search.evaluate import Score, Scorer
 from studio.core.precision_search.flops import QUANTIZABLE, node_flops, quantizable_nodes
 from studio.core.precision_search.sqnr import activation_sqnr, node_sqnr
 from studio.core.progress import TaskState
+from studio.core.serde import Record
 
 TARGETS = ("int8", "fp8", "fp16", "bf16")
 
@@ -74,7 +75,7 @@ class NodeSensitivity:
 
 
 @dataclass
-class SearchResult:
+class SearchResult(Record):
     model: str
     target: str
     metric: str
@@ -92,13 +93,6 @@ class SearchResult:
     high_precision: str = "fp16"
     keep_entries: list[str] = field(default_factory=list)  # the user's own entries, kept as given
     predicted: bool = True                # figures from CPU runs of the typed models
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "SearchResult":
-        return cls(**d)
 
     def keep_file(self) -> KeepFile:
         """The keep-list a build takes (`build --keep-file`): the user's own entries and the nodes

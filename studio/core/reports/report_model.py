@@ -9,10 +9,11 @@ studio.core.graph.fusion); `inputs.py` reads them into the plain records below."
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import dataclass, field
 
 from studio.core.bench.sweep import SweepResult
 from studio.core.i18n import QT_TRANSLATE_NOOP, translate
+from studio.core.serde import Record
 
 REPORT_SCHEMA = "engine-studio/report"
 REPORT_SCHEMA_VERSION = 2
@@ -50,28 +51,15 @@ def _now() -> str:
     return _dt.datetime.now(_dt.timezone.utc).replace(microsecond=0).isoformat()
 
 
-class _Record:
-    """to_dict / from_dict for flat dataclasses whose fields are JSON values; unknown keys in
-    the input are dropped so an older studio reads a newer report's known parts."""
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, d: dict):
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
-
-
 @dataclass
-class ReportTensor(_Record):
+class ReportTensor(Record):
     name: str
     dtype: str = ""
     shape: list = field(default_factory=list)    # ints, or str for symbolic dims
 
 
 @dataclass
-class ModelInfo(_Record):
+class ModelInfo(Record):
     name: str = ""
     path: str = ""
     inputs: list[ReportTensor] = field(default_factory=list)
@@ -83,16 +71,9 @@ class ModelInfo(_Record):
     opsets: dict[str, int] = field(default_factory=dict)
     producer: str = ""
 
-    @classmethod
-    def from_dict(cls, d: dict) -> "ModelInfo":
-        d = dict(d)
-        d["inputs"] = [ReportTensor.from_dict(t) for t in d.get("inputs", [])]
-        d["outputs"] = [ReportTensor.from_dict(t) for t in d.get("outputs", [])]
-        return super().from_dict(d)
-
 
 @dataclass
-class Environment(_Record):
+class Environment(Record):
     source: str = ""              # where these facts come from: "report machine", a result file
     cpu: str = ""
     cores: int | None = None
@@ -104,13 +85,13 @@ class Environment(_Record):
 
 
 @dataclass
-class FusionPattern(_Record):
+class FusionPattern(Record):
     pattern: str                   # e.g. "MatMul+Add+Relu"
     count: int = 0
 
 
 @dataclass
-class FusedLayer(_Record):
+class FusedLayer(Record):
     """One of the engine layers that absorbed the most ONNX nodes."""
 
     layer: str
@@ -120,7 +101,7 @@ class FusedLayer(_Record):
 
 
 @dataclass
-class BuildInfo(_Record):
+class BuildInfo(Record):
     label: str
     artifact: str = ""
     backend: str = ""
@@ -137,16 +118,9 @@ class BuildInfo(_Record):
     warnings: list[str] = field(default_factory=list)
     source: str = ""
 
-    @classmethod
-    def from_dict(cls, d: dict) -> "BuildInfo":
-        d = dict(d)
-        d["fusion_patterns"] = [FusionPattern.from_dict(p) for p in d.get("fusion_patterns", [])]
-        d["fused_layers"] = [FusedLayer.from_dict(p) for p in d.get("fused_layers", [])]
-        return super().from_dict(d)
-
 
 @dataclass
-class CurvePoint(_Record):
+class CurvePoint(Record):
     throughput: float              # samples/s
     p50_ms: float | None = None
     p99_ms: float | None = None
@@ -154,7 +128,7 @@ class CurvePoint(_Record):
 
 
 @dataclass
-class BenchInfo(_Record):
+class BenchInfo(Record):
     label: str
     artifact: str = ""
     backend: str = ""
@@ -177,15 +151,8 @@ class BenchInfo(_Record):
     source: str = ""
 
 
-    @classmethod
-    def from_dict(cls, d: dict) -> "BenchInfo":
-        d = dict(d)
-        d["curve"] = [CurvePoint.from_dict(p) for p in d.get("curve", [])]
-        return super().from_dict(d)
-
-
 @dataclass
-class AccuracyInfo(_Record):
+class AccuracyInfo(Record):
     label: str
     artifact: str = ""
     precision: str = ""
@@ -211,7 +178,7 @@ class AccuracyInfo(_Record):
 
 
 @dataclass
-class Speedup(_Record):
+class Speedup(Record):
     baseline: str                    # labels of the two benchmarks compared
     best: str
     baseline_precision: str = ""
@@ -231,13 +198,13 @@ class Speedup(_Record):
 
 
 @dataclass
-class SourceFile(_Record):
+class SourceFile(Record):
     path: str
     kind: str                        # model | build | benchmark | accuracy | sweep
 
 
 @dataclass
-class Report:
+class Report(Record):
     title: str = "Engine Studio report"
     created: str = field(default_factory=_now)
     studio_version: str = ""
@@ -256,29 +223,10 @@ class Report:
     schema_version: int = REPORT_SCHEMA_VERSION
 
     def to_dict(self) -> dict:
-        d = asdict(self)
-        d["sweep"] = self.sweep.to_dict() if self.sweep is not None else None
+        d = super().to_dict()
         # Put the schema tag first so a reader (or a person) sees what the file is.
         # `kind` lets a results reader tell a report from bench or accuracy results.
         return {"schema": d.pop("schema"), "schema_version": d.pop("schema_version"), "kind": "report", **d}
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "Report":
-        d = dict(d)
-        if d.get("model") is not None:
-            d["model"] = ModelInfo.from_dict(d["model"])
-        if d.get("environment") is not None:
-            d["environment"] = Environment.from_dict(d["environment"])
-        if d.get("speedup") is not None:
-            d["speedup"] = Speedup.from_dict(d["speedup"])
-        if d.get("sweep") is not None:
-            d["sweep"] = SweepResult.from_dict(d["sweep"])
-        d["builds"] = [BuildInfo.from_dict(b) for b in d.get("builds", [])]
-        d["benchmarks"] = [BenchInfo.from_dict(b) for b in d.get("benchmarks", [])]
-        d["accuracy"] = [AccuracyInfo.from_dict(a) for a in d.get("accuracy", [])]
-        d["sources"] = [SourceFile.from_dict(s) for s in d.get("sources", [])]
-        names = {f.name for f in fields(cls)}
-        return cls(**{k: v for k, v in d.items() if k in names})
 
     @property
     def is_empty(self) -> bool:

@@ -117,7 +117,7 @@ def test_sidecar_without_layer_report_still_reports_the_build(tmp_path):
     ('{"hello": 1}', "not a result"),
     ('[1, 2]', "not a result"),
     ('{"kind": "bench", "schema_version": 99}', "schema version"),
-    ('{"kind": "bench", "schema_version": 1, "model": "m"}', "malformed"),
+    ('{"kind": "bench", "schema_version": 1, "model": "m"}', "not a valid BenchResult: $.backend: missing"),
 ])
 def test_bad_input_names_the_file(tmp_path, content, needle):
     p = tmp_path / "r.json"
