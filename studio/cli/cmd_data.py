@@ -6,10 +6,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
-
-from studio.core.backends.base import CalibrationSpec
-
 _SHOW_VALUES = 16      # values of a tensor row shown in text mode
 _BAR = 40              # width of the longest histogram bar
 
@@ -33,7 +29,7 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
-def _values(a: np.ndarray) -> str:
+def _values(a) -> str:
     flat = a.reshape(-1)
     shown = " ".join(f"{v:.4g}" if a.dtype.kind == "f" else str(v) for v in flat[:_SHOW_VALUES].tolist())
     return shown + (f" ... ({flat.size} values)" if flat.size > _SHOW_VALUES else "")
@@ -71,6 +67,8 @@ def _print_text(preview, summary) -> None:
 
 
 def run(args) -> int:
+    from studio.core.backends.base import CalibrationSpec
+
     from studio.cli.output import print_json
     from studio.core.data.calibration import preview_for_model
 

@@ -5,9 +5,6 @@ built against what its recipe asked (`as_built`)."""
 from __future__ import annotations
 
 from studio.cli.output import print_json, print_table
-from studio.core.backends.layer_reports import load_plan
-from studio.core.graph.fusion import fusion_map
-from studio.core.precision.as_built import as_built_for
 
 MAX_LISTED = 4   # ONNX origins shown per row in the table; --json has them all
 
@@ -26,6 +23,10 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    from studio.core.backends.layer_reports import load_plan
+    from studio.core.graph.fusion import fusion_map
+    from studio.core.precision.as_built import as_built_for
+
     plan = load_plan(args.report, onnx_model=args.onnx)
     fmap = fusion_map(plan)
     built, _ = as_built_for(args.report)

@@ -19,7 +19,7 @@ def _price(text: str) -> float:
 
 
 def add_parser(sub) -> None:
-    from studio.core.reports.report_model import DEFAULT_PRICE_PER_DEVICE_HOUR
+    from studio.core.pricing import DEFAULT_PRICE_PER_DEVICE_HOUR
 
     p = sub.add_parser("report", help="write an HTML, PDF or JSON report of builds, benchmarks and accuracy",
                        description=__doc__)

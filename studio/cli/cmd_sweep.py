@@ -97,7 +97,7 @@ def run(args) -> int:
     from studio.core.data.calibration import default_tokenizer
     from studio.core.io import write_text_atomic
     from studio.core.jobs.executor import executor_for
-    from studio.core.reports.report_model import DEFAULT_PRICE_PER_DEVICE_HOUR
+    from studio.core.pricing import DEFAULT_PRICE_PER_DEVICE_HOUR
     from studio.core.session import Session
 
     model = Path(args.model)

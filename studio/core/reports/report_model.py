@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 
 from studio.core.bench.sweep import SweepResult
 from studio.core.i18n import QT_TRANSLATE_NOOP, translate
+from studio.core.pricing import DEFAULT_PRICE_PER_DEVICE_HOUR
 from studio.core.serde import Record
 
 REPORT_SCHEMA = "engine-studio/report"
 REPORT_SCHEMA_VERSION = 2
-DEFAULT_PRICE_PER_DEVICE_HOUR = 2.50
 
 # How each benchmark figure is defined, in trtexec's terms, so a reader can compare them with
 # numbers from trtexec itself.
