@@ -174,11 +174,10 @@ def main() -> int:
     # --- the same benchmark in this process, as the panel ran it before bench.isolated
     from studio.core.backends.registry import get_backend
     from studio.core.bench.harness import Bench, BenchConfig
-    from studio.core.bench.isolated import default_feed_spec, open_feed_spec
-    from studio.ui.bench_plots import Series
+    from studio.core.bench.isolated import feed_spec, open_feed_spec
 
-    bench.live.series["inproc"] = Series("inproc", "in process", bench.live.series[next(iter(bench.live.series))].color)
-    feed = open_feed_spec(default_feed_spec(str(small)))
+    bench.live.ensure_series("inproc", "in process", bench.live.series[next(iter(bench.live.series))].color)
+    feed = open_feed_spec(feed_spec(str(small)))
     backend = get_backend("onnxruntime")
     inproc = Bench(lambda: backend.open_runner(entry.result.output), feed, BenchConfig(batch=1, duration_s=5.0),
                    on_sample=lambda s: bench.live.buffer.append(("inproc", s)))

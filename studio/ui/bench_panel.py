@@ -20,7 +20,7 @@ from studio.core.bench.remote import remote_runs
 from studio.core.data.tables import table_header
 from studio.core.errors import StudioError
 from studio.core.jobs.build_job import BuildEntry
-from studio.ui.bench_plots import LivePlots, Series
+from studio.ui.bench_plots import LivePlots
 from studio.ui.i18n import bind, bind_items, button, label, translate
 from studio.ui.target_picker import TargetPicker
 from studio.ui.theme import SERIES
@@ -263,7 +263,7 @@ class BenchPanel(QWidget):
         self.live.entry_labels = {e.key: e.label for e in self.entries}
         for i, (e, cfg, run_label) in enumerate(runs):
             key = f"{e.key}|{i}"
-            self.live.series[key] = Series(key, run_label, SERIES[i % len(SERIES)])
+            self.live.ensure_series(key, run_label, SERIES[i % len(SERIES)])
         buf = self.live.buffer
         panel = self
         inputs, self.declared_inputs = self.input_spec()

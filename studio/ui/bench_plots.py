@@ -75,6 +75,7 @@ class LivePlots(QWidget):
         self.last_refresh_ms = 0.0
         self._last_table = 0.0
         self._slow_queue: list[str] = []
+        self._all_drawn = False     # every pane shows every sample (after a forced refresh)
         pg.setConfigOptions(antialias=False)
         # Four views rather than one layout: a new frame of the latency trace repaints that
         # view only, not the other plots' axes.
@@ -152,18 +153,37 @@ class LivePlots(QWidget):
         self.curves.clear()
         self.table.setRowCount(0)
         self._x_span = 0.0
+        self._all_drawn = False
 
     def add_samples(self, key: str, samples) -> None:
         """Feed samples directly (replayed recorded data, tests, the stall benchmark)."""
         for s in samples:
             self.buffer.append((key, s))
 
-    def ensure_series(self, key: str, label: str) -> Series:
+    def ensure_series(self, key: str, label: str, color: str | None = None) -> Series:
+        """The series `key`, with its curves: made when a benchmark starts, for every run it
+        will make, so that adding curves and legend entries never lands in a frame mid-run."""
         if key not in self.series:
-            self.series[key] = Series(key, label, SERIES[len(self.series) % len(SERIES)])
+            ser = self.series[key] = Series(key, label, color or SERIES[len(self.series) % len(SERIES)])
+            color = QColor(ser.color)
+            c = {
+                "lat": self.lat_plot.plot(pen=pg.mkPen(color, width=1), name=label),
+                "tp": self.tp_plot.plot(pen=pg.mkPen(color, width=2), name=label),
+                "hist": self.hist_plot.plot(stepMode="center", fillLevel=0, pen=pg.mkPen(color),
+                                            brush=pg.mkBrush(color.red(), color.green(), color.blue(), 70),
+                                            name=label),
+            }
+            c["lat"].setDownsampling(auto=True, method="peak")
+            c["lat"].setClipToView(True)
+            self.curves[key] = c
         return self.series[key]
 
     def refresh(self, force: bool = False) -> None:
+        """Drain the samples that arrived and draw; `force` draws every pane (a run ended)."""
+        changed = bool(self.buffer) or any(ser.dirty for ser in self.series.values())
+        if force and self._all_drawn and not changed:
+            return      # a run's end is announced twice (finished, then done): draw it once
+        self._all_drawn = force or (self._all_drawn and not changed)
         t0 = time.perf_counter()
         n = len(self.buffer)
         grouped: dict[str, list] = {}
@@ -177,21 +197,25 @@ class LivePlots(QWidget):
             ser.rows.extend([s.batch for s in items])
             ser.dirty = True
         now = time.monotonic()
-        # The slow panes (throughput, histogram + P99 curve, table) are refreshed a few times a
-        # second, one per frame in turn, so no single frame does all of that work at once.
+        # The slow panes (throughput, histogram, P99 curve, table) are refreshed a few times a
+        # second, one per frame in turn: each is another view to paint, and a frame that painted
+        # them all at once was the window's longest stall during a benchmark.
         if force:
-            parts = {"tp", "hist", "table"}
+            parts = {"tp", "hist", "curve", "table"}
         elif self._slow_queue:
             parts = {self._slow_queue.pop(0)}
         elif now - self._last_table > TABLE_EVERY_S:
             self._last_table = now
-            self._slow_queue = ["hist", "table"]
+            self._slow_queue = ["hist", "curve", "table"]
             parts = {"tp"}
         else:
             parts = set()
         for ser in self.series.values():
             if ser.dirty or parts & {"tp", "hist"}:
                 self._draw(ser, parts)
+        if "curve" in parts:
+            for build in dict.fromkeys(k.split("|")[0] for k, ser in self.series.items() if ser.result is not None):
+                self._draw_curve(build)
         if "table" in parts:
             self._table()
         self.frames += 1
@@ -205,55 +229,35 @@ class LivePlots(QWidget):
         return (len(ts) - 1) / (ts[-1] - ts[0])
 
     def _draw(self, ser: Series, parts=frozenset({"tp", "hist"})) -> None:
-        """The latency trace every frame; throughput, histogram and the P99 point (which
-        change slowly and cost a pass over all samples) when `parts` names them."""
-        ser.dirty = False
+        """The latency trace when new samples came; throughput and the histogram (which change
+        slowly and cost a pass over all samples) when `parts` names them."""
+        new, ser.dirty = ser.dirty, False
         if ser.t.n == 0:
             return
-        c = self.curves.get(ser.key)
-        color = QColor(ser.color)
-        if c is None:
-            c = {
-                "lat": self.lat_plot.plot(pen=pg.mkPen(color, width=1), name=ser.label),
-                "tp": self.tp_plot.plot(pen=pg.mkPen(color, width=2), name=ser.label),
-                "hist": self.hist_plot.plot(stepMode="center", fillLevel=0, pen=pg.mkPen(color),
-                                            brush=pg.mkBrush(color.red(), color.green(), color.blue(), 70),
-                                            name=ser.label),
-            }
-            c["lat"].setDownsampling(auto=True, method="peak")
-            c["lat"].setClipToView(True)
-            self.curves[ser.key] = c
+        c = self.curves[ser.key]
         t, lat, rows = ser.t.view, ser.lat.view, ser.rows.view
-        c["lat"].setData(t, lat)
-        # The time axis grows in 10 s steps instead of every frame: re-laying out the axes
-        # (tick text) was most of a frame's cost.
-        span = 10.0 * np.ceil(max(float(t[-1]), 1e-3) / 10.0)
-        if span > self._x_span:
-            self._x_span = span
-            for p in (self.lat_plot, self.tp_plot):
-                p.setXRange(0, span, padding=0.01)
-        if "tp" not in parts:
-            if "hist" in parts:
-                self._draw_hist(ser, c, lat)
-            return
-        # throughput: rows completed per bin
-        end = float(t.max())
-        nb = max(1, int(np.ceil(end / THROUGHPUT_BIN_S)))
-        counts = np.bincount(np.minimum((t / THROUGHPUT_BIN_S).astype(int), nb - 1), weights=rows, minlength=nb)
-        centers = (np.arange(nb) + 0.5) * THROUGHPUT_BIN_S
-        c["tp"].setData(centers, counts / THROUGHPUT_BIN_S)
+        if new:     # a finished run's trace is not set again on every slow frame
+            c["lat"].setData(t, lat)
+            # The time axis grows in 10 s steps instead of every frame: re-laying out the axes
+            # (tick text) was most of a frame's cost.
+            span = 10.0 * np.ceil(max(float(t[-1]), 1e-3) / 10.0)
+            if span > self._x_span:
+                self._x_span = span
+                for p in (self.lat_plot, self.tp_plot):
+                    p.setXRange(0, span, padding=0.01)
+        if "tp" in parts:   # throughput: rows completed per bin
+            end = float(t.max())
+            nb = max(1, int(np.ceil(end / THROUGHPUT_BIN_S)))
+            counts = np.bincount(np.minimum((t / THROUGHPUT_BIN_S).astype(int), nb - 1), weights=rows, minlength=nb)
+            centers = (np.arange(nb) + 0.5) * THROUGHPUT_BIN_S
+            c["tp"].setData(centers, counts / THROUGHPUT_BIN_S)
         if "hist" in parts:
-            self._draw_hist(ser, c, lat)
-
-    def _draw_hist(self, ser: Series, c: dict, lat: np.ndarray) -> None:
-        hi = float(np.percentile(lat, 99.5)) if len(lat) > 20 else float(lat.max())
-        lo = float(lat.min())
-        if hi <= lo:
-            hi = lo + 1e-3
-        hist, edges = np.histogram(np.clip(lat, lo, hi), bins=40, range=(lo, hi))
-        c["hist"].setData(edges, hist)
-        if ser.result is not None:
-            self._draw_curve(ser.key.split("|")[0])
+            hi = float(np.percentile(lat, 99.5)) if len(lat) > 20 else float(lat.max())
+            lo = float(lat.min())
+            if hi <= lo:
+                hi = lo + 1e-3
+            hist, edges = np.histogram(np.clip(lat, lo, hi), bins=40, range=(lo, hi))
+            c["hist"].setData(edges, hist)
 
     def _draw_curve(self, build: str) -> None:
         """One latency-vs-throughput line per build through its finished runs (batch sizes,
