@@ -21,8 +21,10 @@ import socket
 import sys
 import tempfile
 import threading
+import time
 import uuid
 from pathlib import Path
+from typing import Callable
 
 import ray
 from ray.util.queue import Queue
@@ -33,6 +35,8 @@ from studio.core.io import atomic_path
 from studio.core.jobs.executor import Job, Ran, execute, unknown_target
 from studio.core.jobs.targets import Target, this_machine
 from studio.core.progress import ProgressEvent
+
+log = logging.getLogger("studio.ray")
 
 TARGET_PREFIX = "target:"
 MAX_RETURN_BYTES = 2 << 30
@@ -73,6 +77,34 @@ def _first_line(e: BaseException) -> str:
     return text.splitlines()[0] if text else type(e).__name__
 
 
+CLIENT_START_ATTEMPTS = 3
+_SERVER_START_FAILED = "Initialization failure from server"
+
+
+def _init_with_retries(init: Callable[[], object], attempts: int = CLIENT_START_ATTEMPTS, wait_s: float = 1.0) -> None:
+    """`init()`, again when Ray Client's head could not start this connection's server process
+    (it starts one per client; on a busy head that start sometimes fails at once, and a new
+    connection gets a new one). Any other failure is final at once."""
+    for attempt in range(1, attempts + 1):
+        try:
+            init()
+            return
+        except ConnectionAbortedError as e:
+            if not str(e).startswith(_SERVER_START_FAILED) or attempt == attempts:
+                raise
+            log.info("Ray Client: the head could not start a server for this connection (%s); attempt %d of %d",
+                     _server_reason(e), attempt + 1, attempts)
+            ray.shutdown()
+            time.sleep(wait_s)
+
+
+def _server_reason(e: BaseException) -> str:
+    """The last line of the traceback Ray Client's head sends back (its own message's first line
+    is only "Initialization failure from server:")."""
+    lines = [line.strip() for line in str(e).strip().splitlines() if line.strip()]
+    return lines[-1] if len(lines) > 1 else (lines[0] if lines else type(e).__name__)
+
+
 def connect_error(e: BaseException) -> str:
     """Ray's reason for refusing a connection, in one line: a version mismatch names both sides'
     Ray and Python (Ray's own message spreads them over several lines)."""
@@ -85,6 +117,8 @@ def connect_error(e: BaseException) -> str:
             return (f"version mismatch: the cluster runs Ray {ray_c} on Python {py_c}, this machine Ray {ray_h} on "
                     f"Python {py_h}; install the cluster's versions here (pip install \"ray[client]=={ray_c}\" on "
                     f"Python {py_c})")
+    if text.startswith(_SERVER_START_FAILED):
+        return f"the head could not start a Ray Client server for this connection: {_server_reason(e)} (this machine: {here})"
     return f"{_first_line(e)} (this machine: {here})"
 
 
@@ -171,8 +205,8 @@ class RayExecutor:
                 host = target.split("://", 1)[-1].rsplit(":", 1)[0]
                 # a cluster on this machine's loopback: this process joins it there too
                 local = {"_node_ip_address": host} if host in ("127.0.0.1", "localhost") else {}
-                ray.init(address=target, namespace="engine-studio", log_to_driver=False,
-                         logging_level=logging.ERROR, configure_logging=False, **local)
+                _init_with_retries(lambda: ray.init(address=target, namespace="engine-studio", log_to_driver=False,
+                                                    logging_level=logging.ERROR, configure_logging=False, **local))
         except StudioError:
             raise
         except Exception as e:   # noqa: BLE001 - Ray raises several kinds; the user needs one line

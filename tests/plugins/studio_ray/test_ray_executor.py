@@ -334,3 +334,46 @@ def test_a_desktop_reaches_the_cluster_through_ray_client(cluster, tmp_path):
                          capture_output=True, text=True, timeout=240, cwd=str(ROOT), env=env)
     assert out.returncode == 0, out.stderr
     assert "built on cpu-b" in out.stdout and built.is_file() and load_sidecar(built)["source"]["path"] == str(MODEL)
+
+
+def test_ray_client_tries_again_when_the_head_could_not_start_its_server(monkeypatch):
+    """Ray Client's head starts a server process per connection; on a busy head that start can
+    fail at once (seen in CI). A new connection gets a new one: tried three times in all, and
+    the error then says what the head said, not only Ray's "Initialization failure from server:"."""
+    from studio_ray import executor as ex
+
+    failure = ConnectionAbortedError("Initialization failure from server:\nTraceback (most recent call last):\n"
+                                     "  File \"proxier.py\", line 770, in Datapath\n"
+                                     "RuntimeError: Starting Ray client server failed.")
+    monkeypatch.setattr(ex.ray, "shutdown", lambda: None)
+    calls = []
+
+    def fails_twice():
+        calls.append(1)
+        if len(calls) < 3:
+            raise failure
+
+    ex._init_with_retries(fails_twice, wait_s=0)
+    assert len(calls) == 3
+
+    calls.clear()
+
+    def always_fails():
+        calls.append(1)
+        raise failure
+
+    with pytest.raises(ConnectionAbortedError):
+        ex._init_with_retries(always_fails, wait_s=0)
+    assert len(calls) == ex.CLIENT_START_ATTEMPTS
+    assert ex.connect_error(failure).startswith("the head could not start a Ray Client server for this connection: "
+                                                "RuntimeError: Starting Ray client server failed. (this machine: Ray ")
+
+    calls.clear()
+
+    def refused():
+        calls.append(1)
+        raise ConnectionAbortedError("Version mismatch: the cluster runs another Ray")
+
+    with pytest.raises(ConnectionAbortedError):
+        ex._init_with_retries(refused, wait_s=0)
+    assert len(calls) == 1          # anything else is final at once
