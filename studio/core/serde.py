@@ -59,8 +59,11 @@ def to_dict(obj: Any) -> Any:
     return obj
 
 
-def fields_to_dict(obj: Any) -> dict:
-    return {f.name: to_dict(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+def fields_to_dict(obj: Any, **given: Any) -> dict:
+    """A dataclass's fields in order; a field named in `given` takes that value as it is (a type
+    that writes one field its own way), the others are converted."""
+    return {f.name: given[f.name] if f.name in given else to_dict(getattr(obj, f.name))
+            for f in dataclasses.fields(obj)}
 
 
 def from_dict(cls: type[T], data: Any, where: str | None = None) -> T:

@@ -253,23 +253,32 @@ def check_build(build, data: str, *, label_column: str | None = None, labels_fil
     return res
 
 
+def validation_files(data: str, places, *, tokenizer: str | None = None, labels_file: str | None = None,
+                     label_column: str | None = None) -> tuple[str | None, str | None]:
+    """The tokenizer and the label names file a validation set is read with: those given, else
+    the first found beside `places` (a tokenizer for text data; labels.txt with a label column)."""
+    if not tokenizer and Path(data).suffix.lower() not in (".npz", ".npy"):
+        tokenizer = next((t for t in map(tokenizer_beside, places) if t), None)
+    if not labels_file and label_column:
+        labels_file = _first_file(*(Path(p).with_name("labels.txt") for p in places))
+    return tokenizer, labels_file
+
+
 def validation_set(metas, model: Path, data: str, *, column: str | None = None, label_column: str | None = None,
                    labels_file: str | None = None, tokenizer: str | None = None, seq_len: int | None = None,
                    limit: int | None = None, beside: tuple[Path, ...] = ()) -> tuple[Feed, np.ndarray | None]:
     """The validation feed for `model` (inputs `metas`) and its label indices (None without a
     label column). Text data finds its tokenizer, and labels their names (labels.txt), beside
     the files in `beside` or beside `model`."""
-    is_text = Path(data).suffix.lower() not in (".npz", ".npy")
-    places = (*beside, model)
-    tok = tokenizer or (next((t for t in map(tokenizer_beside, places) if t), None) if is_text else None)
+    tok, labels_file = validation_files(data, (*beside, model), tokenizer=tokenizer, labels_file=labels_file,
+                                        label_column=label_column)
     feed = open_feed(metas, str(data), column=column, label_column=label_column,
                      tokenizer=tok, seq_len=seq_len, model_path=str(model), limit=limit)
     if not label_column:
         return feed, None
     if feed.labels is None:
         raise StudioError("--label-column needs a text table (.csv/.jsonl) with that column", where=str(data))
-    lf = labels_file or _first_file(*(p.with_name("labels.txt") for p in places))
-    names = read_label_names(lf) if lf else None
+    names = read_label_names(labels_file) if labels_file else None
     return feed, label_indices(feed.labels, names, where=str(data))
 
 

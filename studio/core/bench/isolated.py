@@ -189,26 +189,27 @@ class IsolatedBench:
         return self.start().result()
 
 
+def _accuracy_request(build, data: str, kwargs: dict) -> dict:
+    """What the child's accuracy_task reads: check_build's arguments."""
+    return {"task": "accuracy", "kwargs": {"build": str(build), "data": str(data), **kwargs}}
+
+
 def accuracy_job(build, data: str, **kwargs):
     """The accuracy check as an executor's Job, for another machine: what is found beside the
     build or its source here (the sidecar, the FP32 reference, the tokenizer, labels.txt) is named
     outright and travels with it."""
     from pathlib import Path
 
-    from studio.core.bench.accuracy import resolve_reference
-    from studio.core.data.tokenizer import tokenizer_beside
+    from studio.core.bench.accuracy import resolve_reference, validation_files
     from studio.core.jobs.executor import Job
 
     build = Path(build)
     reference, sidecar = resolve_reference(build, kwargs.get("reference"))
-    places = (build, reference)
-    if not kwargs.get("tokenizer") and not str(data).lower().endswith((".npz", ".npy")):
-        kwargs["tokenizer"] = next((t for t in map(tokenizer_beside, places) if t), None)
-    if not kwargs.get("labels_file") and kwargs.get("label_column"):
-        kwargs["labels_file"] = next((str(p.with_name("labels.txt")) for p in places
-                                      if p.with_name("labels.txt").is_file()), None)
+    kwargs["tokenizer"], kwargs["labels_file"] = validation_files(
+        data, (build, reference), tokenizer=kwargs.get("tokenizer"), labels_file=kwargs.get("labels_file"),
+        label_column=kwargs.get("label_column"))
     kwargs.update(reference=str(reference), sidecar=sidecar)
-    request = {"task": "accuracy", "kwargs": {"build": str(build), "data": str(data), **kwargs}}
+    request = _accuracy_request(build, data, kwargs)
     files = [str(build), str(reference), str(data), kwargs.get("tokenizer"), kwargs.get("labels_file")]
     return Job(request, "accuracy check", where=str(build), files=tuple(f for f in files if f))
 
@@ -218,7 +219,6 @@ def check_build_isolated(build, data: str, *, cancel: threading.Event | None = N
     """studio.core.bench.accuracy.check_build, run in a child process; its AccuracyResult."""
     from studio.core.bench.results import AccuracyResult
 
-    _, run = _start({"task": "accuracy", "kwargs": {"build": str(build), "data": str(data), **kwargs}},
-                    cancel=cancel, start=start)
+    _, run = _start(_accuracy_request(build, data, kwargs), cancel=cancel, start=start)
     return AccuracyResult.from_dict(run().payload_or_raise("accuracy check", where=str(build)))
 

@@ -25,7 +25,7 @@ from studio.core.bench.serving import PlanResult, ServiceCurve, plan_serving
 from studio.core.errors import Cancelled, StudioError
 from studio.core.jobs.executor import Executor, Job, on_each, pick_targets
 from studio.core.jobs.targets import Target
-from studio.core.serde import Record
+from studio.core.serde import Record, fields_to_dict
 
 
 SWEEP_SCHEMA = "engine-studio/sweep"
@@ -105,8 +105,7 @@ class SweepResult(Record):
         """What `sweep --json` prints and `sweep -o` saves (and a report reads back): each run
         marked when it is on its target's Pareto front, the plan's fields at the top level."""
         front = {id(r) for r in self.pareto()}
-        d = super().to_dict()
-        d["runs"] = [{**r.to_dict(), "pareto": id(r) in front} for r in self.runs]
+        d = fields_to_dict(self, runs=[{**r.to_dict(), "pareto": id(r) in front} for r in self.runs])
         plan = d.pop("plan")
         return {"schema": SWEEP_SCHEMA, "schema_version": SWEEP_SCHEMA_VERSION, "kind": "sweep", **d, **(plan or {})}
 

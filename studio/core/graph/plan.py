@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from studio.core.serde import Record
+from studio.core.serde import Record, fields_to_dict
 
 # Precision names, lowest first: a layer's precision is the lowest float/quantized type it makes.
 _PRECISION_OF_DTYPE = {
@@ -99,8 +99,9 @@ class Layer(Record):
     raw: dict = field(default_factory=dict, compare=False, hash=False, repr=False)
 
     def to_dict(self, with_raw: bool = False) -> dict:
-        d = super().to_dict()
-        if not with_raw:            # the reader's raw fields: large, and only for debugging a reader
+        # the reader's raw fields (plain JSON values already): large, and only for debugging a reader
+        d = fields_to_dict(self, raw=self.raw)
+        if not with_raw:
             del d["raw"]
         return d
 
@@ -155,10 +156,8 @@ class Plan(Record):
         return edges
 
     def to_dict(self, with_raw: bool = False) -> dict:
-        d = super().to_dict()
-        d["layers"] = [layer.to_dict(with_raw) for layer in self.layers]
-        d["marked"] = {layer: why for layer, why in self.marked}
-        return d
+        return fields_to_dict(self, layers=[layer.to_dict(with_raw) for layer in self.layers],
+                              marked={layer: why for layer, why in self.marked})
 
     @classmethod
     def from_dict(cls, d: dict, where: str | None = None) -> "Plan":
