@@ -100,7 +100,6 @@ class LivePlots(QWidget):
         bind(lambda t: self.curve_plot.setLabel("bottom", t), lambda: self.tr("samples/s"), owner=self.curve_plot)
         for p in (self.lat_plot, self.tp_plot, self.hist_plot, self.curve_plot):
             p.showGrid(x=True, y=True, alpha=0.2)
-            p.addLegend(offset=(-5, 5), labelTextSize="8pt")
             # An axis (tick text and grid lines) was most of a frame's paint, and a new point on
             # a curve does not change it: cached as a pixmap it is redrawn only when its range
             # changes (benchmark step of `engine-studio demo`: the window's CPU -20 %, and Qt's
@@ -112,7 +111,15 @@ class LivePlots(QWidget):
         for p in (self.lat_plot, self.tp_plot):
             p.disableAutoRange(axis="x")
         self.lat_plot.setClipToView(True)
+        # One legend for the runs (the latency plot's: every plot draws a run in the same colour)
+        # and one for the builds' P99 curves. A legend entry is a text item laid out anew on each
+        # change: three legends of the same runs were most of a benchmark's start.
+        for p in (self.lat_plot, self.curve_plot):
+            p.addLegend(offset=(-5, 5), labelTextSize="8pt")
         self.curves: dict[str, dict] = {}
+        # Each run's curves come from a pool kept between benchmarks: made once, recoloured and
+        # relabelled at a start, hidden at a clear, never removed from their plots.
+        self._pool: list[dict] = []
 
         self.table = QTableWidget(0, 8)
         bind(self.table.setHorizontalHeaderLabels, lambda: [
@@ -133,6 +140,16 @@ class LivePlots(QWidget):
         self.timer = QTimer(self)
         self.timer.setInterval(FRAME_MS)
         self.timer.timeout.connect(self.refresh)
+        self._warm_up()
+
+    def _warm_up(self) -> None:
+        """Paint the plots once, off screen, with a run in them, before anyone sees them. The
+        first paint lays out the legend's and axes' text for the first time (fonts, glyphs):
+        ~30 ms that otherwise fell in the first frame of the first benchmark, with the
+        panel's start, as one stall (measured in `benchmarks/bench_plots_start.py`)."""
+        self.ensure_series("warm-up", "warm-up")
+        self.plots.grab()
+        self.clear_plots()
 
     def set_theme(self, background: str, foreground: str) -> None:
         for w in self.plot_widgets:
@@ -146,10 +163,13 @@ class LivePlots(QWidget):
     def clear_plots(self) -> None:
         self.series.clear()
         self.buffer.clear()
-        for p in (self.lat_plot, self.tp_plot, self.hist_plot, self.curve_plot):
-            p.clear()
-            if p.legend is not None:
-                p.legend.clear()
+        for c in self._pool:
+            for item in c.values():
+                item.clear()
+                item.hide()
+        self.lat_plot.legend.clear()
+        self.curve_plot.clear()
+        self.curve_plot.legend.clear()
         self.curves.clear()
         self.table.setRowCount(0)
         self._x_span = 0.0
@@ -164,19 +184,28 @@ class LivePlots(QWidget):
         """The series `key`, with its curves: made when a benchmark starts, for every run it
         will make, so that adding curves and legend entries never lands in a frame mid-run."""
         if key not in self.series:
+            c = self._slot(len(self.series))
             ser = self.series[key] = Series(key, label, color or SERIES[len(self.series) % len(SERIES)])
             color = QColor(ser.color)
-            c = {
-                "lat": self.lat_plot.plot(pen=pg.mkPen(color, width=1), name=label),
-                "tp": self.tp_plot.plot(pen=pg.mkPen(color, width=2), name=label),
-                "hist": self.hist_plot.plot(stepMode="center", fillLevel=0, pen=pg.mkPen(color),
-                                            brush=pg.mkBrush(color.red(), color.green(), color.blue(), 70),
-                                            name=label),
-            }
-            c["lat"].setDownsampling(auto=True, method="peak")
-            c["lat"].setClipToView(True)
+            c["lat"].setPen(pg.mkPen(color, width=1))
+            c["tp"].setPen(pg.mkPen(color, width=2))
+            c["hist"].setPen(pg.mkPen(color))
+            c["hist"].setBrush(pg.mkBrush(color.red(), color.green(), color.blue(), 70))
+            for item in c.values():
+                item.show()
+            self.lat_plot.legend.addItem(c["lat"], label)
             self.curves[key] = c
         return self.series[key]
+
+    def _slot(self, i: int) -> dict:
+        """The i-th run's curves, from the pool (made the first time a benchmark has that many runs)."""
+        while len(self._pool) <= i:
+            c = {"lat": self.lat_plot.plot(), "tp": self.tp_plot.plot(),
+                 "hist": self.hist_plot.plot(stepMode="center", fillLevel=0)}
+            c["lat"].setDownsampling(auto=True, method="peak")
+            c["lat"].setClipToView(True)
+            self._pool.append(c)
+        return self._pool[i]
 
     def refresh(self, force: bool = False) -> None:
         """Drain the samples that arrived and draw; `force` draws every pane (a run ended)."""

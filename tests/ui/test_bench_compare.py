@@ -142,6 +142,29 @@ def test_live_plots_downsample_a_fast_stream(qtbot, window):
     assert bench.live.last_refresh_ms < 1000   # redraws what is new, not 21,000 samples again
 
 
+
+def test_a_new_benchmark_reuses_the_runs_curves_and_relabels_its_legend(window):
+    """A start recolours and relabels the curves of the last benchmark rather than making new
+    ones; a run that the new benchmark does not make is hidden, and the legend lists only the new
+    runs."""
+    from studio.core.bench.harness import Sample
+    live = window.bench.live
+    live.clear_plots()
+    for i in range(3):
+        live.ensure_series(f"a|{i}", f"old run {i}", "#ff0000")
+        live.add_samples(f"a|{i}", [Sample(seq=0, t=0.1, latency_ms=1.0, batch=1)])
+    live.refresh(force=True)
+    first = [live.curves[f"a|{i}"]["lat"] for i in range(3)]
+    items = len(live.lat_plot.items)
+
+    live.clear_plots()
+    live.ensure_series("b|0", "new run", "#00ff00")
+    assert live.curves["b|0"]["lat"] is first[0]
+    assert len(live.lat_plot.items) == items                  # nothing made, nothing removed
+    assert not first[1].isVisible() and not first[2].isVisible()
+    assert first[1].getData()[0] is None                       # the old trace is gone, not just hidden
+    assert [label.text for _, label in live.lat_plot.legend.items] == ["new run"]
+    assert live.curves["b|0"]["tp"].opts["pen"].color().name() == "#00ff00"
 @pytest.mark.slow
 def test_closing_the_window_mid_benchmark_stops_it(qtbot, tiny_model, tmp_path):
     import threading
