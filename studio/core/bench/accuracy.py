@@ -5,6 +5,7 @@ exceeds the threshold (a fraction: 0.01, one point, by default)."""
 
 from __future__ import annotations
 
+import json
 from contextlib import ExitStack
 from pathlib import Path
 
@@ -98,8 +99,6 @@ def label_indices(labels: list, names: list[str] | None, where: str = "") -> np.
 
 def read_label_names(path) -> list[str]:
     """One name per line in index order, or a JSON list."""
-    import json
-
     p = Path(path)
     try:
         text = p.read_text(encoding="utf-8")

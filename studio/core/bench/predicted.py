@@ -39,6 +39,7 @@ def as_written_runner(typed: Path, workdir: Path, threads: int | None = None):
     rounded at each node's output (studio.core.precision.emulate; the emulated copy goes to
     `workdir`, which must outlive the runner's activation), Q/DQ as float arithmetic on the
     quantized values."""
+    # lazy: 1.0 s off this module's import
     from studio.core.precision.emulate import half_as_rounded_fp32, has_half
     from studio.core.precision.model_io import load_model, save_model
 

@@ -14,7 +14,7 @@ from studio.core.backends.base import CalibrationSpec
 from studio.core.backends.runner import TensorMeta
 from studio.core.data.arrays import load_arrays
 from studio.core.data.tables import TextRow, TextTable, read_rows
-from studio.core.data.tokenizer import NEEDS_TOKENIZER, load_tokenizer
+from studio.core.data.tokenizer import NEEDS_TOKENIZER, load_tokenizer, tokenizer_beside
 from studio.core.errors import DataError, StudioError
 from studio.core.serde import Record
 
@@ -25,6 +25,7 @@ TOKENIZER_OUTPUTS = ("input_ids", "attention_mask", "token_type_ids")
 def model_inputs(model_path: str | Path) -> list[TensorMeta]:
     """The model's real inputs (initializers listed as inputs excluded), without weights, as
     the runners describe tensors (unnamed dynamic dims as "?")."""
+    # lazy: 3 ms off this module's import
     from studio.core.backends.profiles import model_inputs as specs
 
     return [TensorMeta(s.name, s.dtype, tuple("?" if d is None else d for d in s.shape)) for s in specs(model_path)]
@@ -211,8 +212,6 @@ def default_tokenizer(model_path: str | Path) -> str | None:
     """The tokenizer a model's text data is read with when none is given: the one that travels
     with the model (tokenizer.json beside it, or in a tokenizer/ folder), else None, and text
     data then asks for one (the rule `build`, `data`, `bench`, `accuracy` and the window share)."""
-    from studio.core.data.tokenizer import tokenizer_beside
-
     return tokenizer_beside(model_path)
 
 
@@ -233,7 +232,5 @@ def calibration_set_for_model(spec: CalibrationSpec, model_path: str | Path, *, 
     tokenizer.json beside the model."""
     tok = spec.tokenizer or default_tokenizer
     if tok is None:
-        from studio.core.data.tokenizer import tokenizer_beside
-
         tok = tokenizer_beside(model_path)
     return CalibrationSet(spec, model_inputs(model_path), padding=padding, tokenizer=tok)

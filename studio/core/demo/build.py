@@ -32,6 +32,7 @@ class DemoModelInfo(Record):
 
 
 def _write_model(dest: Path, model) -> tuple[int, str]:
+    # lazy: 786 ms off this module's import
     from studio.core.demo.bert_onnx import model_bytes
 
     data = model_bytes(model)
@@ -40,6 +41,7 @@ def _write_model(dest: Path, model) -> tuple[int, str]:
 
 
 def _write_tokenizer(folder: Path) -> Path:
+    # lazy: 69 ms off this module's import
     from studio.core.demo.weights import minilm_tokenizer_path
 
     dest = folder / "tokenizer.json"
@@ -49,6 +51,7 @@ def _write_tokenizer(folder: Path) -> Path:
 
 def write_intent_model(dest: str | Path, head_file: str | Path | None = None) -> DemoModelInfo:
     """all-MiniLM-L6-v2 + mean pooling + the committed intent head, with tokenizer.json and labels.txt."""
+    # lazy: 1.0 s off this module's import
     from studio.core.demo.bert_onnx import build_bert_onnx
     from studio.core.demo.train_head import load_head
     from studio.core.demo.weights import MINILM_WHEEL, load_minilm
@@ -79,6 +82,7 @@ def write_intent_model(dest: str | Path, head_file: str | Path | None = None) ->
 def write_random_model(dest: str | Path, arch: str = "bert-base", seed: int = 0,
                        n_intents: int = DEFAULT_RANDOM_INTENTS) -> DemoModelInfo:
     """A model of `arch`'s shape with seeded random weights and head (same seed, same bytes)."""
+    # lazy: 1.0 s off this module's import
     from studio.core.demo.bert_onnx import build_bert_onnx
     from studio.core.demo.weights import ARCHS, random_head, random_weights
 

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
+from studio.core.data.tokenizer import TextTokenizer
 from studio.core.errors import StudioError
 from studio.core.io import write_bytes_atomic
 from studio.core.resources import resource
@@ -44,6 +45,7 @@ def head_path() -> Path:
 
 
 def encoder_session(cfg, weights):
+    # lazy: 948 ms off this module's import
     import onnxruntime as ort
 
     from studio.core.demo.bert_onnx import build_bert_onnx, model_bytes
@@ -141,7 +143,7 @@ def load_head(path: str | Path | None = None) -> tuple[np.ndarray, np.ndarray, l
 
 
 def train(out: str | Path | None = None, data_dir: str | Path | None = None) -> HeadResult:
-    from studio.core.data.tokenizer import TextTokenizer
+    # lazy: 4 ms off this module's import
     from studio.core.demo.dataset import read_labels, read_split
     from studio.core.demo.weights import load_minilm, minilm_tokenizer_path
 

@@ -100,6 +100,7 @@ def layer_keys(cfg: BertConfig) -> list[tuple[str, tuple[int, ...]]]:
 
 def load_safetensors(path: str | Path, cfg: BertConfig) -> dict[str, np.ndarray]:
     """Read and check the encoder tensors (float32) from a safetensors file."""
+    # lazy: 2 ms off this module's import
     from safetensors.numpy import load_file
 
     path = Path(path)

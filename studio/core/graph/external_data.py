@@ -19,6 +19,7 @@ import stat
 from dataclasses import dataclass
 
 from studio.core.errors import ModelError
+from studio.core.graph.dtypes import dtype_bits
 
 KNOWN_KEYS = frozenset({"location", "offset", "length", "checksum"})
 # Keys that steer onnx's own Python loader (it setattr()s every key) are refused outright.
@@ -172,7 +173,6 @@ def read_external(ref: ExternalRef, model_file: str) -> bytes:
 
 def tensor_nbytes(data_type: int, dims: list[int] | tuple[int, ...]) -> int | None:
     """Bytes a dense tensor of this type and shape takes as raw_data (None for strings/unknown)."""
-    from studio.core.graph.dtypes import dtype_bits
     bits = dtype_bits(data_type)
     if bits is None:
         return None

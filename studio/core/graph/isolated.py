@@ -45,6 +45,7 @@ FAULT_ENV = "ENGINE_STUDIO_TEST_PARSER_FAULT"  # tests only: "segv" crashes the 
 
 
 def main(argv: list[str]) -> int:
+    # lazy: 689 ms off this module's import
     from studio.core.graph.onnx_loader import open_graph
 
     if os.environ.get(FAULT_ENV) == "segv":

@@ -22,8 +22,10 @@ from dataclasses import dataclass
 from types import MappingProxyType
 from typing import Any, Iterator
 
+import numpy as np
 import onnx
 from google.protobuf.message import DecodeError
+from onnx import numpy_helper
 
 from studio.core.errors import ModelError
 from studio.core.graph.dtypes import dtype_name
@@ -188,7 +190,6 @@ def _full_tensor(op: _Opened, t: onnx.TensorProto, header: TensorHeader | None) 
 
 
 def _to_array(t: onnx.TensorProto, label: str, path: str):
-    from onnx import numpy_helper
     try:
         return numpy_helper.to_array(t)
     except Exception as e:  # numpy/onnx say "cannot reshape ..." etc.
@@ -228,7 +229,6 @@ def check_model_file(path) -> list[str]:
 # ModelProto -> Graph
 
 def _float32(v: float) -> float:
-    import numpy as np
     return float(str(np.float32(v)))
 
 

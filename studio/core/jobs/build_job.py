@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Callable
 
 from studio.core.backends.base import BuildConfig, BuildResult, sidecar_path
-from studio.core.backends.sidecar import load_sidecar
+from studio.core.backends.registry import backend_entry
+from studio.core.backends.sidecar import load_sidecar, make_sidecar, write_sidecar
 from studio.core.errors import BuildError
 from studio.core.hash_cache import source_sha256
 from studio.core.jobs.child_job import run_child
@@ -100,8 +101,6 @@ def run_build(config: BuildConfig, on_event: Callable[[ProgressEvent], None] | N
     t0 = time.perf_counter()
     child = (child or JobChild(method=start)).take()
     # Resolved here so that the child need not scan entry points (a forked one inherits the scan).
-    from studio.core.backends.registry import backend_entry
-
     request = {"task": "build", "config": config.to_dict(), "backend_entry": backend_entry(config.backend)}
     # Threads only now: a fork needs a parent with one thread.
     source_hash = _SourceHash(config.model)
@@ -124,8 +123,7 @@ def _remove_fresh(output: Path, since: float) -> None:
     """A child cancelled or crashed between its final rename and its result may have left a
     finished file of *this* build, without a sidecar: a failed build leaves nothing, so remove
     what it wrote (an older artifact at the same path is kept: its mtime predates this build)."""
-    from studio.core.backends.base import sidecar_path as _sc
-    for p in (output, output.with_name(output.name + ".layers.txt"), _sc(output)):
+    for p in (output, output.with_name(output.name + ".layers.txt"), sidecar_path(output)):
         try:
             if p.exists() and p.stat().st_mtime >= since:
                 p.unlink()
@@ -134,8 +132,6 @@ def _remove_fresh(output: Path, since: float) -> None:
 
 
 def _write_sidecar(config, result, source_hash, started, wall, method):
-    from studio.core.backends.sidecar import make_sidecar, write_sidecar
-
     result.sidecar = str(sidecar_path(result.output))
     doc = make_sidecar(config, result, source_sha256=source_hash.value, started_at=started,
                        wall_seconds=wall, build_process=method)

@@ -22,12 +22,16 @@ from __future__ import annotations
 
 import argparse
 import faulthandler
+import importlib
 import json
 import os
+import re
 import signal
 import sys
 import threading
 import time
+
+from studio.core.errors import StudioError, TaskError
 
 FAULT_ENV = "ENGINE_STUDIO_TEST_CHILD_FAULT"
 PROCESS_NAME = "studio-task"  # /proc/PID/comm of a task child, however it was started
@@ -52,6 +56,7 @@ def _inject_fault(kind: str) -> None:
     if kind == "abort":
         os.abort()
     if kind == "segv":
+        # lazy: 2 ms off this module's import
         import ctypes
         ctypes.string_at(0)
     if kind == "exit":
@@ -61,7 +66,6 @@ def _inject_fault(kind: str) -> None:
     if kind == "hang":
         # Native code that never returns and never lets go of the GIL: only SIGKILL ends it.
         # (Catastrophic regex backtracking runs in C holding the GIL for ages.)
-        import re
         signal.signal(signal.SIGTERM, signal.SIG_IGN)
         while True:
             re.match(r"(a+)+$", "a" * 64 + "b")
@@ -109,6 +113,7 @@ TASKS = {"bench": "studio.core.bench.isolated:bench_task",
 
 
 def _build_task(request: dict, state, emit) -> dict:
+    # lazy: 22 ms off this module's import
     from studio.core.backends.base import BuildConfig
     from studio.core.backends.registry import get_backend
 
@@ -119,10 +124,6 @@ def _build_task(request: dict, state, emit) -> dict:
 
 
 def _task(name: str):
-    import importlib
-
-    from studio.core.errors import StudioError
-
     if name == "build":
         return _build_task
     if name not in TASKS:
@@ -140,6 +141,7 @@ def main(argv: list[str] | None = None) -> int:
     # Ctrl-C in a terminal reaches the whole process group; the parent decides, not us.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
+    # lazy: 18 ms off this module's import
     from studio.core.progress import ProgressEvent, TaskState
 
     fault, _, fault_phase = os.environ.get(FAULT_ENV, "").partition(":")
@@ -154,7 +156,6 @@ def main(argv: list[str] | None = None) -> int:
 
     state = TaskState(on_event)
     signal.signal(signal.SIGTERM, lambda *_: state.cancel())
-    import importlib
 
     for module in ("studio.core.backends.base", "studio.core.backends.registry"):
         importlib.import_module(module)  # what every task needs, imported while the request is on its way
@@ -169,8 +170,6 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     threading.Thread(target=_watch_stdin, args=(state,), daemon=True, name="cancel-watch").start()
     threading.Thread(target=_enforce_cancel, args=(state, emit), daemon=True, name="cancel-enforce").start()
-
-    from studio.core.errors import StudioError, TaskError
 
     try:
         emit({"kind": "result", "payload": _task(request.get("task"))(request, state, emit)})
@@ -197,6 +196,7 @@ def _prepare(request: dict) -> None:
     library, before the build request comes: the caller is meanwhile still reading its own
     arguments (studio.core.jobs.launch.JobChild). Best effort: whatever fails here fails
     again, and is reported, when the build asks for the same backend."""
+    # lazy: 3 ms off this module's import
     from studio.core.backends.registry import get_backend
 
     try:
@@ -213,6 +213,7 @@ def run(argv: list[str] | None = None) -> None:
         _name_process(PROCESS_NAME)
         code = main(argv)
     except BaseException:  # before main could report anything (a MemoryError while importing)
+        # lazy: 3 ms off this module's import
         import traceback
 
         traceback.print_exc()  # to stderr: the parent's log tail

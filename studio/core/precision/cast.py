@@ -10,6 +10,7 @@ import onnx
 from onnx import TensorProto, numpy_helper
 
 from studio.core.errors import ModelError
+from studio.core.graph.ort_shapes import infer_symbolic
 from studio.core.precision.keep import resolve_keep
 from studio.core.precision.model_io import name_nodes, topo_sort
 
@@ -31,8 +32,6 @@ def _infer_types(model: onnx.ModelProto) -> tuple[onnx.ModelProto, bool]:
     if all(n.domain in ("", "ai.onnx") for n in model.graph.node):
         return model, True
     try:
-        from studio.core.graph.ort_shapes import infer_symbolic
-
         typed, complete = infer_symbolic(model)
     except Exception:
         return model, True
@@ -43,6 +42,7 @@ def cast_fp16(model: onnx.ModelProto, keep_fp32: list[str] | tuple[str, ...] = (
               keep_fragile: bool = True) -> tuple[onnx.ModelProto, list[str]]:
     """ORT's float16 converter with keep_io_types; the Q/DQ of a quantized model keep their
     scales. Returns the model and notes for the user."""
+    # lazy: 40 ms off this module's import
     from onnxruntime.transformers.float16 import DEFAULT_OP_BLOCK_LIST, convert_float_to_float16
 
     model = name_nodes(model)

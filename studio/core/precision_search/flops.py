@@ -9,6 +9,8 @@ import math
 import numpy as np
 import onnx
 
+from studio.core.graph.ort_shapes import infer_symbolic
+
 QUANTIZABLE = ("MatMul", "Gemm", "Conv")
 
 
@@ -17,8 +19,6 @@ def quantizable_nodes(model: onnx.ModelProto) -> list[str]:
 
 
 def _shapes(model: onnx.ModelProto, feed: dict[str, np.ndarray]) -> dict[str, list[int | None]]:
-    from studio.core.graph.ort_shapes import infer_symbolic
-
     fixed = onnx.ModelProto.FromString(model.SerializeToString())
     for vi in fixed.graph.input:
         if vi.name in feed:

@@ -9,11 +9,12 @@ the window, and cancel ends it at once. Progress and log lines stream back as th
 from __future__ import annotations
 
 import threading
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Callable
 
 from studio.core.backends.base import CalibrationSpec
+from studio.core.data.calibration import default_tokenizer
 from studio.core.errors import Cancelled
 from studio.core.jobs.child_job import run_child
 from studio.core.jobs.launch import JobChild
@@ -49,10 +50,6 @@ def probe_task(request: dict, state, emit) -> dict:
 def travelling(req: SearchRequest) -> SearchRequest:
     """`req` with what is found beside the model here named outright (its tokenizer, its
     labels.txt): on another machine the model sits in a cache, alone."""
-    from dataclasses import replace
-
-    from studio.core.data.calibration import default_tokenizer
-
     labels = Path(req.model).with_name("labels.txt")
     return replace(req, tokenizer=req.tokenizer or default_tokenizer(req.model),
                    labels_file=req.labels_file or (str(labels) if labels.is_file() else None))

@@ -26,6 +26,7 @@ from pathlib import Path
 import onnx
 
 from studio.core.backends.base import CalibrationSpec
+from studio.core.data.tokenizer import tokenizer_beside
 from studio.core.errors import Cancelled, DataError, StudioError
 from studio.core.jobs.substate import SubState
 from studio.core.precision.keep import KeepFile, resolve_keep
@@ -132,6 +133,7 @@ class Candidates:
             raise DataError(f"{req.target} needs calibration data (--calib FILE): its scales come from real inputs")
 
     def make(self, keep: list[str], high: str | None = None) -> Path:
+        # lazy: 4 ms off this module's import
         from studio.core.precision.prepare import lower_qdq
 
         self._n += 1
@@ -142,7 +144,6 @@ class Candidates:
             calib = None
             if not self.ranges.is_file():
                 from studio.core.data.calibration import calibration_set_for_model
-                from studio.core.data.tokenizer import tokenizer_beside
 
                 calib = calibration_set_for_model(self.req.calibration, self.source,
                                                   default_tokenizer=self.req.tokenizer
@@ -171,6 +172,7 @@ class Candidates:
         """The model with only `node` lowered to the target (every other quantizable node fp32)."""
         if self.req.target not in ("int8", "fp8"):
             return self.make([n for n in self.quantizable if n != node], high="fp32")
+        # lazy: 5 ms off this module's import
         from studio.core.precision.qdq import unquantized_except
 
         self._n += 1

@@ -16,7 +16,9 @@ import json
 from typing import Callable
 
 from studio.core.i18n import QT_TRANSLATE_NOOP, current_language, translate
+from studio.core.io import write_text_atomic
 from studio.core.reports import svg_plots
+from studio.core.reports.files import share_mode
 from studio.core.reports.report_model import AccuracyInfo, BenchInfo, BuildInfo, Report
 from studio.core.reports.text import esc
 
@@ -537,7 +539,5 @@ def render_html(report: Report, *, plot_ref: Callable[[str, int], str] | None = 
 
 
 def write_html(report: Report, path) -> None:
-    from studio.core.io import write_text_atomic
-    from studio.core.reports.files import share_mode
     write_text_atomic(path, render_html(report))
     share_mode(path)
