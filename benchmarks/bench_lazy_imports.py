@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import ast
+import importlib.util
 import json
 import statistics
 import subprocess
@@ -42,6 +43,13 @@ def module_name(path: Path, source: Path) -> str:
     return ".".join(parts)
 
 
+def _submodule(package: str, name: str) -> str | None:
+    try:
+        return f"{package}.{name}" if importlib.util.find_spec(f"{package}.{name}") else None
+    except (ImportError, ValueError):
+        return None
+
+
 def lazy_imports() -> list[tuple[str, int, str]]:
     """(module, line, imported module) for each import inside a function, outside studio/cli
     and the plugins' tests."""
@@ -60,7 +68,9 @@ def lazy_imports() -> list[tuple[str, int, str]]:
                     if isinstance(node, ast.Import):
                         found += [(module, node.lineno, a.name) for a in node.names]
                     elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
-                        found.append((module, node.lineno, node.module))
+                        # `from package import submodule` costs the submodule's import
+                        found += [(module, node.lineno, _submodule(node.module, a.name) or node.module)
+                                  for a in node.names]
     return sorted(set(found))
 
 

@@ -85,7 +85,7 @@ def _build_first(args, model: Path) -> Path:
     of the same model file (path, size, mtime), settings and code (_code_fingerprint)."""
     from studio.cli.cmd_build import ProgressPrinter, config_from_argv
     from studio.core.backends.naming import default_output
-    from studio.core.jobs.build_job import run_build
+    from studio.core.session import Session
 
     backend = args.backend or "onnxruntime"
     precision = (args.precision or "fp32").lower()
@@ -107,7 +107,7 @@ def _build_first(args, model: Path) -> Path:
         argv += ["--tokenizer", str(args.tokenizer)]
     config = config_from_argv(argv)
     _say(args, f"building {model.name} with {backend} at {precision} -> {out}")
-    run_build(config, on_event=ProgressPrinter(quiet=args.quiet))
+    Session().build(config, on_event=ProgressPrinter(quiet=args.quiet))
     return out
 
 

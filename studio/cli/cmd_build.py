@@ -195,13 +195,11 @@ def run(args) -> int:
     # start-up (benchmarks/bench_build.py measures studio / raw builder time). Bad arguments stop it unused.
     with JobChild(backend=args.backend) as child:
         config = config_from_args(args)
-        # Session.build's own step, without the session: importing it pulls in onnx and the
-        # reports (1.4 s here), which a build's start-up does not need.
-        from studio.core.jobs.build_job import run_build
+        from studio.core.session import Session
 
-        cancel = threading.Event()
-        result = run_build(config, on_event=ProgressPrinter(quiet=args.quiet or False), cancel=cancel, child=child)
-    return _report(args, result, None)
+        entry = Session().build(config, on_event=ProgressPrinter(quiet=args.quiet or False),
+                                cancel=threading.Event(), child=child)
+    return _report(args, entry.result, None)
 
 
 def _report(args, result, where: str | None) -> int:
