@@ -19,7 +19,7 @@ from studio.core.errors import TaskError
 from studio.core.jobs.build_job import run_build
 from studio.core.jobs.child_job import ChildOutcome
 from studio.core.jobs.child import FAULT_ENV
-from studio.core.jobs.launch import START_ENV, choose_method, fork_is_safe, live_children, os_thread_count
+from studio.core.jobs.launch import START_ENV, JobChild, choose_method, fork_is_safe, live_children, os_thread_count
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -170,3 +170,44 @@ def test_a_child_that_ran_out_of_memory_says_so():
         ChildOutcome(code=70, method="fork", tail=tail).payload_or_raise("build")
     with pytest.raises(TaskError, match=r"without a result; last lines: boom$"):
         ChildOutcome(code=70, method="fork", tail=["boom"]).payload_or_raise("build")
+
+
+AUTOGROUPS = os.path.exists("/proc/self/autogroup")
+
+
+@pytest.mark.skipif(not AUTOGROUPS, reason="this kernel has no scheduling autogroups")
+@pytest.mark.parametrize("method", ["fork", "spawn"])
+def test_a_niced_callers_child_gives_its_own_autogroup_that_nice(method):
+    """A child is a session, so an autogroup, of its own: it must carry the nice it inherited to
+    that group, or its busy threads compete with the window's as if not niced at all."""
+    seen = {}
+
+    def niced_caller():
+        os.nice(5)
+        with JobChild(method=method) as child:
+            path = f"/proc/{child.proc.pid}/autogroup"
+            deadline = time.monotonic() + 30
+            while time.monotonic() < deadline:   # the child sets it as it starts
+                seen["child"] = Path(path).read_text().strip()
+                if seen["child"].endswith("nice 5"):
+                    break
+                time.sleep(0.01)
+    th = threading.Thread(target=niced_caller)
+    th.start()
+    th.join()
+    assert seen["child"].endswith("nice 5"), seen
+    assert Path("/proc/self/autogroup").read_text().strip().endswith("nice 0")   # the caller's group is untouched
+
+
+def test_the_group_takes_the_childs_nice_and_a_normal_child_leaves_it_alone(tmp_path):
+    code = ("import os, sys\nfrom studio.core.jobs.child import yield_as_niced\n"
+            "print(yield_as_niced(sys.argv[1]))\nos.nice(3)\nprint(yield_as_niced(sys.argv[2]))")
+    normal, niced = tmp_path / "normal", tmp_path / "niced"
+    normal.write_text("untouched")
+    niced.write_text("untouched")
+    r = subprocess.run([sys.executable, "-c", code, str(normal), str(niced)], capture_output=True, text=True,
+                       timeout=60, preexec_fn=lambda: os.setpriority(os.PRIO_PROCESS, 0, 0) if os.geteuid() == 0 else None)
+    first, second = r.stdout.split()
+    if first == "None":                   # run at normal priority, as CI does
+        assert normal.read_text() == "untouched"
+    assert int(second) >= 3 and niced.read_text() == second
