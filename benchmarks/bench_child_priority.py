@@ -109,7 +109,7 @@ def main() -> None:
         print("this kernel has no scheduling autogroups: nothing to compare")
         return
     from PySide6.QtWidgets import QApplication
-    app = QApplication.instance() or QApplication([])   # noqa: F841 (the window needs it)
+    app = QApplication.instance() or QApplication([])
 
     from studio.core.demo.paths import ensure_demo_model
     from studio.ui.demo_driver import Heartbeat, pump, wait_for
@@ -162,6 +162,7 @@ def main() -> None:
         print(f"{mode:8s} worst stall per benchmark: {', '.join(f'{x:.0f}' for x in w)} ms "
               f"(median {statistics.median(w):.0f}, max {max(w):.0f})")
     win.close()
+    app.processEvents()
 
 
 if __name__ == "__main__":
