@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from html import escape
 
-from PySide6.QtCore import QT_TRANSLATE_NOOP, Qt, Signal
+from PySide6.QtCore import QT_TRANSLATE_NOOP, QSize, Qt, Signal
+from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QSplitter, QToolButton, QVBoxLayout, QWidget
 
 from studio.core.graph.fusion import FusionMap
 from studio.ui import colors
 from studio.ui.graph_view import GraphCanvas
-from studio.ui.i18n import bind, bind_items, label
+from studio.ui.i18n import bind, bind_items
 from studio.ui.view_model import ViewGraph
 from studio.ui.workers import TaskRegistry
 
@@ -30,6 +31,25 @@ _VERDICTS = {"as asked": QT_TRANSLATE_NOOP("GraphPanel", "as asked"),
              "lower than asked": QT_TRANSLATE_NOOP("GraphPanel", "lower than asked"),
              "reformat": QT_TRANSLATE_NOOP("GraphPanel", "reformat"),
              "no origin": QT_TRANSLATE_NOOP("GraphPanel", "no origin")}
+
+
+class PaneTitle(QLabel):
+    """A graph pane's title, cut short with "..." (the whole of it in the tooltip) where the pane
+    is narrower: a build's long name must not make the window wider, which reflowed every dock
+    and repainted every plot when the first fused graph appeared."""
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(0, super().minimumSizeHint().height())
+
+    def setText(self, text: str) -> None:
+        super().setText(text)
+        self.setToolTip(text)
+
+    def paintEvent(self, event) -> None:
+        rect = self.contentsRect()
+        painter = QPainter(self)
+        painter.drawText(rect, self.alignment(), self.fontMetrics().elidedText(self.text(), Qt.ElideRight, rect.width()))
+        painter.end()
 
 
 def _swatch(color) -> str:
@@ -89,8 +109,9 @@ class GraphPanel(QWidget):
         self.legend.setContentsMargins(6, 0, 6, 2)
         self.legend.setTextFormat(Qt.RichText)
 
-        self.before_title = label(lambda: self.tr("Before fusion: ONNX"))
-        self.after_title = label(lambda: self.tr("After fusion: engine layers"))
+        self.before_title, self.after_title = PaneTitle(), PaneTitle()
+        bind(self.before_title.setText, lambda: self.tr("Before fusion: ONNX"))
+        bind(self.after_title.setText, lambda: self.tr("After fusion: engine layers"))
         for t in (self.before_title, self.after_title):
             f = t.font()
             f.setBold(True)

@@ -101,3 +101,25 @@ def test_details_show_values_not_only_names(window, open_model):
     panel.before.select(div.id)
     shown = " ".join(str(v) for v in window.graphs.before.graph.node(div.id).details["Inputs"].values())
     assert "= " in shown, shown                    # the scale's value, not only its tensor name
+
+
+def test_a_long_title_is_cut_short_and_never_widens_the_window(qtbot, window, open_model):
+    """Showing the fused graph beside the model must fit the window as it is: a build's long
+    title is elided (whole in its tooltip), not a minimum width the window grows to."""
+    from studio.core.graph.onnx_loader import open_graph
+    from studio.core.backends.layer_reports import load_plan
+    from studio.ui.view_model import from_plan
+
+    open_model(window, str(MODEL))
+    window.resize(800, 700)
+    qtbot.waitUntil(lambda: window.width() == 800, timeout=10000)
+    panel = window.graphs
+    panel.set_mode("before")
+    plan = load_plan(REPORT, onnx_model=str(MODEL))
+    title = "tensorrt FP32, " + "a-very-long-build-name-" * 6 + ".engine"
+    panel.set_after(from_plan(plan, str(REPORT)), plan, open_graph(str(MODEL)), title=title)
+    qtbot.waitUntil(lambda: panel.after.ready, timeout=30000)
+    assert panel.after_title.isVisible()                       # side by side now
+    assert window.width() == 800 and window.minimumSizeHint().width() <= 800
+    assert panel.after_title.width() < panel.after_title.fontMetrics().horizontalAdvance(panel.after_title.text())
+    assert title in panel.after_title.toolTip()

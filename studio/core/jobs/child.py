@@ -138,9 +138,10 @@ def yield_as_niced(autogroup: str = "/proc/self/autogroup") -> int | None:
     The child runs in a session of its own (so that a stop reaches its whole process group), and
     on Linux a new session is a new scheduling autogroup: nice then ranks a process's threads only
     against the rest of its group, while the group competes with the window's as a nice-0 whole.
-    A benchmark's two busy threads, niced 5, kept the window's UI thread waiting for a CPU for up
-    to 100 ms at a time (`benchmarks/bench_child_priority.py`). Raising the group's own nice
-    needs no privilege; where autogroups do not exist there is nothing to do."""
+    A benchmark's two busy threads, niced 5, were seen holding both CPUs for 100 ms while the
+    window's UI thread waited, runnable, for one (`benchmarks/bench_child_priority.py` compares
+    the two ways). Raising the group's own nice needs no privilege; where autogroups do not exist
+    there is nothing to do."""
     nice = os.getpriority(os.PRIO_PROCESS, 0)
     if nice <= 0:
         return None
