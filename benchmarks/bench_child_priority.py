@@ -12,8 +12,12 @@ the child niced 5 as the panel has it), alternating two ways, in one run:
 Each benchmark's worst tick of a 5 ms heartbeat on the UI thread is split as `engine-studio demo`
 splits it (the window's own work, waiting for a CPU, blocked). A monitor process runs beside the
 window, started as from its terminal (same session, same autogroup), reading the window's and
-its children's threads in /proc every 3 ms as `top` would, about a quarter of a CPU: with the two
-cores shared by the window and the benchmark alone (--no-monitor) the difference is small.
+its children's threads in /proc every 3 ms as `top` would, about a quarter of a CPU.
+
+What it showed on the 2-core development VM: the worst stalls were alike either way (18-34 ms,
+with the monitor or without, 4-5 rounds each), and the heartbeat's 99th percentile was lower with
+the child's group niced in 19 of 21 rounds. The 100-ms waits that led to the change were seen
+once, with a monitor of this kind, and not on demand since.
 
     .venv/bin/python benchmarks/bench_child_priority.py [--rounds 4] [--no-monitor]
 """
