@@ -39,7 +39,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-def descendants(pid: int) -> list[int]:
+def threads(pid: int) -> list[str]:
+    """/proc folders of every thread of `pid` and of its descendants, read from each thread's
+    `children` (a child started by a worker thread is listed there, not under the main thread)."""
     found, queue = [], [pid]
     while queue:
         p = queue.pop()
@@ -48,14 +50,31 @@ def descendants(pid: int) -> list[int]:
         except OSError:
             continue
         for tid in tids:
+            found.append(f"/proc/{p}/task/{tid}")
             try:
                 with open(f"/proc/{p}/task/{tid}/children") as fh:
-                    kids = [int(k) for k in fh.read().split()]
+                    queue += [int(k) for k in fh.read().split()]
             except OSError:
                 continue
-            found += kids
-            queue += kids
     return found
+
+
+def descendants(pid: int) -> list[int]:
+    return sorted({int(t.split("/")[2]) for t in threads(pid)} - {pid})
+
+
+def monitor(pid: int) -> None:
+    """What a monitor in the window's terminal does, as `top -d 0.003` would: read every thread's
+    /proc entries of the window and its children every 3 ms (about a quarter of a CPU here)."""
+    while os.path.exists(f"/proc/{pid}"):
+        for folder in threads(pid):
+            for name in ("stat", "schedstat"):
+                try:
+                    with open(f"{folder}/{name}") as fh:
+                        fh.read()
+                except OSError:
+                    pass
+        time.sleep(0.003)
 
 
 class GroupReset(threading.Thread):
@@ -80,35 +99,15 @@ class GroupReset(threading.Thread):
             time.sleep(0.002)
 
 
-# A monitor in the window's terminal, as `top -d 0.003` would be: it reads every thread's
-# /proc entries of the window and its children every 3 ms (about a quarter of a CPU here).
-BACKGROUND = """
-import os, sys, time
-pid = int(sys.argv[1])
-while os.path.exists(f"/proc/{pid}"):
-    queue = [pid]
-    while queue:
-        p = queue.pop()
-        try:
-            tids = os.listdir(f"/proc/{p}/task")
-        except OSError:
-            continue
-        for tid in tids:
-            try:
-                open(f"/proc/{p}/task/{tid}/stat").read()
-                open(f"/proc/{p}/task/{tid}/schedstat").read()
-                queue += [int(k) for k in open(f"/proc/{p}/task/{tid}/children").read().split()]
-            except OSError:
-                pass
-    time.sleep(0.003)
-"""
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--rounds", type=int, default=4)
     ap.add_argument("--no-monitor", action="store_true", help="without the monitor process beside the window")
+    ap.add_argument("--monitor", type=int, metavar="PID", help=argparse.SUPPRESS)   # the monitor process itself
     args = ap.parse_args()
+    if args.monitor:
+        monitor(args.monitor)
+        return
     if not os.path.exists("/proc/self/autogroup"):
         print("this kernel has no scheduling autogroups: nothing to compare")
         return
@@ -139,7 +138,7 @@ def main() -> None:
     reset.start()
     # Started as from the window's terminal: its session, and so its autogroup.
     background = (None if args.no_monitor else
-                  subprocess.Popen([sys.executable, "-c", BACKGROUND, str(os.getpid())]))
+                  subprocess.Popen([sys.executable, __file__, "--monitor", str(os.getpid())]))
     heart = Heartbeat(5)
     heart.start()
     worst: dict[str, list[float]] = {"grouped": [], "group-0": []}

@@ -35,12 +35,6 @@ CACHE = ROOT / ".cache" / "benchmarks"
 STUDIO = [sys.executable, "-m", "studio.cli.main"]
 
 
-def schedstat() -> tuple[int, int]:
-    with open("/proc/thread-self/schedstat") as fh:
-        on_cpu, waiting, _ = fh.read().split()
-    return int(on_cpu), int(waiting)
-
-
 def steal_jiffies() -> int:
     with open("/proc/stat") as fh:
         return int(fh.readline().split()[8])
@@ -48,26 +42,25 @@ def steal_jiffies() -> int:
 
 def heartbeat(stop: threading.Event, period_s: float = 0.005) -> dict:
     """Sleep `period_s` in a loop until `stop`; the worst late wake-up and its attribution."""
-    worst = {"late_ms": 0.0}
+    from studio.core.stalls import Stall, thread_schedstat
+
+    worst = Stall(0.0)
     late_ticks, ticks = [], 0
-    last, sched = time.perf_counter(), schedstat()
+    last, sched = time.perf_counter(), thread_schedstat()
     while not stop.is_set():
         time.sleep(period_s)
-        now, s = time.perf_counter(), schedstat()
+        now, s = time.perf_counter(), thread_schedstat()
         late = (now - last - period_s) * 1e3
         ticks += 1
         if late > 0:
             late_ticks.append(late)
-        if late > worst["late_ms"]:
-            work, wait = (s[0] - sched[0]) / 1e6, (s[1] - sched[1]) / 1e6
-            worst = {"late_ms": late, "own_cpu_ms": work, "cpu_wait_ms": wait,
-                     "blocked_ms": max(0.0, late - work - wait)}
+        if late > worst.late_ms:
+            worst = Stall.between(late, sched, s)
         last, sched = now, s
     late_ticks.sort(reverse=True)
     k = int(0.01 * ticks)
-    worst["p99_ms"] = late_ticks[k] if k < len(late_ticks) else 0.0
-    worst["over_50"] = sum(1 for t in late_ticks if t > 50)
-    return worst
+    return {**worst.to_dict(), "p99_ms": late_ticks[k] if k < len(late_ticks) else 0.0,
+            "over_50": sum(1 for t in late_ticks if t > 50)}
 
 
 def ort_build() -> Path:
@@ -130,8 +123,8 @@ def main() -> None:
         for mode in modes:
             r = one_run(artifact, args.seconds, mode)
             worst[mode].append(r["late_ms"])
-            print(f"run {i + 1} {mode:12s}: worst {r['late_ms']:6.1f} ms (own CPU {r.get('own_cpu_ms', 0):.1f}, "
-                  f"waiting for a CPU {r.get('cpu_wait_ms', 0):.1f}, blocked {r.get('blocked_ms', 0):.1f}), "
+            print(f"run {i + 1} {mode:12s}: worst {r['late_ms']:6.1f} ms (own CPU {r['ui_work_ms'] or 0:.1f}, "
+                  f"waiting for a CPU {r['cpu_wait_ms'] or 0:.1f}, blocked {r['blocked_ms'] or 0:.1f}), "
                   f"P99 {r['p99_ms']:.1f} ms, ticks > 50 ms: {r['over_50']}, host steal {r['steal_ms']:.0f} ms",
                   flush=True)
     for mode, w in worst.items():

@@ -122,7 +122,7 @@ FIGURE = re.compile(r"#.*\b\d+(\.\d+)?\s?(ms|s)\b")
 OPTIONAL = re.compile(r"#.*\boptional\b")
 
 
-def lazy_imports_without_a_figure(source: Path, skip: str | None = None) -> list[str]:
+def lazy_imports_without_a_figure(source: Path, skip: str | None = None, root: Path = ROOT) -> list[str]:
     """Functions under `source` that import inside their body with no comment, between their
     `def` and that import, saying what the import saves (`# lazy: 18 ms ...`) or that it is an
     optional dependency."""
@@ -141,7 +141,7 @@ def lazy_imports_without_a_figure(source: Path, skip: str | None = None) -> list
             first = min(imports, key=lambda n: n.lineno)
             said = lines[fn.lineno - 1:first.end_lineno]
             if not any(FIGURE.search(text) or OPTIONAL.search(text) for text in said):
-                found.append(f"{path.relative_to(ROOT)}:{first.lineno} in {fn.name}()")
+                found.append(f"{path.relative_to(root)}:{first.lineno} in {fn.name}()")
     return found
 
 
@@ -160,9 +160,4 @@ def test_an_unexplained_import_inside_a_function_is_found(tmp_path):
     (tmp_path / "pkg" / "m.py").write_text(
         "def f():\n    import json\n    return json\n\n"
         "def g():\n    # lazy: 12 ms off this module's import\n    import numpy\n    return numpy\n")
-    global ROOT
-    root, ROOT = ROOT, tmp_path
-    try:
-        assert lazy_imports_without_a_figure(tmp_path / "pkg") == ["pkg/m.py:2 in f()"]
-    finally:
-        ROOT = root
+    assert lazy_imports_without_a_figure(tmp_path / "pkg", root=tmp_path) == ["pkg/m.py:2 in f()"]

@@ -23,39 +23,7 @@ from PySide6.QtCore import QElapsedTimer, QEventLoop, QObject, QTimer
 from studio.core.demo.paths import sample_data
 from studio.core.errors import StudioError
 from studio.core.io import write_json_atomic
-
-
-def _thread_schedstat() -> tuple[int, int] | None:
-    """This thread's time on a CPU and waiting for one, in ns (Linux /proc; None elsewhere)."""
-    try:
-        with open("/proc/thread-self/schedstat") as fh:
-            on_cpu, waiting, _ = fh.read().split()
-        return int(on_cpu), int(waiting)
-    except (OSError, ValueError):
-        return None
-
-
-@dataclass
-class Stall:
-    """Where the time of one late tick went: the UI thread's own work, waiting for a CPU (other
-    processes, a benchmark filling the cores, the host), or blocked (a lock, Python's GIL)."""
-    late_ms: float
-    ui_work_ms: float | None = None
-    cpu_wait_ms: float | None = None
-
-    @property
-    def blocked_ms(self) -> float | None:
-        if self.ui_work_ms is None:
-            return None
-        return max(0.0, self.late_ms - self.ui_work_ms - self.cpu_wait_ms)
-
-    def to_dict(self) -> dict:
-        return {"late_ms": round(self.late_ms, 1), "ui_work_ms": _round(self.ui_work_ms),
-                "cpu_wait_ms": _round(self.cpu_wait_ms), "blocked_ms": _round(self.blocked_ms)}
-
-
-def _round(v: float | None) -> float | None:
-    return None if v is None else round(v, 1)
+from studio.core.stalls import Stall, thread_schedstat
 
 
 class Heartbeat(QObject):
@@ -79,7 +47,7 @@ class Heartbeat(QObject):
     def start(self) -> None:
         self.clock.start()
         self._last = self.clock.nsecsElapsed()
-        self._sched = _thread_schedstat()
+        self._sched = thread_schedstat()
         self.timer.start()
 
     def stop(self) -> None:
@@ -91,10 +59,10 @@ class Heartbeat(QObject):
         self.stalls.clear()
         self.ticks = 0
         self._last = self.clock.nsecsElapsed()
-        self._sched = _thread_schedstat()
+        self._sched = thread_schedstat()
 
     def _tick(self) -> None:
-        now, sched = self.clock.nsecsElapsed(), _thread_schedstat()
+        now, sched = self.clock.nsecsElapsed(), thread_schedstat()
         late = (now - self._last) / 1e6 - self.period
         before, self._last, self._sched = self._sched, now, sched
         self.ticks += 1
@@ -102,10 +70,7 @@ class Heartbeat(QObject):
             self.stalls.append(late)
             if late > self.max_stall_ms:
                 self.max_stall_ms = late
-                if sched and before:
-                    self.worst = Stall(late, (sched[0] - before[0]) / 1e6, (sched[1] - before[1]) / 1e6)
-                else:
-                    self.worst = Stall(late)
+                self.worst = Stall.between(late, before, sched)
 
     def p99_ms(self) -> float:
         """The 99th percentile of how late the ticks came (on-time ticks count as 0)."""
