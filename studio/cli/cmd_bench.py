@@ -3,7 +3,9 @@ built first (--backend/--precision, through the build job, cached under .cache/b
 or a built artifact (its sidecar names the backend). Closed loop over --batch x --concurrency,
 or open loop at --qps (Poisson, or --trace) through the dynamic batcher (--max-batch,
 --max-delay-ms); --qps-sweep and --p99-budget give the latency/throughput curve and the highest
-rate under budget. --json prints {"runs": [{batch, concurrency, throughput, latency_ms{...}}]}."""
+rate under budget. Every configuration is measured as the window's Benchmark panel measures it
+(studio.core.session's bench_sequence): in a child process here, or as a job on --cluster's
+--target. --json prints {"runs": [{batch, concurrency, throughput, latency_ms{...}}]}."""
 
 from __future__ import annotations
 
@@ -122,10 +124,11 @@ def profile_max_batch(sidecar: dict) -> int | None:
     return min(maxes) if maxes else None
 
 
-def resolve_target(args) -> dict:
-    """What to run: artifact path, backend, precision, sidecar (or None for a plain .onnx)."""
+def resolve_target(args):
+    """The build to measure (a BuildEntry): the artifact its sidecar describes, the .onnx built
+    first with --backend/--precision, or a plain .onnx run by ONNX Runtime as it is."""
     from studio.core.backends.base import sidecar_path
-    from studio.core.backends.sidecar import load_sidecar
+    from studio.core.jobs.build_job import BuildEntry
 
     path = Path(args.model)
     if not path.exists():
@@ -135,48 +138,25 @@ def resolve_target(args) -> dict:
         path = _build_first(args, path)
         has_sidecar = True
     if has_sidecar:
-        sc = load_sidecar(path)
-        if args.backend and args.backend != sc.get("backend") and Path(args.model) == path:
-            raise StudioError(f"this artifact was built for {sc.get('backend')}, not {args.backend}", where=str(path))
-        return {"artifact": path, "backend": sc.get("backend"), "precision": sc.get("precision") or "?",
-                "sidecar": sc, "source": (sc.get("source") or {}).get("path") or str(path)}
+        entry = BuildEntry.from_sidecar(path)
+        if args.backend and args.backend != entry.result.backend and Path(args.model) == path:
+            raise StudioError(f"this artifact was built for {entry.result.backend}, not {args.backend}",
+                              where=str(path))
+        if not Path(entry.config.model).is_file():   # the source moved: feed the artifact's own inputs
+            entry = replace(entry, config=replace(entry.config, model=entry.result.output))
+        return entry
     if path.suffix.lower() != ".onnx":
         raise StudioError("not an .onnx model and no sidecar beside it: build it with Engine Studio first",
                           where=str(path))
-    return {"artifact": path, "backend": "onnxruntime", "precision": "as-is", "sidecar": None, "source": str(path)}
+    return BuildEntry.unbuilt(path, "onnxruntime")
 
 
-def runner_factory(target: dict, args):
-    from studio.core.backends.registry import get_backend
-
-    backend = get_backend(target["backend"])
-    opts = {}
-    if target["backend"] == "onnxruntime":
-        opts = {"threads": args.threads, "providers": [args.provider]}
-    elif args.threads:
+def runner_options(entry, args) -> dict | None:
+    if entry.result.backend == "onnxruntime":
+        return {"threads": args.threads, "providers": [args.provider]}
+    if args.threads:
         raise StudioError("--threads applies to ONNX Runtime only")
-    artifact = str(target["artifact"])
-    return lambda: backend.open_runner(artifact, **opts)
-
-
-def _remote(args, target: dict, tokenizer: str | None):
-    """(a function measuring one configuration as a benchmark job on the cluster's target, what
-    the inputs are, how to let the cluster go): the runs go to the node, their results come back."""
-    from studio.core.bench.inputs import declare_inputs
-    from studio.core.bench.isolated import bench_job, feed_spec
-    from studio.core.bench.results import RunResult
-    from studio.core.jobs.executor import executor_for
-
-    inputs, declared = declare_inputs(args.data, args.seq_len, tokenizer, args.data_column)
-    model = target["source"] if Path(target["source"]).is_file() else str(target["artifact"])
-    feed = feed_spec(model, **inputs)
-    options = {"threads": args.threads} if args.threads else None
-    executor = executor_for(args.cluster)
-
-    def measure(config):
-        job = bench_job(str(target["artifact"]), target["backend"], feed, config, options)
-        return RunResult.from_dict(executor.run(job, target=args.target).payload)
-    return measure, declared, executor.close
+    return None
 
 
 def _import(args) -> int:
@@ -210,12 +190,13 @@ def _import(args) -> int:
 
 def run(args) -> int:
     from studio.cli.output import print_json, print_table
+    from studio.core.backends.sidecar import load_sidecar
     from studio.core.bench import load as loadmod
     from studio.core.bench import rate_search
-    from studio.core.bench.harness import Bench, BenchConfig
-    from studio.core.bench.inputs import open_feed
+    from studio.core.bench.harness import BenchConfig
     from studio.core.bench.plan import parse_counts, parse_rates, plan
-    from studio.core.bench.results import BenchResult
+    from studio.core.bench.sequence import BenchRun
+    from studio.core.session import Session
 
     if args.import_trtexec or args.import_profile:
         return _import(args)
@@ -233,51 +214,30 @@ def run(args) -> int:
         raise StudioError("--max-batch is for open-loop runs: give --qps, --trace, --qps-sweep or --p99-budget")
     if args.p99_budget is not None and not args.p99_budget > 0:
         raise StudioError("--p99-budget must be more than 0 ms")
+    if args.target and not args.cluster:
+        raise StudioError("--target names a machine of a cluster: give --cluster too")
 
-    target = resolve_target(args)
-    max_rows = profile_max_batch(target["sidecar"]) if target["sidecar"] else None
+    session = Session()
+    entry = session.add_build(resolve_target(args))
+    artifact = entry.result.output
+    sidecar = load_sidecar(artifact) if entry.result.sidecar else None
+    max_rows = profile_max_batch(sidecar) if sidecar else None
     for b in batches + ([args.max_batch] if args.max_batch else []):
         if max_rows is not None and b > max_rows:
             raise StudioError(f"batch {b} is larger than the engine's optimization profile allows "
-                              f"(max batch {max_rows}); rebuild with --shapes covering it", where=str(target["artifact"]))
-    if args.target and not args.cluster:
-        raise StudioError("--target names a machine of a cluster: give --cluster too")
+                              f"(max batch {max_rows}); rebuild with --shapes covering it", where=artifact)
     tokenizer = args.tokenizer
     if args.data and not tokenizer and Path(args.data).suffix.lower() not in (".npz", ".npy"):
         from studio.core.data.calibration import default_tokenizer
 
-        tokenizer = default_tokenizer(Path(args.model)) or default_tokenizer(Path(target["source"]))
-    if args.cluster:
-        if trace is not None or args.p99_budget is not None:
-            raise StudioError("--trace and --p99-budget run here only: with --cluster give --batch/--concurrency, "
-                              "--qps or --qps-sweep")
-        measure, describe_feed_d, close = _remote(args, target, tokenizer)
-    else:
-        close = None
-        factory = runner_factory(target, args)
-        probe = factory()
-        probe.activate()          # a TensorRT engine without a GPU stops here, with the reason
-        metas = probe.input_metadata()
-        probe.deactivate()
-        feed = open_feed(metas, args.data, column=args.data_column, tokenizer=tokenizer, seq_len=args.seq_len,
-                         model_path=str(target["artifact"]))
-        describe_feed_d = feed.describe()
-
-        def measure(config):
-            return Bench(factory, feed, config).run()
+        tokenizer = default_tokenizer(Path(args.model)) or default_tokenizer(Path(entry.config.model))
 
     base = BenchConfig(duration_s=args.duration, iterations=args.iterations, warmup_s=args.warmup,
                        warmup_iters=args.warmup_iters, shared_runner=args.shared_session,
                        max_batch=args.max_batch, max_delay_ms=args.max_delay_ms, max_batch_rows=max_rows)
     base.validate()
-    result = BenchResult(model=target["source"], backend=target["backend"], precision=target["precision"],
-                         artifact=str(target["artifact"]),
-                         runner={"name": target["backend"], "threads": args.threads, "provider": args.provider,
-                                 "sessions": "shared" if args.shared_session else "one per client",
-                                 **({"cluster": args.cluster, "target": args.target} if args.cluster else {})},
-                         inputs=describe_feed_d)
 
-    def progress(r):
+    def progress(_run, r):
         lm = r.latency_ms
         _say(args, f"batch {r.batch:>3} x {r.concurrency} {r.load.get('pattern')}: {r.throughput:10.1f} samples/s  "
                    f"p50 {lm.p50:8.3f} ms  p99 {lm.p99:8.3f} ms  cv {r.cv:6.1%}")
@@ -293,23 +253,25 @@ def run(args) -> int:
         configs += plan(base, batches=batches, concurrencies=concs, rates=rates)
     if not (open_loop or rates or args.p99_budget is not None):
         configs = plan(base, batches=batches, concurrencies=concs)
-    try:
-        for config in configs:
-            r = measure(config)
-            result.runs.append(r)
-            progress(r)
-    finally:
-        if close is not None:
-            close()
-    if args.p99_budget is not None:
-        start = args.qps or (rates[0] if rates else 10.0)
-        search = rate_search.max_rate_under_p99(rate_search.open_loop_runner(factory, feed, replace(base, concurrency=concs[0])),
-                                          args.p99_budget, start)
-        result.runs += [t[3] for t in search.tried]
-        result.notes.append({"p99_budget_search": search.to_dict()})
-        _say(args, f"highest rate with P99 <= {args.p99_budget:g} ms: "
-                   + (f"{search.best_rate:.1f} req/s" if search.best_rate else "none of the rates tried"))
 
+    # Every run in a child process here (a runtime that crashes costs the run, not the command),
+    # or as a job on the cluster's target: the window's Benchmark panel runs the same sequence.
+    notes = []
+    with session.bench_sequence(data=args.data, seq_len=args.seq_len, tokenizer=tokenizer, column=args.data_column,
+                                remote=(args.cluster, args.target) if args.cluster else None,
+                                runner_options=runner_options(entry, args), on_result=progress) as seq:
+        runs = [r for _, r in seq.run([BenchRun(entry, c) for c in configs])]
+        if args.p99_budget is not None:
+            start = args.qps or (rates[0] if rates else 10.0)
+            search_base = replace(base, concurrency=concs[0], trace=None)
+            search = rate_search.max_rate_under_p99(
+                lambda q: seq.measure(BenchRun(entry, replace(search_base, rate=q))), args.p99_budget, start)
+            runs += [t[3] for t in search.tried]
+            notes.append({"p99_budget_search": search.to_dict()})
+            _say(args, f"highest rate with P99 <= {args.p99_budget:g} ms: "
+                       + (f"{search.best_rate:.1f} req/s" if search.best_rate else "none of the rates tried"))
+    result = session.add_runs(entry, runs, inputs=seq.inputs_of(runs), runner=seq.runner(entry, shared=args.shared_session),
+                              notes=notes, save=False)
     if args.output:
         result.save(args.output)
     if args.json:

@@ -13,7 +13,7 @@ panels connect to them, the command line calls the operations and prints what th
     session.open("intent.onnx")
     fp32 = session.build(BuildConfig(model="intent.onnx", backend="onnxruntime",
                                      output=str(session.output_for("onnxruntime", "fp32"))))
-    run = session.bench(fp32.key, BenchConfig(batch=8, duration_s=2), data="val.csv")
+    run = session.bench(fp32.key, BenchConfig(batch=8, duration_s=2), data="val.csv")   # or bench_sequence
     session.check_accuracy(fp32.key, "val.csv", label_column="intent")
     session.write_report("report.html")
 """
@@ -43,6 +43,7 @@ from studio.core.progress import ProgressEvent
 if TYPE_CHECKING:
     from studio.core.bench.harness import BenchConfig, Sample
     from studio.core.bench.results import AccuracyResult, BenchResult, RunResult
+    from studio.core.bench.sequence import BenchRun, BenchSequence
     from studio.core.bench.sweep import SweepFailure, SweepRequest, SweepResult, SweepRun
     from studio.core.jobs.executor import Executor
     from studio.core.precision_search.search import SearchRequest, SearchResult
@@ -115,32 +116,55 @@ class Session:
             raise StudioError("not a build of this session", where=str(artifact)) from None
 
     # ----- benchmarks
-    def bench(self, artifact: str, config: BenchConfig, *, data: str | None = None, seq_len: int | None = None,
-              tokenizer: str | None = None, column: str | None = None, on_sample: Callable[[Sample], None] | None = None,
-              threads: int | None = None) -> BenchResult:
-        """Benchmark one build in a child process (a native crash costs the run, not the caller)
-        with inputs made for its source model (the user's data, or synthetic ids it says it
-        used), and add the result."""
+    def bench_sequence(self, *, data: str | None = None, seq_len: int | None = None, tokenizer: str | None = None,
+                       column: str | None = None, remote: tuple[str, str | None] | None = None,
+                       runner_options: dict | None = None,
+                       on_sample: Callable[[str, Sample], None] | None = None,
+                       on_run: Callable[[BenchRun], None] | None = None,
+                       on_result: Callable[[BenchRun, RunResult], None] | None = None) -> BenchSequence:
+        """Benchmark runs of this session's builds, fed the user's data (or synthetic ids it says
+        it used), each in a child process here or as a job on `remote` (cluster address, target):
+        `seq.run(runs)` measures them (stop and cancel from any thread), `add_sequence` keeps
+        what they measured."""
         # lazy: 100 ms off this module's import (numpy), which a build does not need
         from studio.core.bench.inputs import declare_inputs
-        from studio.core.bench.isolated import IsolatedBench, feed_spec
+        from studio.core.bench.sequence import BenchSequence
 
-        entry = self.entry(artifact)
-        args, declared = declare_inputs(data, seq_len, tokenizer, column)
-        run = IsolatedBench(entry.result.output, entry.result.backend, feed_spec(entry.config.model, **args),
-                            config, on_sample=on_sample,
-                            runner_options={"threads": threads} if threads else None).run()
-        return self.add_runs(entry, [run], inputs=declared)
+        inputs, declared = declare_inputs(data, seq_len, tokenizer, column)
+        return BenchSequence(inputs, declared, remote=remote, runner_options=runner_options,
+                             on_sample=on_sample, on_run=on_run, on_result=on_result)
+
+    def add_sequence(self, seq: BenchSequence, out: list[tuple[BenchRun, RunResult]], *,
+                     save: bool = True) -> list[BenchResult]:
+        """What a sequence measured: one BenchResult per build, in the order the builds ran."""
+        grouped: dict[str, list[tuple[BenchRun, RunResult]]] = {}
+        for run, res in out:
+            grouped.setdefault(run.entry.key, []).append((run, res))
+        return [self.add_runs(pairs[0][0].entry, [r for _, r in pairs], inputs=seq.inputs_of(r for _, r in pairs),
+                              save=save,
+                              runner=seq.runner(pairs[0][0].entry, shared=any(b.config.shared_runner for b, _ in pairs)))
+                for pairs in grouped.values()]
+
+    def bench(self, artifact: str, config: BenchConfig, **inputs) -> BenchResult:
+        """One configuration of one build, measured and added (`inputs`: bench_sequence's)."""
+        # lazy: 4 ms off this module's import (with bench_sequence's numpy)
+        from studio.core.bench.sequence import BenchRun
+
+        seq = self.bench_sequence(**inputs)
+        with seq:
+            out = seq.run([BenchRun(self.entry(artifact), config)])
+        return self.add_sequence(seq, out)[0]
 
     def add_runs(self, entry: BuildEntry, runs: list[RunResult], inputs: dict | None = None,
-                 save: bool = True) -> BenchResult:
+                 save: bool = True, runner: dict | None = None, notes: list | None = None) -> BenchResult:
         """The runs of one build as a BenchResult, saved beside the artifact for the user."""
         # lazy: 98 ms off this module's import (numpy), which a build does not need
         from studio.core.bench.results import BenchResult
 
         res = BenchResult(model=entry.config.model, backend=entry.result.backend, precision=entry.result.precision,
                           artifact=entry.result.output, runs=list(runs),
-                          runner={"name": entry.result.backend, "sessions": "one per client"}, inputs=inputs)
+                          runner=runner or {"name": entry.result.backend, "sessions": "one per client"}, inputs=inputs,
+                          notes=list(notes or []))
         return self.add_result(res, save=save)
 
     # ----- accuracy

@@ -4,7 +4,6 @@ into the live plots (bench_plots.py)."""
 
 from __future__ import annotations
 
-import threading
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
@@ -14,12 +13,12 @@ from PySide6.QtWidgets import (QAbstractItemView, QComboBox, QDoubleSpinBox, QFo
 from studio.core.backends.registry import get_backend
 from studio.core.bench.harness import BenchConfig
 from studio.core.bench.inputs import declare_inputs, describe_feed
-from studio.core.bench.isolated import IsolatedBench, feed_spec
 from studio.core.bench.plan import describe, parse_counts, parse_rates, plan
-from studio.core.bench.remote import remote_runs
+from studio.core.bench.sequence import BenchRun, BenchSequence
 from studio.core.data.tables import table_header
 from studio.core.errors import StudioError
 from studio.core.jobs.build_job import BuildEntry
+from studio.core.session import Session
 from studio.ui.bench_plots import LivePlots
 from studio.ui.i18n import bind, bind_items, button, label, translate
 from studio.ui.target_picker import TargetPicker
@@ -32,14 +31,13 @@ class BenchPanel(QWidget):
     failed = Signal(str)
     running_changed = Signal(bool)
 
-    def __init__(self, tasks: TaskRegistry, parent=None):
+    def __init__(self, tasks: TaskRegistry, session: Session, parent=None):
         super().__init__(parent)
-        self.tasks = tasks
+        self.tasks, self.session = tasks, session
         self.entries: list[BuildEntry] = []
         self.task: Task | None = None
-        self.current_bench = None
+        self.sequence: BenchSequence | None = None   # the runs in progress, or the last ones
         self.results: list[tuple[BuildEntry, object]] = []
-        self._stop: threading.Event | None = None
 
         self.build_list = QListWidget()
         self.build_list.setSelectionMode(QAbstractItemView.NoSelection)
@@ -133,7 +131,6 @@ class BenchPanel(QWidget):
 
         self.pattern.currentIndexChanged.connect(lambda _: self._pattern_changed())
         self._pattern_changed()
-        self.declared_inputs: dict = {}
         self._describe_inputs()
 
     @staticmethod
@@ -265,45 +262,29 @@ class BenchPanel(QWidget):
             key = f"{e.key}|{i}"
             self.live.ensure_series(key, run_label, SERIES[i % len(SERIES)])
         buf = self.live.buffer
-        panel = self
-        inputs, self.declared_inputs = self.input_spec()
-        stop = self._stop = threading.Event()   # Stop keeps what was measured; cancel (closing) does not
-
+        inputs, _ = self.input_spec()
         remote = self.where.target()
+        runs = [BenchRun(e, cfg, run_label, f"{e.key}|{i}") for i, (e, cfg, run_label) in enumerate(runs)]
 
         def work(cancel, emit):
-            # Each run in a child process (studio.core.bench.isolated): a runtime that crashes
-            # costs one failed run, and session creation does not hold this process's GIL.
-            if remote is not None:
-                return remote_runs(remote, runs, inputs, buf, cancel, stop, emit)
-            out = []
-            for i, (e, cfg, run_label) in enumerate(runs):
-                if cancel.is_set() or stop.is_set():
-                    break
-                key = f"{e.key}|{i}"
-                bench = IsolatedBench(e.result.output, e.result.backend, feed_spec(e.config.model, **inputs), cfg,
-                                      on_sample=lambda s, key=key: buf.append((key, s)))
-                panel.current_bench = bench
-                emit(("run", key, run_label))
-                bench.start()
-                while not bench.wait(0.1):
-                    if cancel.is_set():
-                        bench.cancel()      # closing: nothing to keep
-                    elif stop.is_set():
-                        bench.stop()
-                res = bench.result()
-                emit(("result", key, res))
-                out.append((e, res))
-            panel.current_bench = None
-            return out
+            with seq:
+                return seq.run(runs)
 
         # Niced, as builds are: the benchmark child inherits it, and on a machine whose cores it
         # fills the window still gets the CPU when it needs it (an idle window costs the run nothing).
         self.task = task = Task(work, name="benchmark", parent=self, nice=5)
+        # Each run in a child process here (a runtime that crashes costs one failed run, and the
+        # measurement shares no GIL with the plots) or as a job on the cluster's target.
+        seq = self.sequence = self.session.bench_sequence(
+            **inputs, remote=(remote[0], remote[1].name) if remote is not None else None,
+            on_sample=lambda key, s: buf.append((key, s)),
+            on_run=lambda run: task.event.emit(("run", run.key, run.label)),
+            on_result=lambda run, res: task.event.emit(("result", run.key, res)))
         task.event.connect(self._on_event)
         task.finished.connect(self._finished)
         task.failed.connect(self._failed)
         task.cancelled.connect(lambda: self._finished([]))
+        task.on_cancel(seq.cancel)      # closing the window: the run in progress keeps nothing
         task.done.connect(self._done)
         self.run_btn.setEnabled(False)
         self.stop_btn.setEnabled(True)
@@ -314,11 +295,8 @@ class BenchPanel(QWidget):
 
     def stop(self) -> None:
         """Stop the whole sequence: the current run ends with what it measured."""
-        if self._stop is not None:
-            self._stop.set()
-        bench = self.current_bench
-        if bench is not None:
-            bench.stop()
+        if self.sequence is not None:
+            self.sequence.stop()
 
     def _on_event(self, ev) -> None:
         kind, key = ev[0], ev[1]
@@ -331,8 +309,9 @@ class BenchPanel(QWidget):
     def _finished(self, out) -> None:
         self.live.refresh(force=True)
         if out:
-            self.results = out
-            stopped = self._stop is not None and self._stop.is_set()
+            self.session.add_sequence(self.sequence, out)   # saved beside each build for the user
+            out = self.results = [(run.entry, res) for run, res in out]
+            stopped = self.sequence.stopped
             bind(self.status.setText, lambda: (self.tr("stopped: {n} run(s)") if stopped
                                                else self.tr("done: {n} run(s)")).format(n=len(out)))
             self.finished.emit(out)

@@ -83,7 +83,7 @@ class MainWindow(QMainWindow):
         self.details = DetailsPanel()
         self.build_panel = BuildPanel(self.tasks)
         self.builds = BuildsList()
-        self.bench = BenchPanel(self.tasks)
+        self.bench = BenchPanel(self.tasks, self.session)
         self.compare = CompareView(self.session)
         self.log_view = LogView()
         self.precision = PrecisionPanel()

@@ -78,6 +78,7 @@ class Task(QObject):
         self.nice = nice
         self._fn = fn
         self.cancel_event = threading.Event()
+        self._on_cancel: list[Callable[[], None]] = []
         self._thread: threading.Thread | None = None
         self.started_at: float | None = None
         self.result = None
@@ -128,6 +129,13 @@ class Task(QObject):
 
     def cancel(self) -> None:
         self.cancel_event.set()
+        for fn in self._on_cancel:
+            fn()
+
+    def on_cancel(self, fn: Callable[[], None]) -> None:
+        """Call `fn` when the task is cancelled: work that waits on something else than
+        `cancel_event` (a child process, a remote job) hears of it at once."""
+        self._on_cancel.append(fn)
 
     def wait(self, timeout: float | None = None) -> bool:
         if self._thread is not None:

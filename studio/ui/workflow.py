@@ -57,14 +57,10 @@ class Workflow(QObject):
             self.win.settings.remember_choices(self.win.session.model, self.win.bench.choices())
 
     def _on_bench_finished(self, out) -> None:
-        grouped: dict[str, list] = {}
-        entries = {}
-        for entry, run in out:
-            grouped.setdefault(entry.key, []).append(run)
-            entries[entry.key] = entry
-        for key, runs in grouped.items():
-            res = self.win.session.add_runs(entries[key], runs, inputs=self.win.bench.declared_inputs)
-            self.win.log_view.add(self.tr("benchmark saved: {path}").format(path=self.win.session.result_file(res)))
+        """The panel has added the runs to the session; say where each build's were saved."""
+        for key in dict.fromkeys(entry.key for entry, _ in out):
+            path = self.win.session.result_file(self.win.session.runs[key])
+            self.win.log_view.add(self.tr("benchmark saved: {path}").format(path=path))
 
     def run_sweep(self) -> Task:
         """The sweep the Sweep panel asks for, of the open model, built as the Build panel says

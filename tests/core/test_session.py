@@ -72,8 +72,10 @@ def test_the_whole_story_through_the_session(users_model, labelled, tmp_path):
     runs = {e.key: session.bench(e.key, config, data=str(TEXTS), tokenizer=tokenizer) for e in (fp32, int8)}
     for key, res in runs.items():
         assert isinstance(res, BenchResult) and res.artifact == key and res.runs[0].throughput > 0
-        assert res.inputs == {"kind": "text", "source": str(TEXTS), "seq_len": "each text's own length",
-                              "tokenizer": tokenizer}
+        declared = {"kind": "text", "source": str(TEXTS), "seq_len": "each text's own length", "tokenizer": tokenizer}
+        assert {k: res.inputs[k] for k in declared} == declared
+        n_texts = len(TEXTS.read_text(encoding="utf-8").splitlines()) - 1
+        assert res.inputs["samples"] == res.runs[0].feed["samples"] == n_texts   # what the child fed
         assert BenchResult.from_dict(json.loads(Path(key + ".bench.json").read_text())).runs  # saved for the user
 
     acc = session.check_accuracy(int8.key, str(labelled), column="text", label_column="intent",

@@ -76,7 +76,7 @@ def bench_task(request: dict, state, emit) -> dict:
             bench.stop()
     result = bench.result()   # joins the sample dispatcher: every sample is in `pending` now
     flush()
-    return result.to_dict()
+    return {**result.to_dict(), "feed": feed.describe()}
 
 
 def accuracy_task(request: dict, state, emit) -> dict:

@@ -3,10 +3,9 @@ sizes, clients and rates are studio.core.bench.plan's)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Callable
 
-from studio.core.bench.harness import Bench, BenchConfig
 from studio.core.errors import StudioError
 
 
@@ -63,7 +62,3 @@ def max_rate_under_p99(run_at: Callable[[float], object], budget_ms: float, star
         else:
             hi = q
     return search
-
-
-def open_loop_runner(runner_factory, feed, base: BenchConfig) -> Callable[[float], object]:
-    return lambda q: Bench(runner_factory, feed, replace(base, rate=q, trace=None)).run()

@@ -95,6 +95,7 @@ class RunResult(Record):
     unfinished: int = 0                                # open loop: arrivals not served by the end
     stopped_early: bool = False
     warnings: list = field(default_factory=list)
+    feed: dict | None = None     # what the run was fed, as its feed describes itself (samples, lengths)
 
 
 @dataclass

@@ -51,6 +51,14 @@ class BuildEntry:
         return self.result.output
 
     @classmethod
+    def unbuilt(cls, model: str | Path, backend: str) -> "BuildEntry":
+        """A model measured as it is, by a backend that runs it without a build (precision "as-is")."""
+        model = Path(model)
+        res = BuildResult(output=str(model), sidecar="", backend=backend, precision="as-is", build_seconds=0.0,
+                          size_bytes=model.stat().st_size)
+        return cls(res, BuildConfig(model=str(model), backend=backend, output=str(model)))
+
+    @classmethod
     def from_sidecar(cls, artifact: str | Path) -> "BuildEntry | None":
         """The build of an artifact opened from disk, as its sidecar describes it (None without one)."""
         artifact = Path(artifact)

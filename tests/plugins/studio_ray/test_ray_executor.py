@@ -294,8 +294,13 @@ def test_bench_command_on_a_cluster_target(cluster, mlp_path, tmp_path, capsys):
     doc = json.loads(capsys.readouterr().out)
     assert [r["batch"] for r in doc["runs"]] == [1, 2] and all(r["throughput"] > 0 for r in doc["runs"])
     assert doc["runner"]["target"] == "cpu-b" and doc["inputs"]["kind"] == "synthetic"
-    assert main(["bench", str(ort), "--cluster", f"ray:{cluster.address}", "--p99-budget", "5"]) == 2
-    assert "run here only" in capsys.readouterr().err
+    # the P99 search's runs go there too (a budget no rate meets: the start rate, then 4 below it)
+    assert main(["bench", str(ort), "--cluster", f"ray:{cluster.address}", "--target", "cpu-b", "--p99-budget",
+                 "0.000001", "--qps", "400", "--duration", "0.5", "--warmup", "0", "--json", "-q"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    [search] = [n["p99_budget_search"] for n in doc["notes"]]
+    assert search["max_rate"] is None and [t["rate"] for t in search["tried"]] == [400, 200, 100, 50, 25]
+    assert len(doc["runs"]) == 1 + 5 and doc["runner"]["target"] == "cpu-b"   # the --qps run, then the search
 
 
 def test_accuracy_command_on_a_cluster_target(cluster, tmp_path, capsys):
