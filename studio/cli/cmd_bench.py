@@ -48,7 +48,7 @@ def add_parser(sub) -> None:
     p.add_argument("--seq-len", type=int, metavar="N", help="pad/truncate texts to N tokens (default: each text's own length)")
     p.add_argument("--tokenizer", metavar="FILE", help="tokenizer.json or a Hugging Face tokenizer folder (default: the one beside the model)")
     p.add_argument("--threads", type=int, metavar="N", help="ONNX Runtime intra-op threads per session")
-    p.add_argument("--provider", default="cpu", help="ONNX Runtime provider: cpu | cuda")
+    p.add_argument("--provider", help="ONNX Runtime provider: cpu | cuda (default cpu)")
     p.add_argument("--cluster", metavar="ADDRESS", help="run on a cluster's target instead of here: ray:HOST:PORT")
     p.add_argument("--target", metavar="NAME", help="with --cluster: the target machine (see `engine-studio targets`)")
     p.add_argument("--json", action="store_true", help="print the results as one JSON object")
@@ -153,7 +153,7 @@ def resolve_target(args):
 
 def runner_options(entry, args) -> dict | None:
     if entry.result.backend == "onnxruntime":
-        return {"threads": args.threads, "providers": [args.provider]}
+        return {"threads": args.threads, "providers": [args.provider] if args.provider else None}
     if args.threads:
         raise StudioError("--threads applies to ONNX Runtime only")
     return None

@@ -1,6 +1,7 @@
 """The window and the command line run the same workflow on the same core: the same actions on a
-user's model (build FP32 and INT8 with ONNX Runtime, check accuracy on the user's labelled
-texts) give the same artifact names, the same sidecars and the same results from either."""
+user's model (build FP32 and INT8 with ONNX Runtime, benchmark on the user's texts, check
+accuracy on the user's labelled texts) give the same artifact names, the same sidecars and the
+same results from either."""
 
 from __future__ import annotations
 
@@ -47,6 +48,14 @@ def _comparable_sidecar(path: Path) -> dict:
             "build_config": config, "backend_details": details, "source": source, "warnings": warnings}
 
 
+def _comparable_bench(doc: dict) -> dict:
+    """What a benchmark says besides what it measured: the runs asked for, what fed them, how."""
+    inputs = {k: Path(v).name if k in ("source", "tokenizer") else v for k, v in doc["inputs"].items()}
+    runs = [(r["batch"], r["concurrency"], r["load"]["pattern"], r["samples"] // r["requests"]) for r in doc["runs"]]
+    return {"backend": doc["backend"], "precision": doc["precision"], "artifact": Path(doc["artifact"]).name,
+            "runner": doc["runner"], "inputs": inputs, "runs": runs}
+
+
 def _comparable_accuracy(doc: dict) -> dict:
     keep = ("backend", "precision", "samples", "accuracy", "reference_accuracy", "accuracy_change",
             "top1_agreement", "flagged", "label_column", "threshold", "nan_count", "inf_count")
@@ -73,9 +82,22 @@ def test_window_and_command_line_give_the_same_builds_and_results(qtbot, window,
     qtbot.waitUntil(lambda: str(builds["int8"]) in window.session.accuracy or task.error is not None, timeout=180000)
     assert task.error is None, task.error
 
+    bench = window.bench
+    bench.check([str(builds["int8"])])
+    bench.inputs.setText(str(in_window.with_name("val.csv")))
+    bench._read_header("text")
+    bench.batches.setText("8")
+    bench.duration.setValue(0.5)
+    with qtbot.waitSignal(bench.finished, timeout=120000):
+        assert bench.start() is not None
+    window_bench = window.session.runs[str(builds["int8"])].to_dict()
+
     for precision in ("fp32", "int8"):
         assert main(["build", str(in_cli), "--backend", "onnxruntime", "--precision", precision, "-q"]) == 0
     capsys.readouterr()
+    assert main(["bench", str(in_cli.with_name(builds["int8"].name)), "--data", str(in_cli.with_name("val.csv")),
+                 "--data-column", "text", "--batch", "8", "--duration", "0.5", "--json", "-q"]) == 0
+    cli_bench = json.loads(capsys.readouterr().out)
     cli_int8 = in_cli.with_name(builds["int8"].name)
     assert main(["accuracy", str(cli_int8), "--data", str(in_cli.with_name("val.csv")), "--data-column", "text",
                  "--label-column", "intent", "--tokenizer", str(in_cli.with_name("tokenizer.json")), "--json"]) == 0
@@ -87,6 +109,8 @@ def test_window_and_command_line_give_the_same_builds_and_results(qtbot, window,
         assert twin.is_file(), f"the command line wrote no {path.name}"
         assert _comparable_sidecar(Path(str(path) + ".json")) == _comparable_sidecar(Path(str(twin) + ".json"))
 
+    assert _comparable_bench(window_bench) == _comparable_bench(cli_bench)
+    assert window_bench["inputs"]["samples"] == cli_bench["inputs"]["samples"] > 0   # the user's texts, all of them
     window_accuracy = window.session.accuracy[str(builds["int8"])].to_dict()
     assert _comparable_accuracy(window_accuracy) == _comparable_accuracy(cli_accuracy)
     saved = json.loads(Path(window.session.result_file(window.session.accuracy[str(builds["int8"])])).read_text())
