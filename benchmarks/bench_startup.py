@@ -2,7 +2,11 @@
 installed package (.venv) and, when `make installer` has run, the frozen bundle started with
 no Python environment on PATH. Also the bundle's size on disk and as a tarball.
 
-    .venv/bin/python benchmarks/bench_startup.py [--repeat 3]
+    .venv/bin/python benchmarks/bench_startup.py [--repeat 3] [--baseline CHECKOUT]
+
+--baseline adds another checkout of the studio (e.g. `git worktree add /tmp/base HEAD~1`), started
+as `python -m studio` with that checkout and its plugins first on the path, alternately with this
+one started the same way, and prints the ratio.
 
 "Cold" here is a fresh process each time; the OS file cache stays warm after the first run,
 as it does for a user who starts the studio twice."""
@@ -39,7 +43,10 @@ def time_to_ready(cmd: list[str], env: dict) -> float:
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--baseline", metavar="CHECKOUT", help="another checkout, run alternately with this one")
     args = ap.parse_args()
+    if args.baseline:
+        return compare(Path(args.baseline).resolve(), args.repeat)
     results = {}
     venv_env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     targets = {"venv": ([str(ROOT / ".venv" / "bin" / "engine-studio")], venv_env)}
@@ -62,6 +69,22 @@ def main() -> int:
         print(f"bundle  {b['bundle_bytes'] / 2**20:.0f} MiB on disk, tarball {b['tarball_bytes'] / 2**20:.0f} MiB")
     OUT.parent.mkdir(parents=True, exist_ok=True)
     OUT.write_text(json.dumps(results, indent=2) + "\n")
+    return 0
+
+
+def compare(baseline: Path, repeat: int) -> int:
+    """This checkout and `baseline`, each as `python -m studio`, alternated; medians and their ratio."""
+    times: dict[str, list[float]] = {"this": [], "baseline": []}
+    for _ in range(repeat):
+        for name, checkout in (("this", ROOT), ("baseline", baseline)):
+            env = dict(os.environ, QT_QPA_PLATFORM="offscreen",
+                       PYTHONPATH=os.pathsep.join([str(checkout), str(checkout / "plugins")]))
+            times[name].append(time_to_ready([sys.executable, "-m", "studio", "window", "--sample",
+                                              "--exit-when-ready"], env))
+    for name, ts in times.items():
+        print(f"{name:9s} window ready in {statistics.median(ts):.2f} s (median of {len(ts)}: "
+              + ", ".join(f"{t:.2f}" for t in ts) + ")")
+    print(f"this / baseline: {statistics.median(times['this']) / statistics.median(times['baseline']):.3f}")
     return 0
 
 

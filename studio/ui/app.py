@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import logging
 import sys
+import threading
 
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
+from studio.core.backends.registry import installed_backends
+from studio.core.errors import StudioError
 from studio.ui.errors import install_excepthook
 from studio.ui.main_window import MainWindow
 from studio.ui.workers import freeze_startup_objects
@@ -24,9 +27,26 @@ def get_app() -> QApplication:
     return app
 
 
+def probe_backends() -> threading.Thread:
+    """Ask every installed backend for its capabilities once, in a thread started as the window
+    is made. A backend's first answer may load its native library (TensorRT-RTX: ~40-50 ms of
+    static initializers, with the GIL held), which on the UI thread froze the window the first
+    time the user chose that backend; here it overlaps the window's start-up."""
+    def probe() -> None:
+        for backend in installed_backends():
+            try:
+                backend.capabilities()
+            except StudioError:
+                pass     # said when the backend is chosen, as before
+    thread = threading.Thread(target=probe, name="probe-backends", daemon=True)
+    thread.start()
+    return thread
+
+
 def make_window(path: str | None = None, demo: bool = False, modal_errors: bool = True) -> MainWindow:
     get_app()
     logging.getLogger("studio").setLevel(logging.INFO)
+    probe_backends()
     win = MainWindow(modal_errors=modal_errors)
     install_excepthook(win.errors)
     freeze_startup_objects()
