@@ -134,16 +134,21 @@ class Session:
         return BenchSequence(inputs, declared, remote=remote, runner_options=runner_options,
                              on_sample=on_sample, on_run=on_run, on_result=on_result)
 
-    def add_sequence(self, seq: BenchSequence, out: list[tuple[BenchRun, RunResult]], *,
-                     save: bool = True) -> list[BenchResult]:
-        """What a sequence measured: one BenchResult per build, in the order the builds ran."""
+    def sequence_results(self, seq: BenchSequence, out: list[tuple[BenchRun, RunResult]]) -> list[BenchResult]:
+        """What a sequence measured: one BenchResult per build, in the order the builds ran, not
+        yet added (any thread may make and save them: the window writes them off its UI thread)."""
         grouped: dict[str, list[tuple[BenchRun, RunResult]]] = {}
         for run, res in out:
             grouped.setdefault(run.entry.key, []).append((run, res))
-        return [self.add_runs(pairs[0][0].entry, [r for _, r in pairs], inputs=seq.inputs_of(r for _, r in pairs),
-                              save=save,
-                              runner=seq.runner(pairs[0][0].entry, shared=any(b.config.shared_runner for b, _ in pairs)))
+        return [self.bench_result(pairs[0][0].entry, [r for _, r in pairs], inputs=seq.inputs_of(r for _, r in pairs),
+                                  runner=seq.runner(pairs[0][0].entry,
+                                                    shared=any(b.config.shared_runner for b, _ in pairs)))
                 for pairs in grouped.values()]
+
+    def add_sequence(self, seq: BenchSequence, out: list[tuple[BenchRun, RunResult]], *,
+                     save: bool = True) -> list[BenchResult]:
+        """What a sequence measured, added (and saved beside each build when `save`)."""
+        return [self.add_result(res, save=save) for res in self.sequence_results(seq, out)]
 
     def bench(self, artifact: str, config: BenchConfig, **inputs) -> BenchResult:
         """One configuration of one build, measured and added (`inputs`: bench_sequence's)."""
@@ -157,15 +162,19 @@ class Session:
 
     def add_runs(self, entry: BuildEntry, runs: list[RunResult], inputs: dict | None = None,
                  save: bool = True, runner: dict | None = None, notes: list | None = None) -> BenchResult:
-        """The runs of one build as a BenchResult, saved beside the artifact for the user."""
+        """The runs of one build as a BenchResult, added, and saved beside the artifact when `save`."""
+        return self.add_result(self.bench_result(entry, runs, inputs, runner, notes), save=save)
+
+    @staticmethod
+    def bench_result(entry: BuildEntry, runs: list[RunResult], inputs: dict | None = None,
+                     runner: dict | None = None, notes: list | None = None) -> BenchResult:
         # lazy: 98 ms off this module's import (numpy), which a build does not need
         from studio.core.bench.results import BenchResult
 
-        res = BenchResult(model=entry.config.model, backend=entry.result.backend, precision=entry.result.precision,
-                          artifact=entry.result.output, runs=list(runs),
-                          runner=runner or {"name": entry.result.backend, "sessions": "one per client"}, inputs=inputs,
-                          notes=list(notes or []))
-        return self.add_result(res, save=save)
+        return BenchResult(model=entry.config.model, backend=entry.result.backend, precision=entry.result.precision,
+                           artifact=entry.result.output, runs=list(runs),
+                           runner=runner or {"name": entry.result.backend, "sessions": "one per client"},
+                           inputs=inputs, notes=list(notes or []))
 
     # ----- accuracy
     def check_accuracy(self, artifact: str, data: str, *, cancel: threading.Event | None = None,
@@ -227,13 +236,23 @@ class Session:
         else:
             key, suffix, store, event = res.artifact or source or res.model, ".bench.json", self.runs, self.events.run
         if save and source is None:
-            source = str(key) + suffix
+            source = self.result_path_beside(res)
             res.save(source)
         if source is not None:
             self.saved[f"{key}{suffix}"] = source
         store[str(key)] = res
         event(res)
         return res
+
+    @staticmethod
+    def result_path_beside(res: BenchResult | AccuracyResult) -> str:
+        """Where a result measured here is saved for the user: beside its artifact."""
+        # lazy: 98 ms off this module's import (numpy); loaded already by whatever made `res`
+        from studio.core.bench.results import AccuracyResult
+
+        if isinstance(res, AccuracyResult):
+            return f"{res.build}.accuracy.json"
+        return f"{res.artifact or res.model}.bench.json"
 
     def result_file(self, res: BenchResult | AccuracyResult) -> str | None:
         """The file a result held by the session was saved to or opened from, if any."""

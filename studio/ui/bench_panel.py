@@ -268,7 +268,13 @@ class BenchPanel(QWidget):
 
         def work(cancel, emit):
             with seq:
-                return seq.run(runs)
+                out = seq.run(runs)
+            # Saved here, not on the UI thread: an atomic write ends with an fsync, which on a
+            # busy disk held the window for tens of milliseconds per build.
+            results = self.session.sequence_results(seq, out)
+            for res in results:
+                res.save(self.session.result_path_beside(res))
+            return out, results
 
         # Niced, as builds are: the benchmark child inherits it, and on a machine whose cores it
         # fills the window still gets the CPU when it needs it (an idle window costs the run nothing).
@@ -283,7 +289,7 @@ class BenchPanel(QWidget):
         task.event.connect(self._on_event)
         task.finished.connect(self._finished)
         task.failed.connect(self._failed)
-        task.cancelled.connect(lambda: self._finished([]))
+        task.cancelled.connect(lambda: self._finished(([], [])))
         task.on_cancel(seq.cancel)      # closing the window: the run in progress keeps nothing
         task.done.connect(self._done)
         self.run_btn.setEnabled(False)
@@ -306,10 +312,12 @@ class BenchPanel(QWidget):
             self.live.series[key].result = ev[2]
             self.live.series[key].dirty = True
 
-    def _finished(self, out) -> None:
+    def _finished(self, done) -> None:
+        out, results = done
         self.live.refresh(force=True)
+        for res in results:
+            self.session.add_result(res, source=self.session.result_path_beside(res))
         if out:
-            self.session.add_sequence(self.sequence, out)   # saved beside each build for the user
             out = self.results = [(run.entry, res) for run, res in out]
             stopped = self.sequence.stopped
             bind(self.status.setText, lambda: (self.tr("stopped: {n} run(s)") if stopped
