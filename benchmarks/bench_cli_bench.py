@@ -11,6 +11,7 @@ The measured time per run is --duration + --warmup; the rest is the command's ov
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 MODEL = ROOT / "tests" / "data" / "corpus" / "minilm_2in_pooled" / "model.onnx"
+OUT = ROOT / ".cache" / "benchmarks" / "cli_bench.json"
 
 CHILD_START = r"""
 import sys, time
@@ -76,9 +78,13 @@ def main() -> int:
     print(f"{args.model.name}: {runs} runs of {args.duration:g} s + {args.warmup:g} s warm-up "
           f"({measured:.1f} s measured), medians of {args.repeat}")
     print(f"{'checkout':10} {'command s':>10} {'overhead s':>11} {'per run s':>10} {'child start s':>14}")
+    figures = {}
     for name in checkouts:
         wall, start = statistics.median(walls[name]), statistics.median(starts[name])
+        figures[name] = {"command_s": walls[name], "child_start_s": starts[name], "measured_s": measured}
         print(f"{name:10} {wall:10.2f} {wall - measured:11.2f} {(wall - measured) / runs:10.2f} {start:14.3f}")
+    OUT.parent.mkdir(parents=True, exist_ok=True)
+    OUT.write_text(json.dumps(figures, indent=2) + "\n")
     if args.baseline:
         print(f"command this / baseline: {statistics.median(walls['this']) / statistics.median(walls['baseline']):.2f}; "
               f"child start this / baseline: "
