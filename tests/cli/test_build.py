@@ -121,10 +121,10 @@ def test_missing_model(tmp_path, capsys):
 
 
 @pytest.mark.slow
-def test_ctrl_c_cancels_cleanly(tmp_path):
+def test_ctrl_c_cancels_cleanly(tmp_path, interruptible_command):
     model = _model(tmp_path / "chain.onnx", n=200, d=32)
     out = tmp_path / "out" / "chain.engine"
-    proc = subprocess.Popen([sys.executable, "-m", "studio", "build", model, "-o", str(out)], cwd=ROOT,
+    proc = subprocess.Popen(interruptible_command("build", model, "-o", out), cwd=ROOT,
                             stderr=subprocess.PIPE, text=True)
     for line in proc.stderr:          # wait until the builder is really at work
         if "Building engine" in line:

@@ -82,14 +82,13 @@ def test_calibration_command_json_and_missing_calib(capsys):
     assert "--calib FILE is required" in capsys.readouterr().err
 
 
-def test_ctrl_c_cancels_the_search_and_writes_nothing(tmp_path):
+def test_ctrl_c_cancels_the_search_and_writes_nothing(tmp_path, interruptible_command):
     import signal
     import subprocess
-    import sys
 
     keep = tmp_path / "keep.json"
-    p = subprocess.Popen([sys.executable, "-m", "studio", "precision", str(MODEL), "--data", str(VAL), "--data-column",
-                          "text", "--calib", str(CALIB), "--calib-column", "text", "-o", str(keep)],
+    p = subprocess.Popen(interruptible_command("precision", MODEL, "--data", VAL, "--data-column", "text", "--calib",
+                                               CALIB, "--calib-column", "text", "-o", keep),
                          stderr=subprocess.PIPE, text=True, cwd=ROOT)
     for line in p.stderr:            # cancelled while it scores candidates, not before it starts
         if "Sensitivity" in line:

@@ -133,7 +133,8 @@ def _task(name: str):
 
 
 def yield_as_niced(autogroup: str = "/proc/self/autogroup") -> int | None:
-    """Make the nice level this child inherited count against the window; the level set, or None.
+    """Make the nice level a studio task gave this child count against the window; the level
+    set, or None.
 
     The child runs in a session of its own (so that a stop reaches its whole process group), and
     on Linux a new session is a new scheduling autogroup: nice then ranks a process's threads only
@@ -141,9 +142,14 @@ def yield_as_niced(autogroup: str = "/proc/self/autogroup") -> int | None:
     A benchmark's two busy threads, niced 5, were seen holding both CPUs for 100 ms while the
     window's UI thread waited, runnable, for one (`benchmarks/bench_child_priority.py` compares
     the two ways). Raising the group's own nice needs no privilege; where autogroups do not exist
-    there is nothing to do."""
+    there is nothing to do.
+
+    Only a nice above the parent process's own is the studio's: a task's niced thread started
+    this child. A parent niced as a whole (a Ray worker runs at nice 15) passes its level to every
+    child; giving that to the group would starve a job on a busy node until the watchdog took it
+    for hung, and a benchmark there must measure at the node's normal share."""
     nice = os.getpriority(os.PRIO_PROCESS, 0)
-    if nice <= 0:
+    if nice <= max(0, _nice_of(os.getppid())):
         return None
     try:
         with open(autogroup, "w") as fh:
@@ -151,6 +157,15 @@ def yield_as_niced(autogroup: str = "/proc/self/autogroup") -> int | None:
     except OSError:
         return None
     return nice
+
+
+def _nice_of(pid: int) -> int:
+    """A process's nice level (its main thread's), 0 where /proc does not say."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return int(fh.read().rpartition(")")[2].split()[16])
+    except (OSError, ValueError, IndexError):
+        return 0
 
 
 def main(argv: list[str] | None = None) -> int:

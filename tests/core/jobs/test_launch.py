@@ -214,3 +214,16 @@ def test_the_group_takes_the_childs_nice_and_a_normal_child_leaves_it_alone(tmp_
     if first == "None":                   # run at normal priority, as CI does
         assert normal.read_text() == "untouched"
     assert int(second) >= 3 and niced.read_text() == second
+
+
+def test_a_child_of_a_process_niced_as_a_whole_keeps_its_group_at_the_normal_share(tmp_path):
+    """A Ray worker runs at nice 15 and passes it to the jobs' children: that is not a studio
+    task yielding to a window, and giving it to the child's group starved jobs on a busy node."""
+    group = tmp_path / "group"
+    group.write_text("untouched")
+    child = f"from studio.core.jobs.child import yield_as_niced; print(yield_as_niced({str(group)!r}))"
+    parent = (f"import os, subprocess, sys; os.nice(7); "
+              f"print(subprocess.run([sys.executable, '-c', {child!r}], capture_output=True, text=True).stdout)")
+    r = subprocess.run([sys.executable, "-c", parent], capture_output=True, text=True, timeout=60)
+    assert r.stdout.split() == ["None"], r.stderr
+    assert group.read_text() == "untouched"
