@@ -160,11 +160,10 @@ def yield_as_niced(autogroup: str = "/proc/self/autogroup") -> int | None:
 
 
 def _nice_of(pid: int) -> int:
-    """A process's nice level (its main thread's), 0 where /proc does not say."""
+    """A process's nice level (its main thread's on Linux), 0 when it is gone."""
     try:
-        with open(f"/proc/{pid}/stat") as fh:
-            return int(fh.read().rpartition(")")[2].split()[16])
-    except (OSError, ValueError, IndexError):
+        return os.getpriority(os.PRIO_PROCESS, pid)
+    except OSError:
         return 0
 
 
