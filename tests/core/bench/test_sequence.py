@@ -1,8 +1,10 @@
 """A sequence of benchmark runs, as both front ends run it: every run's samples reach the caller
 under the run's key, stop ends the run in progress with what it measured and starts no more,
-cancel keeps nothing. Real ONNX Runtime builds of a BERT-like torch export, in child processes."""
+cancel keeps nothing. A real ONNX Runtime build of a user's model (the corpus's two-input MiniLM,
+a torch TorchScript export), measured in child processes."""
 
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -15,10 +17,13 @@ from studio.core.jobs.build_job import BuildEntry, run_build
 from studio.core.jobs.launch import live_children
 
 
+USERS_MODEL = Path(__file__).resolve().parents[3] / "tests" / "data" / "corpus" / "minilm_2in_pooled" / "model.onnx"
+
+
 @pytest.fixture(scope="module")
-def entry(tmp_path_factory, small_bert):
-    out = tmp_path_factory.mktemp("seq") / "bert.ort.onnx"
-    config = BuildConfig(str(small_bert), "onnxruntime", str(out))
+def entry(tmp_path_factory):
+    out = tmp_path_factory.mktemp("seq") / "model.fp32.ort.onnx"
+    config = BuildConfig(str(USERS_MODEL), "onnxruntime", str(out))
     return BuildEntry(run_build(config), config)
 
 
