@@ -21,6 +21,12 @@ on the CPU (the source with graph optimizations off):
   shape_optimization rules, optimize: what optimize_for_ort runs before it fuses), then the studio
   build on that: does normalizing with the maintained rewriter change what the studio fuses?
 - os-fuse+studio: optimize_for_ort, then the studio build on its output.
+- os-fold+studio: onnxscript's constant folder alone (ShapeInferencePass, fold_constants with
+  ONNX's node-level shape inference, unused nodes removed; the inferred shapes stay in the model),
+  then the studio build on that: what folding adds before the studio's own passes, without the
+  rewrite rules that break ORT's LayerNorm fusion on opset 14.
+
+The demo builder's BERT runs first, beside the corpus, as the reference a change must not cost.
 
 A model's failure in one approach is recorded (the error in the table) and the run goes on.
 Writes .cache/benchmarks/rewriters.json (its "small" or "realistic" part; the models under
@@ -29,7 +35,7 @@ onnxscript and onnx_ir come from this interpreter, else from the corpus venv (.c
 tests/corpus/requirements.txt pins them), appended to sys.path after this interpreter's packages.
 
     .venv/bin/python benchmarks/bench_rewriters.py [--realistic] [--only NAME ...] [--batch 16]
-        [--approaches onnxscript studio os-norm+studio os-fuse+studio] [--speed-probe]
+        [--approaches onnxscript studio os-norm+studio os-fuse+studio os-fold+studio] [--speed-probe]
 """
 
 from __future__ import annotations
@@ -58,7 +64,8 @@ REALISTIC = ROOT / ".cache/corpus-realistic"
 VAL = ROOT / "resources/demo/intents_validation.csv"
 WORK = ROOT / ".cache/benchmarks/rewriters"
 CORPUS_VENV_SITE = ROOT / ".cache/corpus-venv/lib/python{}.{}/site-packages".format(*sys.version_info[:2])
-APPROACHES = ("onnxscript", "studio", "os-norm+studio", "os-fuse+studio")
+APPROACHES = ("onnxscript", "studio", "os-norm+studio", "os-fuse+studio", "os-fold+studio")
+DEMO = ROOT / "resources/demo/generated/intent-minilm.onnx"
 
 ATTENTION_OPS = {"Attention", "MultiHeadAttention", "GroupQueryAttention", "PackedAttention",
                  "PackedMultiHeadAttention", "DecoderMaskedMultiHeadAttention"}
@@ -94,7 +101,8 @@ def models(realistic: bool, only: list[str] | None) -> list[tuple[dict, Path, Pa
         raise SystemExit(f"no corpus manifest at {manifest}"
                          + (": make it with `.cache/corpus-venv/bin/python tests/corpus/make_corpus.py "
                             "--size realistic` (tests/corpus/README.md)" if realistic else ""))
-    found = []
+    found = [({"name": "demo", "exporter": "studio", "attention": "eager", "opset": None}, DEMO,
+              DEMO.with_name("tokenizer.json"))] if DEMO.exists() and (not only or "demo" in only) else []
     for m in json.loads(manifest.read_text())["models"]:
         if m["kind"] != "transformer" or (only and m["name"] not in only):
             continue
@@ -192,11 +200,12 @@ def max_diff(ref: dict[str, np.ndarray], out: dict[str, np.ndarray]) -> float:
     return worst
 
 
-def onnxscript_pass(src: Path, dst: Path, fuse: bool) -> dict:
-    """onnxscript on SRC, written to DST: optimize_for_ort (fuse) or its normalization only."""
+def onnxscript_pass(src: Path, dst: Path, mode: str) -> dict:
+    """onnxscript on SRC, written to DST: optimize_for_ort ("fuse"), its normalization only
+    ("norm"), or its constant folder only ("fold")."""
     _, ir, _ = onnxscript_modules()
     import onnx_ir.passes.common as common_passes
-    from onnxscript.optimizer import optimize
+    from onnxscript.optimizer import fold_constants_ir, optimize
     from onnxscript.rewriter.ort_fusions import optimize_for_ort, shape_optimization
 
     t0 = time.perf_counter()
@@ -204,8 +213,12 @@ def onnxscript_pass(src: Path, dst: Path, fuse: bool) -> dict:
     external = any(isinstance(v.const_value, ir.ExternalTensor) for v in model.graph.initializers.values())
     loaded = time.perf_counter()
     counts: dict[str, int] = {}
-    if fuse:
+    if mode == "fuse":
         model, counts = optimize_for_ort(model)
+    elif mode == "fold":
+        common_passes.ShapeInferencePass()(model)
+        fold_constants_ir(model, onnx_shape_inference=True)
+        common_passes.RemoveUnusedNodesPass()(model)
     else:   # what optimize_for_ort runs before its fusions (ort_fusions/_core.py: _pre_optimize)
         common_passes.ShapeInferencePass()(model)
         optimize(model)
@@ -257,10 +270,13 @@ def measure(entry: dict, model: Path, tokenizer: Path, args) -> dict:
         ref = None
         out["source_error"] = f"{type(e).__name__}: {str(e)[:300]}"
     steps = {
-        "onnxscript": [("os", lambda: onnxscript_pass(model, work / "onnxscript.onnx", fuse=True))],
+        "onnxscript": [("os", lambda: onnxscript_pass(model, work / "onnxscript.onnx", "fuse"))],
         "studio": [("studio", lambda: studio_build(model, work / "studio.fp32.onnx", args.speed_probe))],
-        "os-norm+studio": [("os", lambda: onnxscript_pass(model, work / "os-norm.onnx", fuse=False)),
+        "os-norm+studio": [("os", lambda: onnxscript_pass(model, work / "os-norm.onnx", "norm")),
                            ("studio", lambda: studio_build(work / "os-norm.onnx", work / "os-norm.studio.fp32.onnx",
+                                                           args.speed_probe))],
+        "os-fold+studio": [("os", lambda: onnxscript_pass(model, work / "os-fold.onnx", "fold")),
+                           ("studio", lambda: studio_build(work / "os-fold.onnx", work / "os-fold.studio.fp32.onnx",
                                                            args.speed_probe))],
         "os-fuse+studio": [("os", lambda: fused_source()),
                            ("studio", lambda: studio_build(work / "os-fuse.onnx", work / "os-fuse.studio.fp32.onnx",
@@ -273,10 +289,11 @@ def measure(entry: dict, model: Path, tokenizer: Path, args) -> dict:
         if "os" in done and "error" not in done:
             shutil.copyfile(work / "onnxscript.onnx", work / "os-fuse.onnx")  # its external data, if any, stays shared
             return {**done["os"], "reused": "the onnxscript approach's model"}
-        return onnxscript_pass(model, work / "os-fuse.onnx", fuse=True)
+        return onnxscript_pass(model, work / "os-fuse.onnx", "fuse")
 
     final = {"onnxscript": "onnxscript.onnx", "studio": "studio.fp32.onnx",
-             "os-norm+studio": "os-norm.studio.fp32.onnx", "os-fuse+studio": "os-fuse.studio.fp32.onnx"}
+             "os-norm+studio": "os-norm.studio.fp32.onnx", "os-fuse+studio": "os-fuse.studio.fp32.onnx",
+             "os-fold+studio": "os-fold.studio.fp32.onnx"}
     for approach in args.approaches:
         r: dict = {"seconds": 0.0}
         out["approaches"][approach] = r
@@ -347,6 +364,7 @@ def main() -> int:
               "onnxscript": {"version": onnxscript.__version__, "onnx_ir": onnx_ir.__version__, "from": where,
                              "entry_points": ["onnxscript.rewriter.ort_fusions.optimize_for_ort",
                                               "onnxscript.optimizer.optimize",
+                                              "onnxscript.optimizer.fold_constants_ir",
                                               "onnxscript.rewriter.ort_fusions.shape_optimization.rules",
                                               "onnx_ir.passes.common.ShapeInferencePass"]},
               "seconds": time.perf_counter() - t0, "models": results, "table": rows}
