@@ -14,6 +14,7 @@ from studio.core.backends.registry import get_backend
 from studio.core.bench.harness import BenchConfig
 from studio.core.bench.inputs import declare_inputs, describe_feed
 from studio.core.bench.plan import describe, parse_counts, parse_rates, plan
+from studio.core.bench.results import RunResult
 from studio.core.bench.sequence import BenchRun, BenchSequence
 from studio.core.data.tables import table_header
 from studio.core.errors import StudioError
@@ -109,6 +110,13 @@ class BenchPanel(QWidget):
         self.stop_btn.clicked.connect(self.stop)
         self.status = QLabel("")
         self.status.setWordWrap(True)
+        # What the runs themselves warn of (noisy timings, too few requests, inputs timed only in
+        # part), as the command line prints them: a figure shown without them misleads.
+        self.warnings = QLabel("")
+        self.warnings.setWordWrap(True)
+        self.warnings.setTextFormat(Qt.PlainText)
+        self.warnings.setStyleSheet("color: #c0392b")
+        self.warnings.setVisible(False)
         buttons = QHBoxLayout()
         buttons.addWidget(self.run_btn, 1)
         buttons.addWidget(self.stop_btn)
@@ -118,6 +126,7 @@ class BenchPanel(QWidget):
         ll.addLayout(form)
         ll.addLayout(buttons)
         ll.addWidget(self.status)
+        ll.addWidget(self.warnings)
         ll.addStretch(1)
 
         self.live = LivePlots()
@@ -294,6 +303,7 @@ class BenchPanel(QWidget):
         task.done.connect(self._done)
         self.run_btn.setEnabled(False)
         self.stop_btn.setEnabled(True)
+        self.warnings.setVisible(False)
         bind(self.status.setText, lambda: self.tr("{n} run(s)...").format(n=len(runs)))
         self.live.timer.start()
         self.running_changed.emit(True)
@@ -317,6 +327,9 @@ class BenchPanel(QWidget):
         self.live.refresh(force=True)
         for res in results:
             self.session.add_result(res, source=self.session.result_path_beside(res))
+        said = run_warnings(out)
+        self.warnings.setText("\n".join(said))
+        self.warnings.setVisible(bool(said))
         if out:
             out = self.results = [(run.entry, res) for run, res in out]
             stopped = self.sequence.stopped
@@ -337,6 +350,12 @@ class BenchPanel(QWidget):
         self.stop_btn.setEnabled(False)
         self.running_changed.emit(False)
 
+
+
+def run_warnings(out: list[tuple[BenchRun, RunResult]]) -> list[str]:
+    """Each run's warnings, once each, as "run: warning" in the order the runs ran."""
+    said = [f"{run.label}: {w}" for run, res in out for w in res.warnings]
+    return list(dict.fromkeys(said))
 
 
 def runs_here(entry: BuildEntry) -> tuple[bool, str | None]:

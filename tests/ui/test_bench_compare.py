@@ -91,6 +91,9 @@ def test_stop_ends_a_running_benchmark_with_what_was_measured(qtbot, window, tin
     assert bench.status.text() == "stopped: 1 run(s)"
     run = sig.args[0][0][1]
     assert run.stopped_early and run.requests > 5
+    # what the run warns of is shown beside its figures, as the command line prints it
+    assert bench.warnings.isVisibleTo(bench) == bool(run.warnings)
+    assert all(w in bench.warnings.text() for w in run.warnings)
     assert not bench.stop_btn.isEnabled() and bench.run_btn.isEnabled()
 
 

@@ -12,6 +12,7 @@ definitions). Load patterns are in studio.core.bench.load."""
 
 from __future__ import annotations
 
+import math
 import queue
 import threading
 import time
@@ -308,6 +309,12 @@ class Bench:
             warnings.append(w)
         if len(recs) < 100:
             warnings.append(f"only {len(recs)} requests measured: P99 and beyond are not meaningful; run longer")
+        timed, distinct = self.extra.get("batches_timed", (0, 0))
+        if timed < distinct and not self.stop_event.is_set():
+            warnings.append(f"timed {timed} of the inputs' {distinct} batches (they differ in length): the figures "
+                            f"are those of the first texts only, and a faster build timed more of them; measure "
+                            f"whole passes: --iterations {distinct} (or a multiple), or --duration "
+                            f"{math.ceil(wall * distinct / max(timed, 1))} or more")
         if self.extra.get("unfinished"):
             warnings.append(f"{self.extra['unfinished']} arrivals were still waiting at the end: "
                             "the offered rate exceeds what this configuration serves")

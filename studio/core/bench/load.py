@@ -141,6 +141,7 @@ def closed_loop(bench) -> None:
     start = threading.Barrier(n + 1, action=lambda: setattr(bench, "t0", time.perf_counter()))
     tickets = itertools.count()
     errors: list[BaseException] = []
+    timed: set[int] = set()   # which of the batches were timed (set.add is atomic under the GIL)
 
     def client(c: int):
         runner = _ready_client(bench, runners, batches, c, n, start, errors)
@@ -155,12 +156,13 @@ def closed_loop(bench) -> None:
                         break
                 elif time.perf_counter() >= t_end:
                     break
-                feed = batches[i % len(batches)]
+                k = i % len(batches)
                 i += n
                 t0 = time.perf_counter()
-                _, timing = runner.infer_timed(feed)
+                _, timing = runner.infer_timed(batches[k])
                 t1 = time.perf_counter()
                 bench.record(t1, (t1 - t0) * 1e3, cfg.batch, c, _split(timing))
+                timed.add(k)
         except BaseException as e:
             errors.append(e)
             bench.stop_event.set()
@@ -174,6 +176,10 @@ def closed_loop(bench) -> None:
     bench.wait_workers(threads)
     if errors:
         raise errors[0]
+    # Batches of different shapes (texts at their own lengths) cost differently: a run that timed
+    # only some of them measured those texts, not the data, and says so.
+    if len({tuple(a.shape for a in b.values()) for b in batches}) > 1:
+        bench.extra["batches_timed"] = (len(timed), len(batches))
 
 
 def open_loop(bench) -> None:

@@ -1,7 +1,6 @@
-import threading
 import time
+from pathlib import Path
 
-import numpy as np
 import pytest
 
 from studio.core.bench.harness import Bench, BenchConfig, SampleStream
@@ -104,3 +103,36 @@ def test_worker_error_surfaces(models, tmp_path, feed):
     other = models.mlp(tmp_path / "wide.onnx", n_in=16)     # feed has 32 columns: ORT refuses
     with pytest.raises(Exception, match="(?i)dimension|shape|invalid"):
         Bench(lambda: OnnxRuntimeRunner(other), feed, BenchConfig(duration_s=0.2, warmup_s=0)).run()
+
+
+TOKENIZER = next(iter(sorted(Path(__file__).resolve().parents[3].glob("resources/demo/generated/tokenizer.json"))), None)
+# Two short texts, two long ones, in turn: batches of 2 at their own lengths differ in width.
+LENGTHS_TEXTS = [("where is my order", "I would like to return the blue jacket I bought last week, it does not fit "
+                  "and the colour is not what the picture showed")[i // 2 % 2] for i in range(8)]
+
+
+@pytest.mark.skipif(TOKENIZER is None, reason="no tokenizer.json")
+@pytest.mark.parametrize("iterations, seq_len, warned", [(2, None, True), (4, None, False), (2, 64, False)],
+                         ids=["some-batches", "every-batch", "one-width"])
+def test_a_run_that_timed_only_some_of_the_texts_says_so(models, tmp_path, iterations, seq_len, warned):
+    """Texts at their own lengths make batches of different cost: a run that timed only the
+    first of them measured those texts, not the data (a slow build in a fixed duration times fewer
+    than a fast one), and its result says which share it timed and how to time them all."""
+    from studio.core.bench.inputs import TextFeed
+    from studio.core.data.tokenizer import TextTokenizer
+    from studio_onnxruntime.runner import OnnxRuntimeRunner
+
+    path = models.text_classifier(tmp_path / "clf.onnx", seed=0)
+    r = OnnxRuntimeRunner(path).activate()
+    try:
+        feed = TextFeed(LENGTHS_TEXTS, TextTokenizer(TOKENIZER), r.input_metadata(), seq_len=seq_len)
+    finally:
+        r.deactivate()
+    assert len(feed.batches(2)) == 4
+    res = Bench(lambda: OnnxRuntimeRunner(path), feed, BenchConfig(batch=2, iterations=iterations, warmup_iters=1)).run()
+    said = [w for w in res.warnings if "of the inputs'" in w]
+    if warned:
+        assert said == [said[0]] and said[0].startswith("timed 2 of the inputs' 4 batches")
+        assert "--iterations 4 (or a multiple)" in said[0]
+    else:
+        assert said == []
