@@ -12,7 +12,12 @@ padding (so the padding cut gains nothing here): a long one, and one of short te
 messages are, where what a rewrite adds to every batch weighs most. They run on the cores a
 session would use here (at most PROBE_THREADS): a build can be as fast as its source on one thread
 and slower on two (MiniLM's FP32 build, 32 x 16 tokens: 0.99x on one thread, 0.93x on two). The
-worse of the two batches decides the warning."""
+worse of the two batches decides the warning.
+
+A batch that comes out slower is timed again, and the better of the two timings stands: a BERT-base
+runs only MIN_RUNS times in the budget, and a moment's load on the machine (the build has just
+written 440 MB) once made its FP32 build read 0.57x on 8 x 64, where it runs at 1.00x. A build
+slower in both timings warns."""
 
 from __future__ import annotations
 
@@ -101,7 +106,10 @@ def measure(source: str, built: str, session_config: dict | None = None, disable
     for rows, seq in PROBE_SHAPES:
         feed, shape = probe_feed(src, rows, seq)
         if all(p.shape != shape for p in probes):
-            probes.append(_time(src, out, feed, shape, flush))
+            probe = _time(src, out, feed, shape, flush)
+            if probe.speedup < 1.0:
+                probe = max(probe, _time(src, out, feed, shape, flush), key=lambda p: p.speedup)
+            probes.append(probe)
     return probes
 
 
