@@ -55,13 +55,6 @@ def bench_task(request: dict, state, emit) -> dict:
 
     backend = get_backend(request["backend"], request.get("backend_entry"))
     artifact, options = request["artifact"], request.get("runner_options") or {}
-    # The inputs as the runner sees them: reading them from the ONNX file would import onnx
-    # (~0.7 s of every run's start here), and an engine that cannot run here says why at once.
-    probe = backend.open_runner(artifact, **options)
-    probe.activate()
-    metas = probe.input_metadata()
-    probe.deactivate()
-    feed = open_feed_spec(request["feed"], metas)
     pending: list[dict] = []
     lock = threading.Lock()
 
@@ -76,15 +69,24 @@ def bench_task(request: dict, state, emit) -> dict:
         with lock:
             pending.append(s.to_dict())
 
-    bench = Bench(lambda: backend.open_runner(artifact, **options), feed, BenchConfig(**request["config"]),
-                  on_sample=collect)
-    state.progress("Benchmark", 0.0, force=True)
-    bench.start()
-    while not bench.wait(SAMPLE_FLUSH_S):
-        flush()
-        if (state.stop_requested or state.cancelled) and not bench.stop_event.is_set():
-            bench.stop()
-    result = bench.result()   # joins the sample dispatcher: every sample is in `pending` now
+    # The inputs as the runner sees them: reading them from the ONNX file would import onnx
+    # (~0.7 s of every run's start here), and an engine that cannot run here says why at once.
+    # That runner then serves the first client: a second session would load the model again.
+    lent = [backend.open_runner(artifact, **options).activate()]
+    try:
+        feed = open_feed_spec(request["feed"], lent[0].input_metadata())
+        bench = Bench(lambda: lent.pop() if lent else backend.open_runner(artifact, **options), feed,
+                      BenchConfig(**request["config"]), on_sample=collect)
+        state.progress("Benchmark", 0.0, force=True)
+        bench.start()
+        while not bench.wait(SAMPLE_FLUSH_S):
+            flush()
+            if (state.stop_requested or state.cancelled) and not bench.stop_event.is_set():
+                bench.stop()
+        result = bench.result()   # joins the sample dispatcher: every sample is in `pending` now
+    finally:
+        for runner in lent:   # not taken: the run ended before its first client started
+            runner.deactivate()
     flush()
     return {**result.to_dict(), "feed": feed.describe()}
 
