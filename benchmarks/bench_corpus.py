@@ -94,12 +94,11 @@ def measure(name: str, model: Path, tokenizer: Path, args) -> dict:
            "speed_probe": details.get("speed_probe")}
     for mode, seq in (("padded_64", 64), ("real_lengths", None)):
         feed = TextFeed(texts, tok, metas, seq_len=seq)
-        iterations = args.passes * len(feed.batches(BATCH))   # every batch of the texts, as often
         tput: dict = {k: [] for k in arts}
         for _ in range(args.rounds):
             for kind, art in arts.items():
                 res = Bench(lambda a=art: ort.open_runner(a, threads=args.threads), feed,
-                            BenchConfig(batch=BATCH, iterations=iterations, warmup_iters=1)).run()
+                            BenchConfig(batch=BATCH, passes=args.passes, warmup_iters=1)).run()
                 tput[kind].append(res.throughput)
         out[mode] = {"throughput": tput,
                      "fp32_over_source": statistics.median(f / s for f, s in zip(tput["fp32"], tput["source"])),

@@ -34,6 +34,9 @@ def add_parser(sub) -> None:
     p.add_argument("--concurrency", default="1", metavar="LIST", help="concurrent clients, e.g. 1,4 (default 1)")
     p.add_argument("--duration", type=float, default=10.0, metavar="S", help="measured seconds per configuration")
     p.add_argument("--iterations", type=int, metavar="N", help="measured requests per configuration (instead of --duration)")
+    p.add_argument("--passes", type=int, metavar="N",
+                   help="closed loop: N whole passes over the inputs' batches per configuration (instead of --duration): "
+                        "every build is timed on the same texts")
     p.add_argument("--warmup", type=float, default=1.0, metavar="S", help="warm-up seconds (default 1)")
     p.add_argument("--warmup-iters", type=int, metavar="N", help="warm-up requests instead of seconds")
     p.add_argument("--shared-session", action="store_true", help="clients share one session (default: one each)")
@@ -204,7 +207,7 @@ def run(args) -> int:
         raise StudioError("give MODEL_OR_ENGINE (or --import-trtexec TIMES_JSON)")
     batches = parse_counts(args.batch, "--batch")
     concs = parse_counts(args.concurrency, "--concurrency")
-    if args.iterations is None and not args.duration > 0:
+    if args.iterations is None and args.passes is None and not args.duration > 0:
         raise StudioError(f"--duration must be more than 0 seconds (got {args.duration:g})")
     if args.threads is not None and args.threads < 1:
         raise StudioError(f"--threads must be at least 1 (got {args.threads})")
@@ -232,8 +235,8 @@ def run(args) -> int:
 
         tokenizer = default_tokenizer(Path(args.model)) or default_tokenizer(Path(entry.config.model))
 
-    base = BenchConfig(duration_s=args.duration, iterations=args.iterations, warmup_s=args.warmup,
-                       warmup_iters=args.warmup_iters, shared_runner=args.shared_session,
+    base = BenchConfig(duration_s=args.duration, iterations=args.iterations, passes=args.passes,
+                       warmup_s=args.warmup, warmup_iters=args.warmup_iters, shared_runner=args.shared_session,
                        max_batch=args.max_batch, max_delay_ms=args.max_delay_ms, max_batch_rows=max_rows)
     base.validate()
 

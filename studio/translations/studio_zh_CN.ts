@@ -125,6 +125,18 @@
         <translation>每秒请求数；填写多个（100,200,400）会逐个扫描并绘制延迟-吞吐量曲线</translation>
     </message>
     <message>
+        <source>by duration</source>
+        <translation>按时长</translation>
+    </message>
+    <message>
+        <source> pass(es)</source>
+        <translation> 遍</translation>
+    </message>
+    <message>
+        <source>Closed loop: time whole passes over the inputs instead of a duration, so that every build is timed on the same texts (texts at their own lengths differ in cost)</source>
+        <translation>闭环：按完整遍历输入计时而不是按时长，使每个构建都在相同的文本上计时（按各自长度的文本开销不同）</translation>
+    </message>
+    <message>
         <source>Where the runs go: this machine, or a target of the cluster listed in the Targets and sweep tab</source>
         <translation>测试在哪里运行：本机，或“目标机器与扫描”标签页中列出的集群目标机器</translation>
     </message>

@@ -66,6 +66,14 @@ class BenchPanel(QWidget):
         self.duration.setRange(0.2, 3600)
         self.duration.setValue(5.0)
         self.duration.setSuffix(" s")
+        self.passes = QSpinBox()
+        self.passes.setRange(0, 1000)
+        self.passes.setValue(0)
+        bind(self.passes.setSpecialValueText, lambda: self.tr("by duration"))
+        bind(self.passes.setSuffix, lambda: self.tr(" pass(es)"))
+        bind(self.passes.setToolTip, lambda: self.tr(
+            "Closed loop: time whole passes over the inputs instead of a duration, so that every build "
+            "is timed on the same texts (texts at their own lengths differ in cost)"))
         self.where = TargetPicker()
         bind(self.where.setToolTip, lambda: self.tr("Where the runs go: this machine, or a target of the cluster "
                                                     "listed in the Targets and sweep tab"))
@@ -78,7 +86,7 @@ class BenchPanel(QWidget):
         form.addRow(label(lambda: self.tr("Target QPS (sweep)")), self.qps)
         form.addRow(label(lambda: self.tr("Max batch / delay")), self._pair(self.max_batch, self.max_delay))
         form.addRow(label(lambda: self.tr("Batch sizes")), self.batches)
-        form.addRow(label(lambda: self.tr("Duration")), self.duration)
+        form.addRow(label(lambda: self.tr("Duration")), self._pair(self.duration, self.passes))
         self.inputs = QLineEdit()
         bind(self.inputs.setPlaceholderText, lambda: self.tr("empty: synthetic token ids"))
         bind(self.inputs.setToolTip, lambda: self.tr(
@@ -249,6 +257,7 @@ class BenchPanel(QWidget):
             raise StudioError("check at least one build that can run here (ONNX Runtime builds run on this CPU)")
         pattern = self.pattern.currentData()
         base = BenchConfig(duration_s=float(self.duration.value()), warmup_s=0.3,
+                           passes=(self.passes.value() or None) if pattern == "closed" else None,
                            max_batch=self.max_batch.value() if pattern == "dynamic" else None,
                            max_delay_ms=float(self.max_delay.value()))
         rates = parse_rates(self.qps.text(), self.tr("target QPS")) if pattern != "closed" else None

@@ -22,6 +22,7 @@ DEFAULTS = {
     "build/precision": "fp16",
     "build/workspace_mib": 0,             # 0: the backend's default, as the command line leaves it
     "bench/duration_s": 5.0,
+    "bench/passes": 0,                    # 0: runs last the duration
     "bench/pattern": "closed",
     "bench/batch_sizes": "1,8",
     "bench/qps": "200",

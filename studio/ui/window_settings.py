@@ -48,6 +48,7 @@ def restore(win: QMainWindow) -> None:
         pass
     win.build_panel.workspace.setValue(int(s.get("build/workspace_mib")))
     win.bench.duration.setValue(float(s.get("bench/duration_s")))
+    win.bench.passes.setValue(int(s.get("bench/passes")))
     win.bench.batches.setText(str(s.get("bench/batch_sizes")))
     i = win.bench.pattern.findData(s.get("bench/pattern"))
     if i >= 0:
@@ -64,6 +65,7 @@ def save(win: QMainWindow) -> None:
     s.set("build/precision", win.build_panel.precision.currentData() or "")
     s.set("build/workspace_mib", win.build_panel.workspace.value())
     s.set("bench/duration_s", win.bench.duration.value())
+    s.set("bench/passes", win.bench.passes.value())
     s.set("bench/batch_sizes", win.bench.batches.text())
     s.set("bench/pattern", win.bench.pattern.currentData())
     s.set("bench/qps", win.bench.qps.text())

@@ -46,6 +46,8 @@ def test_bench_open_loop_with_batcher(capsys, mlp_path):
     (["--batch", "0"], "every value must be at least 1"),
     (["--batch", "a,b"], "--batch 'a,b': expected whole numbers separated by commas"),
     (["--max-batch", "8"], "--max-batch is for open-loop runs"),
+    (["--passes", "0"], "passes must be at least 1"),
+    (["--passes", "1", "--qps", "100"], "whole passes over the inputs are for closed-loop runs"),
 ])
 def test_bench_bad_input_exit_2(capsys, mlp_path, argv, msg):
     assert main(["bench", mlp_path, *argv]) == 2
@@ -117,6 +119,18 @@ def test_bench_demo_model_real_texts_subprocess(tmp_path):
     assert d["inputs"]["kind"] == "text" and d["inputs"]["samples"] == 182
     assert d["inputs"]["lengths"]["max"] > d["inputs"]["lengths"]["min"]
     assert d["runs"][0]["requests"] == 6 and d["runs"][0]["samples"] == 48
+
+
+def test_whole_passes_time_every_build_on_the_same_texts(capsys):
+    """The validation texts at their own lengths make 6 batches of 32 of different widths: a run
+    that timed only the first says so; --passes times each batch as often, with any client count."""
+    argv = ["bench", str(DEMO), "--data", str(VAL), "--batch", "32", "--warmup-iters", "1", "--threads", "1"]
+    d = _json(capsys, [*argv, "--passes", "1", "--concurrency", "1,2", "--json"])
+    assert [(r["concurrency"], r["requests"], r["samples"]) for r in d["runs"]] == [(1, 6, 192), (2, 6, 192)]
+    assert not any("of the inputs'" in w for r in d["runs"] for w in r["warnings"])
+    assert main([*argv, "--iterations", "2"]) == 0   # the table, and the warnings on stderr
+    err = capsys.readouterr().err
+    assert "timed 2 of the inputs' 6 batches (they differ in length)" in err and "--passes 1" in err
 
 
 def test_bench_imports_trtexec_exports(capsys, tmp_path):

@@ -97,6 +97,20 @@ def test_stop_ends_a_running_benchmark_with_what_was_measured(qtbot, window, tin
     assert not bench.stop_btn.isEnabled() and bench.run_btn.isEnabled()
 
 
+def test_whole_passes_over_the_inputs_instead_of_a_duration(qtbot, window, tiny_model, open_model):
+    bench = _one_build_ready(qtbot, window, tiny_model, open_model, 30)
+    bench.passes.setValue(2)
+    assert [cfg.passes for _, cfg, _ in bench.plan_runs()] == [2]
+    with qtbot.waitSignal(bench.finished, timeout=60000) as sig:
+        bench.start()
+    run = sig.args[0][0][1]
+    assert run.requests == 2 * 64   # synthetic ids: 64 samples, one per request at batch 1
+    assert not run.stopped_early and run.duration_s < 30
+    bench.pattern.setCurrentIndex(bench.pattern.findData("qps"))
+    assert bench.pattern.currentData() == "qps"
+    assert {cfg.passes for _, cfg, _ in bench.plan_runs()} == {None}   # an open loop lasts the duration
+
+
 def test_a_runtime_crash_in_a_benchmark_is_one_error_and_the_window_works_on(qtbot, window, tiny_model, open_model,
                                                                             monkeypatch):
     """Benchmarks run in a child process: a segfault in the runtime fails that run, not the window."""

@@ -93,6 +93,7 @@ class BenchConfig:
     warmup_iters: int | None = None         # overrides warmup_s
     duration_s: float | None = 10.0
     iterations: int | None = None           # requests; overrides duration_s
+    passes: int | None = None               # closed loop: whole passes over the inputs' batches; overrides both
     shared_runner: bool = False             # one session for all clients (else one each)
     # open loop (rate or trace set): arrivals instead of back-to-back requests
     rate: float | None = None               # requests per second, Poisson arrivals
@@ -112,7 +113,13 @@ class BenchConfig:
             raise StudioError(f"batch must be at least 1 (got {self.batch})")
         if self.concurrency < 1:
             raise StudioError(f"concurrency must be at least 1 (got {self.concurrency})")
-        if self.iterations is not None:
+        if self.passes is not None:
+            if self.passes < 1:
+                raise StudioError(f"passes must be at least 1 (got {self.passes})")
+            if self.open_loop:
+                raise StudioError("whole passes over the inputs are for closed-loop runs: an open loop offers "
+                                  "its arrivals for --duration")
+        elif self.iterations is not None:
             if self.iterations < 1:
                 raise StudioError(f"iterations must be at least 1 (got {self.iterations})")
         elif self.duration_s is None or not self.duration_s > 0:
@@ -292,7 +299,7 @@ class Bench:
                 raise StudioError("stopped before any request completed")
             raise StudioError("no request completed in the measured window; lengthen --duration")
         wall = max((self.t_last or 0) - self.t0, 1e-9)
-        if cfg.iterations is None and not self.stop_event.is_set() and not cfg.open_loop:
+        if cfg.iterations is None and cfg.passes is None and not self.stop_event.is_set() and not cfg.open_loop:
             wall = max(wall, cfg.duration_s)
         rows = sum(s.batch for s in recs)
         lat = stats.summarize([s.latency_ms for s in recs])
@@ -312,9 +319,9 @@ class Bench:
         timed, distinct = self.extra.get("batches_timed", (0, 0))
         if timed < distinct and not self.stop_event.is_set():
             warnings.append(f"timed {timed} of the inputs' {distinct} batches (they differ in length): the figures "
-                            f"are those of the first texts only, and a faster build timed more of them; measure "
-                            f"whole passes: --iterations {distinct} (or a multiple), or --duration "
-                            f"{math.ceil(wall * distinct / max(timed, 1))} or more")
+                            f"are those of the first texts only, and a faster build timed more of them; time "
+                            f"whole passes over the inputs (--passes 1, the Benchmark panel's passes) or at least "
+                            f"{math.ceil(wall * distinct / max(timed, 1))} s")
         if self.extra.get("unfinished"):
             warnings.append(f"{self.extra['unfinished']} arrivals were still waiting at the end: "
                             "the offered rate exceeds what this configuration serves")

@@ -140,6 +140,7 @@ def closed_loop(bench) -> None:
     # The action runs before any client is released, so no sample can precede t0.
     start = threading.Barrier(n + 1, action=lambda: setattr(bench, "t0", time.perf_counter()))
     tickets = itertools.count()
+    limit = cfg.passes * len(batches) if cfg.passes else cfg.iterations   # requests, or None: for duration_s
     errors: list[BaseException] = []
     timed: set[int] = set()   # which of the batches were timed (set.add is atomic under the GIL)
 
@@ -148,16 +149,15 @@ def closed_loop(bench) -> None:
         if runner is None:
             return
         try:
-            i = c
-            t_end = bench.t0 + cfg.duration_s if cfg.iterations is None else None
+            t_end = bench.t0 + cfg.duration_s if limit is None else None
             while not bench.stop_event.is_set():
-                if cfg.iterations is not None:
-                    if next(tickets) >= cfg.iterations:
-                        break
-                elif time.perf_counter() >= t_end:
+                # One counter for all clients hands out the batches in turn: N whole passes time
+                # every batch N times, however the clients' speeds differ.
+                ticket = next(tickets)
+                done = ticket >= limit if limit is not None else time.perf_counter() >= t_end
+                if done:
                     break
-                k = i % len(batches)
-                i += n
+                k = ticket % len(batches)
                 t0 = time.perf_counter()
                 _, timing = runner.infer_timed(batches[k])
                 t1 = time.perf_counter()

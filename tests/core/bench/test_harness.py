@@ -112,9 +112,10 @@ LENGTHS_TEXTS = [("where is my order", "I would like to return the blue jacket I
 
 
 @pytest.mark.skipif(TOKENIZER is None, reason="no tokenizer.json")
-@pytest.mark.parametrize("iterations, seq_len, warned", [(2, None, True), (4, None, False), (2, 64, False)],
-                         ids=["some-batches", "every-batch", "one-width"])
-def test_a_run_that_timed_only_some_of_the_texts_says_so(models, tmp_path, iterations, seq_len, warned):
+@pytest.mark.parametrize("limit, seq_len, warned", [
+    ({"iterations": 2}, None, True), ({"iterations": 4}, None, False), ({"iterations": 2}, 64, False),
+    ({"passes": 2, "concurrency": 3}, None, False)], ids=["some-batches", "every-batch", "one-width", "passes"])
+def test_a_run_that_timed_only_some_of_the_texts_says_so(models, tmp_path, limit, seq_len, warned):
     """Texts at their own lengths make batches of different cost: a run that timed only the
     first of them measured those texts, not the data (a slow build in a fixed duration times fewer
     than a fast one), and its result says which share it timed and how to time them all."""
@@ -129,10 +130,11 @@ def test_a_run_that_timed_only_some_of_the_texts_says_so(models, tmp_path, itera
     finally:
         r.deactivate()
     assert len(feed.batches(2)) == 4
-    res = Bench(lambda: OnnxRuntimeRunner(path), feed, BenchConfig(batch=2, iterations=iterations, warmup_iters=1)).run()
+    res = Bench(lambda: OnnxRuntimeRunner(path), feed, BenchConfig(batch=2, warmup_iters=1, **limit)).run()
+    assert res.requests == limit.get("iterations") or limit["passes"] * 4
     said = [w for w in res.warnings if "of the inputs'" in w]
     if warned:
         assert said == [said[0]] and said[0].startswith("timed 2 of the inputs' 4 batches")
-        assert "--iterations 4 (or a multiple)" in said[0]
+        assert "--passes 1" in said[0]
     else:
         assert said == []
