@@ -27,6 +27,9 @@ def add_parser(sub) -> None:
     p.add_argument("--targets", default="all", metavar="LIST", help="target names (see `engine-studio targets`) or all")
     p.add_argument("--cluster", metavar="ADDRESS", help="a cluster: ray:HOST:PORT (default: this machine)")
     p.add_argument("--duration", type=float, default=10.0, metavar="S", help="measured seconds per configuration")
+    p.add_argument("--passes", type=int, metavar="N",
+                   help="N whole passes over the inputs' batches per configuration (instead of --duration): "
+                        "every build is timed on the same texts")
     p.add_argument("--warmup", type=float, default=1.0, metavar="S", help="warm-up seconds (default 1)")
     p.add_argument("--data", metavar="FILE", help="inputs: .csv/.jsonl texts or .npz arrays (default synthetic); "
                                                  "each build's accuracy is checked on it too")
@@ -108,7 +111,9 @@ def run(args) -> int:
         raise StudioError("--precisions names none")
     batches = parse_counts(args.batch, "--batch")
     concs = parse_counts(args.concurrency, "--concurrency")
-    if not args.duration > 0:
+    if args.passes is not None and args.passes < 1:
+        raise StudioError(f"--passes must be at least 1 (got {args.passes})")
+    if args.passes is None and not args.duration > 0:
         raise StudioError(f"--duration must be more than 0 seconds (got {args.duration:g})")
     if (args.peak_qps is None) != (args.p99_ms is None):
         raise StudioError("a serving plan needs both --peak-qps and --p99-ms")
@@ -132,7 +137,7 @@ def run(args) -> int:
             concurrencies=concs, out_dir=args.out_dir or str(model.with_name(f"{model.stem}-sweep")),
             targets=None if args.targets == "all" else _names(args.targets), data=args.data,
             column=args.data_column, label_column=args.label_column, tokenizer=tokenizer, seq_len=args.seq_len,
-            duration_s=args.duration, warmup_s=args.warmup, threads=args.threads)
+            duration_s=args.duration, passes=args.passes, warmup_s=args.warmup, threads=args.threads)
         cancel = threading.Event()
         try:
             result = Session().sweep(

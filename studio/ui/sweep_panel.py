@@ -15,7 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QDoubleSpinBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
-                               QLineEdit, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QLineEdit, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from studio.core.bench.plan import parse_counts
 from studio.core.bench.serving import parse_prices
@@ -67,6 +67,18 @@ class SweepPanel(QWidget):
         self.duration.setRange(0.1, 600.0)
         self.duration.setValue(5.0)
         bind(self.duration.setSuffix, lambda: self.tr(" s"))
+        self.passes = QSpinBox()
+        self.passes.setRange(0, 1000)
+        bind(self.passes.setSpecialValueText, lambda: self.tr("by duration"))
+        bind(self.passes.setSuffix, lambda: self.tr(" pass(es)"))
+        bind(self.passes.setToolTip, lambda: self.tr(
+            "Closed loop: time whole passes over the inputs instead of a duration, so that every build "
+            "is timed on the same texts (texts at their own lengths differ in cost)"))
+        timing = QWidget()
+        row = QHBoxLayout(timing)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.duration)
+        row.addWidget(self.passes)
         self.peak = QDoubleSpinBox()
         self.peak.setRange(0.0, 1e7)
         self.peak.setDecimals(0)
@@ -81,7 +93,7 @@ class SweepPanel(QWidget):
         bind(self.prices.setPlaceholderText, lambda: self.tr("per device-hour by target, e.g. t4=0.35,l4=0.8"))
         form = QFormLayout()
         for text, w in ((lambda: self.tr("Precisions"), self.precisions), (lambda: self.tr("Batch sizes"), self.batches),
-                        (lambda: self.tr("Concurrency"), self.concurrencies), (lambda: self.tr("Duration"), self.duration),
+                        (lambda: self.tr("Concurrency"), self.concurrencies), (lambda: self.tr("Duration"), timing),
                         (lambda: self.tr("Peak rate"), self.peak), (lambda: self.tr("P99 budget"), self.p99),
                         (lambda: self.tr("Prices ($)"), self.prices)):
             name = QLabel()
@@ -242,7 +254,8 @@ class SweepPanel(QWidget):
         peak = self.peak.value()
         return {"precisions": precisions, "batches": parse_counts(self.batches.text(), "batch sizes"),
                 "concurrencies": parse_counts(self.concurrencies.text(), "concurrency"),
-                "duration_s": self.duration.value(), "targets": self.chosen_targets(),
+                "duration_s": self.duration.value(), "passes": self.passes.value() or None,
+                "targets": self.chosen_targets(),
                 "peak": (peak, self.p99.value()) if peak > 0 else None, "prices": parse_prices(self.prices.text())}
 
     def start(self, work) -> Task:

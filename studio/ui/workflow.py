@@ -84,7 +84,7 @@ class Workflow(QObject):
         req = SweepRequest(model, builds, asked["batches"], asked["concurrencies"],
                            out_dir=str(Path(model).with_name(f"{Path(model).stem}-sweep")), targets=asked["targets"],
                            data=args["data"], column=args.get("column"), tokenizer=args.get("tokenizer"),
-                           seq_len=args.get("seq_len"), duration_s=asked["duration_s"],
+                           seq_len=args.get("seq_len"), duration_s=asked["duration_s"], passes=asked["passes"],
                            warmup_s=min(1.0, asked["duration_s"] / 2))
         address, price = panel.address(), float(self.win.compare.price.value())
 

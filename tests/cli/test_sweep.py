@@ -18,7 +18,7 @@ pytestmark = pytest.mark.slow
 def test_sweep_json_contract_with_a_serving_plan(tmp_path, capsys):
     out = tmp_path / "sweep.json"
     argv = ["sweep", str(MODEL), "--backend", "onnxruntime", "--precisions", "fp32,int8", "--calib", str(TEXTS),
-            "--calib-column", "text", "--calib-samples", "16", "--batch", "1,4", "--duration", "0.3", "--warmup", "0.1",
+            "--calib-column", "text", "--calib-samples", "16", "--batch", "1,4", "--passes", "1", "--warmup", "0.1",
             "--data", str(TEXTS), "--data-column", "text", "--out-dir", str(tmp_path / "builds"),
             "--peak-qps", "300", "--p99-ms", "100", "--price", "local=0.2", "--json", "-q", "-o", str(out)]
     assert main(argv) == 0
@@ -60,6 +60,7 @@ def test_sweep_table(tmp_path, capsys):
     (["--targets", "a100"], "no target 'a100' here; the targets are: local"),
     (["--batch", "0"], "--batch"),
     (["--precisions", "fp7"], "fp7"),
+    (["--passes", "0"], "--passes must be at least 1"),
 ])
 def test_sweep_errors_are_one_line_and_build_nothing(tmp_path, capsys, extra, needle):
     assert main(["sweep", str(MODEL), "--backend", "onnxruntime", "--out-dir", str(tmp_path / "b"), *extra]) == 2

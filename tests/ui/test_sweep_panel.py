@@ -24,7 +24,8 @@ def test_a_sweep_from_the_window_streams_rows_and_shows_the_plan(qtbot, window, 
     assert panel.target_table.item(0, 3).text() and panel.chosen_targets() == ["local"]
     panel.precisions.setText("fp32")
     panel.batches.setText("1,2")
-    panel.duration.setValue(0.3)
+    panel.passes.setValue(1)   # each batch of the inputs once, for every build
+    assert panel.settings()["passes"] == 1
     panel.peak.setValue(100)
     panel.p99.setValue(100)
     rows = []

@@ -46,6 +46,7 @@ class SweepRequest:
     tokenizer: str | None = None
     seq_len: int | None = None
     duration_s: float = 10.0
+    passes: int | None = None            # whole passes over the inputs instead of duration_s
     warmup_s: float = 1.0
     threads: int | None = None
 
@@ -193,7 +194,7 @@ def run_sweep(req: SweepRequest, executor: Executor, *, on_run: Callable[[SweepR
                     if cancel.is_set():
                         return
                     config = BenchConfig(batch=batch, concurrency=conc, duration_s=req.duration_s,
-                                         warmup_s=req.warmup_s)
+                                         passes=req.passes, warmup_s=req.warmup_s)
                     job = bench_job(build.output, build.backend, feed, config,
                                     {"threads": req.threads} if req.threads else None)
                     try:
