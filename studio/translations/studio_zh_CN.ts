@@ -2138,18 +2138,6 @@ Build, inspect, benchmark and report ONNX -&gt; TensorRT / ONNX Runtime engines.
         <translation> 秒</translation>
     </message>
     <message>
-        <source>by duration</source>
-        <translation>按时长</translation>
-    </message>
-    <message>
-        <source> pass(es)</source>
-        <translation> 遍</translation>
-    </message>
-    <message>
-        <source>Closed loop: time whole passes over the inputs instead of a duration, so that every build is timed on the same texts (texts at their own lengths differ in cost)</source>
-        <translation>闭环：按完整遍历输入计时而不是按时长，使每个构建都在相同的文本上计时（按各自长度的文本开销不同）</translation>
-    </message>
-    <message>
         <source> requests/s</source>
         <translation> 请求/秒</translation>
     </message>

@@ -66,14 +66,7 @@ class BenchPanel(QWidget):
         self.duration.setRange(0.2, 3600)
         self.duration.setValue(5.0)
         self.duration.setSuffix(" s")
-        self.passes = QSpinBox()
-        self.passes.setRange(0, 1000)
-        self.passes.setValue(0)
-        bind(self.passes.setSpecialValueText, lambda: self.tr("by duration"))
-        bind(self.passes.setSuffix, lambda: self.tr(" pass(es)"))
-        bind(self.passes.setToolTip, lambda: self.tr(
-            "Closed loop: time whole passes over the inputs instead of a duration, so that every build "
-            "is timed on the same texts (texts at their own lengths differ in cost)"))
+        self.passes = passes_box()
         self.where = TargetPicker()
         bind(self.where.setToolTip, lambda: self.tr("Where the runs go: this machine, or a target of the cluster "
                                                     "listed in the Targets and sweep tab"))
@@ -359,6 +352,19 @@ class BenchPanel(QWidget):
         self.stop_btn.setEnabled(False)
         self.running_changed.emit(False)
 
+
+
+def passes_box() -> QSpinBox:
+    """Whole passes over the inputs instead of a duration (0: by duration), as the Benchmark and
+    sweep panels offer it."""
+    box = QSpinBox()
+    box.setRange(0, 1000)
+    bind(box.setSpecialValueText, lambda: translate("BenchPanel", "by duration"))
+    bind(box.setSuffix, lambda: translate("BenchPanel", " pass(es)"))
+    bind(box.setToolTip, lambda: translate(
+        "BenchPanel", "Closed loop: time whole passes over the inputs instead of a duration, so that every "
+        "build is timed on the same texts (texts at their own lengths differ in cost)"))
+    return box
 
 
 def run_warnings(out: list[tuple[BenchRun, RunResult]]) -> list[str]:

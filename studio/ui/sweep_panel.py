@@ -15,7 +15,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor
 from PySide6.QtWidgets import (QAbstractItemView, QDoubleSpinBox, QFormLayout, QHBoxLayout, QHeaderView, QLabel,
-                               QLineEdit, QSpinBox, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
+                               QLineEdit, QSplitter, QTableWidget, QTableWidgetItem, QVBoxLayout, QWidget)
 
 from studio.core.bench.plan import parse_counts
 from studio.core.bench.serving import parse_prices
@@ -23,6 +23,7 @@ from studio.core.bench.sweep import SweepResult, SweepRun, pareto
 from studio.core.errors import StudioError
 from studio.core.jobs.executor import executor_for
 from studio.core.jobs.targets import Target
+from studio.ui.bench_panel import passes_box
 from studio.ui.i18n import bind, button
 from studio.ui.theme import SERIES
 from studio.ui.workers import Task, TaskRegistry
@@ -67,13 +68,7 @@ class SweepPanel(QWidget):
         self.duration.setRange(0.1, 600.0)
         self.duration.setValue(5.0)
         bind(self.duration.setSuffix, lambda: self.tr(" s"))
-        self.passes = QSpinBox()
-        self.passes.setRange(0, 1000)
-        bind(self.passes.setSpecialValueText, lambda: self.tr("by duration"))
-        bind(self.passes.setSuffix, lambda: self.tr(" pass(es)"))
-        bind(self.passes.setToolTip, lambda: self.tr(
-            "Closed loop: time whole passes over the inputs instead of a duration, so that every build "
-            "is timed on the same texts (texts at their own lengths differ in cost)"))
+        self.passes = passes_box()
         timing = QWidget()
         row = QHBoxLayout(timing)
         row.setContentsMargins(0, 0, 0, 0)
