@@ -149,7 +149,20 @@ def test_a_graph_output_is_not_quantized(tmp_path, tiny_calib, ort_run):
     assert producer["logits"].name == "classifier"
     assert sum(n.op_type == "QuantizeLinear" for n in q.graph.node) == 1   # the GEMM's input only
     x = np.random.default_rng(5).normal(size=(4, 16)).astype(np.float32)
-    assert np.abs(ort_run(src, {"x": x})[0] - ort_run(tmp_path / "q.onnx", {"x": x})[0]).max() < 0.2
+    assert np.abs(ort_run(src, {"x": x})[0] - _as_written(tmp_path / "q.onnx", {"x": x})[0]).max() < 0.2
+
+
+def _as_written(path, feed):
+    """The Q/DQ model computed as its ops say (quantize, dequantize, float GEMM), as TensorRT
+    reads it. ORT's optimizer would fuse Q/DQ into its own int8 kernels, whose results depend on
+    the CPU: without VNNI (AVX2 only) they saturate 16-bit sums, and one logit of this test moved
+    by 1.9 where the Q/DQ arithmetic moves it by 0.08."""
+    import onnxruntime as ort
+
+    so = ort.SessionOptions()
+    so.log_severity_level = 3
+    so.graph_optimization_level = ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    return ort.InferenceSession(str(path), so, providers=["CPUExecutionProvider"]).run(None, feed)
 
 
 @pytest.mark.parametrize("method, precision", [("entropy", "int8"), ("percentile", "int8"), ("minmax", "fp8")])
