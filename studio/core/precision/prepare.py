@@ -19,7 +19,8 @@ PRECISION_OPTIONS = {
                    "the backend says which it takes and which is its default",
     "int8_op_types": "op types dynamic int8 quantizes (default MatMul, Attention)",
     "int8_per_channel": "per-channel int8 weights (default true)",
-    "int8_reduce_range": "7-bit weights for CPUs without VNNI (default false)",
+    "int8_reduce_range": "7-bit int8 weights (default: on where the CPU has no VNNI, whose int8 kernels saturate; "
+                         "off with VNNI)",
     "int8_exclude_head": "keep the classifier head in float (default true)",
     "fp16_keep_fragile": "keep Pow, ReduceMean, ReduceSum and Softmax, which overflow in fp16, in fp32 (default true)",
     "high_precision": "what int8/fp8 Q/DQ leaves unquantized runs in: 'fp16', 'bf16' or 'fp32'; "
@@ -180,17 +181,23 @@ def prepare_precision(config: BuildConfig, target: PrecisionTarget, workdir: str
                                  keep_fp32=config.keep_fp32, high=_high_precision(opts, target),
                                  batch_size=int(opts.get("calibration_batch_size", 8)))
         return PreparedModel(str(out), "int8", recipe, summary, notes + more)
-    from studio.core.precision.cpu_int8 import DEFAULT_OP_TYPES, quantize_cpu_int8
+    from studio.core.precision.cpu_int8 import DEFAULT_OP_TYPES, cpu_has_vnni, quantize_cpu_int8
 
     state.progress("Quantizing weights (dynamic int8)", 0.0, force=True)
     summary = None
     if config.calibration is not None:
         notes.append("dynamic int8 quantizes activations at run time; calibration data was not needed")
     out = workdir / f"{stem}.int8-dynamic.onnx"
+    reduce_range = opts.get("int8_reduce_range")
+    if reduce_range is None:
+        reduce_range = cpu_has_vnni() is False
+        if reduce_range:
+            notes.append("int8 weights in 7 bits (reduce_range): this CPU has no VNNI, where full-range int8 "
+                         "saturates; build on the kind of CPU that will run the model")
     recipe = quantize_cpu_int8(config.model, out,
                                op_types=tuple(opts.get("int8_op_types", DEFAULT_OP_TYPES)),
                                per_channel=bool(opts.get("int8_per_channel", True)),
-                               reduce_range=bool(opts.get("int8_reduce_range", False)),
+                               reduce_range=bool(reduce_range),
                                exclude_head=bool(opts.get("int8_exclude_head", True)),
                                keep_fp32=config.keep_fp32)
     state.progress("Quantizing weights (dynamic int8)", 1.0, force=True)

@@ -118,3 +118,26 @@ def test_unknown_high_precision_is_refused(tmp_path, tiny_path, tiny_calib):
             options={"high_precision": "fp64"})
     with pytest.raises(CapabilityError, match="choose one of fp16, bf16, fp32"):
         prepare_precision(c, QDQ_ONLY, tmp_path, TaskState())
+
+
+@pytest.mark.parametrize("vnni, asked, seven_bits", [(True, None, False), (False, None, True), (None, None, False),
+                                                      (False, False, False), (True, True, True)])
+def test_int8_weights_take_7_bits_where_the_cpu_has_no_vnni(tmp_path, tiny_path, monkeypatch, vnni, asked, seven_bits):
+    """Without VNNI, ORT's U8S8 kernels add 8-bit products in 16 bits and saturate: the weights
+    then lose a bit of range instead, and the build says why. The option overrides."""
+    import studio.core.precision.cpu_int8 as cpu_int8
+
+    monkeypatch.setattr(cpu_int8, "cpu_has_vnni", lambda: vnni)
+    options = {} if asked is None else {"int8_reduce_range": asked}
+    p = prepare_precision(cfg(tiny_path, "int8", options=options), DYNAMIC_FIRST, tmp_path, TaskState())
+    assert p.recipe["reduce_range"] is seven_bits
+    assert any("this CPU has no VNNI" in n for n in p.notes) == (seven_bits and asked is None)
+
+
+def test_vnni_is_read_from_the_cpus_flags(tmp_path):
+    from studio.core.precision.cpu_int8 import cpu_has_vnni
+
+    for flags, has in (("fpu avx2 avx512f avx512_vnni", True), ("fpu avx2 avx_vnni", True), ("fpu sse4_2 avx2", False)):
+        (tmp_path / "cpuinfo").write_text(f"processor\t: 0\nmodel name\t: X\nflags\t\t: {flags}\n\n")
+        assert cpu_has_vnni(str(tmp_path / "cpuinfo")) is has
+    assert cpu_has_vnni(str(tmp_path / "missing")) is None
