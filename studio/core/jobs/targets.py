@@ -5,13 +5,13 @@ run there. A cluster node answers with the same facts about itself."""
 from __future__ import annotations
 
 import os
-import platform
 import shutil
 import subprocess
 from dataclasses import dataclass, field
 from importlib import metadata
 
 from studio.core.backends.registry import installed_backends
+from studio.core.machine import cpu_model
 from studio.core.serde import Record
 
 @dataclass
@@ -44,13 +44,7 @@ def _gpu() -> dict | None:
 
 
 def _cpu() -> dict:
-    model = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            model = next((line.split(":", 1)[1].strip() for line in f if line.startswith("model name")), model)
-    except OSError:
-        pass
-    return {"model": model, "cores": os.cpu_count() or 1}
+    return {"model": cpu_model(), "cores": os.cpu_count() or 1}
 
 
 def _libraries(backends) -> dict[str, str]:

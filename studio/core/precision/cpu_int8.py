@@ -27,6 +27,7 @@ import onnx
 from studio.core.errors import StudioError
 from studio.core.graph.onnx_loader import load_model_proto
 from studio.core.io import move_atomic
+from studio.core.machine import CPUINFO, cpu_flags
 from studio.core.precision.keep import resolve_keep
 from studio.core.precision.model_io import load_model, name_nodes, nodes_of_types, save_model
 
@@ -34,16 +35,10 @@ DEFAULT_OP_TYPES = ("MatMul", "Attention")
 VNNI_FLAGS = {"avx512_vnni", "avx_vnni"}   # /proc/cpuinfo's names for the 32-bit int8 dot products
 
 
-def cpu_has_vnni(cpuinfo: str = "/proc/cpuinfo") -> bool | None:
+def cpu_has_vnni(cpuinfo: str = CPUINFO) -> bool | None:
     """Whether this CPU has VNNI (AVX512-VNNI or AVX-VNNI); None where `cpuinfo` does not say."""
-    try:
-        with open(cpuinfo, encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                if line.startswith("flags"):
-                    return bool(VNNI_FLAGS & set(line.split(":", 1)[1].split()))
-    except OSError:
-        pass
-    return None
+    flags = cpu_flags(cpuinfo)
+    return None if flags is None else bool(VNNI_FLAGS & flags)
 
 
 # The encoder ends at a normalization (or a pooling mean): a model whose output is reached only

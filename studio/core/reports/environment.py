@@ -12,6 +12,7 @@ from importlib import metadata
 
 from studio import __version__
 from studio.core.backends.registry import installed_backends
+from studio.core.machine import cpu_model
 from studio.core.reports.report_model import Environment
 
 # Report label -> distribution names to try, first found wins. Each backend adds its own
@@ -38,17 +39,6 @@ def library_versions() -> dict[str, str | None]:
     out = {label: _dist_version(names) for label, names in sorted(libraries.items())}
     out["engine-studio"] = __version__
     return out
-
-
-def cpu_model() -> str:
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as fh:
-            for line in fh:
-                if line.lower().startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 NVIDIA_SMI_QUERY = ["--query-gpu=name,driver_version", "--format=csv,noheader"]
