@@ -207,8 +207,7 @@ def run(args) -> int:
         raise StudioError("give MODEL_OR_ENGINE (or --import-trtexec TIMES_JSON)")
     batches = parse_counts(args.batch, "--batch")
     concs = parse_counts(args.concurrency, "--concurrency")
-    if args.iterations is None and args.passes is None and not args.duration > 0:
-        raise StudioError(f"--duration must be more than 0 seconds (got {args.duration:g})")
+    BenchConfig(duration_s=args.duration, iterations=args.iterations, passes=args.passes).validate()   # before a build
     if args.threads is not None and args.threads < 1:
         raise StudioError(f"--threads must be at least 1 (got {args.threads})")
     rates = parse_rates(args.qps_sweep, "--qps-sweep") if args.qps_sweep else None

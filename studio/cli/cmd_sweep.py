@@ -94,6 +94,7 @@ def _names(text: str) -> list[str]:
 def run(args) -> int:
     from studio.cli.output import print_json, print_table
     from studio.core.backends.base import Precision
+    from studio.core.bench.harness import BenchConfig
     from studio.core.bench.plan import parse_counts
     from studio.core.bench.serving import parse_prices
     from studio.core.bench.sweep import SweepRequest, check_prices, choose_targets
@@ -111,10 +112,7 @@ def run(args) -> int:
         raise StudioError("--precisions names none")
     batches = parse_counts(args.batch, "--batch")
     concs = parse_counts(args.concurrency, "--concurrency")
-    if args.passes is not None and args.passes < 1:
-        raise StudioError(f"--passes must be at least 1 (got {args.passes})")
-    if args.passes is None and not args.duration > 0:
-        raise StudioError(f"--duration must be more than 0 seconds (got {args.duration:g})")
+    BenchConfig(duration_s=args.duration, passes=args.passes).validate()   # before anything is built
     if (args.peak_qps is None) != (args.p99_ms is None):
         raise StudioError("a serving plan needs both --peak-qps and --p99-ms")
     prices = parse_prices(args.price)

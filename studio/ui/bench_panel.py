@@ -77,9 +77,9 @@ class BenchPanel(QWidget):
         form.addRow(label(lambda: self.tr("Load")), self.pattern)
         form.addRow(label(lambda: self.tr("Clients")), self.concurrency)
         form.addRow(label(lambda: self.tr("Target QPS (sweep)")), self.qps)
-        form.addRow(label(lambda: self.tr("Max batch / delay")), self._pair(self.max_batch, self.max_delay))
+        form.addRow(label(lambda: self.tr("Max batch / delay")), pair(self.max_batch, self.max_delay))
         form.addRow(label(lambda: self.tr("Batch sizes")), self.batches)
-        form.addRow(label(lambda: self.tr("Duration")), self._pair(self.duration, self.passes))
+        form.addRow(label(lambda: self.tr("Duration")), pair(self.duration, self.passes))
         self.inputs = QLineEdit()
         bind(self.inputs.setPlaceholderText, lambda: self.tr("empty: synthetic token ids"))
         bind(self.inputs.setToolTip, lambda: self.tr(
@@ -91,11 +91,11 @@ class BenchPanel(QWidget):
         bind(self.seq_len.setSpecialValueText, lambda: self.tr("own length"))
         bind(self.seq_len.setToolTip, lambda: self.tr("Tokens per text: 0 keeps each text's own length "
                                                       "(synthetic ids use 64)"))
-        form.addRow(label(lambda: self.tr("Inputs")), self._pair(self.inputs, self.seq_len))
+        form.addRow(label(lambda: self.tr("Inputs")), pair(self.inputs, self.seq_len))
         self.column = QComboBox()
         bind(self.column.setToolTip, lambda: self.tr("The column that holds the texts (from the file's header)"))
         self.inputs_source = QLabel("")
-        form.addRow(label(lambda: self.tr("Text column")), self._pair(self.column, self.inputs_source))
+        form.addRow(label(lambda: self.tr("Text column")), pair(self.column, self.inputs_source))
         self.inputs_note = QLabel("")
         self.inputs_note.setWordWrap(True)
         self.inputs.textChanged.connect(lambda _: self._describe_inputs())
@@ -142,15 +142,6 @@ class BenchPanel(QWidget):
         self.pattern.currentIndexChanged.connect(lambda _: self._pattern_changed())
         self._pattern_changed()
         self._describe_inputs()
-
-    @staticmethod
-    def _pair(a, b) -> QWidget:
-        w = QWidget()
-        lay = QHBoxLayout(w)
-        lay.setContentsMargins(0, 0, 0, 0)
-        lay.addWidget(a)
-        lay.addWidget(b)
-        return w
 
     def input_spec(self) -> tuple[dict, dict]:
         """The panel's data file with the tokenizer and text column, or synthetic ids (declare_inputs)."""
@@ -352,6 +343,16 @@ class BenchPanel(QWidget):
         self.stop_btn.setEnabled(False)
         self.running_changed.emit(False)
 
+
+
+def pair(a: QWidget, b: QWidget) -> QWidget:
+    """Two fields on one form row."""
+    w = QWidget()
+    lay = QHBoxLayout(w)
+    lay.setContentsMargins(0, 0, 0, 0)
+    lay.addWidget(a)
+    lay.addWidget(b)
+    return w
 
 
 def passes_box() -> QSpinBox:

@@ -23,7 +23,7 @@ from studio.core.bench.sweep import SweepResult, SweepRun, pareto
 from studio.core.errors import StudioError
 from studio.core.jobs.executor import executor_for
 from studio.core.jobs.targets import Target
-from studio.ui.bench_panel import passes_box
+from studio.ui.bench_panel import pair, passes_box
 from studio.ui.i18n import bind, button
 from studio.ui.theme import SERIES
 from studio.ui.workers import Task, TaskRegistry
@@ -69,11 +69,6 @@ class SweepPanel(QWidget):
         self.duration.setValue(5.0)
         bind(self.duration.setSuffix, lambda: self.tr(" s"))
         self.passes = passes_box()
-        timing = QWidget()
-        row = QHBoxLayout(timing)
-        row.setContentsMargins(0, 0, 0, 0)
-        row.addWidget(self.duration)
-        row.addWidget(self.passes)
         self.peak = QDoubleSpinBox()
         self.peak.setRange(0.0, 1e7)
         self.peak.setDecimals(0)
@@ -88,7 +83,8 @@ class SweepPanel(QWidget):
         bind(self.prices.setPlaceholderText, lambda: self.tr("per device-hour by target, e.g. t4=0.35,l4=0.8"))
         form = QFormLayout()
         for text, w in ((lambda: self.tr("Precisions"), self.precisions), (lambda: self.tr("Batch sizes"), self.batches),
-                        (lambda: self.tr("Concurrency"), self.concurrencies), (lambda: self.tr("Duration"), timing),
+                        (lambda: self.tr("Concurrency"), self.concurrencies),
+                        (lambda: self.tr("Duration"), pair(self.duration, self.passes)),
                         (lambda: self.tr("Peak rate"), self.peak), (lambda: self.tr("P99 budget"), self.p99),
                         (lambda: self.tr("Prices ($)"), self.prices)):
             name = QLabel()

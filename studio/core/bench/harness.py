@@ -115,7 +115,7 @@ class BenchConfig:
             raise StudioError(f"concurrency must be at least 1 (got {self.concurrency})")
         if self.passes is not None:
             if self.passes < 1:
-                raise StudioError(f"passes must be at least 1 (got {self.passes})")
+                raise StudioError(f"--passes must be at least 1 (got {self.passes})")
             if self.open_loop:
                 raise StudioError("whole passes over the inputs are for closed-loop runs: an open loop offers "
                                   "its arrivals for --duration")
